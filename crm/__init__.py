@@ -1,0 +1,1 @@
+"""CRM and appointment system for field-service businesses."""

@@ -1,0 +1,59 @@
+"""Health: is every dependency answering, and how fast."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from crm.api.base import envelope, ok
+from crm.errors import ServiceUnavailable
+
+router = APIRouter(prefix="/api/health", tags=["health"])
+
+
+def _check(probe: Callable[[], None]) -> dict[str, object]:
+    started = time.perf_counter()
+    try:
+        probe()
+    except ServiceUnavailable as exc:
+        status, error = "error", exc.message
+    else:
+        status, error = "ok", None
+    result: dict[str, object] = {
+        "status": status,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+    if error:
+        result["error"] = error
+    return result
+
+
+@router.get("", summary="Check PostgreSQL, Valkey and Vault")
+def health(request: Request) -> JSONResponse:
+    resources = request.app.state.resources
+    checks = {
+        "postgres": _check(resources.db.ping),
+        "valkey": _check(resources.valkey.ping),
+        "vault": _check(resources.vault.health),
+    }
+    failed = [name for name, check in checks.items() if check["status"] != "ok"]
+    if not failed:
+        return ok({"status": "ok", "checks": checks})
+    body = envelope(
+        None,
+        success=False,
+        error={
+            "code": "SERVICE_UNAVAILABLE",
+            "message": f"Unavailable: {', '.join(failed)}",
+            "details": {"failed": failed, "checks": checks},
+        },
+    )
+    return JSONResponse(body, status_code=503)
+
+
+@router.get("/live", summary="The process is running")
+def live() -> JSONResponse:
+    return ok({"status": "ok"})

@@ -1,0 +1,195 @@
+"""The `crm` command: serve, migrate, dev-info."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import psutil
+import uvicorn
+
+from crm.clients.vault_client import VaultClient
+from crm.config import credentials_from_env, load_settings
+from crm.db.migrate import migrate
+from crm.errors import ConfigurationError, ServiceUnavailable
+from crm.main import connect, create_app
+
+DEFAULT_DATA_DIR = Path(".crm-data")
+log = logging.getLogger("crm")
+
+
+class _Terminated(SystemExit):
+    """SIGTERM, turned into an exception so every `finally` (stack shutdown) runs."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except (ConfigurationError, ServiceUnavailable) as exc:
+        print(f"crm: cannot start: {_message(exc)}", file=sys.stderr)
+        return 2
+    except _StackFailure as exc:
+        print(f"crm: cannot start the embedded stack: {exc}", file=sys.stderr)
+        return 2
+
+
+class _StackFailure(Exception):
+    pass
+
+
+def _message(exc: BaseException) -> str:
+    return getattr(exc, "message", None) or str(exc)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crm", description="CRM for field-service businesses")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the app (embedded stack unless VAULT_ADDR is set)",
+        description="Serve the web app. Without VAULT_ADDR it first starts the embedded "
+        "PostgreSQL, Valkey, OpenBao and SMTP catcher in --data-dir.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="embedded stack data folder (default: .crm-data)",
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser(
+        "migrate",
+        help="apply pending database migrations",
+        description="Apply pending migrations as the owner role: DATABASE_OWNER_URL from Vault "
+        "(crm/database) in production, or the embedded stack in --data-dir.",
+    )
+    mig.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    mig.set_defaults(func=cmd_migrate)
+
+    info = sub.add_parser("dev-info", help="print the running embedded stack's description")
+    info.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    info.set_defaults(func=cmd_dev_info)
+    return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _ensure_port_free(args.host, args.port)
+    if os.environ.get("VAULT_ADDR", "").strip():
+        return _serve_production(args)
+    return _serve_embedded(args)
+
+
+def _serve_production(args: argparse.Namespace) -> int:
+    vault = VaultClient(credentials_from_env())
+    vault.login()
+    settings = load_settings(vault)
+    resources = connect(settings, vault)
+    _run_uvicorn(create_app(resources), args.host, args.port)
+    return 0
+
+
+def _serve_embedded(args: argparse.Namespace) -> int:
+    from crm.embedded.processes import StackError
+    from crm.embedded.stack import EmbeddedStack
+
+    display_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "localhost") else args.host
+    base_url = f"http://{display_host}:{args.port}"
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    stack = EmbeddedStack(args.data_dir, base_url=base_url)
+    try:
+        try:
+            info = stack.start()
+        except StackError as exc:
+            raise _StackFailure(str(exc)) from exc
+        vault = VaultClient(info.credentials)
+        vault.login()
+        settings = load_settings(vault, embedded_outbox=str(info.outbox_dir))
+        resources = connect(settings, vault)
+        print(
+            "\n"
+            f"  CRM is running at {base_url}\n"
+            f"  Health:  {base_url}/api/health    API docs: {base_url}/docs\n"
+            f"  Outbox:  {base_url}/dev/outbox (every email the app sends lands here)\n"
+            f"  Data:    {info.data_dir}   (`crm dev-info` describes the stack)\n"
+            f"  Stack started in {info.started_in:.1f}s. Stop with Ctrl-C.\n",
+            flush=True,
+        )
+        _run_uvicorn(create_app(resources), args.host, args.port)
+    except _Terminated:
+        pass
+    finally:
+        try:
+            stack.stop()
+        except StackError as exc:
+            print(f"crm: {exc}", file=sys.stderr)
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def _run_uvicorn(app: object, host: str, port: int) -> None:
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        server_header=False,
+        access_log=True,
+    )
+    uvicorn.Server(config).run()
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    from crm.embedded.processes import port_is_free
+
+    if not port_is_free(host, port):
+        raise ConfigurationError(f"{host}:{port} is already in use; pass another --port")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    if os.environ.get("VAULT_ADDR", "").strip():
+        vault = VaultClient(credentials_from_env())
+        vault.login()
+        owner_url = vault.require("database", "DATABASE_OWNER_URL")["DATABASE_OWNER_URL"]
+    else:
+        from crm.embedded.stack import read_stack_file
+
+        owner_url = read_stack_file(args.data_dir)["postgres"]["urls"]["owner"]
+    applied = migrate(str(owner_url))
+    print(f"applied {', '.join(applied)}" if applied else "database schema is up to date")
+    return 0
+
+
+def cmd_dev_info(args: argparse.Namespace) -> int:
+    from crm.embedded.processes import StackError
+    from crm.embedded.stack import read_stack_file
+
+    try:
+        data = read_stack_file(args.data_dir)
+    except StackError as exc:
+        print(f"crm: {exc}", file=sys.stderr)
+        return 1
+    data["running"] = psutil.pid_exists(int(data.get("pid", 0)))
+    print(json.dumps(data, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

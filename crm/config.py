@@ -1,0 +1,134 @@
+"""Typed settings. Every secret and URL comes from Vault; a missing one stops the start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from crm.clients.vault_client import DEFAULT_KV_MOUNT, AppRoleCredentials, VaultClient
+from crm.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    from_address: str
+    user: str = ""
+    password: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class LlmSettings:
+    local_endpoint: str = ""
+    local_model: str = ""
+    remote_provider: str = ""
+    remote_api_key: str = field(default="", repr=False)
+    prefer_local: bool = True
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    base_url: str
+    secret_key: str = field(repr=False)
+    trusted_proxies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(repr=False)
+    valkey_url: str = field(repr=False)
+    smtp: SmtpSettings
+    llm: LlmSettings
+    app: AppSettings
+    database_owner_url: str = field(default="", repr=False)
+    # Set only when `crm serve` runs the embedded stack: enables /dev/* routes.
+    embedded_outbox: str | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.embedded_outbox is not None
+
+
+def credentials_from_env(env: Mapping[str, str] | None = None) -> AppRoleCredentials:
+    """Read VAULT_ADDR / VAULT_ROLE_ID / VAULT_SECRET_ID; name the first one missing."""
+    env = os.environ if env is None else env
+    values = {}
+    for name in ("VAULT_ADDR", "VAULT_ROLE_ID", "VAULT_SECRET_ID"):
+        value = env.get(name, "").strip()
+        if not value:
+            raise ConfigurationError(f"{name} is not set (production mode needs Vault AppRole)")
+        values[name] = value
+    return AppRoleCredentials(
+        address=values["VAULT_ADDR"],
+        role_id=values["VAULT_ROLE_ID"],
+        secret_id=values["VAULT_SECRET_ID"],
+        kv_mount=env.get("VAULT_KV_MOUNT", "").strip() or DEFAULT_KV_MOUNT,
+    )
+
+
+def load_settings(vault: VaultClient, *, embedded_outbox: str | None = None) -> Settings:
+    """Read every setting from Vault, in a fixed order, failing on the first gap."""
+    database = vault.require("database", "DATABASE_URL")
+    valkey = vault.require("valkey", "VALKEY_URL")
+    smtp = vault.require("smtp", "SMTP_HOST", "SMTP_PORT", "SMTP_FROM")
+    llm = vault.read("llm")
+    app = vault.require("app", "BASE_URL", "SECRET_KEY")
+    return Settings(
+        database_url=str(database["DATABASE_URL"]),
+        database_owner_url=str(database.get("DATABASE_OWNER_URL") or ""),
+        valkey_url=str(valkey["VALKEY_URL"]),
+        smtp=SmtpSettings(
+            host=str(smtp["SMTP_HOST"]),
+            port=_as_int(smtp["SMTP_PORT"], "crm/smtp", "SMTP_PORT"),
+            from_address=str(smtp["SMTP_FROM"]),
+            user=str(smtp.get("SMTP_USER") or ""),
+            password=str(smtp.get("SMTP_PASSWORD") or ""),
+        ),
+        llm=LlmSettings(
+            local_endpoint=str(llm.get("LLM_LOCAL_ENDPOINT") or ""),
+            local_model=str(llm.get("LLM_LOCAL_MODEL") or ""),
+            remote_provider=str(llm.get("LLM_REMOTE_PROVIDER") or ""),
+            remote_api_key=str(llm.get("LLM_REMOTE_API_KEY") or ""),
+            prefer_local=_as_bool(llm.get("LLM_PREFER_LOCAL", True), "crm/llm", "LLM_PREFER_LOCAL"),
+        ),
+        app=AppSettings(
+            base_url=_as_base_url(app["BASE_URL"]),
+            secret_key=str(app["SECRET_KEY"]),
+            trusted_proxies=tuple(
+                p.strip() for p in str(app.get("TRUSTED_PROXIES") or "").split(",") if p.strip()
+            ),
+        ),
+        embedded_outbox=embedded_outbox,
+    )
+
+
+def _as_int(value: Any, path: str, key: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"Vault secret {path} key {key} must be a number") from exc
+
+
+def _as_bool(value: Any, path: str, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ConfigurationError(f"Vault secret {path} key {key} must be true or false")
+
+
+def _as_base_url(value: Any) -> str:
+    text = str(value).strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("",):
+        raise ConfigurationError(
+            f"Vault secret crm/app key BASE_URL must look like https://crm.example.com, not {text!r}"
+        )
+    return text

@@ -1,0 +1,1 @@
+"""The embedded stack: real PostgreSQL, Valkey, OpenBao and an SMTP catcher from pip wheels."""

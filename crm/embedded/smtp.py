@@ -1,0 +1,140 @@
+"""A local SMTP catcher: every message is printed to the console and kept in the outbox folder."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from crm.embedded.processes import free_port
+from crm.utils.timezone import utc_now
+
+log = logging.getLogger("crm.smtp")
+
+HOST = "127.0.0.1"
+# Older messages are removed so a long-running dev stack does not fill the disk.
+KEEP_MESSAGES = 500
+
+
+@dataclass(frozen=True)
+class CaughtMessage:
+    to: list[str]
+    sender: str
+    subject: str
+    text: str
+    html: str
+    received_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "to": self.to,
+            "from": self.sender,
+            "subject": self.subject,
+            "text": self.text,
+            "html": self.html,
+            "received_at": self.received_at,
+        }
+
+
+class Outbox:
+    """The folder of caught messages, readable by any process (newest first)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def add(self, message: CaughtMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.json"
+        tmp = self.folder / f".{name}"
+        tmp.write_text(json.dumps(message.as_dict()))
+        os.replace(tmp, self.folder / name)
+        self._trim()
+
+    def messages(self, limit: int = 100) -> list[dict[str, Any]]:
+        if not self.folder.exists():
+            return []
+        names = sorted((p.name for p in self.folder.glob("[0-9]*.json")), reverse=True)
+        result = []
+        for name in names[:limit]:
+            try:
+                result.append(json.loads((self.folder / name).read_text()))
+            except (OSError, ValueError):
+                continue
+        return result
+
+    def _trim(self) -> None:
+        names = sorted(p.name for p in self.folder.glob("[0-9]*.json"))
+        for name in names[:-KEEP_MESSAGES]:
+            (self.folder / name).unlink(missing_ok=True)
+
+
+def parse_message(raw: bytes, *, rcpt_tos: list[str], mail_from: str) -> CaughtMessage:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    text = html = ""
+    if isinstance(parsed, EmailMessage):
+        text_part = parsed.get_body(preferencelist=("plain",))
+        html_part = parsed.get_body(preferencelist=("html",))
+        if text_part is not None and isinstance(text_part, EmailMessage):
+            text = str(text_part.get_content())
+        if html_part is not None and isinstance(html_part, EmailMessage):
+            html = str(html_part.get_content())
+    return CaughtMessage(
+        to=list(rcpt_tos),
+        sender=str(parsed.get("From") or mail_from),
+        subject=str(parsed.get("Subject") or ""),
+        text=text,
+        html=html,
+        received_at=utc_now().isoformat().replace("+00:00", "Z"),
+    )
+
+
+class _Handler:
+    def __init__(self, outbox: Outbox, *, echo: bool) -> None:
+        self.outbox = outbox
+        self.echo = echo
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode()
+        message = parse_message(
+            raw, rcpt_tos=list(envelope.rcpt_tos), mail_from=str(envelope.mail_from)
+        )
+        self.outbox.add(message)
+        if self.echo:
+            print(
+                f"\n--- email to {', '.join(message.to)}: {message.subject}\n"
+                f"{message.text.strip()}\n--- end of email\n",
+                flush=True,
+            )
+        return "250 Message accepted for delivery"
+
+
+class SmtpCatcher:
+    def __init__(self, outbox: Outbox, *, echo: bool = True) -> None:
+        self.outbox = outbox
+        self.port = free_port(HOST)
+        self._controller = Controller(
+            _Handler(outbox, echo=echo), hostname=HOST, port=self.port, ready_timeout=10
+        )
+
+    @property
+    def host(self) -> str:
+        return HOST
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()

@@ -1,0 +1,103 @@
+"""Application assembly: clients are built (and checked) before the app, then handed to it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from crm.api import dev, health
+from crm.api.base import RequestContextMiddleware, install_error_handlers
+from crm.clients.postgres_client import Database
+from crm.clients.valkey_client import ValkeyClient
+from crm.clients.vault_client import VaultClient
+from crm.config import Settings
+from crm.db.migrate import applied_version, latest_version
+from crm.embedded.smtp import Outbox
+from crm.errors import ConfigurationError
+
+log = logging.getLogger("crm")
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+@dataclass
+class Resources:
+    """Everything a request may need; built once at start."""
+
+    settings: Settings
+    db: Database
+    valkey: ValkeyClient
+    vault: VaultClient
+    outbox: Outbox | None = None
+
+    def close(self) -> None:
+        self.db.close()
+        self.valkey.close()
+
+
+def connect(settings: Settings, vault: VaultClient) -> Resources:
+    """Open the clients and refuse to start if anything is unreachable or unsafe."""
+    db = Database(settings.database_url)
+    db.open(wait=True)
+    try:
+        verify_database(db)
+        valkey = ValkeyClient(settings.valkey_url)
+        valkey.ping()
+    except BaseException:
+        db.close()
+        raise
+    outbox = Outbox(Path(settings.embedded_outbox)) if settings.embedded_outbox else None
+    return Resources(settings=settings, db=db, valkey=valkey, vault=vault, outbox=outbox)
+
+
+def verify_database(db: Database) -> None:
+    """The app role must be unprivileged and the schema current."""
+    with db.system() as conn:
+        role: Any = conn.execute(
+            "SELECT current_user AS name, rolsuper, rolbypassrls FROM pg_roles "
+            "WHERE rolname = current_user"
+        ).fetchone()
+        if role["rolsuper"] or role["rolbypassrls"]:
+            raise ConfigurationError(
+                f"database role {role['name']} is a superuser or bypasses row-level security; "
+                "the app must connect as an unprivileged role (crm_app)"
+            )
+        have, need = applied_version(conn), latest_version()
+        if have < need:
+            raise ConfigurationError(
+                f"the database schema is at migration {have} but this version needs {need}: "
+                "run `crm migrate`"
+            )
+
+
+def create_app(resources: Resources) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        resources.close()
+
+    app = FastAPI(
+        title="CRM",
+        version="0.1.0",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.resources = resources
+    app.state.templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    app.include_router(health.router)
+    if resources.settings.embedded and resources.outbox is not None:
+        app.include_router(dev.router)
+    return app

@@ -1,0 +1,143 @@
+"""Real embedded servers, started once per test session; a cloned database per test."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from crm.clients.postgres_client import Database
+from crm.clients.vault_client import VaultClient
+from crm.config import AppSettings, LlmSettings, Settings, SmtpSettings
+from crm.db.roles import APP_ROLE, OWNER_ROLE
+from crm.embedded.stack import DATABASE, SMTP_FROM, EmbeddedStack
+from crm.main import Resources, connect, create_app
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[EmbeddedStack]:
+    data_dir = Path(tempfile.mkdtemp(prefix="crm-test-"))
+    embedded = EmbeddedStack(data_dir, base_url="http://testserver", echo_mail=False)
+    embedded.start()
+    try:
+        yield embedded
+    finally:
+        embedded.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    return psycopg.conninfo.make_conninfo(url, dbname=dbname)
+
+
+@dataclass(frozen=True)
+class TestDatabase:
+    name: str
+    app_url: str
+    owner_url: str
+    superuser_url: str
+
+    def owner(self) -> psycopg.Connection[dict[str, Any]]:
+        return psycopg.connect(self.owner_url, autocommit=True, row_factory=dict_row)
+
+    def superuser(self) -> psycopg.Connection[dict[str, Any]]:
+        return psycopg.connect(self.superuser_url, autocommit=True, row_factory=dict_row)
+
+
+@pytest.fixture
+def database(stack: EmbeddedStack) -> Iterator[TestDatabase]:
+    """A fresh copy of the migrated database, dropped after the test."""
+    assert stack.info is not None
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin_url = with_dbname(stack.info.superuser_url, "postgres")
+    ident = sql.Identifier(name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY WAL_LOG OWNER {}").format(
+                ident, sql.Identifier(DATABASE), sql.Identifier(OWNER_ROLE)
+            )
+        )
+        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident))
+        conn.execute(
+            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                ident, sql.Identifier(APP_ROLE)
+            )
+        )
+    try:
+        yield TestDatabase(
+            name=name,
+            app_url=with_dbname(stack.info.app_url, name),
+            owner_url=with_dbname(stack.info.owner_url, name),
+            superuser_url=with_dbname(stack.info.superuser_url, name),
+        )
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
+@pytest.fixture
+def db(database: TestDatabase) -> Iterator[Database]:
+    pool = Database(database.app_url)
+    pool.open()
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+@pytest.fixture
+def owner(database: TestDatabase) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    with database.owner() as conn:
+        yield conn
+
+
+@pytest.fixture
+def vault(stack: EmbeddedStack) -> VaultClient:
+    assert stack.info is not None
+    client = VaultClient(stack.info.credentials)
+    client.login()
+    return client
+
+
+@pytest.fixture
+def settings(stack: EmbeddedStack, database: TestDatabase) -> Settings:
+    assert stack.info is not None and stack.smtp is not None
+    return Settings(
+        database_url=database.app_url,
+        database_owner_url=database.owner_url,
+        valkey_url=stack.info.valkey_url,
+        smtp=SmtpSettings(host=stack.smtp.host, port=stack.smtp.port, from_address=SMTP_FROM),
+        llm=LlmSettings(),
+        app=AppSettings(base_url="http://testserver", secret_key="test-secret-key"),
+        embedded_outbox=str(stack.info.outbox_dir),
+    )
+
+
+@pytest.fixture
+def resources(settings: Settings, vault: VaultClient) -> Iterator[Resources]:
+    res = connect(settings, vault)
+    try:
+        yield res
+    finally:
+        res.close()
+
+
+@pytest.fixture
+def app(resources: Resources) -> Any:
+    return create_app(resources)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
