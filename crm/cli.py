@@ -101,7 +101,13 @@ def _serve_production(args: argparse.Namespace) -> int:
     vault.login()
     settings = load_settings(vault)
     resources = connect(settings, vault)
-    _run_uvicorn(create_app(resources), args.host, args.port)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        _run_uvicorn(create_app(resources), args.host, args.port)
+    except (_Terminated, KeyboardInterrupt):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 
@@ -132,7 +138,7 @@ def _serve_embedded(args: argparse.Namespace) -> int:
             flush=True,
         )
         _run_uvicorn(create_app(resources), args.host, args.port)
-    except _Terminated:
+    except (_Terminated, KeyboardInterrupt):
         pass
     finally:
         try:

@@ -129,6 +129,7 @@ def _as_base_url(value: Any) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("",):
         raise ConfigurationError(
-            f"Vault secret crm/app key BASE_URL must look like https://crm.example.com, not {text!r}"
+            "Vault secret crm/app key BASE_URL must look like https://crm.example.com, "
+            f"not {text!r}"
         )
     return text

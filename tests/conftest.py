@@ -17,7 +17,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from crm.clients.postgres_client import Database
-from crm.clients.vault_client import VaultClient
+from crm.clients.vault_client import AppRoleCredentials, VaultClient
 from crm.config import AppSettings, LlmSettings, Settings, SmtpSettings
 from crm.db.roles import APP_ROLE, OWNER_ROLE
 from crm.embedded.stack import DATABASE, SMTP_FROM, EmbeddedStack
@@ -141,3 +141,29 @@ def app(resources: Resources) -> Any:
 def client(app: Any) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def scratch_mount(stack: EmbeddedStack) -> Iterator[tuple[str, AppRoleCredentials]]:
+    """A separate KV v2 mount with its own AppRole, so a test can leave secrets out."""
+    assert stack.openbao is not None
+    admin = stack.openbao.admin()
+    mount = f"kv{uuid.uuid4().hex[:8]}"
+    admin.sys.enable_secrets_engine("kv", path=mount, options={"version": "2"})
+    admin.sys.create_or_update_policy(
+        name=mount, policy=f'path "{mount}/data/crm/*" {{ capabilities = ["read"] }}'
+    )
+    admin.auth.approle.create_or_update_approle(
+        role_name=mount, token_policies=[mount], token_ttl="1h"
+    )
+    role_id = admin.auth.approle.read_role_id(role_name=mount)["data"]["role_id"]
+    secret_id = admin.auth.approle.generate_secret_id(role_name=mount)["data"]["secret_id"]
+    try:
+        yield (
+            mount,
+            AppRoleCredentials(
+                address=stack.openbao.address, role_id=role_id, secret_id=secret_id, kv_mount=mount
+            ),
+        )
+    finally:
+        admin.sys.disable_secrets_engine(path=mount)

@@ -39,7 +39,7 @@ def add_audit(
 ) -> dict[str, Any]:
     row = conn.execute(
         "INSERT INTO audit_log (user_id, entity_type, entity_id, action, changes, actor) "
-        "VALUES (%s, 'contact', %s, %s, '{\"name\": {\"old\": null, \"new\": \"Ann\"}}', %s) "
+        'VALUES (%s, \'contact\', %s, %s, \'{"name": {"old": null, "new": "Ann"}}\', %s) '
         "RETURNING *",
         (user_id, entity_id or uuid.uuid4(), action, f"user:{user_id}"),
     ).fetchone()

@@ -21,7 +21,7 @@ def _check(probe: Callable[[], None]) -> dict[str, object]:
     except ServiceUnavailable as exc:
         status, error = "error", exc.message
     else:
-        status, error = "ok", None
+        status, error = "ok", ""
     result: dict[str, object] = {
         "status": status,
         "latency_ms": round((time.perf_counter() - started) * 1000, 2),

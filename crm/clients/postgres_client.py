@@ -46,8 +46,9 @@ class Database:
 
     def __init__(self, conninfo: str, *, settings: PoolSettings | None = None) -> None:
         self._settings = settings or PoolSettings()
-        self._pool = ConnectionPool(
+        self._pool: ConnectionPool[Connection] = ConnectionPool(
             conninfo,
+            connection_class=psycopg.Connection[dict[str, Any]],
             min_size=self._settings.min_size,
             max_size=self._settings.max_size,
             timeout=self._settings.checkout_timeout,

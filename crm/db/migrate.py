@@ -73,29 +73,28 @@ def migrate(owner_conninfo: str) -> list[str]:
     """Apply every pending migration; return the versions applied now."""
     applied_now: list[str] = []
     conn: psycopg.Connection[Any] = connect_direct(owner_conninfo, row_factory=dict_row)
-    with conn:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-            conn.execute(_CREATE_TABLE)
-            conn.execute("GRANT SELECT ON schema_migrations TO crm_app")
-            rows = conn.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()
-            done = {row["version"]: row for row in rows}
-            for migration in available_migrations():
-                recorded = done.get(migration.version)
-                if recorded is not None:
-                    if recorded["checksum"] != migration.checksum:
-                        raise MigrationError(
-                            f"migration {migration.version}_{migration.name} was changed after "
-                            "it was applied; add a new migration instead"
-                        )
-                    continue
-                log.info("applying migration %s_%s", migration.version, migration.name)
-                conn.execute(migration.sql.encode())
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
-                    (migration.version, migration.name, migration.checksum),
-                )
-                applied_now.append(migration.version)
+    with conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        conn.execute(_CREATE_TABLE)
+        conn.execute("GRANT SELECT ON schema_migrations TO crm_app")
+        rows = conn.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()
+        done = {row["version"]: row for row in rows}
+        for migration in available_migrations():
+            recorded = done.get(migration.version)
+            if recorded is not None:
+                if recorded["checksum"] != migration.checksum:
+                    raise MigrationError(
+                        f"migration {migration.version}_{migration.name} was changed after "
+                        "it was applied; add a new migration instead"
+                    )
+                continue
+            log.info("applying migration %s_%s", migration.version, migration.name)
+            conn.execute(migration.sql.encode())
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                (migration.version, migration.name, migration.checksum),
+            )
+            applied_now.append(migration.version)
     return applied_now
 
 

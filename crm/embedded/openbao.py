@@ -106,8 +106,8 @@ class EmbeddedOpenBao:
         client.auth.approle.create_or_update_approle(
             role_name=ROLE_NAME,
             token_policies=[POLICY_NAME],
-            token_ttl="1h",
-            token_max_ttl="24h",
+            token_ttl="1h",  # noqa: S106 - a duration, not a password
+            token_max_ttl="24h",  # noqa: S106
         )
         role_id = client.auth.approle.read_role_id(role_name=ROLE_NAME)["data"]["role_id"]
         secret_id = client.auth.approle.generate_secret_id(role_name=ROLE_NAME)["data"]["secret_id"]

@@ -14,10 +14,11 @@ import pwd
 import signal
 import stat
 import subprocess
-from pathlib import Path
-from urllib.parse import quote
-
+import tempfile
 import warnings
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import psycopg
 
@@ -50,7 +51,8 @@ class EmbeddedPostgres:
 
     def url(self, user: str, password: str, database: str) -> str:
         host = quote(str(self.socket_dir), safe="")
-        return f"postgresql://{quote(user)}:{quote(password, safe='')}@/{database}?host={host}&port={PORT}"
+        secret = quote(password, safe="")
+        return f"postgresql://{quote(user)}:{secret}@/{database}?host={host}&port={PORT}"
 
     def superuser_url(self, database: str = "postgres") -> str:
         return self.url(SUPERUSER, self._superuser_password, database)
@@ -130,7 +132,7 @@ class EmbeddedPostgres:
 
     # -- set-up ------------------------------------------------------------------------
 
-    def _user_kwargs(self) -> dict[str, object]:
+    def _user_kwargs(self) -> dict[str, Any]:
         if not self._run_as_root:
             return {}
         entry = pwd.getpwnam(SYSTEM_USER)
@@ -174,7 +176,7 @@ class EmbeddedPostgres:
                 capture_output=True,
                 text=True,
                 check=False,
-                **self._user_kwargs(),  # type: ignore[arg-type]
+                **self._user_kwargs(),
             )
         finally:
             pwfile.unlink(missing_ok=True)
@@ -187,7 +189,7 @@ def _socket_dir_for(root: Path) -> Path:
     if len(str(candidate / f".s.PGSQL.{PORT}")) <= _MAX_SOCKET_PATH:
         return candidate
     digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
-    return Path("/tmp") / f"crm-pg-{digest}"
+    return Path(tempfile.gettempdir()) / f"crm-pg-{digest}"
 
 
 def _ensure_system_user() -> None:

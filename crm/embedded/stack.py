@@ -68,7 +68,8 @@ class EmbeddedStack:
     def start(self) -> StackInfo:
         started = time.monotonic()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.data_dir, 0o755)
+        # Traversable (not listable) so the PostgreSQL OS user can reach its own folder.
+        os.chmod(self.data_dir, 0o711)  # noqa: S103
         self._lock()
         try:
             self._secrets = self._load_or_create_secrets()

@@ -38,7 +38,9 @@ def test_tenant_sees_only_its_own_rows(db: Database, two_tenants: tuple[dict, di
     assert found is None
 
 
-def test_tenant_cannot_insert_rows_for_another(db: Database, two_tenants: tuple[dict, dict]) -> None:
+def test_tenant_cannot_insert_rows_for_another(
+    db: Database, two_tenants: tuple[dict, dict]
+) -> None:
     a, b = two_tenants
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
         with db.unit_of_work(a["id"]) as conn:
@@ -47,7 +49,9 @@ def test_tenant_cannot_insert_rows_for_another(db: Database, two_tenants: tuple[
         assert conn.execute("SELECT count(*) AS n FROM audit_log").fetchone() == {"n": 0}
 
 
-def test_tenant_cannot_update_or_delete_another(db: Database, two_tenants: tuple[dict, dict]) -> None:
+def test_tenant_cannot_update_or_delete_another(
+    db: Database, two_tenants: tuple[dict, dict]
+) -> None:
     a, b = two_tenants
     with db.unit_of_work(a["id"]) as conn:
         changed = conn.execute(
@@ -75,14 +79,12 @@ def test_own_rows_can_be_updated(db: Database, two_tenants: tuple[dict, dict]) -
 
 
 def test_query_without_user_context_errors(db: Database, two_tenants: tuple[dict, dict]) -> None:
-    with pytest.raises(psycopg.errors.UndefinedObject, match="app.current_user_id"):
+    with pytest.raises(psycopg.errors.UndefinedObject, match=r"app\.current_user_id"):
         with db.system() as conn:
             conn.execute("SELECT * FROM audit_log").fetchall()
 
 
-def test_context_does_not_leak_into_next_checkout(
-    database, two_tenants: tuple[dict, dict]
-) -> None:
+def test_context_does_not_leak_into_next_checkout(database, two_tenants: tuple[dict, dict]) -> None:
     a, _ = two_tenants
     single = Database(database.app_url)
     single.open()
@@ -105,9 +107,8 @@ def test_context_does_not_leak_into_next_checkout(
 
 def test_read_only_refuses_writes(db: Database, two_tenants: tuple[dict, dict]) -> None:
     a, _ = two_tenants
-    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-        with db.read_only(a["id"]) as conn:
-            add_audit(conn, user_id=a["id"])
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction), db.read_only(a["id"]) as conn:
+        add_audit(conn, user_id=a["id"])
 
 
 def test_failed_unit_of_work_rolls_back(db: Database, two_tenants: tuple[dict, dict]) -> None:

@@ -161,7 +161,8 @@ def test_catalog_check_rejects_missing_ok_policies(
 ) -> None:
     with owner.transaction():
         owner.execute(
-            "CREATE TABLE lenient (id uuid PRIMARY KEY, user_id uuid NOT NULL, UNIQUE (user_id, id))"
+            "CREATE TABLE lenient "
+            "(id uuid PRIMARY KEY, user_id uuid NOT NULL, UNIQUE (user_id, id))"
         )
         owner.execute("ALTER TABLE lenient ENABLE ROW LEVEL SECURITY")
         owner.execute("ALTER TABLE lenient FORCE ROW LEVEL SECURITY")

@@ -1,0 +1,241 @@
+"""`crm serve` as a user runs it: separate processes, real signals, real failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import psycopg
+import pytest
+
+from crm.clients.vault_client import AppRoleCredentials
+from crm.embedded.processes import free_port
+from crm.embedded.stack import EmbeddedStack
+
+pytestmark = pytest.mark.slow
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
+    env.update(extra)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str], timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crm.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+class Served:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crm.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_healthy(self, timeout: float = 45) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"crm serve exited early:\n{self.proc.stdout.read()}")
+            try:
+                response = httpx.get(f"{self.base}/api/health", timeout=2)
+                if response.status_code == 200:
+                    return response.json()
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("crm serve did not become healthy")
+
+    def stack(self) -> dict:
+        return json.loads((self.data_dir / "stack.json").read_text())
+
+    def server_pids(self) -> list[int]:
+        """pids of the PostgreSQL, Valkey and OpenBao servers this data dir runs."""
+        found = []
+        for proc in psutil.process_iter(["pid", "cmdline", "cwd"]):
+            cmd = " ".join(proc.info["cmdline"] or [])
+            cwd = proc.info["cwd"] or ""
+            ours = str(self.data_dir) in cmd or cwd.startswith(str(self.data_dir))
+            if ours and proc.pid != (self.proc.pid if self.proc else -1):
+                found.append(proc.pid)
+        return found
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=60)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        return code
+
+
+@pytest.fixture
+def data_dirs() -> Iterator[list[Path]]:
+    dirs = [Path(tempfile.mkdtemp(prefix="crm-cli-")) for _ in range(2)]
+    served: list[Served] = []
+    yield dirs
+    for d in dirs:
+        for proc in psutil.process_iter(["cmdline", "cwd"]):
+            cmd = " ".join(proc.info["cmdline"] or [])
+            if str(d) in cmd or (proc.info["cwd"] or "").startswith(str(d)):
+                proc.kill()
+        shutil.rmtree(d, ignore_errors=True)
+    del served
+
+
+def test_two_stacks_side_by_side_and_recovery_after_sigkill(data_dirs: list[Path]) -> None:
+    a, b = Served(data_dirs[0]), Served(data_dirs[1])
+    a.start()
+    b.start()
+    health_a = a.wait_healthy()
+    b.wait_healthy()
+    assert all(c["status"] == "ok" for c in health_a["data"]["checks"].values())
+
+    # State files are private to the owner.
+    for name in ("stack.json", "secrets.json"):
+        assert stat.S_IMODE((a.data_dir / name).stat().st_mode) == 0o600
+    info = _run(["dev-info", "--data-dir", str(a.data_dir)], _env())
+    assert info.returncode == 0
+    described = json.loads(info.stdout)
+    assert described["running"] is True
+    assert described["web"]["base_url"] == f"http://localhost:{a.port}"
+    assert {"superuser", "owner", "app"} <= set(described["postgres"]["urls"])
+
+    owner_url = a.stack()["postgres"]["urls"]["owner"]
+    with psycopg.connect(owner_url, autocommit=True) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.current_user_id', gen_random_uuid()::text, true)")
+        conn.execute(
+            "INSERT INTO users (id, email, display_name, business_name, timezone) VALUES "
+            "(current_setting('app.current_user_id')::uuid, 'kept@example.com', 'K', 'Kept', "
+            "'America/Chicago')"
+        )
+
+    # A second serve on the same folder is refused while the first runs.
+    clash = _run(["serve", "--port", str(free_port()), "--data-dir", str(a.data_dir)], _env())
+    assert clash.returncode != 0
+    assert "already using" in clash.stderr
+
+    # SIGKILL leaves the servers orphaned; the next serve must recover them.
+    orphans = a.server_pids()
+    assert orphans
+    a.stop(signal.SIGKILL)
+    assert any(psutil.pid_exists(p) for p in orphans)
+    a.start()
+    a.wait_healthy()
+    assert not any(psutil.pid_exists(p) and p in a.server_pids() for p in orphans)
+    superuser = a.stack()["postgres"]["urls"]["superuser"]
+    with psycopg.connect(superuser) as conn:
+        emails = conn.execute("SELECT email FROM users").fetchall()
+    assert emails == [("kept@example.com",)]
+
+    # The other stack was never disturbed.
+    assert httpx.get(f"{b.base}/api/health", timeout=5).status_code == 200
+
+    # SIGTERM stops the app and every server it started.
+    assert a.stop(signal.SIGTERM) == 0
+    assert b.stop(signal.SIGINT) == 0
+    time.sleep(0.5)
+    assert a.server_pids() == [] and b.server_pids() == []
+    assert not (a.data_dir / "stack.json").exists()
+
+
+def test_unreachable_vault_stops_the_start_naming_the_address() -> None:
+    address = f"http://127.0.0.1:{free_port()}"
+    result = _run(
+        ["serve", "--port", str(free_port())],
+        _env(VAULT_ADDR=address, VAULT_ROLE_ID="r", VAULT_SECRET_ID="s"),
+    )
+    assert result.returncode != 0
+    assert f"Vault at {address} is unreachable" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_secret_stops_the_start_naming_path_and_key(
+    stack: EmbeddedStack, scratch_mount: tuple[str, AppRoleCredentials]
+) -> None:
+    mount, creds = scratch_mount
+    assert stack.openbao is not None
+    admin = stack.openbao.admin()
+    admin.secrets.kv.v2.create_or_update_secret(
+        path="crm/database", secret={"DATABASE_URL": "postgresql://x@/crm"}, mount_point=mount
+    )
+    env = _env(
+        VAULT_ADDR=creds.address,
+        VAULT_ROLE_ID=creds.role_id,
+        VAULT_SECRET_ID=creds.secret_id,
+        VAULT_KV_MOUNT=mount,
+    )
+    result = _run(["serve", "--port", str(free_port())], env)
+    assert result.returncode != 0
+    assert f"Vault secret {mount}/crm/valkey is missing" in result.stderr
+
+    admin.secrets.kv.v2.create_or_update_secret(
+        path="crm/valkey", secret={"VALKEY_URL": "valkey://127.0.0.1:1/0"}, mount_point=mount
+    )
+    admin.secrets.kv.v2.create_or_update_secret(
+        path="crm/smtp", secret={"SMTP_HOST": "mail", "SMTP_PORT": "587"}, mount_point=mount
+    )
+    result = _run(["serve", "--port", str(free_port())], env)
+    assert result.returncode != 0
+    assert f"Vault secret {mount}/crm/smtp has no value for key 'SMTP_FROM'" in result.stderr
+
+
+def test_missing_approle_variable_is_named() -> None:
+    result = _run(["serve", "--port", str(free_port())], _env(VAULT_ADDR="http://vault:8200"))
+    assert result.returncode != 0
+    assert "VAULT_ROLE_ID is not set" in result.stderr
+
+
+def test_busy_port_is_refused_before_anything_starts() -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = _run(
+            ["serve", "--port", str(port), "--data-dir", "/tmp/crm-never-created"], _env()
+        )
+    assert result.returncode != 0
+    assert "already in use" in result.stderr
+    assert not Path("/tmp/crm-never-created").exists()
