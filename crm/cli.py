@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # aiosmtpd logs every SMTP connection at INFO; the outbox already shows each message.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except (ConfigurationError, ServiceUnavailable) as exc:

@@ -4,6 +4,8 @@
 --   user_id uuid NOT NULL, UNIQUE (user_id, id), composite foreign keys that include user_id,
 --   ROW LEVEL SECURITY enabled and forced, one policy with USING and WITH CHECK on
 --   current_setting('app.current_user_id') -- without missing_ok, so no context = error.
+--   The setting is read in a sub-select so PostgreSQL evaluates it once per query (an
+--   initplan), not once per row.
 -- tests/db/test_catalog.py enforces it for every table that has a user_id column.
 
 CREATE FUNCTION is_iana_timezone(name text) RETURNS boolean
@@ -44,8 +46,8 @@ CREATE TRIGGER users_touch_updated_at
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE users FORCE ROW LEVEL SECURITY;
 CREATE POLICY users_self ON users
-    USING (id = current_setting('app.current_user_id')::uuid)
-    WITH CHECK (id = current_setting('app.current_user_id')::uuid);
+    USING (id = (SELECT current_setting('app.current_user_id')::uuid))
+    WITH CHECK (id = (SELECT current_setting('app.current_user_id')::uuid));
 
 GRANT SELECT ON users TO crm_app;
 GRANT UPDATE (display_name, business_name, timezone) ON users TO crm_app;
@@ -88,7 +90,7 @@ CREATE TRIGGER audit_log_no_truncate
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
 CREATE POLICY audit_log_tenant ON audit_log
-    USING (user_id = current_setting('app.current_user_id')::uuid)
-    WITH CHECK (user_id = current_setting('app.current_user_id')::uuid);
+    USING (user_id = (SELECT current_setting('app.current_user_id')::uuid))
+    WITH CHECK (user_id = (SELECT current_setting('app.current_user_id')::uuid));
 
 GRANT SELECT, INSERT ON audit_log TO crm_app;

@@ -1,0 +1,1 @@
+"""Benchmark harness: `python -m bench` runs the registered measurements and reports them."""

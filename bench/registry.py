@@ -1,0 +1,16 @@
+"""Every measurement, in the order they run. Add new ones here.
+
+A measurement is a function ``(Context) -> list[Result]``; measurements that need a running
+system call ``ctx.session.stack()``, which starts one shared stack on first use.
+"""
+
+from __future__ import annotations
+
+from bench import stack_start, unit_of_work
+from bench.core import Measurement
+
+MEASUREMENTS: dict[str, Measurement] = {
+    # First, before the shared stack exists, so nothing else competes for the CPUs.
+    "stack_cold_start_s": stack_start.measure,
+    "uow_vs_raw": unit_of_work.measure,
+}
