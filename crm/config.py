@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from crm.auth.config import AuthSettings, parse_auth_settings
 from crm.clients.vault_client import DEFAULT_KV_MOUNT, AppRoleCredentials, VaultClient
 from crm.errors import ConfigurationError
 
@@ -34,16 +35,18 @@ class LlmSettings:
 class AppSettings:
     base_url: str
     secret_key: str = field(repr=False)
-    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything the app needs, read from Vault at start."""
+
     database_url: str = field(repr=False)
     valkey_url: str = field(repr=False)
     smtp: SmtpSettings
     llm: LlmSettings
     app: AppSettings
+    auth: AuthSettings = field(default_factory=AuthSettings)
     database_owner_url: str = field(default="", repr=False)
     # Set only when `crm serve` runs the embedded stack: enables /dev/* routes.
     embedded_outbox: str | None = None
@@ -51,6 +54,13 @@ class Settings:
     @property
     def embedded(self) -> bool:
         return self.embedded_outbox is not None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure except for plain-http localhost in embedded mode."""
+        parts = urlsplit(self.app.base_url)
+        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        return not (self.embedded and parts.scheme == "http" and local)
 
 
 def credentials_from_env(env: Mapping[str, str] | None = None) -> AppRoleCredentials:
@@ -77,6 +87,7 @@ def load_settings(vault: VaultClient, *, embedded_outbox: str | None = None) -> 
     smtp = vault.require("smtp", "SMTP_HOST", "SMTP_PORT", "SMTP_FROM")
     llm = vault.read("llm")
     app = vault.require("app", "BASE_URL", "SECRET_KEY")
+    base_url = _as_base_url(app["BASE_URL"])
     return Settings(
         database_url=str(database["DATABASE_URL"]),
         database_owner_url=str(database.get("DATABASE_OWNER_URL") or ""),
@@ -95,13 +106,8 @@ def load_settings(vault: VaultClient, *, embedded_outbox: str | None = None) -> 
             remote_api_key=str(llm.get("LLM_REMOTE_API_KEY") or ""),
             prefer_local=_as_bool(llm.get("LLM_PREFER_LOCAL", True), "crm/llm", "LLM_PREFER_LOCAL"),
         ),
-        app=AppSettings(
-            base_url=_as_base_url(app["BASE_URL"]),
-            secret_key=str(app["SECRET_KEY"]),
-            trusted_proxies=tuple(
-                p.strip() for p in str(app.get("TRUSTED_PROXIES") or "").split(",") if p.strip()
-            ),
-        ),
+        app=AppSettings(base_url=base_url, secret_key=str(app["SECRET_KEY"])),
+        auth=parse_auth_settings(app, base_host=urlsplit(base_url).netloc),
         embedded_outbox=embedded_outbox,
     )
 

@@ -13,8 +13,20 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from crm.api import dev, health
+from crm.api import dev, health, pages
 from crm.api.base import RequestContextMiddleware, install_error_handlers
+from crm.auth import api as auth_api
+from crm.auth.email_service import EmailService
+from crm.auth.rate_limiter import RateLimiter
+from crm.auth.security_logger import SecurityLogger
+from crm.auth.security_middleware import (
+    AuthMiddleware,
+    HostAndBodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    allowed_origins,
+)
+from crm.auth.service import AuthService
+from crm.auth.session import SessionStore
 from crm.clients.postgres_client import Database
 from crm.clients.valkey_client import ValkeyClient
 from crm.clients.vault_client import VaultClient
@@ -92,12 +104,41 @@ def create_app(resources: Resources) -> FastAPI:
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
+    settings = resources.settings
+    auth = AuthService(
+        db=resources.db,
+        sessions=SessionStore(resources.valkey, settings.auth),
+        limiter=RateLimiter(resources.valkey),
+        security=SecurityLogger(resources.db),
+        settings=settings.auth,
+        base_url=settings.app.base_url,
+    )
     app.state.resources = resources
+    app.state.auth = auth
+    app.state.email = EmailService(settings.smtp)
     app.state.templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     install_error_handlers(app)
+    # Outermost last: headers wrap everything, so even a 500 or a refused host gets them.
+    app.add_middleware(
+        AuthMiddleware,
+        service=auth,
+        secret_key=settings.app.secret_key,
+        allowed_origins=allowed_origins(settings.app.base_url, settings.auth.allowed_hosts),
+        trusted_proxies=settings.auth.trusted_proxies,
+        secure_cookies=settings.secure_cookies,
+        public_dev=settings.embedded,
+    )
+    app.add_middleware(
+        HostAndBodyLimitMiddleware,
+        allowed_hosts=settings.auth.allowed_hosts,
+        max_body_bytes=settings.auth.max_body_bytes,
+    )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.app.base_url.startswith("https://"))
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.include_router(health.router)
+    app.include_router(auth_api.router)
+    app.include_router(pages.router)
     if resources.settings.embedded and resources.outbox is not None:
         app.include_router(dev.router)
     return app

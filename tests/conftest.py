@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from crm.auth.config import AuthSettings
 from crm.clients.postgres_client import Database
 from crm.clients.vault_client import AppRoleCredentials, VaultClient
 from crm.config import AppSettings, LlmSettings, Settings, SmtpSettings
@@ -23,11 +24,13 @@ from crm.db.roles import APP_ROLE, OWNER_ROLE
 from crm.embedded.stack import DATABASE, SMTP_FROM, EmbeddedStack
 from crm.main import Resources, connect, create_app
 
+BASE_URL = "http://localhost"
+
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[EmbeddedStack]:
     data_dir = Path(tempfile.mkdtemp(prefix="crm-test-"))
-    embedded = EmbeddedStack(data_dir, base_url="http://testserver", echo_mail=False)
+    embedded = EmbeddedStack(data_dir, base_url=BASE_URL, echo_mail=False)
     embedded.start()
     try:
         yield embedded
@@ -118,7 +121,8 @@ def settings(stack: EmbeddedStack, database: TestDatabase) -> Settings:
         valkey_url=stack.info.valkey_url,
         smtp=SmtpSettings(host=stack.smtp.host, port=stack.smtp.port, from_address=SMTP_FROM),
         llm=LlmSettings(),
-        app=AppSettings(base_url="http://testserver", secret_key="test-secret-key"),
+        app=AppSettings(base_url=BASE_URL, secret_key="test-secret-key"),
+        auth=AuthSettings(allowed_hosts=("localhost",)),
         embedded_outbox=str(stack.info.outbox_dir),
     )
 
@@ -139,8 +143,20 @@ def app(resources: Resources) -> Any:
 
 @pytest.fixture
 def client(app: Any) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url=BASE_URL) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def signed_in(app: Any, client: TestClient, owner: psycopg.Connection) -> dict[str, Any]:
+    """A business owner with a live session in ``client`` (the CSRF header is preset)."""
+    from tests.factories import make_user
+
+    user = make_user(owner)
+    cookie, session = app.state.auth.sessions.create(user["id"])
+    client.cookies.set("crm_session", cookie)
+    client.headers["X-CSRF-Token"] = session.csrf_token
+    return {**user, "cookie": cookie, "csrf_token": session.csrf_token}
 
 
 @pytest.fixture

@@ -166,6 +166,12 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except AppError as exc:
+            # Raised by middleware (host check, body limit, sign-in, CSRF) outside the router.
+            if started:
+                raise
+            response = render_error(Request(scope), exc)
+            await response(scope, receive, send_with_id)
         except Exception:
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             if started:

@@ -9,6 +9,9 @@ from psycopg import sql
 
 OWNER_ROLE = "crm_owner"
 APP_ROLE = "crm_app"
+# Owns the few SECURITY DEFINER functions that must find a user before one is known (sign-in).
+# It cannot log in; the app role may only EXECUTE those functions.
+AUTH_ROLE = "crm_auth"
 
 
 def bootstrap(
@@ -27,6 +30,7 @@ def bootstrap(
             app_password,
             extra="NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION",
         )
+        _ensure_auth_role(conn)
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
@@ -58,4 +62,18 @@ def _ensure_role(conn: psycopg.Connection[Any], name: str, password: str, *, ext
         sql.SQL("{} ROLE {} WITH LOGIN PASSWORD {} " + extra).format(
             sql.SQL(verb), sql.Identifier(name), sql.Literal(password)
         )
+    )
+
+
+def _ensure_auth_role(conn: psycopg.Connection[Any]) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (AUTH_ROLE,)).fetchone()
+    verb = "ALTER" if exists else "CREATE"
+    conn.execute(
+        sql.SQL("{} ROLE {} WITH NOLOGIN NOSUPERUSER BYPASSRLS").format(
+            sql.SQL(verb), sql.Identifier(AUTH_ROLE)
+        )
+    )
+    # The owner must be able to hand function ownership to the auth role in migrations.
+    conn.execute(
+        sql.SQL("GRANT {} TO {}").format(sql.Identifier(AUTH_ROLE), sql.Identifier(OWNER_ROLE))
     )

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from crm.clients.vault_client import AppRoleCredentials
 from crm.db import roles
@@ -115,7 +116,11 @@ class EmbeddedStack:
                     "SMTP_PASSWORD": "",
                 },
                 "llm": {"LLM_PREFER_LOCAL": "true"},
-                "app": {"BASE_URL": self.base_url, "SECRET_KEY": s["app_secret_key"]},
+                "app": {
+                    "BASE_URL": self.base_url,
+                    "SECRET_KEY": s["app_secret_key"],
+                    "ALLOWED_HOSTS": ",".join(_local_hosts(self.base_url)),
+                },
             }
         )
         info = StackInfo(
@@ -215,6 +220,17 @@ class EmbeddedStack:
         }
         write_private(path, json.dumps(data, indent=2))
         return data
+
+
+def _local_hosts(base_url: str) -> list[str]:
+    """The base URL's host, plus its loopback twin (localhost <-> 127.0.0.1)."""
+    parts = urlsplit(base_url)
+    hosts = [parts.netloc]
+    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+    if parts.hostname in twins:
+        port = f":{parts.port}" if parts.port else ""
+        hosts.append(f"{twins[parts.hostname]}{port}")
+    return hosts
 
 
 def read_stack_file(data_dir: Path) -> dict[str, Any]:

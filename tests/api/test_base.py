@@ -18,7 +18,7 @@ class Payload(BaseModel):
 
 
 @pytest.fixture
-def routed(app: FastAPI) -> TestClient:
+def routed(app: FastAPI, signed_in: dict, client: TestClient) -> TestClient:
     """The real app plus a few routes that raise, as services will."""
 
     @app.get("/api/test/conflict")
@@ -45,7 +45,9 @@ def routed(app: FastAPI) -> TestClient:
     def missing_page() -> None:
         raise NotFound("That contact does not exist.")
 
-    return TestClient(app, raise_server_exceptions=False)
+    routed_client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
+    routed_client.cookies.set("crm_session", signed_in["cookie"])
+    return routed_client
 
 
 def test_success_envelope_and_request_id(client: TestClient) -> None:
@@ -104,21 +106,25 @@ def test_service_unavailable_is_503(routed: TestClient) -> None:
     assert response.json()["error"]["details"] == {"service": "postgres"}
 
 
-def test_validation_errors_name_the_fields(routed: TestClient) -> None:
-    response = routed.post("/api/test/validate", json={"name": "Ann", "count": "many"})
+def test_validation_errors_name_the_fields(routed: TestClient, signed_in: dict) -> None:
+    response = routed.post(
+        "/api/test/validate",
+        json={"name": "Ann", "count": "many"},
+        headers={"X-CSRF-Token": signed_in["csrf_token"]},
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "VALIDATION_ERROR"
     assert [f["field"] for f in error["details"]["fields"]] == ["count"]
 
 
-def test_unknown_api_route_is_enveloped_404(client: TestClient) -> None:
+def test_unknown_api_route_is_enveloped_404(client: TestClient, signed_in: dict) -> None:
     response = client.get("/api/does-not-exist")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "NOT_FOUND"
 
 
-def test_wrong_method_is_405_not_200(client: TestClient) -> None:
+def test_wrong_method_is_405_not_200(client: TestClient, signed_in: dict) -> None:
     response = client.delete("/api/health")
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
@@ -132,7 +138,7 @@ def test_pages_get_an_html_error_page(routed: TestClient) -> None:
     assert response.headers["X-Request-ID"] in response.text
 
 
-def test_openapi_docs_are_served(client: TestClient) -> None:
+def test_openapi_docs_are_served(client: TestClient, signed_in: dict) -> None:
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     assert "/api/health" in spec["paths"]

@@ -32,7 +32,8 @@ def test_reads_the_stack_secrets_through_approle(vault: VaultClient) -> None:
     assert database["DATABASE_URL"].startswith("postgresql://crm_app:")
     settings = load_settings(vault)
     assert settings.smtp.port > 0 and settings.llm.prefer_local is True
-    assert settings.app.base_url == "http://testserver"
+    assert settings.app.base_url == "http://localhost"
+    assert settings.auth.allowed_hosts == ("localhost", "127.0.0.1")
 
 
 def test_missing_path_is_named(stack: EmbeddedStack, scratch_mount) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-# Tables that hold no tenant data (they need no user_id).
-NOT_TENANT_DATA = {"schema_migrations", "security_events"}
+# Tables that hold no tenant data (they need no user_id). The app role may not read them:
+# schema_migrations only holds version numbers; login_attempts is reachable only through
+# crm_auth's functions; security_events is insert-only for the app.
+NOT_TENANT_DATA = {"schema_migrations", "security_events", "login_attempts"}
 CONTEXT = "current_setting('app.current_user_id'::text)"
 
 
@@ -129,7 +131,7 @@ def _foreign_key_violations(conn: psycopg.Connection, tenant: set[str]) -> list[
 
 
 def test_every_tenant_table_follows_the_convention(owner: psycopg.Connection) -> None:
-    assert tenant_tables(owner) == ["audit_log"] or "audit_log" in tenant_tables(owner)
+    assert "audit_log" in tenant_tables(owner)
     assert convention_violations(owner) == []
 
 
@@ -207,3 +209,30 @@ def test_app_role_needs_a_password(database) -> None:
     without = psycopg.conninfo.make_conninfo(database.app_url, password="wrong")
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(without, connect_timeout=3)
+
+
+def test_app_role_cannot_read_non_tenant_tables(owner: psycopg.Connection) -> None:
+    rows = owner.execute(
+        "SELECT t, has_table_privilege('crm_app', t, 'SELECT') AS can_select, "
+        "has_table_privilege('crm_app', t, 'INSERT') AS can_insert, "
+        "has_table_privilege('crm_app', t, 'UPDATE') AS can_update, "
+        "has_table_privilege('crm_app', t, 'DELETE') AS can_delete "
+        "FROM unnest(%s::text[]) AS t",
+        (sorted(NOT_TENANT_DATA - {"schema_migrations"}),),
+    ).fetchall()
+    assert {
+        r["t"]: (r["can_select"], r["can_insert"], r["can_update"], r["can_delete"]) for r in rows
+    } == {
+        "login_attempts": (False, False, False, False),
+        "security_events": (False, True, False, False),
+    }
+
+
+def test_only_the_nologin_auth_role_bypasses_rls(owner: psycopg.Connection) -> None:
+    bypass = owner.execute(
+        "SELECT rolname, rolcanlogin FROM pg_roles "
+        "WHERE rolbypassrls AND NOT rolsuper AND rolname LIKE 'crm%%'"
+    ).fetchall()
+    assert bypass == [{"rolname": "crm_auth", "rolcanlogin": False}]
+    member = owner.execute("SELECT pg_has_role('crm_app', 'crm_auth', 'MEMBER') AS m").fetchone()
+    assert member == {"m": False}

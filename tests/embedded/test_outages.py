@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from crm.embedded.stack import EmbeddedStack
 from crm.main import Resources
-from tests.factories import make_user
 
 
 @pytest.fixture
@@ -28,16 +27,20 @@ def app_with_data_route(app: FastAPI, resources: Resources) -> FastAPI:
 
 
 @pytest.fixture
-def live(app_with_data_route: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app_with_data_route, raise_server_exceptions=False) as client:
+def live(app_with_data_route: FastAPI, signed_in: dict) -> Iterator[TestClient]:
+    with TestClient(
+        app_with_data_route, base_url="http://localhost", raise_server_exceptions=False
+    ) as client:
+        client.cookies.set("crm_session", signed_in["cookie"])
         yield client
 
 
-def test_postgres_outage_is_503_and_recovers(stack: EmbeddedStack, live: TestClient, owner) -> None:
-    user = make_user(owner, business_name="Shine Bros")
+def test_postgres_outage_is_503_and_recovers(
+    stack: EmbeddedStack, live: TestClient, signed_in: dict, owner
+) -> None:
     owner.close()
-    url = f"/api/test/business/{user['id']}"
-    assert live.get(url).json() == {"businesses": ["Shine Bros"]}
+    url = f"/api/test/business/{signed_in['id']}"
+    assert live.get(url).json() == {"businesses": ["Sparkle Windows"]}
     assert stack.postgres is not None
 
     stack.postgres.stop()
@@ -58,7 +61,7 @@ def test_postgres_outage_is_503_and_recovers(stack: EmbeddedStack, live: TestCli
         stack.postgres.start()
 
     assert live.get("/api/health").status_code == 200
-    assert live.get(url).json() == {"businesses": ["Shine Bros"]}
+    assert live.get(url).json() == {"businesses": ["Sparkle Windows"]}
 
 
 def test_valkey_outage_is_503_and_recovers(stack: EmbeddedStack, live: TestClient) -> None:
@@ -75,7 +78,7 @@ def test_valkey_outage_is_503_and_recovers(stack: EmbeddedStack, live: TestClien
 
 
 def test_outage_on_a_page_shows_the_unavailable_page(
-    stack: EmbeddedStack, app_with_data_route: FastAPI, resources: Resources
+    stack: EmbeddedStack, app_with_data_route: FastAPI, resources: Resources, signed_in: dict
 ) -> None:
     @app_with_data_route.get("/test-page")
     def page() -> dict[str, str]:
@@ -83,7 +86,12 @@ def test_outage_on_a_page_shows_the_unavailable_page(
         return {"ok": "yes"}
 
     assert stack.valkey is not None
-    with TestClient(app_with_data_route, raise_server_exceptions=False) as client:
+    with TestClient(
+        app_with_data_route, base_url="http://localhost", raise_server_exceptions=False
+    ) as client:
+        client.cookies.set("crm_session", signed_in["cookie"])
+        response = client.get("/test-page")
+        assert response.status_code == 200
         stack.valkey.stop()
         try:
             response = client.get("/test-page")

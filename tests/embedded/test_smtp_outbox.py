@@ -50,8 +50,15 @@ def test_caught_mail_is_listed_newest_first(client: TestClient, settings: Settin
     assert f"Second {tag}" in page.text and "Your code is 123456" in page.text
 
 
-def test_dev_routes_do_not_exist_outside_embedded_mode(resources: Resources) -> None:
+def test_dev_routes_do_not_exist_outside_embedded_mode(
+    resources: Resources, signed_in: dict
+) -> None:
     production = replace(resources, settings=replace(resources.settings, embedded_outbox=None))
-    with TestClient(create_app(production)) as client:
+    with TestClient(create_app(production), base_url="http://localhost") as client:
+        # Not public outside embedded mode: strangers are sent to sign in...
+        anonymous = client.get("/dev/outbox.json", follow_redirects=False)
+        assert anonymous.status_code == 303
+        # ...and even a signed-in owner finds nothing there.
+        client.cookies.set("crm_session", signed_in["cookie"])
         assert client.get("/dev/outbox.json").status_code == 404
         assert client.get("/dev/outbox").status_code == 404

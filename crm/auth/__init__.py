@@ -1,0 +1,1 @@
+"""Passwordless sign-in, sessions, rate limits, security logging and request hardening."""

@@ -1,0 +1,73 @@
+"""The security event log. It never receives a token, a code or a session id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+from uuid import UUID
+
+from crm.api.base import current_request_id
+from crm.auth.types import ClientInfo
+from crm.clients.postgres_client import Database
+
+log = logging.getLogger("crm.security")
+
+EVENTS = frozenset(
+    {
+        "login_requested",
+        "login_email_sent",
+        "login_email_failed",
+        "signed_in",
+        "token_invalid",
+        "token_expired",
+        "token_replayed",
+        "code_failed",
+        "code_locked",
+        "rate_limited",
+        "logout",
+        "logout_all",
+        "session_rejected_inactive",
+        "csrf_failed",
+    }
+)
+
+
+def email_fingerprint(email: str) -> str:
+    """A stable, non-reversible handle for an email address in the log."""
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+class SecurityLogger:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def record(
+        self,
+        event: str,
+        *,
+        client: ClientInfo | None = None,
+        account_id: UUID | None = None,
+        email: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Insert one event; fails loudly (503) if the database is down, like sign-in itself."""
+        if event not in EVENTS:
+            raise ValueError(f"unknown security event {event!r}")
+        with self._db.system() as conn:
+            conn.execute(
+                "INSERT INTO security_events "
+                "(event, account_id, email_hash, ip, user_agent, request_id, details) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (
+                    event,
+                    account_id,
+                    email_fingerprint(email) if email else None,
+                    client.ip if client else None,
+                    (client.user_agent[:300] if client else None),
+                    current_request_id(),
+                    json.dumps(details or {}),
+                ),
+            )
+        log.info("security event %s account=%s", event, account_id)

@@ -1,0 +1,347 @@
+"""Request hardening: security headers, host allow-list, body limit, sessions and CSRF.
+
+Pure ASGI middleware, so every response — errors and 500s included — gets the headers.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.responses import RedirectResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crm.auth.exceptions import CsrfFailed, HostNotAllowed
+from crm.auth.service import AuthService, anonymous_csrf_token
+from crm.auth.types import AuthUser, ClientInfo, Session
+from crm.errors import NotAuthenticated, PayloadTooLarge
+from crm.utils.user_context import UserContext, user_context
+
+SESSION_COOKIE = "crm_session"
+ANON_COOKIE = "crm_csrf"
+PENDING_COOKIE = "crm_pending"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+# Swagger UI (/docs, signed-in developers only) loads its bundle from a CDN with an inline
+# bootstrap script; it gets its own, looser policy and nothing else does.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC_EXACT = frozenset({"/login", "/login/check", "/api/health", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/auth/", "/api/health/", "/static/")
+
+
+@dataclass
+class AuthState:
+    """What the middleware learned about this request; routes read it from request.state."""
+
+    client: ClientInfo
+    user: AuthUser | None
+    session: Session | None
+    session_cookie: str | None
+    anon_cookie: str
+    csrf_token: str
+    pending_cookie: str | None
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = DOCS_CSP if path == "/docs" else CSP
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                headers["Permissions-Policy"] = (
+                    "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+                )
+                headers["X-Frame-Options"] = "DENY"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                if self.hsts:
+                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+                if not path.startswith("/static/") and "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class HostAndBodyLimitMiddleware:
+    """Refuse unknown Host headers (400) and bodies over the limit (413)."""
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: Iterable[str], max_body_bytes: int) -> None:
+        self.app = app
+        self.allowed = frozenset(h.lower() for h in allowed_hosts)
+        self.max_body = max_body_bytes
+
+    def host_allowed(self, host: str) -> bool:
+        host = host.strip().lower()
+        if not host or any(c in host for c in "/@\\ "):
+            return False
+        if host in self.allowed:
+            return True
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return name in self.allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        if not self.host_allowed(headers.get("host", "")):
+            raise HostNotAllowed()
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                raise PayloadTooLarge("The request's Content-Length is not valid.")
+            if int(length) > self.max_body:
+                raise PayloadTooLarge(
+                    f"The request body is larger than {self.max_body // 1024} KB."
+                )
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise PayloadTooLarge(
+                        f"The request body is larger than {self.max_body // 1024} KB."
+                    )
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+class AuthMiddleware:
+    """Load the session, enforce sign-in on non-public routes, and check CSRF on writes."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: AuthService,
+        secret_key: str,
+        allowed_origins: Iterable[str],
+        trusted_proxies: Iterable[str],
+        secure_cookies: bool,
+        public_dev: bool,
+    ) -> None:
+        self.app = app
+        self.service = service
+        self.secret_key = secret_key
+        self.allowed_origins = frozenset(o.lower().rstrip("/") for o in allowed_origins)
+        self.trusted = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
+        self.secure = secure_cookies
+        self.public_dev = public_dev
+
+    def is_public(self, path: str) -> bool:
+        if path in PUBLIC_EXACT or path.startswith(PUBLIC_PREFIXES):
+            return True
+        return self.public_dev and (path == "/dev" or path.startswith("/dev/"))
+
+    def client_ip(self, scope: Scope, headers: dict[str, str]) -> str:
+        peer = (scope.get("client") or ("unknown", 0))[0]
+        if not self._trusted(peer):
+            return str(peer)
+        hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
+        # Walk from the nearest hop back; the first address we do not trust is the client.
+        for hop in reversed(hops):
+            if not self._trusted(hop):
+                return hop
+        return hops[0] if hops else str(peer)
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _needs_no_session(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        cookies = _cookies(headers.get("cookie", ""))
+        client = ClientInfo(
+            ip=self.client_ip(scope, headers), user_agent=headers.get("user-agent", "")
+        )
+        session_cookie = cookies.get(SESSION_COOKIE)
+        user: AuthUser | None = None
+        session: Session | None = None
+        if session_cookie:
+            found = await run_in_threadpool(self.service.authenticate, session_cookie, client)
+            if found is not None:
+                user, session = found
+        anon = cookies.get(ANON_COOKIE) or ""
+        new_anon = None
+        if not anon or len(anon) > 100:
+            anon = new_anon = secrets.token_urlsafe(24)
+        csrf = session.csrf_token if session else anonymous_csrf_token(self.secret_key, anon)
+        state = AuthState(
+            client=client,
+            user=user,
+            session=session,
+            session_cookie=session_cookie,
+            anon_cookie=anon,
+            csrf_token=csrf,
+            pending_cookie=cookies.get(PENDING_COOKIE),
+        )
+        scope.setdefault("state", {})["auth"] = state
+        path: str = scope["path"]
+        method: str = scope["method"]
+
+        if user is None and not self.is_public(path):
+            if path.startswith("/api/") or "application/json" in headers.get("accept", ""):
+                raise NotAuthenticated()
+            target = path + (f"?{scope['query_string'].decode()}" if scope["query_string"] else "")
+            response = RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+            await response(scope, receive, send)
+            return
+
+        if method not in SAFE_METHODS:
+            self._check_origin(headers)
+            receive = await self._check_token(scope, receive, headers, csrf)
+
+        clear_session = bool(session_cookie) and session is None
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                out = MutableHeaders(scope=message)
+                if new_anon:
+                    out.append("set-cookie", self._cookie(ANON_COOKIE, new_anon))
+                if clear_session and SESSION_COOKIE not in out.get("set-cookie", ""):
+                    out.append("set-cookie", self._cookie(SESSION_COOKIE, "", max_age=0))
+            await send(message)
+
+        if user is not None:
+            with user_context(UserContext(user_id=user.id, timezone=user.timezone)):
+                await self.app(scope, receive, send_with_cookies)
+        else:
+            await self.app(scope, receive, send_with_cookies)
+
+    def _check_origin(self, headers: dict[str, str]) -> None:
+        origin = headers.get("origin")
+        if origin is not None:
+            if origin.lower().rstrip("/") not in self.allowed_origins:
+                raise CsrfFailed("Requests from other sites are not accepted.")
+            return
+        site = headers.get("sec-fetch-site")
+        if site is not None and site not in ("same-origin", "none"):
+            raise CsrfFailed("Requests from other sites are not accepted.")
+
+    async def _check_token(
+        self, scope: Scope, receive: Receive, headers: dict[str, str], expected: str
+    ) -> Receive:
+        """Compare the header or form token; return a receive that replays the read body."""
+        supplied = headers.get("x-csrf-token")
+        body_messages: list[Message] = []
+        content_type = headers.get("content-type", "")
+        if supplied is None and content_type.startswith("application/x-www-form-urlencoded"):
+            body = b""
+            while True:
+                message = await receive()
+                body_messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                if not message.get("more_body"):
+                    break
+            values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [])
+            supplied = values[0] if values else None
+        if not supplied or not hmac.compare_digest(supplied.encode(), expected.encode()):
+            await run_in_threadpool(
+                self.service.security.record,
+                "csrf_failed",
+                client=scope["state"]["auth"].client,
+                details={"path": scope["path"]},
+            )
+            raise CsrfFailed()
+        if not body_messages:
+            return receive
+        replay = list(body_messages)
+
+        async def replaying_receive() -> Message:
+            if replay:
+                return replay.pop(0)
+            return await receive()
+
+        return replaying_receive
+
+    def _cookie(self, name: str, value: str, *, max_age: int | None = None) -> str:
+        return build_cookie(name, value, secure=self.secure, max_age=max_age)
+
+
+def build_cookie(
+    name: str, value: str, *, secure: bool, max_age: int | None = None, path: str = "/"
+) -> str:
+    """A Set-Cookie value: HttpOnly, SameSite=Lax, Secure unless plain-http local dev."""
+    parts = [f"{name}={value}", f"Path={path}", "HttpOnly", "SameSite=Lax"]
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def allowed_origins(base_url: str, allowed_hosts: Iterable[str]) -> set[str]:
+    scheme = urlsplit(base_url).scheme or "https"
+    origins = {base_url.rstrip("/").lower()}
+    origins.update(f"{scheme}://{host}" for host in allowed_hosts)
+    return origins
+
+
+def _needs_no_session(path: str) -> bool:
+    """Health checks and static files never look at the session (and never fail on it)."""
+    return path == "/api/health" or path.startswith(("/api/health/", "/static/"))
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for key, value in scope.get("headers", []):
+        name = key.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        joiner = "; " if name == "cookie" else ", "
+        result[name] = f"{result[name]}{joiner}{text}" if name in result else text
+    return result
+
+
+def _cookies(header: str) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:  # noqa: BLE001 - a malformed Cookie header means no cookies
+        return {}
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+def auth_state(request: Any) -> AuthState:
+    """The AuthState the middleware attached to this request."""
+    state: AuthState = request.state.auth
+    return state
