@@ -14,10 +14,17 @@ from types import FrameType
 import psutil
 import uvicorn
 
+from crm.auth import database as accounts
+from crm.auth.config import AuthSettings
+from crm.auth.security_logger import RedactSecretsFilter
+from crm.auth.service import normalise_email
+from crm.auth.session import SessionStore
+from crm.clients.postgres_client import connect_direct
+from crm.clients.valkey_client import ValkeyClient
 from crm.clients.vault_client import VaultClient
 from crm.config import credentials_from_env, load_settings
 from crm.db.migrate import migrate
-from crm.errors import ConfigurationError, ServiceUnavailable
+from crm.errors import AppError, ConfigurationError, ServiceUnavailable
 from crm.main import connect, create_app
 
 DEFAULT_DATA_DIR = Path(".crm-data")
@@ -36,8 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    # aiosmtpd logs every SMTP connection at INFO; the outbox already shows each message.
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except (ConfigurationError, ServiceUnavailable) as exc:
@@ -85,6 +90,26 @@ def _parser() -> argparse.ArgumentParser:
     mig.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     mig.set_defaults(func=cmd_migrate)
 
+    create = sub.add_parser(
+        "create-user",
+        help="create a business owner account",
+        description="Create an account that can sign in by email.",
+    )
+    create.add_argument("email")
+    create.add_argument("--business", required=True, help="business name")
+    create.add_argument("--timezone", required=True, help="IANA timezone, e.g. America/Chicago")
+    create.add_argument("--display-name", default=None, help="the owner's name (default: email)")
+    create.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    create.set_defaults(func=cmd_create_user)
+
+    deactivate = sub.add_parser(
+        "deactivate-user",
+        help="deactivate an account and end all its sessions at once",
+    )
+    deactivate.add_argument("email")
+    deactivate.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    deactivate.set_defaults(func=cmd_deactivate_user)
+
     info = sub.add_parser("dev-info", help="print the running embedded stack's description")
     info.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     info.set_defaults(func=cmd_dev_info)
@@ -130,11 +155,14 @@ def _serve_embedded(args: argparse.Namespace) -> int:
         vault.login()
         settings = load_settings(vault, embedded_outbox=str(info.outbox_dir))
         resources = connect(settings, vault)
+        created = _ensure_demo_owner(info.owner_url)
         print(
             "\n"
             f"  CRM is running at {base_url}\n"
+            f"  Sign in: open {base_url}/login and enter {DEMO_EMAIL}"
+            f"{' (demo account created)' if created else ''};\n"
+            f"           the sign-in email arrives at {base_url}/dev/outbox — open its link.\n"
             f"  Health:  {base_url}/api/health    API docs: {base_url}/docs\n"
-            f"  Outbox:  {base_url}/dev/outbox (every email the app sends lands here)\n"
             f"  Data:    {info.data_dir}   (`crm dev-info` describes the stack)\n"
             f"  Stack started in {info.started_in:.1f}s. Stop with Ctrl-C.\n",
             flush=True,
@@ -151,6 +179,24 @@ def _serve_embedded(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_EMAIL = "owner@example.com"
+
+
+def _ensure_demo_owner(owner_url: str) -> bool:
+    """In the embedded stack, create the demo window-cleaning business if no account exists."""
+    with connect_direct(owner_url) as conn:
+        if accounts.any_user_exists(conn):
+            return False
+        accounts.create_user(
+            conn,
+            email=DEMO_EMAIL,
+            business_name="Crystal Clear Window Cleaning",
+            timezone="America/Chicago",
+            display_name="Demo Owner",
+        )
+    return True
+
+
 def _run_uvicorn(app: object, host: str, port: int) -> None:
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]
@@ -161,6 +207,7 @@ def _run_uvicorn(app: object, host: str, port: int) -> None:
         server_header=False,
         access_log=True,
     )
+    logging.getLogger("uvicorn.access").addFilter(RedactSecretsFilter())
     uvicorn.Server(config).run()
 
 
@@ -182,6 +229,61 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         owner_url = read_stack_file(args.data_dir)["postgres"]["urls"]["owner"]
     applied = migrate(str(owner_url))
     print(f"applied {', '.join(applied)}" if applied else "database schema is up to date")
+    return 0
+
+
+def _admin_urls(data_dir: Path) -> tuple[str, str]:
+    """Owner database URL and Valkey URL, from Vault in production or the running stack."""
+    if os.environ.get("VAULT_ADDR", "").strip():
+        vault = VaultClient(credentials_from_env())
+        vault.login()
+        owner = vault.require("database", "DATABASE_OWNER_URL")["DATABASE_OWNER_URL"]
+        valkey = vault.require("valkey", "VALKEY_URL")["VALKEY_URL"]
+        return str(owner), str(valkey)
+    from crm.embedded.processes import StackError
+    from crm.embedded.stack import read_stack_file
+
+    try:
+        stack = read_stack_file(data_dir)
+    except StackError as exc:
+        raise ConfigurationError(str(exc)) from exc
+    return stack["postgres"]["urls"]["owner"], stack["valkey"]["url"]
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    owner_url, _ = _admin_urls(args.data_dir)
+    try:
+        email = normalise_email(args.email)
+        with connect_direct(owner_url) as conn:
+            user_id = accounts.create_user(
+                conn,
+                email=email,
+                business_name=args.business,
+                timezone=args.timezone,
+                display_name=args.display_name or email,
+            )
+    except AppError as exc:
+        print(f"crm: cannot create the account: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"created {email} ({user_id}) for {args.business.strip()}, timezone {args.timezone}")
+    return 0
+
+
+def cmd_deactivate_user(args: argparse.Namespace) -> int:
+    owner_url, valkey_url = _admin_urls(args.data_dir)
+    try:
+        email = normalise_email(args.email)
+        with connect_direct(owner_url) as conn:
+            user_id = accounts.deactivate_user(conn, email=email)
+    except AppError as exc:
+        print(f"crm: cannot deactivate: {exc.message}", file=sys.stderr)
+        return 1
+    valkey = ValkeyClient(valkey_url)
+    try:
+        ended = SessionStore(valkey, AuthSettings()).delete_all(user_id)
+    finally:
+        valkey.close()
+    print(f"deactivated {email}; ended {ended} session(s)")
     return 0
 
 

@@ -142,7 +142,12 @@ def app(resources: Resources) -> Any:
 
 
 @pytest.fixture
-def client(app: Any) -> Iterator[TestClient]:
+def client(app: Any, resources: Resources) -> Iterator[TestClient]:
+    # Every TestClient request comes from the peer "testclient": start with fresh rate limits.
+    with resources.valkey.errors() as valkey:
+        keys = list(valkey.scan_iter("crm:rl:*"))
+        if keys:
+            valkey.delete(*keys)
     with TestClient(app, base_url=BASE_URL) as test_client:
         yield test_client
 
@@ -154,7 +159,7 @@ def signed_in(app: Any, client: TestClient, owner: psycopg.Connection) -> dict[s
 
     user = make_user(owner)
     cookie, session = app.state.auth.sessions.create(user["id"])
-    client.cookies.set("crm_session", cookie)
+    client.cookies.set("crm_session", cookie, domain="localhost.local")
     client.headers["X-CSRF-Token"] = session.csrf_token
     return {**user, "cookie": cookie, "csrf_token": session.csrf_token}
 

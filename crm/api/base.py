@@ -63,6 +63,8 @@ def _wants_json(request: Request) -> bool:
     path = request.url.path
     if path.startswith("/api/") or path == "/api" or path.endswith(".json"):
         return True
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return True
     return "application/json" in request.headers.get("accept", "")
 
 

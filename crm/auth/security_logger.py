@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +33,23 @@ EVENTS = frozenset(
         "csrf_failed",
     }
 )
+
+
+_SECRET_QUERY = re.compile(r"(?i)\b(token|code)=[^&\s\"']+")
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Blank out ``token=`` and ``code=`` values in log lines (e.g. uvicorn's access log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _SECRET_QUERY.sub(r"\1=[redacted]", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _SECRET_QUERY.sub(r"\1=[redacted]", record.msg)
+        return True
 
 
 def email_fingerprint(email: str) -> str:

@@ -123,6 +123,9 @@ class _Handler:
 
 class SmtpCatcher:
     def __init__(self, outbox: Outbox, *, echo: bool = True) -> None:
+        # aiosmtpd logs every connection at INFO and each DATA line at DEBUG; the outbox is
+        # the place to read mail, so keep its logger to warnings.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.outbox = outbox
         self.port = free_port(HOST)
         self._controller = Controller(

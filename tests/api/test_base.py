@@ -46,7 +46,7 @@ def routed(app: FastAPI, signed_in: dict, client: TestClient) -> TestClient:
         raise NotFound("That contact does not exist.")
 
     routed_client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
-    routed_client.cookies.set("crm_session", signed_in["cookie"])
+    routed_client.cookies.set("crm_session", signed_in["cookie"], domain="localhost.local")
     return routed_client
 
 

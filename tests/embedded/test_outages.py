@@ -31,7 +31,7 @@ def live(app_with_data_route: FastAPI, signed_in: dict) -> Iterator[TestClient]:
     with TestClient(
         app_with_data_route, base_url="http://localhost", raise_server_exceptions=False
     ) as client:
-        client.cookies.set("crm_session", signed_in["cookie"])
+        client.cookies.set("crm_session", signed_in["cookie"], domain="localhost.local")
         yield client
 
 
@@ -89,7 +89,7 @@ def test_outage_on_a_page_shows_the_unavailable_page(
     with TestClient(
         app_with_data_route, base_url="http://localhost", raise_server_exceptions=False
     ) as client:
-        client.cookies.set("crm_session", signed_in["cookie"])
+        client.cookies.set("crm_session", signed_in["cookie"], domain="localhost.local")
         response = client.get("/test-page")
         assert response.status_code == 200
         stack.valkey.stop()

@@ -59,6 +59,6 @@ def test_dev_routes_do_not_exist_outside_embedded_mode(
         anonymous = client.get("/dev/outbox.json", follow_redirects=False)
         assert anonymous.status_code == 303
         # ...and even a signed-in owner finds nothing there.
-        client.cookies.set("crm_session", signed_in["cookie"])
+        client.cookies.set("crm_session", signed_in["cookie"], domain="localhost.local")
         assert client.get("/dev/outbox.json").status_code == 404
         assert client.get("/dev/outbox").status_code == 404

@@ -54,17 +54,17 @@ CREATE FUNCTION auth_start_login(
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
 DECLARE
-    found users%ROWTYPE;
+    account users%ROWTYPE;
 BEGIN
     DELETE FROM login_attempts WHERE expires_at < now() - interval '1 day';
-    SELECT * INTO found FROM users WHERE email = p_email AND is_active;
+    SELECT * INTO account FROM users WHERE email = p_email AND is_active;
     IF NOT FOUND THEN
         RETURN;
     END IF;
     INSERT INTO login_attempts (account_id, token_hash, pending_hash, code_hash, next_path,
                                 expires_at)
-    VALUES (found.id, p_token_hash, p_pending_hash, p_code_hash, p_next_path, now() + p_ttl);
-    RETURN QUERY SELECT found.id, found.display_name, found.business_name;
+    VALUES (account.id, p_token_hash, p_pending_hash, p_code_hash, p_next_path, now() + p_ttl);
+    RETURN QUERY SELECT account.id, account.display_name, account.business_name;
 END
 $$;
 
