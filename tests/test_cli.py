@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -166,7 +167,7 @@ def test_two_stacks_side_by_side_and_recovery_after_sigkill(data_dirs: list[Path
     superuser = a.stack()["postgres"]["urls"]["superuser"]
     with psycopg.connect(superuser) as conn:
         emails = conn.execute("SELECT email FROM users").fetchall()
-    assert emails == [("kept@example.com",)]
+    assert sorted(emails) == [("kept@example.com",), ("owner@example.com",)]
 
     # The other stack was never disturbed.
     assert httpx.get(f"{b.base}/api/health", timeout=5).status_code == 200
@@ -239,3 +240,98 @@ def test_busy_port_is_refused_before_anything_starts() -> None:
     assert result.returncode != 0
     assert "already in use" in result.stderr
     assert not Path("/tmp/crm-never-created").exists()
+
+
+def _sign_in_like_a_person(base: str, email: str) -> httpx.Client:
+    """Open /login, submit the email, find the mail in /dev/outbox, open the link, confirm."""
+    browser = httpx.Client(base_url=base, timeout=10, follow_redirects=True)
+    page = browser.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and csrf
+    sent = browser.post("/auth/login", data={"email": email, "csrf_token": csrf.group(1)})
+    assert sent.status_code == 200 and "Check your email" in sent.text
+    mail = None
+    deadline = time.monotonic() + 10
+    while mail is None and time.monotonic() < deadline:
+        # The email goes out after the response (so every answer takes the same time).
+        outbox = browser.get("/dev/outbox.json").json()
+        mail = next((m for m in outbox if m["to"] == [email]), None)
+        time.sleep(0.1)
+    assert mail is not None, "no sign-in email arrived in /dev/outbox"
+    link = re.search(r"(http://\S+/auth/confirm\?token=\S+)", mail["text"])
+    assert link
+    confirm_page = browser.get(link.group(1).replace("localhost", "127.0.0.1"))
+    assert "Finish signing in" in confirm_page.text
+    fields = dict(re.findall(r'name="(csrf_token|token)" value="([^"]+)"', confirm_page.text))
+    home = browser.post("/auth/confirm", data=fields)
+    assert home.status_code == 200 and str(home.url).endswith("/")
+    return browser
+
+
+def test_person_signs_in_and_admin_commands(data_dirs: list[Path]) -> None:
+    served = Served(data_dirs[0])
+    served.start()
+    served.wait_healthy()
+    try:
+        browser = _sign_in_like_a_person(served.base, "owner@example.com")
+        home = browser.get("/")
+        assert "Crystal Clear Window Cleaning" in home.text
+        assert browser.get("/auth/session").json()["data"]["user"]["timezone"] == (
+            "America/Chicago"
+        )
+
+        env = _env()
+        data = ["--data-dir", str(served.data_dir)]
+        made = _run(
+            [
+                "create-user",
+                " New@Example.com",
+                "--business",
+                "Shiny Panes",
+                "--timezone",
+                "America/Denver",
+                *data,
+            ],
+            env,
+        )
+        assert made.returncode == 0, made.stderr
+        assert "created new@example.com" in made.stdout
+        again = _run(
+            [
+                "create-user",
+                "new@example.com",
+                "--business",
+                "Shiny Panes",
+                "--timezone",
+                "America/Denver",
+                *data,
+            ],
+            env,
+        )
+        assert again.returncode != 0 and "already exists" in again.stderr
+        bad_tz = _run(
+            [
+                "create-user",
+                "tz@example.com",
+                "--business",
+                "X",
+                "--timezone",
+                "Central Time",
+                *data,
+            ],
+            env,
+        )
+        assert bad_tz.returncode != 0 and "not an IANA timezone" in bad_tz.stderr
+
+        newcomer = _sign_in_like_a_person(served.base, "new@example.com")
+        assert "Shiny Panes" in newcomer.get("/").text
+
+        gone = _run(["deactivate-user", "owner@example.com", *data], env)
+        assert gone.returncode == 0, gone.stderr
+        assert "ended 1 session(s)" in gone.stdout
+        assert browser.get("/auth/session").status_code == 401
+        assert newcomer.get("/auth/session").status_code == 200
+        missing = _run(["deactivate-user", "nobody@example.com", *data], env)
+        assert missing.returncode != 0 and "no account" in missing.stderr
+    finally:
+        assert served.stop() == 0
