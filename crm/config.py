@@ -20,6 +20,8 @@ class SmtpSettings:
     from_address: str
     user: str = ""
     password: str = field(default="", repr=False)
+    # PEM bundle to trust for a mail server with a private CA; empty = the system's CAs.
+    ca_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ def load_settings(vault: VaultClient, *, embedded_outbox: str | None = None) -> 
             from_address=str(smtp["SMTP_FROM"]),
             user=str(smtp.get("SMTP_USER") or ""),
             password=str(smtp.get("SMTP_PASSWORD") or ""),
+            ca_file=str(smtp.get("SMTP_CA_FILE") or ""),
         ),
         llm=LlmSettings(
             local_endpoint=str(llm.get("LLM_LOCAL_ENDPOINT") or ""),

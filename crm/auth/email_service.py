@@ -46,6 +46,7 @@ class EmailService:
                 username=self._settings.user or None,
                 password=self._settings.password or None,
                 start_tls=None,
+                cert_bundle=self._settings.ca_file or None,
                 timeout=self._timeout,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
