@@ -16,13 +16,15 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crm.api.base import render_error
 from crm.auth.exceptions import CsrfFailed, HostNotAllowed
 from crm.auth.service import AuthService, anonymous_csrf_token
 from crm.auth.types import AuthUser, ClientInfo, Session
-from crm.errors import NotAuthenticated, PayloadTooLarge
+from crm.errors import AppError, NotAuthenticated, PayloadTooLarge
 from crm.utils.user_context import UserContext, user_context
 
 SESSION_COOKIE = "crm_session"
@@ -114,28 +116,38 @@ class HostAndBodyLimitMiddleware:
         headers = _headers(scope)
         if not self.host_allowed(headers.get("host", "")):
             raise HostNotAllowed()
+        too_large = PayloadTooLarge(f"The request body is larger than {self.max_body // 1024} KB.")
         length = headers.get("content-length")
         if length is not None:
             if not length.isdigit():
                 raise PayloadTooLarge("The request's Content-Length is not valid.")
             if int(length) > self.max_body:
-                raise PayloadTooLarge(
-                    f"The request body is larger than {self.max_body // 1024} KB."
-                )
+                raise too_large
+            # The server holds the client to its Content-Length.
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        # No Content-Length (chunked): read it all here, so an oversized body is a clean 413
+        # before any route or body parser sees it, then replay it.
+        messages: list[Message] = []
         received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise PayloadTooLarge(
-                        f"The request body is larger than {self.max_body // 1024} KB."
-                    )
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            received += len(message.get("body", b""))
+            if received > self.max_body:
+                raise too_large
+            if not message.get("more_body"):
+                break
 
-        await self.app(scope, limited_receive, send)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
 
 class AuthMiddleware:
@@ -215,20 +227,6 @@ class AuthMiddleware:
         )
         scope.setdefault("state", {})["auth"] = state
         path: str = scope["path"]
-        method: str = scope["method"]
-
-        if user is None and not self.is_public(path):
-            if path.startswith("/api/") or "application/json" in headers.get("accept", ""):
-                raise NotAuthenticated()
-            target = path + (f"?{scope['query_string'].decode()}" if scope["query_string"] else "")
-            response = RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
-            await response(scope, receive, send)
-            return
-
-        if method not in SAFE_METHODS:
-            self._check_origin(headers)
-            receive = await self._check_token(scope, receive, headers, csrf)
-
         clear_session = bool(session_cookie) and session is None
 
         async def send_with_cookies(message: Message) -> None:
@@ -240,21 +238,51 @@ class AuthMiddleware:
                     out.append("set-cookie", self._cookie(SESSION_COOKIE, "", max_age=0))
             await send(message)
 
+        # Refusals below go out through send_with_cookies too, so a dead session cookie is
+        # cleared on a 401 or 403 just as on any other answer.
+        try:
+            if user is None and not self.is_public(path):
+                if path.startswith("/api/") or "application/json" in headers.get("accept", ""):
+                    raise NotAuthenticated()
+                query = scope["query_string"].decode()
+                target = path + (f"?{query}" if query else "")
+                response = RedirectResponse(
+                    f"/login?next={quote(target, safe='/')}", status_code=303
+                )
+                await response(scope, receive, send_with_cookies)
+                return
+            if scope["method"] not in SAFE_METHODS:
+                await self._check_origin(scope, headers)
+                receive = await self._check_token(scope, receive, headers, csrf)
+        except AppError as exc:
+            await render_error(Request(scope), exc)(scope, receive, send_with_cookies)
+            return
+
         if user is not None:
             with user_context(UserContext(user_id=user.id, timezone=user.timezone)):
                 await self.app(scope, receive, send_with_cookies)
         else:
             await self.app(scope, receive, send_with_cookies)
 
-    def _check_origin(self, headers: dict[str, str]) -> None:
+    async def _check_origin(self, scope: Scope, headers: dict[str, str]) -> None:
         origin = headers.get("origin")
-        if origin is not None:
-            if origin.lower().rstrip("/") not in self.allowed_origins:
-                raise CsrfFailed("Requests from other sites are not accepted.")
-            return
         site = headers.get("sec-fetch-site")
-        if site is not None and site not in ("same-origin", "none"):
+        if origin is not None:
+            foreign = origin.lower().rstrip("/") not in self.allowed_origins
+        else:
+            foreign = site is not None and site not in ("same-origin", "none")
+        if foreign:
+            await self._log_csrf(scope, reason="cross_origin")
             raise CsrfFailed("Requests from other sites are not accepted.")
+
+    async def _log_csrf(self, scope: Scope, *, reason: str) -> None:
+        await run_in_threadpool(
+            lambda: self.service.security.record(
+                "csrf_failed",
+                client=scope["state"]["auth"].client,
+                details={"path": scope["path"], "reason": reason},
+            )
+        )
 
     async def _check_token(
         self, scope: Scope, receive: Receive, headers: dict[str, str], expected: str
@@ -276,12 +304,7 @@ class AuthMiddleware:
             values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [])
             supplied = values[0] if values else None
         if not supplied or not hmac.compare_digest(supplied.encode(), expected.encode()):
-            await run_in_threadpool(
-                self.service.security.record,
-                "csrf_failed",
-                client=scope["state"]["auth"].client,
-                details={"path": scope["path"]},
-            )
+            await self._log_csrf(scope, reason="missing_token" if not supplied else "bad_token")
             raise CsrfFailed()
         if not body_messages:
             return receive
