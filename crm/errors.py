@@ -54,6 +54,18 @@ class Conflict(AppError):
     default_message = "That conflicts with the current state."
 
 
+class TicketImmutable(Conflict):
+    """Raised by the database trigger too, so a forgetful service cannot break the rule."""
+
+    code = "TICKET_IMMUTABLE"
+    default_message = "This ticket is completed; it and its line items, time and notes are final."
+
+
+class InvalidStatusTransition(Conflict):
+    code = "INVALID_STATUS_TRANSITION"
+    default_message = "That status change is not allowed."
+
+
 class PayloadTooLarge(AppError):
     code = "PAYLOAD_TOO_LARGE"
     status = 413

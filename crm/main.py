@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from crm.api import dev, health, pages
+from crm.api import actions, data, dev, health, pages
 from crm.api.base import RequestContextMiddleware, install_error_handlers
 from crm.auth import api as auth_api
 from crm.auth.email_service import EmailService
@@ -138,6 +138,8 @@ def create_app(resources: Resources) -> FastAPI:
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.include_router(health.router)
     app.include_router(auth_api.router)
+    app.include_router(actions.router)
+    app.include_router(data.router)
     app.include_router(pages.router)
     if resources.settings.embedded and resources.outbox is not None:
         app.include_router(dev.router)

@@ -18,7 +18,20 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from crm.errors import AppError, Conflict, ServiceUnavailable, ValidationFailed
+from crm.errors import (
+    AppError,
+    Conflict,
+    InvalidStatusTransition,
+    ServiceUnavailable,
+    TicketImmutable,
+    ValidationFailed,
+)
+
+# SQLSTATEs raised by our own triggers (see migrations), and the errors they mean.
+_TRIGGER_ERRORS: dict[str, type[AppError]] = {
+    "CRM01": TicketImmutable,
+    "CRM02": InvalidStatusTransition,
+}
 
 log = logging.getLogger("crm.postgres")
 
@@ -170,28 +183,45 @@ def translate_errors() -> Iterator[None]:
         raise ServiceUnavailable(
             "The database is unavailable: no connection became free in time", service="postgres"
         ) from exc
-    except pg_errors.UniqueViolation as exc:
-        raise Conflict(
-            "That conflicts with an existing record.",
-            details={"constraint": exc.diag.constraint_name},
-        ) from exc
-    except (pg_errors.CheckViolation, pg_errors.NotNullViolation) as exc:
-        raise ValidationFailed(
-            "A value is not allowed.", details={"constraint": exc.diag.constraint_name}
-        ) from exc
-    except pg_errors.ForeignKeyViolation as exc:
-        raise Conflict(
-            "That refers to a record that does not exist or is still in use.",
-            details={"constraint": exc.diag.constraint_name},
-        ) from exc
-    except psycopg.OperationalError as exc:
-        raise ServiceUnavailable(
+    except psycopg.Error as exc:
+        error = _domain_error(exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _domain_error(exc: psycopg.Error) -> AppError | None:
+    trigger_error = _TRIGGER_ERRORS.get(exc.sqlstate or "")
+    if trigger_error is not None:
+        return trigger_error()
+    constraint = {"constraint": exc.diag.constraint_name} if exc.diag.constraint_name else {}
+    if isinstance(exc, pg_errors.UniqueViolation):
+        return Conflict("That conflicts with an existing record.", details=constraint)
+    if isinstance(exc, pg_errors.CheckViolation | pg_errors.NotNullViolation):
+        return ValidationFailed("A value is not allowed.", details=constraint)
+    if isinstance(exc, pg_errors.ForeignKeyViolation):
+        return Conflict(
+            "That refers to a record that does not exist or is still in use.", details=constraint
+        )
+    if isinstance(exc, psycopg.OperationalError):
+        return ServiceUnavailable(
             "The database is unavailable. Please try again shortly.", service="postgres"
-        ) from exc
-    except psycopg.InterfaceError as exc:
-        raise ServiceUnavailable(
+        )
+    if isinstance(exc, psycopg.InterfaceError):
+        return ServiceUnavailable(
             "The database connection was lost. Please try again.", service="postgres"
-        ) from exc
+        )
+    return None
+
+
+@contextmanager
+def foreign_key_guard(conn: Connection, error: AppError) -> Iterator[None]:
+    """Run the block in a savepoint; a foreign-key violation inside becomes ``error``."""
+    try:
+        with conn.transaction():
+            yield
+    except pg_errors.ForeignKeyViolation as exc:
+        raise error from exc
 
 
 def connect_direct(conninfo: str, **kwargs: Any) -> psycopg.Connection[Any]:

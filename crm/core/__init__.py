@@ -1,0 +1,1 @@
+"""The business domain: entities, services, audit trail, and the action/data registry."""

@@ -1,0 +1,1 @@
+"""Input models for actions, and the presentation of rows as JSON."""

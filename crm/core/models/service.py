@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Literal, Self
+from uuid import UUID
+
+from pydantic import Field, model_validator
+
+from crm.core.models.common import Input
+
+PricingMode = Literal["fixed", "flexible", "per_unit", "product"]
+
+
+class ServiceCreate(Input):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    pricing_mode: PricingMode
+    unit_price_cents: int = Field(0, ge=0, le=100_000_000)
+    unit_label: str = Field("", max_length=50)
+    default_duration_minutes: int = Field(60, ge=0, le=1440)
+
+    @model_validator(mode="after")
+    def _unit_label(self) -> Self:
+        if self.pricing_mode == "per_unit" and not self.unit_label:
+            raise ValueError("per-unit services need a unit label, like 'window' or 'screen'")
+        return self
+
+
+class ServiceUpdate(Input):
+    id: UUID
+    name: str = Field("", min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    unit_price_cents: int = Field(0, ge=0, le=100_000_000)
+    unit_label: str = Field("", max_length=50)
+    default_duration_minutes: int = Field(60, ge=0, le=1440)

@@ -1,0 +1,12 @@
+"""Service modules register their actions and data types on import; import them all here."""
+
+from crm.core.services import (  # noqa: F401
+    address_service,
+    attribute_service,
+    audit_service,
+    catalog_service,
+    contact_service,
+    note_service,
+    staff_service,
+    ticket_service,
+)

@@ -1,0 +1,88 @@
+"""Addresses: where the work happens. Hard-deleted, but never while a ticket uses them."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from crm.clients.postgres_client import Connection, foreign_key_guard
+from crm.core import audit
+from crm.core.exceptions import AddressInUse
+from crm.core.models.address import AddressCreate, AddressUpdate
+from crm.core.models.common import Ref
+from crm.core.registry import REGISTRY, DataQuery
+from crm.core.services import base, contact_service
+from crm.errors import ValidationFailed
+
+
+def _clear_other_primaries(conn: Connection, contact_id: UUID, keep: UUID | None) -> None:
+    conn.execute(
+        "UPDATE addresses SET is_primary = false "
+        "WHERE contact_id = %s AND is_primary AND id IS DISTINCT FROM %s",
+        (contact_id, keep),
+    )
+
+
+@REGISTRY.action("address", "create", input=AddressCreate)
+def create(conn: Connection, data: AddressCreate) -> dict[str, Any]:
+    """Add a service location to a contact; the first one becomes primary."""
+    contact_service.get(conn, data.contact_id)
+    values = data.model_dump()
+    has_any = conn.execute(
+        "SELECT 1 FROM addresses WHERE contact_id = %s LIMIT 1", (data.contact_id,)
+    ).fetchone()
+    if not has_any:
+        values["is_primary"] = True
+    elif values["is_primary"]:
+        _clear_other_primaries(conn, data.contact_id, None)
+    return base.insert_row(conn, "addresses", values, entity_type="address")
+
+
+@REGISTRY.action("address", "update", input=AddressUpdate)
+def update(conn: Connection, data: AddressUpdate) -> dict[str, Any]:
+    """Change an address; making it primary makes the others not."""
+    values = base.changed_fields(data)
+    if "line1" in values and not values["line1"]:
+        raise ValidationFailed("The first address line can't be empty.")
+    current = base.load(conn, "addresses", data.id, label="address")
+    if values.get("is_primary"):
+        _clear_other_primaries(conn, current["contact_id"], data.id)
+    return base.update_row(
+        conn, "addresses", data.id, values, label="address", entity_type="address"
+    )
+
+
+@REGISTRY.action("address", "delete", input=Ref)
+def delete(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Delete an address that no ticket uses."""
+    base.load(conn, "addresses", data.id, label="address")
+    used = conn.execute(
+        "SELECT count(*) AS n FROM tickets WHERE address_id = %s", (data.id,)
+    ).fetchone()
+    if used and used["n"]:
+        raise AddressInUse(details={"tickets": used["n"]})
+    # Deleted tickets (hidden by RLS) still point at it: the foreign key says so.
+    with foreign_key_guard(conn, AddressInUse()):
+        return base.hard_delete(conn, "addresses", data.id, label="address", entity_type="address")
+
+
+@REGISTRY.data_type(
+    "addresses", filters={"contact_id": "only this contact's addresses"}, includes=("audit_trail",)
+)
+def load_addresses(conn: Connection, query: DataQuery) -> Any:
+    """Service locations, newest first."""
+    if query.id is not None:
+        row = base.load(conn, "addresses", query.id, label="address")
+        if "audit_trail" in query.include:
+            row["audit_trail"] = audit.trail(conn, entity_type="address", entity_id=row["id"])
+        return row
+    contact_id = base.uuid_filter(query, "contact_id")
+    where = sql.SQL("WHERE contact_id = %s") if contact_id else sql.SQL("")
+    return conn.execute(
+        sql.SQL("SELECT * FROM addresses {} ORDER BY created_at DESC{}").format(
+            where, base.limit_clause(query.limit)
+        ),
+        (contact_id,) if contact_id else (),
+    ).fetchall()

@@ -1,0 +1,138 @@
+"""Small helpers every service uses: load-or-404, partial updates, soft deletes."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+from pydantic import BaseModel
+
+from crm.clients.postgres_client import Connection
+from crm.core import audit
+from crm.core.registry import DataQuery
+from crm.errors import NotFound, ValidationFailed
+
+
+def load(
+    conn: Connection, table: str, entity_id: UUID, *, label: str, lock: bool = False
+) -> dict[str, Any]:
+    """The row, or NotFound: ids that never existed, another business's, or deleted ones alike."""
+    query = sql.SQL("SELECT * FROM {} WHERE id = %s{}").format(
+        sql.Identifier(table), sql.SQL(" FOR UPDATE") if lock else sql.SQL("")
+    )
+    row = conn.execute(query, (entity_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"No {label} with id {entity_id}.")
+    return row
+
+
+def changed_fields(
+    data: BaseModel, *, exclude: frozenset[str] = frozenset({"id"})
+) -> dict[str, Any]:
+    """Only the fields the caller actually sent."""
+    return {k: getattr(data, k) for k in data.model_fields_set if k not in exclude}
+
+
+def update_row(
+    conn: Connection,
+    table: str,
+    entity_id: UUID,
+    values: dict[str, Any],
+    *,
+    label: str,
+    entity_type: str,
+    action: str = "update",
+) -> dict[str, Any]:
+    """Apply a partial update and audit exactly what changed."""
+    before = load(conn, table, entity_id, label=label, lock=True)
+    if not values:
+        return before
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = %s").format(sql.Identifier(column)) for column in values
+    )
+    conn.execute(
+        sql.SQL("UPDATE {} SET {} WHERE id = %s").format(sql.Identifier(table), assignments),
+        (*values.values(), entity_id),
+    )
+    after = load(conn, table, entity_id, label=label)
+    changes = audit.diff(before, after, list(values))
+    if changes:
+        audit.record(
+            conn, entity_type=entity_type, entity_id=entity_id, action=action, changes=changes
+        )
+    return after
+
+
+def insert_row(
+    conn: Connection, table: str, values: dict[str, Any], *, entity_type: str
+) -> dict[str, Any]:
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in values)
+    placeholders = sql.SQL(", ").join(sql.Placeholder() for _ in values)
+    row = conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (user_id, {}) VALUES "
+            "(current_setting('app.current_user_id')::uuid, {}) RETURNING *"
+        ).format(sql.Identifier(table), columns, placeholders),
+        tuple(values.values()),
+    ).fetchone()
+    assert row is not None
+    audit.record(
+        conn,
+        entity_type=entity_type,
+        entity_id=row["id"],
+        action="create",
+        changes={k: {"old": None, "new": v} for k, v in values.items()},
+    )
+    return row
+
+
+def soft_delete(
+    conn: Connection, table: str, entity_id: UUID, *, label: str, entity_type: str
+) -> dict[str, Any]:
+    """Mark deleted; RLS hides the row from every normal read from now on."""
+    before = load(conn, table, entity_id, label=label, lock=True)
+    # A plain UPDATE can't do it: the new row would be hidden by the policy (see 0003).
+    conn.execute("SELECT soft_delete(%s, %s)", (table, entity_id))
+    audit.record(conn, entity_type=entity_type, entity_id=entity_id, action="delete")
+    return {"id": before["id"], "deleted": True}
+
+
+def hard_delete(
+    conn: Connection, table: str, entity_id: UUID, *, label: str, entity_type: str
+) -> dict[str, Any]:
+    before = load(conn, table, entity_id, label=label, lock=True)
+    conn.execute(
+        sql.SQL("DELETE FROM {} WHERE id = %s").format(sql.Identifier(table)), (entity_id,)
+    )
+    audit.record(
+        conn,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action="delete",
+        changes={k: {"old": v, "new": None} for k, v in before.items() if k not in _NOISE},
+    )
+    return {"id": before["id"], "deleted": True}
+
+
+_NOISE = frozenset(
+    {"user_id", "created_at", "updated_at", "search_names", "search_text", "search_vector"}
+)
+
+
+def uuid_filter(query: DataQuery, name: str) -> UUID | None:
+    """A filter that must be a UUID; a malformed one is a 422 naming the filter."""
+    raw = query.filters.get(name)
+    if not raw:
+        return None
+    try:
+        return UUID(raw)
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"Filter {name} must be an id.",
+            details={"fields": [{"field": name, "message": "not an id"}]},
+        ) from exc
+
+
+def limit_clause(limit: int) -> sql.Composable:
+    return sql.SQL(" LIMIT {}").format(sql.Literal(int(limit)))

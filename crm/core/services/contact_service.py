@@ -1,0 +1,194 @@
+"""Contacts: the people and companies a business serves, and the search that finds them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from crm.clients.postgres_client import Connection
+from crm.core import audit
+from crm.core.exceptions import ContactHasDependencies
+from crm.core.models.common import Ref
+from crm.core.models.contact import ContactCreate, ContactUpdate
+from crm.core.registry import REGISTRY, DataQuery
+from crm.core.services import base
+from crm.errors import NotFound
+
+COLUMNS = sql.SQL(
+    "c.id, c.first_name, c.last_name, c.company, c.email, c.phone, "
+    "c.preferred_contact_method, c.preferred_time_of_day, c.source, c.external_id, "
+    "c.referred_by_id, c.created_at, c.updated_at"
+)
+INCLUDES = ("addresses", "attributes", "notes", "tickets", "messages", "audit_trail")
+
+
+def display_name(row: dict[str, Any]) -> str:
+    person = " ".join(p for p in (row.get("first_name"), row.get("last_name")) if p)
+    return person or row.get("company") or ""
+
+
+def get(conn: Connection, contact_id: UUID) -> dict[str, Any]:
+    row = conn.execute(
+        sql.SQL("SELECT {} FROM contacts c WHERE c.id = %s").format(COLUMNS), (contact_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No contact with id {contact_id}.")
+    return _with_name(row)
+
+
+def _with_name(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "display_name": display_name(row)}
+
+
+@REGISTRY.action("contact", "create", input=ContactCreate)
+def create(conn: Connection, data: ContactCreate) -> dict[str, Any]:
+    """Create a contact (a person or company you serve)."""
+    if data.referred_by_id is not None:
+        get(conn, data.referred_by_id)
+    row = base.insert_row(conn, "contacts", data.model_dump(), entity_type="contact")
+    return get(conn, row["id"])
+
+
+@REGISTRY.action("contact", "update", input=ContactUpdate)
+def update(conn: Connection, data: ContactUpdate) -> dict[str, Any]:
+    """Change a contact's details; only the fields sent are changed."""
+    values = base.changed_fields(data)
+    if values.get("referred_by_id") is not None:
+        if values["referred_by_id"] == data.id:
+            from crm.errors import ValidationFailed
+
+            raise ValidationFailed("A contact cannot refer themselves.")
+        get(conn, values["referred_by_id"])
+    base.update_row(conn, "contacts", data.id, values, label="contact", entity_type="contact")
+    return get(conn, data.id)
+
+
+@REGISTRY.action("contact", "delete", input=Ref)
+def delete(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Delete a contact that has no open tickets and no unpaid invoices."""
+    get(conn, data.id)
+    blockers = conn.execute(
+        "SELECT "
+        "(SELECT count(*) FROM tickets WHERE contact_id = %(id)s "
+        " AND status IN ('scheduled', 'in_progress')) AS open_tickets, "
+        "(SELECT count(*) FROM invoices WHERE contact_id = %(id)s "
+        " AND status IN ('draft', 'sent', 'partial')) AS unpaid_invoices",
+        {"id": data.id},
+    ).fetchone()
+    assert blockers is not None
+    if blockers["open_tickets"] or blockers["unpaid_invoices"]:
+        raise ContactHasDependencies(details=dict(blockers))
+    conn.execute(
+        "UPDATE scheduled_messages SET status = 'cancelled' "
+        "WHERE contact_id = %s AND status = 'pending'",
+        (data.id,),
+    )
+    return base.soft_delete(conn, "contacts", data.id, label="contact", entity_type="contact")
+
+
+# -- reads ---------------------------------------------------------------------------------
+
+
+@REGISTRY.data_type(
+    "contacts",
+    includes=INCLUDES,
+    searchable=True,
+)
+def load_contacts(conn: Connection, query: DataQuery) -> Any:
+    """Contacts, newest first; `search` finds them by anything you remember."""
+    if query.id is not None:
+        contact = get(conn, query.id)
+        return _include(conn, contact, query.include)
+    if query.search:
+        rows = search(conn, query.search, limit=query.limit)
+    else:
+        rows = conn.execute(
+            sql.SQL("SELECT {} FROM contacts c ORDER BY c.created_at DESC, c.id{}").format(
+                COLUMNS, base.limit_clause(query.limit)
+            )
+        ).fetchall()
+        rows = [_with_name(r) for r in rows]
+    return [_include(conn, row, query.include) for row in rows] if query.include else rows
+
+
+def _include(conn: Connection, contact: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
+    out = dict(contact)
+    cid = contact["id"]
+    if "addresses" in include:
+        out["addresses"] = conn.execute(
+            "SELECT * FROM addresses WHERE contact_id = %s ORDER BY is_primary DESC, created_at",
+            (cid,),
+        ).fetchall()
+    if "attributes" in include:
+        out["attributes"] = conn.execute(
+            "SELECT * FROM attributes WHERE contact_id = %s ORDER BY key", (cid,)
+        ).fetchall()
+    if "notes" in include:
+        out["notes"] = conn.execute(
+            "SELECT * FROM notes WHERE contact_id = %s ORDER BY created_at DESC", (cid,)
+        ).fetchall()
+    if "tickets" in include:
+        out["tickets"] = conn.execute(
+            "SELECT t.*, COALESCE((SELECT sum(total_cents) FROM line_items l "
+            "WHERE l.ticket_id = t.id), 0)::bigint AS total_cents "
+            "FROM tickets t WHERE t.contact_id = %s ORDER BY t.scheduled_start DESC",
+            (cid,),
+        ).fetchall()
+    if "messages" in include:
+        out["messages"] = conn.execute(
+            "SELECT * FROM scheduled_messages WHERE contact_id = %s ORDER BY scheduled_for DESC",
+            (cid,),
+        ).fetchall()
+    if "audit_trail" in include:
+        out["audit_trail"] = audit.trail(conn, entity_type="contact", entity_id=cid)
+    return out
+
+
+# -- search --------------------------------------------------------------------------------
+
+# A one-letter typo in a short surname ("Smyth" for "Smith") scores about 0.5.
+_NAME_SIMILARITY = "0.45"
+
+
+def search(conn: Connection, text: str, *, limit: int) -> list[dict[str, Any]]:
+    """Full-text over the contact's document, trigram for typos, digits for phone numbers.
+
+    Every word must prefix-match a word of the document (names, company, email, phone,
+    addresses, notes, attribute keys and values), or the query must be close to the name, or
+    its digits must appear in the phone number. Ranked by text rank, name closeness, phone.
+    """
+    phrase = " ".join(text.lower().split())[:200]
+    if not phrase:
+        return []
+    digits = re.sub(r"\D", "", phrase)
+    conn.execute(
+        "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", (_NAME_SIMILARITY,)
+    )
+    rows = conn.execute(
+        sql.SQL(
+            """
+            WITH q AS (
+                SELECT to_tsquery('simple', (
+                    SELECT string_agg(quote_literal(word) || ':*', ' & ')
+                    FROM unnest(tsvector_to_array(to_tsvector('simple', %(phrase)s))) AS word
+                )) AS tsq
+            )
+            SELECT {columns},
+                   COALESCE(ts_rank(c.search_vector, q.tsq), 0) * 2
+                   + word_similarity(%(phrase)s, c.search_names)
+                   + CASE WHEN length(%(digits)s) >= 4 AND c.phone_digits LIKE %(digits_like)s
+                          THEN 1 ELSE 0 END AS rank
+            FROM contacts c, q
+            WHERE c.search_vector @@ q.tsq
+               OR %(phrase)s <%% c.search_names
+               OR (length(%(digits)s) >= 4 AND c.phone_digits LIKE %(digits_like)s)
+            ORDER BY rank DESC, c.created_at DESC
+            {limit}
+            """
+        ).format(columns=COLUMNS, limit=base.limit_clause(limit)),
+        {"phrase": phrase, "digits": digits, "digits_like": f"%{digits}%"},
+    ).fetchall()
+    return [_with_name({k: v for k, v in r.items() if k != "rank"}) for r in rows]

@@ -1,0 +1,495 @@
+"""Tickets (appointment = job): schedule, staff, clock in/out, line items, status."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from crm.clients.postgres_client import Connection
+from crm.core import audit
+from crm.core.exceptions import ClockStateConflict, ServiceRetired
+from crm.core.models.common import Ref
+from crm.core.models.ticket import (
+    AssignStaff,
+    CancelTicket,
+    LineItemAdd,
+    LineItemUpdate,
+    NoShow,
+    TicketCreate,
+    TicketUpdate,
+)
+from crm.core.registry import REGISTRY, DataQuery
+from crm.core.services import base, contact_service
+from crm.errors import Conflict, InvalidStatusTransition, TicketImmutable, ValidationFailed
+from crm.utils.timezone import get_zone, utc_now
+
+TRANSITIONS = {
+    "scheduled": {"in_progress", "cancelled", "no_show"},
+    "in_progress": {"completed", "cancelled"},
+}
+INCLUDES = ("line_items", "time_entries", "notes", "staff", "contact", "address", "audit_trail")
+
+
+def get(conn: Connection, ticket_id: UUID, *, lock: bool = False) -> dict[str, Any]:
+    return base.load(conn, "tickets", ticket_id, label="ticket", lock=lock)
+
+
+def _editable(ticket: dict[str, Any]) -> None:
+    if ticket["status"] == "completed":
+        raise TicketImmutable()
+    if ticket["status"] in ("cancelled", "no_show"):
+        raise Conflict(f"This ticket is {ticket['status'].replace('_', ' ')}; it can't be changed.")
+
+
+def _transition(conn: Connection, ticket: dict[str, Any], new: str, **extra: Any) -> dict[str, Any]:
+    old = ticket["status"]
+    if ticket["status"] == "completed":
+        raise TicketImmutable()
+    if new not in TRANSITIONS.get(old, set()):
+        raise InvalidStatusTransition(
+            f"A {old.replace('_', ' ')} ticket can't become {new.replace('_', ' ')}.",
+            details={"from": old, "to": new},
+        )
+    assignments = [sql.SQL("status = %s")] + [
+        sql.SQL("{} = %s").format(sql.Identifier(k)) for k in extra
+    ]
+    conn.execute(
+        sql.SQL("UPDATE tickets SET {} WHERE id = %s").format(sql.SQL(", ").join(assignments)),
+        (new, *extra.values(), ticket["id"]),
+    )
+    changes = {"status": {"old": old, "new": new}}
+    changes.update({k: {"old": ticket.get(k), "new": v} for k, v in extra.items()})
+    audit.record(conn, entity_type="ticket", entity_id=ticket["id"], action=new, changes=changes)
+    if new in ("cancelled", "no_show"):
+        _cancel_pending_messages(conn, ticket["id"])
+    return get(conn, ticket["id"])
+
+
+def _cancel_pending_messages(conn: Connection, ticket_id: UUID) -> None:
+    rows = conn.execute(
+        "UPDATE scheduled_messages SET status = 'cancelled' "
+        "WHERE ticket_id = %s AND status = 'pending' RETURNING id",
+        (ticket_id,),
+    ).fetchall()
+    for row in rows:
+        audit.record(
+            conn,
+            entity_type="message",
+            entity_id=row["id"],
+            action="cancel",
+            changes={"status": {"old": "pending", "new": "cancelled"}},
+        )
+
+
+def _check_address(conn: Connection, address_id: UUID | None, contact_id: UUID) -> None:
+    if address_id is None:
+        return
+    address = base.load(conn, "addresses", address_id, label="address")
+    if address["contact_id"] != contact_id:
+        raise ValidationFailed(
+            "That address belongs to a different contact.",
+            details={"fields": [{"field": "address_id", "message": "not this contact's"}]},
+        )
+
+
+def _set_staff(conn: Connection, ticket_id: UUID, staff_ids: list[UUID]) -> list[str]:
+    wanted = list(dict.fromkeys(staff_ids))
+    for staff_id in wanted:
+        base.load(conn, "staff", staff_id, label="staff member")
+    conn.execute("DELETE FROM ticket_staff WHERE ticket_id = %s", (ticket_id,))
+    for staff_id in wanted:
+        conn.execute(
+            "INSERT INTO ticket_staff (user_id, ticket_id, staff_id) "
+            "VALUES (current_setting('app.current_user_id')::uuid, %s, %s)",
+            (ticket_id, staff_id),
+        )
+    return [str(s) for s in wanted]
+
+
+def _staff_ids(conn: Connection, ticket_id: UUID) -> list[str]:
+    rows = conn.execute(
+        "SELECT staff_id FROM ticket_staff WHERE ticket_id = %s ORDER BY created_at, staff_id",
+        (ticket_id,),
+    ).fetchall()
+    return [str(r["staff_id"]) for r in rows]
+
+
+@REGISTRY.action("ticket", "create", input=TicketCreate)
+def create(conn: Connection, data: TicketCreate) -> dict[str, Any]:
+    """Schedule a ticket (appointment and job in one) for a contact."""
+    contact_service.get(conn, data.contact_id)
+    address_id = data.address_id
+    if address_id is None:
+        primary = conn.execute(
+            "SELECT id FROM addresses WHERE contact_id = %s AND is_primary", (data.contact_id,)
+        ).fetchone()
+        address_id = primary["id"] if primary else None
+    _check_address(conn, address_id, data.contact_id)
+    values = data.model_dump(exclude={"staff_ids"})
+    values["address_id"] = address_id
+    row = base.insert_row(conn, "tickets", values, entity_type="ticket")
+    if data.staff_ids:
+        assigned = _set_staff(conn, row["id"], data.staff_ids)
+        audit.record(
+            conn,
+            entity_type="ticket",
+            entity_id=row["id"],
+            action="assign_staff",
+            changes={"staff_ids": {"old": [], "new": assigned}},
+        )
+    return get(conn, row["id"])
+
+
+@REGISTRY.action("ticket", "update", input=TicketUpdate)
+def update(conn: Connection, data: TicketUpdate) -> dict[str, Any]:
+    """Reschedule or change a ticket that is not finished."""
+    ticket = get(conn, data.id, lock=True)
+    _editable(ticket)
+    values = base.changed_fields(data)
+    if "scheduled_start" in values and values["scheduled_start"] is None:
+        raise ValidationFailed("scheduled_start can't be empty.")
+    if "address_id" in values:
+        _check_address(conn, values["address_id"], ticket["contact_id"])
+    return base.update_row(conn, "tickets", data.id, values, label="ticket", entity_type="ticket")
+
+
+@REGISTRY.action("ticket", "assign_staff", input=AssignStaff)
+def assign_staff(conn: Connection, data: AssignStaff) -> dict[str, Any]:
+    """Set who works on a ticket (replaces the current assignment)."""
+    ticket = get(conn, data.id, lock=True)
+    _editable(ticket)
+    before = _staff_ids(conn, data.id)
+    after = _set_staff(conn, data.id, data.staff_ids)
+    if before != after:
+        audit.record(
+            conn,
+            entity_type="ticket",
+            entity_id=data.id,
+            action="assign_staff",
+            changes={"staff_ids": {"old": before, "new": after}},
+        )
+    return {**ticket, "staff_ids": after}
+
+
+@REGISTRY.action("ticket", "clock_in", input=Ref)
+def clock_in(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Start the clock on a ticket; the first clock-in starts the job."""
+    ticket = get(conn, data.id, lock=True)
+    _editable(ticket)
+    open_entry = conn.execute(
+        "SELECT id FROM time_entries WHERE ticket_id = %s AND ended_at IS NULL", (data.id,)
+    ).fetchone()
+    if open_entry:
+        raise ClockStateConflict("You are already clocked in on this ticket.")
+    now = utc_now()
+    entry = conn.execute(
+        "INSERT INTO time_entries (user_id, ticket_id, started_at) "
+        "VALUES (current_setting('app.current_user_id')::uuid, %s, %s) RETURNING *",
+        (data.id, now),
+    ).fetchone()
+    assert entry is not None
+    audit.record(
+        conn,
+        entity_type="ticket",
+        entity_id=data.id,
+        action="clock_in",
+        changes={
+            "time_entry_id": {"old": None, "new": entry["id"]},
+            "started_at": {"old": None, "new": now},
+        },
+    )
+    if ticket["status"] == "scheduled":
+        _transition(conn, ticket, "in_progress")
+    return {**get(conn, data.id), "time_entry": entry}
+
+
+@REGISTRY.action("ticket", "clock_out", input=Ref)
+def clock_out(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Stop the clock on a ticket."""
+    ticket = get(conn, data.id, lock=True)
+    _editable(ticket)
+    entry = conn.execute(
+        "UPDATE time_entries SET ended_at = %s WHERE ticket_id = %s AND ended_at IS NULL "
+        "RETURNING *",
+        (utc_now(), data.id),
+    ).fetchone()
+    if entry is None:
+        raise ClockStateConflict("You are not clocked in on this ticket.")
+    audit.record(
+        conn,
+        entity_type="ticket",
+        entity_id=data.id,
+        action="clock_out",
+        changes={
+            "time_entry_id": {"old": None, "new": entry["id"]},
+            "ended_at": {"old": None, "new": entry["ended_at"]},
+        },
+    )
+    return {**get(conn, data.id), "time_entry": entry}
+
+
+@REGISTRY.action("ticket", "cancel", input=CancelTicket)
+def cancel(conn: Connection, data: CancelTicket) -> dict[str, Any]:
+    """Cancel a ticket that has not been completed; its pending messages are cancelled too."""
+    ticket = get(conn, data.id, lock=True)
+    if ticket["status"] == "in_progress":
+        conn.execute(
+            "UPDATE time_entries SET ended_at = now() WHERE ticket_id = %s AND ended_at IS NULL",
+            (data.id,),
+        )
+    return _transition(conn, ticket, "cancelled", cancel_reason=data.reason)
+
+
+@REGISTRY.action("ticket", "mark_no_show", input=NoShow)
+def mark_no_show(conn: Connection, data: NoShow) -> dict[str, Any]:
+    """Record that the customer was not there for a scheduled ticket."""
+    ticket = get(conn, data.id, lock=True)
+    return _transition(conn, ticket, "no_show", cancel_reason=data.reason)
+
+
+@REGISTRY.action("ticket", "delete", input=Ref)
+def delete(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Delete a ticket that is not completed (completed tickets are part of the record)."""
+    ticket = get(conn, data.id, lock=True)
+    if ticket["status"] == "completed":
+        raise TicketImmutable()
+    _cancel_pending_messages(conn, data.id)
+    return base.soft_delete(conn, "tickets", data.id, label="ticket", entity_type="ticket")
+
+
+# -- line items ------------------------------------------------------------------------------
+
+
+@REGISTRY.action("line_item", "add", input=LineItemAdd)
+def add_line_item(conn: Connection, data: LineItemAdd) -> dict[str, Any]:
+    """Add a service (priced by its mode) or a custom line to a ticket."""
+    ticket = get(conn, data.ticket_id, lock=True)
+    _editable(ticket)
+    values: dict[str, Any] = {"ticket_id": data.ticket_id, "quantity": data.quantity}
+    if data.service_id is not None:
+        service = base.load(conn, "services", data.service_id, label="service")
+        if service["retired_at"] is not None:
+            raise ServiceRetired()
+        mode = service["pricing_mode"]
+        price = service["unit_price_cents"]
+        if mode == "flexible":
+            price = data.unit_price_cents if data.unit_price_cents is not None else price
+        elif data.unit_price_cents is not None and data.unit_price_cents != price:
+            raise ValidationFailed(
+                f"{service['name']} has a {mode.replace('_', ' ')} price; "
+                "change the service or use a flexible one.",
+                details={
+                    "fields": [{"field": "unit_price_cents", "message": "set by the service"}]
+                },
+            )
+        if mode == "fixed" and data.quantity != 1:
+            raise ValidationFailed("A fixed-price service is added once (quantity 1).")
+        values.update(
+            service_id=service["id"],
+            description=data.description or service["name"],
+            pricing_mode=mode,
+            unit_label=service["unit_label"],
+            unit_price_cents=price,
+        )
+    else:
+        if not data.description or data.unit_price_cents is None:
+            raise ValidationFailed(
+                "A line without a service needs a description and a unit price.",
+                details={"fields": [{"field": "description", "message": "required"}]},
+            )
+        values.update(
+            description=data.description,
+            pricing_mode="flexible",
+            unit_label="",
+            unit_price_cents=data.unit_price_cents,
+        )
+    values["position"] = _next_position(conn, data.ticket_id)
+    return base.insert_row(conn, "line_items", values, entity_type="line_item")
+
+
+def _next_position(conn: Connection, ticket_id: UUID) -> int:
+    row = conn.execute(
+        "SELECT COALESCE(max(position), -1) + 1 AS p FROM line_items WHERE ticket_id = %s",
+        (ticket_id,),
+    ).fetchone()
+    return int(row["p"]) if row else 0
+
+
+@REGISTRY.action("line_item", "update", input=LineItemUpdate)
+def update_line_item(conn: Connection, data: LineItemUpdate) -> dict[str, Any]:
+    """Change a line's quantity, text, or (flexible lines only) price, until close-out."""
+    item = base.load(conn, "line_items", data.id, label="line item", lock=True)
+    _editable(get(conn, item["ticket_id"]))
+    values = base.changed_fields(data)
+    new_price = values.get("unit_price_cents", item["unit_price_cents"])
+    if new_price != item["unit_price_cents"] and item["pricing_mode"] != "flexible":
+        raise ValidationFailed(
+            "Only flexible prices can be changed on a ticket.",
+            details={"fields": [{"field": "unit_price_cents", "message": "set by the service"}]},
+        )
+    if "quantity" in values and item["pricing_mode"] == "fixed" and values["quantity"] != 1:
+        raise ValidationFailed("A fixed-price service is added once (quantity 1).")
+    return base.update_row(
+        conn, "line_items", data.id, values, label="line item", entity_type="line_item"
+    )
+
+
+@REGISTRY.action("line_item", "remove", input=Ref)
+def remove_line_item(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Take a line off a ticket that is not finished."""
+    item = base.load(conn, "line_items", data.id, label="line item", lock=True)
+    _editable(get(conn, item["ticket_id"]))
+    return base.soft_delete(conn, "line_items", data.id, label="line item", entity_type="line_item")
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+
+def _local_day_start(day: str, timezone: str, name: str) -> datetime:
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"Filter {name} must be a date like 2026-11-26.",
+            details={"fields": [{"field": name, "message": "not a date"}]},
+        ) from exc
+    return datetime.combine(parsed, time.min, tzinfo=get_zone(timezone))
+
+
+@REGISTRY.data_type(
+    "tickets",
+    filters={
+        "from": "first local date (YYYY-MM-DD) in the business's timezone",
+        "to": "last local date, inclusive",
+        "status": "scheduled, in_progress, completed, cancelled or no_show",
+        "contact_id": "this contact's tickets",
+        "current": "true: the ticket in progress, else the next one today",
+    },
+    includes=INCLUDES,
+)
+def load_tickets(conn: Connection, query: DataQuery) -> Any:
+    """Tickets: newest first, or in time order for a date range."""
+    if query.id is not None:
+        return _include(conn, get(conn, query.id), query.include)
+    if query.filters.get("current") == "true":
+        current = _current(conn, query.timezone)
+        return _include(conn, current, query.include) if current else None
+    clauses: list[sql.Composable] = []
+    params: list[Any] = []
+    order = sql.SQL("scheduled_start DESC")
+    if query.filters.get("from"):
+        clauses.append(sql.SQL("scheduled_start >= %s"))
+        params.append(_local_day_start(query.filters["from"], query.timezone, "from"))
+        order = sql.SQL("scheduled_start")
+    if query.filters.get("to"):
+        end = _local_day_start(query.filters["to"], query.timezone, "to")
+        clauses.append(sql.SQL("scheduled_start < %s"))
+        params.append(datetime.combine(end.date() + timedelta(days=1), time.min, tzinfo=end.tzinfo))
+        order = sql.SQL("scheduled_start")
+    status = query.filters.get("status")
+    if status:
+        if status not in ("scheduled", "in_progress", "completed", "cancelled", "no_show"):
+            raise ValidationFailed(f"Unknown ticket status {status!r}.")
+        clauses.append(sql.SQL("status = %s"))
+        params.append(status)
+    contact_id = base.uuid_filter(query, "contact_id")
+    if contact_id is not None:
+        clauses.append(sql.SQL("contact_id = %s"))
+        params.append(contact_id)
+    where = sql.SQL("WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+    rows = conn.execute(
+        sql.SQL("SELECT * FROM tickets {} ORDER BY {}, id{}").format(
+            where, order, base.limit_clause(query.limit)
+        ),
+        params,
+    ).fetchall()
+    return [_include(conn, r, query.include) for r in rows] if query.include else rows
+
+
+def _current(conn: Connection, timezone: str) -> dict[str, Any] | None:
+    zone = get_zone(timezone)
+    now = utc_now()
+    local_today = now.astimezone(zone).date()
+    day_end = datetime.combine(local_today + timedelta(days=1), time.min, tzinfo=zone)
+    return conn.execute(
+        "(SELECT *, 0 AS rank FROM tickets WHERE status = 'in_progress' "
+        " ORDER BY scheduled_start LIMIT 1) "
+        "UNION ALL "
+        "(SELECT *, 1 AS rank FROM tickets WHERE status = 'scheduled' "
+        " AND scheduled_start + make_interval(mins => duration_minutes) >= %s "
+        " AND scheduled_start < %s ORDER BY scheduled_start LIMIT 1) "
+        "ORDER BY rank LIMIT 1",
+        (now, day_end),
+    ).fetchone()
+
+
+def _include(conn: Connection, ticket: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
+    out = {k: v for k, v in ticket.items() if k != "rank"}
+    tid = ticket["id"]
+    if "line_items" in include:
+        out["line_items"] = conn.execute(
+            "SELECT * FROM line_items WHERE ticket_id = %s ORDER BY position, created_at", (tid,)
+        ).fetchall()
+        out["total_cents"] = sum(int(i["total_cents"]) for i in out["line_items"])
+    if "time_entries" in include:
+        out["time_entries"] = conn.execute(
+            "SELECT * FROM time_entries WHERE ticket_id = %s ORDER BY started_at", (tid,)
+        ).fetchall()
+        out["clocked_minutes"] = _clocked_minutes(out["time_entries"])
+    if "notes" in include:
+        out["notes"] = conn.execute(
+            "SELECT * FROM notes WHERE ticket_id = %s ORDER BY created_at", (tid,)
+        ).fetchall()
+    if "staff" in include:
+        out["staff"] = conn.execute(
+            "SELECT s.* FROM ticket_staff ts JOIN staff s ON s.id = ts.staff_id "
+            "WHERE ts.ticket_id = %s ORDER BY s.name",
+            (tid,),
+        ).fetchall()
+    if "contact" in include:
+        out["contact"] = contact_service.get(conn, ticket["contact_id"])
+    if "address" in include:
+        out["address"] = (
+            conn.execute(
+                "SELECT * FROM addresses WHERE id = %s", (ticket["address_id"],)
+            ).fetchone()
+            if ticket["address_id"]
+            else None
+        )
+    if "audit_trail" in include:
+        out["audit_trail"] = audit.trail(conn, entity_type="ticket", entity_id=tid)
+    return out
+
+
+def _clocked_minutes(entries: list[dict[str, Any]]) -> int:
+    now = utc_now()
+    seconds = sum(((e["ended_at"] or now) - e["started_at"]).total_seconds() for e in entries)
+    return round(seconds / 60)
+
+
+@REGISTRY.data_type(
+    "line_items", filters={"ticket_id": "the lines of this ticket"}, includes=("audit_trail",)
+)
+def load_line_items(conn: Connection, query: DataQuery) -> Any:
+    """Line items, in ticket order (or newest first across tickets)."""
+    if query.id is not None:
+        row = base.load(conn, "line_items", query.id, label="line item")
+        if "audit_trail" in query.include:
+            row["audit_trail"] = audit.trail(conn, entity_type="line_item", entity_id=row["id"])
+        return row
+    ticket_id = base.uuid_filter(query, "ticket_id")
+    if ticket_id is not None:
+        return conn.execute(
+            sql.SQL("SELECT * FROM line_items WHERE ticket_id = %s ORDER BY position{}").format(
+                base.limit_clause(query.limit)
+            ),
+            (ticket_id,),
+        ).fetchall()
+    return conn.execute(
+        sql.SQL("SELECT * FROM line_items ORDER BY created_at DESC{}").format(
+            base.limit_clause(query.limit)
+        )
+    ).fetchall()
