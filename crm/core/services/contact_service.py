@@ -15,7 +15,7 @@ from crm.core.models.common import Ref
 from crm.core.models.contact import ContactCreate, ContactUpdate
 from crm.core.registry import REGISTRY, DataQuery
 from crm.core.services import base
-from crm.errors import NotFound
+from crm.errors import NotFound, ValidationFailed
 
 COLUMNS = sql.SQL(
     "c.id, c.first_name, c.last_name, c.company, c.email, c.phone, "
@@ -55,11 +55,10 @@ def create(conn: Connection, data: ContactCreate) -> dict[str, Any]:
 @REGISTRY.action("contact", "update", input=ContactUpdate)
 def update(conn: Connection, data: ContactUpdate) -> dict[str, Any]:
     """Change a contact's details; only the fields sent are changed."""
+    get(conn, data.id)
     values = base.changed_fields(data)
     if values.get("referred_by_id") is not None:
         if values["referred_by_id"] == data.id:
-            from crm.errors import ValidationFailed
-
             raise ValidationFailed("A contact cannot refer themselves.")
         get(conn, values["referred_by_id"])
     base.update_row(conn, "contacts", data.id, values, label="contact", entity_type="contact")
@@ -149,8 +148,11 @@ def _include(conn: Connection, contact: dict[str, Any], include: frozenset[str])
 
 # -- search --------------------------------------------------------------------------------
 
-# A one-letter typo in a short surname ("Smyth" for "Smith") scores about 0.5.
-_NAME_SIMILARITY = "0.45"
+# Trigram candidates for name matches (index-backed), then kept if close enough: a word
+# similarity of 0.45, or — for one-word queries — a name word one edit away ("Smyth" for
+# "Smith" scores only 0.33 on trigrams).
+_NAME_CANDIDATES = "0.3"
+_NAME_SIMILARITY = 0.45
 
 
 def search(conn: Connection, text: str, *, limit: int) -> list[dict[str, Any]]:
@@ -165,7 +167,7 @@ def search(conn: Connection, text: str, *, limit: int) -> list[dict[str, Any]]:
         return []
     digits = re.sub(r"\D", "", phrase)
     conn.execute(
-        "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", (_NAME_SIMILARITY,)
+        "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", (_NAME_CANDIDATES,)
     )
     rows = conn.execute(
         sql.SQL(
@@ -183,12 +185,22 @@ def search(conn: Connection, text: str, *, limit: int) -> list[dict[str, Any]]:
                           THEN 1 ELSE 0 END AS rank
             FROM contacts c, q
             WHERE c.search_vector @@ q.tsq
-               OR %(phrase)s <%% c.search_names
+               OR (%(phrase)s <%% c.search_names
+                   AND (word_similarity(%(phrase)s, c.search_names) >= %(similar)s
+                        OR (%(one_word)s AND EXISTS (
+                            SELECT 1 FROM string_to_table(c.search_names, ' ') AS w
+                            WHERE levenshtein_less_equal(w, %(phrase)s, 1) <= 1))))
                OR (length(%(digits)s) >= 4 AND c.phone_digits LIKE %(digits_like)s)
             ORDER BY rank DESC, c.created_at DESC
             {limit}
             """
         ).format(columns=COLUMNS, limit=base.limit_clause(limit)),
-        {"phrase": phrase, "digits": digits, "digits_like": f"%{digits}%"},
+        {
+            "phrase": phrase,
+            "digits": digits,
+            "digits_like": f"%{digits}%",
+            "similar": _NAME_SIMILARITY,
+            "one_word": " " not in phrase and len(phrase) >= 4,
+        },
     ).fetchall()
     return [_with_name({k: v for k, v in r.items() if k != "rank"}) for r in rows]

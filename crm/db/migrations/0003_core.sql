@@ -5,6 +5,7 @@
 -- which tickets keep pointing at); hard for addresses, attributes, scheduled messages.
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS fuzzystrmatch;
 
 -- Raised by triggers; crm/clients/postgres_client.py maps them to 409s.
 --   CRM01 ticket_immutable        CRM02 invalid_status_transition
@@ -436,7 +437,7 @@ BEGIN
                      (SELECT string_agg(concat_ws(' ', a.label, a.line1, a.line2, a.city, a.region,
                                                   a.postal_code, a.access_notes), ' ')
                       FROM addresses a WHERE a.contact_id = c.id),
-                     (SELECT string_agg(concat_ws(' ', replace(t.key, '_', ' '),
+                     (SELECT string_agg(concat_ws(' ', translate(t.key, '._', '  '),
                                                   CASE jsonb_typeof(t.value)
                                                       WHEN 'string' THEN t.value #>> '{}'
                                                       ELSE t.value::text END), ' ')

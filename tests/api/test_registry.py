@@ -1,0 +1,283 @@
+"""The registry: capabilities, and cross-business isolation generated from it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, get_args
+
+import jsonschema
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from crm.core.registry import REGISTRY
+from tests.api.helpers import act, done, error, make, read
+from tests.factories import make_user
+
+# Which entity an action domain or a data type is about (for `id` fields and `id=` reads).
+DOMAIN_ENTITY = {
+    "contact": "contact",
+    "address": "address",
+    "staff": "staff",
+    "service": "service",
+    "ticket": "ticket",
+    "line_item": "line_item",
+    "note": "note",
+    "attribute": "attribute",
+    "invoice": "invoice",
+    "message": "message",
+}
+TYPE_ENTITY = {
+    "contacts": "contact",
+    "addresses": "address",
+    "staff": "staff",
+    "services": "service",
+    "tickets": "ticket",
+    "line_items": "line_item",
+    "notes": "note",
+    "attributes": "attribute",
+    "invoices": "invoice",
+    "payments": "payment",
+    "messages": "message",
+    "audit": "audit",
+}
+# Reference fields whose target is not the field name's own entity.
+REFERENCE_ENTITY = {"referred_by_id": "contact", "staff_ids": "staff"}
+# Plausible values for required fields that are not ids.
+FILLERS: dict[str, Any] = {
+    "first_name": "Filler",
+    "name": "Filler",
+    "line1": "1 Filler St",
+    "body": "filler note",
+    "key": "filler.key",
+    "value": "filler",
+    "pricing_mode": "fixed",
+    "scheduled_start": "2026-12-01T09:00:00Z",
+    "scheduled_for": "2026-12-01T09:00:00Z",
+    "reason": "filler reason",
+    "description": "filler",
+    "unit_price_cents": 100,
+    "amount_cents": 100,
+    "kind": "custom",
+    "subject": "filler",
+    "method": "cash",
+    "lines": [{"description": "filler", "quantity": "1", "unit_price_cents": 100}],
+}
+
+
+def test_capabilities_list_every_action_with_a_valid_schema(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    caps = done(client.get("/api/capabilities"))
+    listed = {(d, a) for d, spec in caps["domains"].items() for a in spec["actions"]}
+    assert listed == set(REGISTRY.actions)
+    for domain, spec in caps["domains"].items():
+        for name, action in spec["actions"].items():
+            assert action["description"], f"{domain}.{name} has no description"
+            jsonschema.Draft202012Validator.check_schema(action["input"])
+            assert action["input"].get("additionalProperties") is False, (domain, name)
+    assert set(caps["data_types"]) == set(REGISTRY.data_types)
+    assert caps["data_types"]["contacts"]["search"] is True
+    assert "audit_trail" in caps["data_types"]["tickets"]["includes"]
+    assert "from" in caps["data_types"]["tickets"]["filters"]
+    # A schema from the document accepts what the API accepts.
+    schema = caps["domains"]["contact"]["actions"]["create"]["input"]
+    jsonschema.validate({"first_name": "Ann", "phone": "256 555 1234"}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"first_name": "Ann", "shoe_size": 9}, schema)
+
+
+def test_registering_an_action_twice_fails() -> None:
+    from crm.core.models.common import Ref
+
+    with pytest.raises(RuntimeError, match="registered twice"):
+        REGISTRY.action("contact", "create", input=Ref)(lambda conn, data: None)
+
+
+def test_data_api_rejects_unknown_types_filters_and_includes(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    assert (
+        "contacts" in error(read(client, "kontacts"), 400, "BAD_REQUEST")["details"]["valid_types"]
+    )
+    error(read(client, "contacts", colour="red"), 400, "BAD_REQUEST")
+    error(read(client, "contacts", include="invoices"), 400, "BAD_REQUEST")
+    error(read(client, "contacts", id="not-an-id"), 422, "VALIDATION_ERROR")
+    error(read(client, "contacts", limit=5000), 422, "VALIDATION_ERROR")
+    error(read(client, "staff", search="x"), 400, "BAD_REQUEST")
+
+
+# -- isolation ---------------------------------------------------------------------------------
+
+
+def build_world(client: TestClient) -> dict[str, str]:
+    """One of everything for a business, made through the API; returns entity -> id."""
+    ids: dict[str, str] = {}
+    contact = make(client, "contact", first_name="Alice", last_name="Owner")
+    ids["contact"] = contact["id"]
+    ids["address"] = make(client, "address", contact_id=contact["id"], line1="1 Secret Ln")["id"]
+    ids["staff"] = make(client, "staff", name="Alice's helper")["id"]
+    ids["service"] = make(
+        client, "service", name="Wash", pricing_mode="flexible", unit_price_cents=5000
+    )["id"]
+    ticket = make(
+        client, "ticket", contact_id=contact["id"], scheduled_start="2026-12-01T09:00:00Z"
+    )
+    ids["ticket"] = ticket["id"]
+    ids["line_item"] = done(
+        act(client, "line_item", "add", ticket_id=ticket["id"], service_id=ids["service"])
+    )["id"]
+    ids["note"] = make(client, "note", contact_id=contact["id"], body="Alice's gate code")["id"]
+    ids["attribute"] = make(
+        client, "attribute", contact_id=contact["id"], key="access.gate_code", value="4321"
+    )["id"]
+    if ("invoice", "create_from_ticket") in REGISTRY.actions:
+        invoice = done(act(client, "invoice", "create_from_ticket", ticket_id=ticket["id"]))
+        ids["invoice"] = invoice["id"]
+        done(act(client, "invoice", "mark_sent", id=invoice["id"]))
+        payment = done(
+            act(client, "invoice", "record_payment", invoice_id=invoice["id"], amount_cents=100)
+        )
+        ids["payment"] = payment.get("payment", payment)["id"] if isinstance(payment, dict) else ""
+    if ("message", "schedule") in REGISTRY.actions:
+        ids["message"] = done(
+            act(
+                client,
+                "message",
+                "schedule",
+                kind="reminder",
+                contact_id=contact["id"],
+                ticket_id=ticket["id"],
+                subject="See you tomorrow",
+                body="Hi",
+                scheduled_for="2026-11-30T15:00:00Z",
+            )
+        )["id"]
+    audit = done(read(client, "audit", limit=1))
+    ids["audit"] = audit[0]["id"]
+    return ids
+
+
+def _uuid_fields(model: type[BaseModel]) -> list[str]:
+    names = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        args = get_args(annotation)
+        if (
+            annotation is uuid.UUID
+            or uuid.UUID in args
+            or any(uuid.UUID in get_args(a) for a in args)
+        ) or name == "staff_ids":
+            names.append(name)
+    return names
+
+
+def _foreign_input(domain: str, model: type[BaseModel], world: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if name == "id":
+            data[name] = world[DOMAIN_ENTITY[domain]]
+        elif name in REFERENCE_ENTITY:
+            target = world[REFERENCE_ENTITY[name]]
+            data[name] = [target] if name.endswith("_ids") else target
+        elif name.endswith("_id") and name[:-3] in world:
+            data[name] = world[name[:-3]]
+        elif field.is_required() or name in FILLERS:
+            data[name] = FILLERS[name]
+    return data
+
+
+def _snapshot(owner: psycopg.Connection, user_id: Any) -> dict[str, Any]:
+    tables = [
+        "contacts",
+        "addresses",
+        "staff",
+        "services",
+        "tickets",
+        "ticket_staff",
+        "time_entries",
+        "line_items",
+        "notes",
+        "attributes",
+        "invoices",
+        "payments",
+        "scheduled_messages",
+        "audit_log",
+    ]
+    with owner.transaction():
+        owner.execute("SELECT set_config('app.current_user_id', %s, true)", (str(user_id),))
+        return {
+            table: owner.execute(
+                f"SELECT md5(COALESCE(string_agg(t::text, '|' ORDER BY t::text), '')) AS h "  # noqa: S608
+                f"FROM {table} t"
+            ).fetchone()["h"]
+            for table in tables
+        }
+
+
+@pytest.fixture
+def two_businesses(
+    app: FastAPI, client: TestClient, signed_in: dict[str, Any], owner: psycopg.Connection
+) -> tuple[TestClient, dict[str, str], TestClient]:
+    world = build_world(client)
+    intruder = make_user(owner, email="intruder@example.com", business_name="Nosy Panes")
+    cookie, session = app.state.auth.sessions.create(intruder["id"])
+    other = TestClient(app, base_url="http://localhost")
+    other.cookies.set("crm_session", cookie, domain="localhost.local")
+    other.headers["X-CSRF-Token"] = session.csrf_token
+    return client, world, other
+
+
+# Actions with no id in their input cannot name another business's data at all.
+ID_FREE_ACTIONS = {("staff", "create"), ("service", "create")}
+
+
+def test_every_action_with_another_business_ids_is_404_and_changes_nothing(
+    two_businesses: tuple[TestClient, dict[str, str], TestClient],
+    owner: psycopg.Connection,
+    signed_in: dict[str, Any],
+) -> None:
+    _, world, intruder = two_businesses
+    before = _snapshot(owner, signed_in["id"])
+    tried = set()
+    for (domain, name), spec in sorted(REGISTRY.actions.items()):
+        if not _uuid_fields(spec.input):
+            assert (domain, name) in ID_FREE_ACTIONS, f"{domain}.{name} takes no id: list it"
+            continue
+        data = _foreign_input(domain, spec.input, world)
+        response = act(intruder, domain, name, **data)
+        assert response.status_code == 404, (domain, name, data, response.text)
+        assert response.json()["error"]["code"] == "NOT_FOUND"
+        assert "Alice" not in response.text and "Secret" not in response.text
+        tried.add((domain, name))
+    assert _snapshot(owner, signed_in["id"]) == before
+    assert len(tried) >= 25
+
+
+def test_every_data_type_with_another_business_ids_finds_nothing(
+    two_businesses: tuple[TestClient, dict[str, str], TestClient],
+) -> None:
+    owner_client, world, intruder = two_businesses
+    for type_, spec in sorted(REGISTRY.data_types.items()):
+        entity = TYPE_ENTITY[type_]
+        if world.get(entity):
+            assert (
+                owner_client.get(
+                    "/api/data", params={"type": type_, "id": world[entity]}
+                ).status_code
+                == 200
+            ), type_
+            response = read(intruder, type_, id=world[entity])
+            error(response, 404, "NOT_FOUND")
+        listed = done(read(intruder, type_))
+        if type_ == "audit":
+            assert all(row["entity_id"] not in world.values() for row in listed)
+        else:
+            assert listed == [], type_
+        for name in spec.filters:
+            if name.endswith("_id") and name[:-3] in world:
+                assert done(read(intruder, type_, **{name: world[name[:-3]]})) == [], (type_, name)
+    assert done(read(intruder, "contacts", search="Alice")) == []
+    assert done(read(intruder, "contacts", search="secret")) == []
