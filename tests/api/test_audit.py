@@ -1,0 +1,160 @@
+"""Every action writes its audit row(s), in the same transaction, readable per entity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from crm.core.registry import REGISTRY
+from tests.api.helpers import act, done, error, read
+
+
+class Script:
+    """Runs actions one by one, checking each left an audit row about the right entity."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.seen: set[tuple[str, str]] = set()
+
+    def __call__(self, domain: str, action: str, entity: str | None = None, **data: Any) -> Any:
+        before = len(done(read(self.client, "audit", limit=1000)))
+        result = done(act(self.client, domain, action, **data))
+        rows = done(read(self.client, "audit", limit=1000))
+        assert len(rows) > before, f"{domain}.{action} wrote no audit row"
+        target = (
+            entity or (result.get("id") if isinstance(result, dict) else None) or data.get("id")
+        )
+        assert any(r["entity_id"] == target for r in rows[: len(rows) - before]), (
+            f"{domain}.{action}: no audit row for {target}"
+        )
+        self.seen.add((domain, action))
+        return result
+
+
+def test_every_action_is_audited(
+    client: TestClient, signed_in: dict[str, Any], owner: psycopg.Connection
+) -> None:
+    run = Script(client)
+    contact = run("contact", "create", first_name="Ann")
+    run("contact", "update", id=contact["id"], last_name="Lee")
+    address = run("address", "create", contact_id=contact["id"], line1="1 Main St")
+    run("address", "update", id=address["id"], city="Madison")
+    spare = run("address", "create", contact_id=contact["id"], line1="2 Side St")
+    run("address", "delete", id=spare["id"])
+    staff = run("staff", "create", name="Sam")
+    run("staff", "update", id=staff["id"], phone="256 555 0000")
+    helper = run("staff", "create", name="Kim")
+    run("staff", "delete", id=helper["id"])
+    service = run("service", "create", name="Wash", pricing_mode="flexible", unit_price_cents=5000)
+    run("service", "update", id=service["id"], description="Both sides")
+    old = run("service", "create", name="Old", pricing_mode="fixed", unit_price_cents=100)
+    run("service", "retire", id=old["id"])
+    ticket = run(
+        "ticket", "create", contact_id=contact["id"], scheduled_start="2026-12-01T15:00:00Z"
+    )
+    run("ticket", "update", id=ticket["id"], title="Front windows")
+    run("ticket", "assign_staff", id=ticket["id"], staff_ids=[staff["id"]])
+    item = run("line_item", "add", ticket_id=ticket["id"], service_id=service["id"])
+    run("line_item", "update", id=item["id"], unit_price_cents=6000)
+    extra = run("line_item", "add", ticket_id=ticket["id"], description="Fee", unit_price_cents=1)
+    run("line_item", "remove", id=extra["id"])
+    run("ticket", "clock_in", id=ticket["id"])
+    run("ticket", "clock_out", id=ticket["id"])
+    note = run("note", "create", contact_id=contact["id"], body="Gate code 1234")
+    run("note", "update", id=note["id"], body="Gate code 4321")
+    run("note", "delete", id=note["id"])
+    attribute = run(
+        "attribute", "create", contact_id=contact["id"], key="pets.dog_name", value="Rex"
+    )
+    run("attribute", "update", id=attribute["id"], value="Rexy")
+    run("attribute", "delete", id=attribute["id"])
+    for_cancel = run(
+        "ticket", "create", contact_id=contact["id"], scheduled_start="2026-12-02T15:00:00Z"
+    )
+    if ("message", "schedule") in REGISTRY.actions:
+        message = run(
+            "message",
+            "schedule",
+            kind="reminder",
+            contact_id=contact["id"],
+            ticket_id=for_cancel["id"],
+            subject="Tomorrow",
+            body="See you",
+            scheduled_for="2026-12-01T15:00:00Z",
+        )
+        other = run(
+            "message",
+            "schedule",
+            kind="custom",
+            contact_id=contact["id"],
+            subject="Hi",
+            body="Hello",
+            scheduled_for="2026-12-05T15:00:00Z",
+        )
+        run("message", "cancel", id=other["id"])
+    run("ticket", "cancel", id=for_cancel["id"], reason="rain")
+    if ("message", "schedule") in REGISTRY.actions:
+        assert done(read(client, "messages", id=message["id"]))["status"] == "cancelled"
+    no_show = run(
+        "ticket", "create", contact_id=contact["id"], scheduled_start="2026-12-03T15:00:00Z"
+    )
+    run("ticket", "mark_no_show", id=no_show["id"])
+    gone = run("ticket", "create", contact_id=contact["id"], scheduled_start="2026-12-04T15:00:00Z")
+    run("ticket", "delete", id=gone["id"])
+    if ("invoice", "create_from_ticket") in REGISTRY.actions:
+        invoice = run("invoice", "create_from_ticket", ticket_id=ticket["id"])
+        run("invoice", "mark_sent", id=invoice["id"])
+        run(
+            "invoice",
+            "record_payment",
+            entity=invoice["id"],
+            invoice_id=invoice["id"],
+            amount_cents=100,
+        )
+        standalone = run(
+            "invoice",
+            "create_standalone",
+            contact_id=contact["id"],
+            lines=[{"description": "Screens", "quantity": "3", "unit_price_cents": 500}],
+        )
+        run("invoice", "void", id=standalone["id"])
+    other_contact = run("contact", "create", first_name="Gone")
+    run("contact", "delete", id=other_contact["id"])
+
+    assert run.seen == set(REGISTRY.actions), sorted(set(REGISTRY.actions) - run.seen)
+
+    trail = done(read(client, "contacts", id=contact["id"], include="audit_trail"))["audit_trail"]
+    assert [a["action"] for a in trail] == ["create", "update"]
+    assert trail[1]["changes"] == {"last_name": {"old": "", "new": "Lee"}}
+    assert trail[0]["actor"] == f"user:{signed_in['id']}"
+    assert trail[0]["request_id"]
+    error(read(client, "notes", id=note["id"]), 404, "NOT_FOUND")
+    # The deleted note still has its whole history in the audit log.
+    history = done(read(client, "audit", entity_id=note["id"]))
+    assert [a["action"] for a in history] == ["create", "update", "delete"]
+
+
+def test_a_failed_action_leaves_no_audit_row(client: TestClient, signed_in: dict[str, Any]) -> None:
+    contact = done(act(client, "contact", "create", first_name="Ann"))
+    before = len(done(read(client, "audit")))
+    error(
+        act(client, "contact", "update", id=contact["id"], referred_by_id=contact["id"]),
+        422,
+        "VALIDATION_ERROR",
+    )
+    ticket = done(
+        act(
+            client,
+            "ticket",
+            "create",
+            contact_id=contact["id"],
+            scheduled_start="2026-12-01T15:00:00Z",
+        )
+    )
+    done(act(client, "ticket", "clock_in", id=ticket["id"]))
+    count = len(done(read(client, "audit")))
+    error(act(client, "ticket", "clock_in", id=ticket["id"]), 409, "CLOCK_STATE_CONFLICT")
+    assert len(done(read(client, "audit"))) == count
+    assert count == before + 3  # ticket create; clock_in and its in_progress transition
