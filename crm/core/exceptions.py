@@ -34,3 +34,8 @@ class PaymentRejected(Conflict):
 class ServiceRetired(Conflict):
     code = "SERVICE_RETIRED"
     default_message = "This service is retired; pick a current one."
+
+
+class MessageExists(Conflict):
+    code = "MESSAGE_EXISTS"
+    default_message = "A message with this dedupe key already exists."

@@ -6,6 +6,8 @@ from crm.core.services import (  # noqa: F401
     audit_service,
     catalog_service,
     contact_service,
+    invoice_service,
+    message_service,
     note_service,
     staff_service,
     ticket_service,

@@ -269,8 +269,9 @@ CREATE TABLE invoices (
     CONSTRAINT invoices_tax CHECK (tax_rate_bp BETWEEN 0 AND 10000),
     CONSTRAINT invoices_paid CHECK (paid_cents >= 0 AND paid_cents <= total_cents)
 );
+-- A voided invoice stays on record (and keeps its number) but frees its ticket for a new one.
 CREATE UNIQUE INDEX invoices_one_per_ticket ON invoices (user_id, ticket_id)
-    WHERE ticket_id IS NOT NULL AND deleted_at IS NULL;
+    WHERE ticket_id IS NOT NULL AND deleted_at IS NULL AND status <> 'void';
 CREATE INDEX invoices_status_recent ON invoices (user_id, status, created_at DESC);
 
 CREATE TABLE invoice_lines (

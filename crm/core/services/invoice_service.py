@@ -1,0 +1,383 @@
+"""Invoices: a numbered snapshot of a ticket's lines (or free lines), sent, paid, or voided.
+
+Status machine: draft -> sent -> partial -> paid, with payments moving an invoice along;
+void only from draft or sent and only without payments. Paid and void invoices are final.
+Money is integer cents; no float ever touches an amount.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from crm.clients.postgres_client import Connection
+from crm.core import audit
+from crm.core.exceptions import InvoiceExists, PaymentRejected
+from crm.core.models.common import Ref, format_money
+from crm.core.models.invoice import InvoiceFromTicket, InvoiceStandalone, RecordPayment, VoidInvoice
+from crm.core.registry import REGISTRY, DataQuery
+from crm.core.services import base, contact_service, ticket_service
+from crm.errors import Conflict, InvalidStatusTransition, NotFound, ValidationFailed
+from crm.utils.timezone import get_zone, utc_now
+from crm.utils.user_context import get_current_user
+
+STATUSES = ("draft", "sent", "partial", "paid", "void")
+INCLUDES = ("lines", "payments", "contact", "audit_trail")
+
+_SELECT = sql.SQL("SELECT *, total_cents - paid_cents AS balance_cents FROM invoices")
+
+
+def get(conn: Connection, invoice_id: UUID) -> dict[str, Any]:
+    """The invoice with its balance, or NotFound."""
+    row = conn.execute(_SELECT + sql.SQL(" WHERE id = %s"), (invoice_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"No invoice with id {invoice_id}.")
+    return row
+
+
+def _lock(conn: Connection, invoice_id: UUID) -> dict[str, Any]:
+    return base.load(conn, "invoices", invoice_id, label="invoice", lock=True)
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+
+
+def line_total_cents(quantity: Decimal, unit_price_cents: int) -> int:
+    """quantity x price, rounded half up to a cent, as the database computes line items.
+
+    Quantities have at most three decimal places, so thousandths are an exact integer.
+    """
+    thousandths = int(quantity * 1000)
+    return (thousandths * unit_price_cents + 500) // 1000
+
+
+def tax_cents(subtotal_cents: int, tax_rate_bp: int) -> int:
+    """subtotal x rate (basis points), rounded half up: 1010 cents at 5% is 50.5 -> 51."""
+    return (subtotal_cents * tax_rate_bp + 5000) // 10000
+
+
+# -- creation --------------------------------------------------------------------------------
+
+
+def _allocate_number(conn: Connection) -> int:
+    """The business's next invoice number (1, 2, ...), in the caller's transaction.
+
+    The upsert locks the business's counter row until commit, so two creations never share
+    a number, and a creation that rolls back takes its number back with it: no gaps. Callers
+    allocate first, which also serialises invoice creation per business, so the
+    one-invoice-per-ticket check that follows can't race.
+    """
+    row = conn.execute(
+        "INSERT INTO invoice_counters (user_id) "
+        "VALUES (current_setting('app.current_user_id')::uuid) "
+        "ON CONFLICT (user_id) DO UPDATE SET next_number = invoice_counters.next_number + 1 "
+        "RETURNING next_number"
+    ).fetchone()
+    assert row is not None
+    return int(row["next_number"])
+
+
+def _insert_invoice(
+    conn: Connection, values: dict[str, Any], lines: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Insert the invoice and its lines; one audit row records both."""
+    subtotal = sum(int(line["total_cents"]) for line in lines)
+    tax = tax_cents(subtotal, values["tax_rate_bp"])
+    values = {**values, "subtotal_cents": subtotal, "tax_cents": tax, "total_cents": subtotal + tax}
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in values)
+    placeholders = sql.SQL(", ").join(sql.Placeholder() for _ in values)
+    try:
+        row = conn.execute(
+            sql.SQL(
+                "INSERT INTO invoices (user_id, {}) VALUES "
+                "(current_setting('app.current_user_id')::uuid, {}) RETURNING id"
+            ).format(columns, placeholders),
+            tuple(values.values()),
+        ).fetchone()
+    except pg_errors.UniqueViolation as exc:
+        if exc.diag.constraint_name == "invoices_one_per_ticket":
+            raise InvoiceExists() from exc
+        raise
+    assert row is not None
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO invoice_lines (user_id, invoice_id, description, quantity, unit_label, "
+            "unit_price_cents, total_cents, position) VALUES "
+            "(current_setting('app.current_user_id')::uuid, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    row["id"],
+                    line["description"],
+                    line["quantity"],
+                    line["unit_label"],
+                    line["unit_price_cents"],
+                    line["total_cents"],
+                    position,
+                )
+                for position, line in enumerate(lines)
+            ],
+        )
+    changes = {k: {"old": None, "new": v} for k, v in values.items()}
+    changes["lines"] = {"old": None, "new": lines}
+    audit.record(conn, entity_type="invoice", entity_id=row["id"], action="create", changes=changes)
+    return get(conn, row["id"])
+
+
+@REGISTRY.action("invoice", "create_from_ticket", input=InvoiceFromTicket)
+def create_from_ticket(conn: Connection, data: InvoiceFromTicket) -> dict[str, Any]:
+    """Bill a ticket: a draft invoice with a snapshot of its line items (one per ticket)."""
+    number = _allocate_number(conn)
+    ticket = ticket_service.get(conn, data.ticket_id, lock=True)
+    if ticket["status"] in ("cancelled", "no_show"):
+        raise Conflict(
+            f"This ticket is {ticket['status'].replace('_', ' ')}; there is nothing to invoice.",
+            details={"ticket_status": ticket["status"]},
+        )
+    existing = conn.execute(
+        "SELECT id, number FROM invoices WHERE ticket_id = %s AND status <> 'void'",
+        (data.ticket_id,),
+    ).fetchone()
+    if existing is not None:
+        raise InvoiceExists(
+            f"This ticket already has invoice #{existing['number']}.",
+            details={"invoice_id": str(existing["id"]), "number": existing["number"]},
+        )
+    lines = conn.execute(
+        "SELECT description, quantity, unit_label, unit_price_cents, total_cents "
+        "FROM line_items WHERE ticket_id = %s ORDER BY position, created_at, id",
+        (data.ticket_id,),
+    ).fetchall()
+    if not lines:
+        raise ValidationFailed(
+            "This ticket has no line items; add what was done before invoicing it.",
+            details={"fields": [{"field": "ticket_id", "message": "ticket has no line items"}]},
+        )
+    values = {
+        "number": number,
+        "contact_id": ticket["contact_id"],
+        "ticket_id": ticket["id"],
+        "tax_rate_bp": data.tax_rate_bp,
+        "due_on": data.due_on,
+        "notes": data.notes,
+    }
+    return _insert_invoice(conn, values, [dict(line) for line in lines])
+
+
+@REGISTRY.action("invoice", "create_standalone", input=InvoiceStandalone)
+def create_standalone(conn: Connection, data: InvoiceStandalone) -> dict[str, Any]:
+    """Bill a contact for lines you type in, without a ticket (a draft invoice)."""
+    number = _allocate_number(conn)
+    contact_service.get(conn, data.contact_id)
+    lines = [
+        {
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit_label": line.unit_label,
+            "unit_price_cents": line.unit_price_cents,
+            "total_cents": line_total_cents(line.quantity, line.unit_price_cents),
+        }
+        for line in data.lines
+    ]
+    values = {
+        "number": number,
+        "contact_id": data.contact_id,
+        "ticket_id": None,
+        "tax_rate_bp": data.tax_rate_bp,
+        "due_on": data.due_on,
+        "notes": data.notes,
+    }
+    return _insert_invoice(conn, values, lines)
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+def _apply(
+    conn: Connection,
+    invoice: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    action: str,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Update a locked invoice and audit the change (plus ``context``) in one row."""
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = %s").format(sql.Identifier(column)) for column in values
+    )
+    conn.execute(
+        sql.SQL("UPDATE invoices SET {} WHERE id = %s").format(assignments),
+        (*values.values(), invoice["id"]),
+    )
+    changes = {k: {"old": invoice.get(k), "new": v} for k, v in values.items()}
+    changes.update(context or {})
+    audit.record(
+        conn, entity_type="invoice", entity_id=invoice["id"], action=action, changes=changes
+    )
+    return get(conn, invoice["id"])
+
+
+@REGISTRY.action("invoice", "mark_sent", input=Ref)
+def mark_sent(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Record that a draft invoice went to the customer; it can then only be paid or voided."""
+    invoice = _lock(conn, data.id)
+    if invoice["status"] != "draft":
+        raise InvalidStatusTransition(
+            f"Only a draft invoice can be marked sent; this one is {invoice['status']}.",
+            details={"from": invoice["status"], "to": "sent"},
+        )
+    return _apply(conn, invoice, {"status": "sent", "sent_at": utc_now()}, action="sent")
+
+
+@REGISTRY.action("invoice", "void", input=VoidInvoice)
+def void(conn: Connection, data: VoidInvoice) -> dict[str, Any]:
+    """Cancel a draft or sent invoice that has no payments; it keeps its number."""
+    invoice = _lock(conn, data.id)
+    payments = conn.execute(
+        "SELECT count(*) AS n FROM payments WHERE invoice_id = %s", (data.id,)
+    ).fetchone()
+    if payments and payments["n"]:
+        raise InvalidStatusTransition(
+            "This invoice has payments recorded, so it can't be voided.",
+            details={"from": invoice["status"], "to": "void", "paid_cents": invoice["paid_cents"]},
+        )
+    if invoice["status"] not in ("draft", "sent"):
+        raise InvalidStatusTransition(
+            f"Only a draft or sent invoice can be voided; this one is {invoice['status']}.",
+            details={"from": invoice["status"], "to": "void"},
+        )
+    context = {"void_reason": {"old": None, "new": data.reason}} if data.reason else None
+    return _apply(
+        conn, invoice, {"status": "void", "voided_at": utc_now()}, action="void", context=context
+    )
+
+
+def _business_today() -> date:
+    return utc_now().astimezone(get_zone(get_current_user().timezone)).date()
+
+
+@REGISTRY.action("invoice", "record_payment", input=RecordPayment)
+def record_payment(conn: Connection, data: RecordPayment) -> dict[str, Any]:
+    """Record money received against an invoice's balance; it becomes partial or paid.
+
+    Drafts take payments too (paid on the spot, before any invoice was sent): they move
+    straight to partial or paid without passing through sent. Paid and void invoices are
+    final. The invoice row is locked, so concurrent payments can't overpay.
+    """
+    invoice = _lock(conn, data.invoice_id)
+    status = invoice["status"]
+    balance = int(invoice["total_cents"]) - int(invoice["paid_cents"])
+    if status not in ("draft", "sent", "partial"):
+        raise InvalidStatusTransition(
+            f"This invoice is {status}; it takes no more payments.",
+            details={"from": status, "balance_cents": balance},
+        )
+    if data.amount_cents > balance:
+        raise PaymentRejected(
+            f"That is more than the balance of {format_money(balance)}.",
+            details={"balance_cents": balance, "amount_cents": data.amount_cents},
+        )
+    payment = base.insert_row(
+        conn,
+        "payments",
+        {
+            "invoice_id": data.invoice_id,
+            "amount_cents": data.amount_cents,
+            "method": data.method,
+            "paid_on": data.paid_on or _business_today(),
+            "reference": data.reference,
+        },
+        entity_type="payment",
+    )
+    paid = int(invoice["paid_cents"]) + data.amount_cents
+    updated = _apply(
+        conn,
+        invoice,
+        {"paid_cents": paid, "status": "paid" if paid == invoice["total_cents"] else "partial"},
+        action="payment",
+        context={"payment_id": {"old": None, "new": payment["id"]}},
+    )
+    return {**updated, "payment": payment}
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+@REGISTRY.data_type(
+    "invoices",
+    filters={
+        "status": "draft, sent, partial, paid or void",
+        "contact_id": "this contact's invoices",
+        "ticket_id": "the invoice of this ticket",
+    },
+    includes=INCLUDES,
+)
+def load_invoices(conn: Connection, query: DataQuery) -> Any:
+    """Invoices, newest (highest number) first, each with its balance."""
+    if query.id is not None:
+        return _include(conn, get(conn, query.id), query.include)
+    clauses: list[sql.Composable] = []
+    params: list[Any] = []
+    status = query.filters.get("status")
+    if status:
+        if status not in STATUSES:
+            raise ValidationFailed(
+                f"Unknown invoice status {status!r}.",
+                details={"fields": [{"field": "status", "message": "not a status"}]},
+            )
+        clauses.append(sql.SQL("status = %s"))
+        params.append(status)
+    for name in ("contact_id", "ticket_id"):
+        value = base.uuid_filter(query, name)
+        if value is not None:
+            clauses.append(sql.SQL("{} = %s").format(sql.Identifier(name)))
+            params.append(value)
+    where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+    rows = conn.execute(
+        _SELECT + where + sql.SQL(" ORDER BY number DESC") + base.limit_clause(query.limit),
+        params,
+    ).fetchall()
+    return [_include(conn, r, query.include) for r in rows] if query.include else rows
+
+
+def _include(conn: Connection, invoice: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
+    out = dict(invoice)
+    iid = invoice["id"]
+    if "lines" in include:
+        out["lines"] = conn.execute(
+            "SELECT * FROM invoice_lines WHERE invoice_id = %s ORDER BY position", (iid,)
+        ).fetchall()
+    if "payments" in include:
+        out["payments"] = conn.execute(
+            "SELECT * FROM payments WHERE invoice_id = %s ORDER BY paid_on, created_at, id",
+            (iid,),
+        ).fetchall()
+    if "contact" in include:
+        # A contact can be deleted once its invoices are settled; the invoice outlives it.
+        try:
+            out["contact"] = contact_service.get(conn, invoice["contact_id"])
+        except NotFound:
+            out["contact"] = None
+    if "audit_trail" in include:
+        out["audit_trail"] = audit.trail(conn, entity_type="invoice", entity_id=iid)
+    return out
+
+
+@REGISTRY.data_type("payments", filters={"invoice_id": "the payments on this invoice"})
+def load_payments(conn: Connection, query: DataQuery) -> Any:
+    """Payments received, newest first."""
+    if query.id is not None:
+        return base.load(conn, "payments", query.id, label="payment")
+    invoice_id = base.uuid_filter(query, "invoice_id")
+    where = sql.SQL(" WHERE invoice_id = %s") if invoice_id is not None else sql.SQL("")
+    return conn.execute(
+        sql.SQL("SELECT * FROM payments")
+        + where
+        + sql.SQL(" ORDER BY paid_on DESC, created_at DESC, id")
+        + base.limit_clause(query.limit),
+        [invoice_id] if invoice_id is not None else [],
+    ).fetchall()

@@ -1,0 +1,154 @@
+"""Scheduled messages: what to tell a contact, and when (sending is a worker's job)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from crm.clients.postgres_client import Connection
+from crm.core import audit
+from crm.core.exceptions import MessageExists
+from crm.core.models.common import Ref
+from crm.core.models.scheduled_message import MessageSchedule
+from crm.core.registry import REGISTRY, DataQuery
+from crm.core.services import base, contact_service
+from crm.core.services.ticket_service import _local_day_start
+from crm.errors import Conflict, InvalidStatusTransition, ValidationFailed
+
+STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "skipped")
+_DEDUPE_CONSTRAINT = "scheduled_messages_user_id_dedupe_key_key"
+
+
+def _same_contact(row: dict[str, Any], contact_id: UUID, field: str, label: str) -> None:
+    if row["contact_id"] != contact_id:
+        raise ValidationFailed(
+            f"That {label} belongs to a different contact.",
+            details={"fields": [{"field": field, "message": "not this contact's"}]},
+        )
+
+
+def _duplicate(key: str, existing: dict[str, Any] | None) -> MessageExists:
+    details: dict[str, Any] = {"dedupe_key": key}
+    if existing is not None:
+        details.update(message_id=str(existing["id"]), status=existing["status"])
+    return MessageExists(
+        f"A message with dedupe key {key!r} already exists; each key is used once.",
+        details=details,
+    )
+
+
+@REGISTRY.action("message", "schedule", input=MessageSchedule)
+def schedule(conn: Connection, data: MessageSchedule) -> dict[str, Any]:
+    """Schedule a message to a contact, optionally about one of their tickets or invoices."""
+    contact_service.get(conn, data.contact_id)
+    if data.ticket_id is not None:
+        ticket = base.load(conn, "tickets", data.ticket_id, label="ticket")
+        _same_contact(ticket, data.contact_id, "ticket_id", "ticket")
+        if ticket["status"] in ("cancelled", "no_show"):
+            # Cancelling a ticket cancels its pending messages; don't add new ones after.
+            raise Conflict(
+                f"This ticket is {ticket['status'].replace('_', ' ')}; it gets no more messages.",
+                details={"ticket_status": ticket["status"]},
+            )
+    if data.invoice_id is not None:
+        invoice = base.load(conn, "invoices", data.invoice_id, label="invoice")
+        _same_contact(invoice, data.contact_id, "invoice_id", "invoice")
+    if data.dedupe_key is not None:
+        existing = conn.execute(
+            "SELECT id, status FROM scheduled_messages WHERE dedupe_key = %s", (data.dedupe_key,)
+        ).fetchone()
+        if existing is not None:
+            raise _duplicate(data.dedupe_key, existing)
+    try:
+        return base.insert_row(conn, "scheduled_messages", data.model_dump(), entity_type="message")
+    except pg_errors.UniqueViolation as exc:
+        # A concurrent request took the key between the check and the insert.
+        if data.dedupe_key is not None and exc.diag.constraint_name == _DEDUPE_CONSTRAINT:
+            raise _duplicate(data.dedupe_key, None) from exc
+        raise
+
+
+@REGISTRY.action("message", "cancel", input=Ref)
+def cancel(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Stop a pending message from being sent."""
+    message = base.load(conn, "scheduled_messages", data.id, label="message", lock=True)
+    if message["status"] != "pending":
+        raise InvalidStatusTransition(
+            f"Only a pending message can be cancelled; this one is {message['status']}.",
+            details={"from": message["status"], "to": "cancelled"},
+        )
+    return base.update_row(
+        conn,
+        "scheduled_messages",
+        data.id,
+        {"status": "cancelled"},
+        label="message",
+        entity_type="message",
+        action="cancel",
+    )
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+@REGISTRY.data_type(
+    "messages",
+    filters={
+        "status": "pending, sending, sent, failed, cancelled or skipped",
+        "contact_id": "messages to this contact",
+        "ticket_id": "messages about this ticket",
+        "from": "first local date (YYYY-MM-DD) in the business's timezone",
+        "to": "last local date, inclusive",
+    },
+    includes=("audit_trail",),
+)
+def load_messages(conn: Connection, query: DataQuery) -> Any:
+    """Scheduled messages, in the order they go out."""
+    if query.id is not None:
+        row = base.load(conn, "scheduled_messages", query.id, label="message")
+        return _include(conn, row, query.include)
+    clauses: list[sql.Composable] = []
+    params: list[Any] = []
+    if query.filters.get("from"):
+        clauses.append(sql.SQL("scheduled_for >= %s"))
+        params.append(_local_day_start(query.filters["from"], query.timezone, "from"))
+    if query.filters.get("to"):
+        end = _local_day_start(query.filters["to"], query.timezone, "to")
+        clauses.append(sql.SQL("scheduled_for < %s"))
+        params.append(datetime.combine(end.date() + timedelta(days=1), time.min, tzinfo=end.tzinfo))
+    status = query.filters.get("status")
+    if status:
+        if status not in STATUSES:
+            raise ValidationFailed(
+                f"Unknown message status {status!r}.",
+                details={"fields": [{"field": "status", "message": "not a status"}]},
+            )
+        clauses.append(sql.SQL("status = %s"))
+        params.append(status)
+    for name in ("contact_id", "ticket_id"):
+        value = base.uuid_filter(query, name)
+        if value is not None:
+            clauses.append(sql.SQL("{} = %s").format(sql.Identifier(name)))
+            params.append(value)
+    where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+    rows = conn.execute(
+        sql.SQL("SELECT * FROM scheduled_messages")
+        + where
+        + sql.SQL(" ORDER BY scheduled_for, id")
+        + base.limit_clause(query.limit),
+        params,
+    ).fetchall()
+    return [_include(conn, r, query.include) for r in rows] if query.include else rows
+
+
+def _include(conn: Connection, message: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
+    if "audit_trail" not in include:
+        return message
+    return {
+        **message,
+        "audit_trail": audit.trail(conn, entity_type="message", entity_id=message["id"]),
+    }
