@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from crm.clients.postgres_client import Connection
 from crm.core import audit
 from crm.core.registry import DataQuery
 from crm.errors import NotFound, ValidationFailed
+from crm.utils.timezone import get_zone
 
 
 def load(
@@ -131,6 +133,32 @@ def uuid_filter(query: DataQuery, name: str) -> UUID | None:
         raise ValidationFailed(
             f"Filter {name} must be an id.",
             details={"fields": [{"field": name, "message": "not an id"}]},
+        ) from exc
+
+
+def local_date_range(query: DataQuery, column: str) -> tuple[list[sql.Composable], list[Any]]:
+    """WHERE clauses for the ``from``/``to`` filters: local dates in the business's timezone,
+    ``to`` inclusive (so a ticket at 23:30 local belongs to its own day, not the next)."""
+    clauses: list[sql.Composable] = []
+    params: list[Any] = []
+    zone = get_zone(query.timezone)
+    if query.filters.get("from"):
+        clauses.append(sql.SQL("{} >= %s").format(sql.Identifier(column)))
+        params.append(datetime.combine(_local_date(query, "from"), time.min, tzinfo=zone))
+    if query.filters.get("to"):
+        next_day = _local_date(query, "to") + timedelta(days=1)
+        clauses.append(sql.SQL("{} < %s").format(sql.Identifier(column)))
+        params.append(datetime.combine(next_day, time.min, tzinfo=zone))
+    return clauses, params
+
+
+def _local_date(query: DataQuery, name: str) -> date:
+    try:
+        return date.fromisoformat(query.filters[name])
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"Filter {name} must be a date like 2026-11-26.",
+            details={"fields": [{"field": name, "message": "not a date"}]},
         ) from exc
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +15,6 @@ from crm.core.models.common import Ref
 from crm.core.models.scheduled_message import MessageSchedule
 from crm.core.registry import REGISTRY, DataQuery
 from crm.core.services import base, contact_service
-from crm.core.services.ticket_service import _local_day_start
 from crm.errors import Conflict, InvalidStatusTransition, ValidationFailed
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "skipped")
@@ -111,15 +109,7 @@ def load_messages(conn: Connection, query: DataQuery) -> Any:
     if query.id is not None:
         row = base.load(conn, "scheduled_messages", query.id, label="message")
         return _include(conn, row, query.include)
-    clauses: list[sql.Composable] = []
-    params: list[Any] = []
-    if query.filters.get("from"):
-        clauses.append(sql.SQL("scheduled_for >= %s"))
-        params.append(_local_day_start(query.filters["from"], query.timezone, "from"))
-    if query.filters.get("to"):
-        end = _local_day_start(query.filters["to"], query.timezone, "to")
-        clauses.append(sql.SQL("scheduled_for < %s"))
-        params.append(datetime.combine(end.date() + timedelta(days=1), time.min, tzinfo=end.tzinfo))
+    clauses, params = base.local_date_range(query, "scheduled_for")
     status = query.filters.get("status")
     if status:
         if status not in STATUSES:

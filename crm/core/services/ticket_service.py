@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -348,17 +348,6 @@ def remove_line_item(conn: Connection, data: Ref) -> dict[str, Any]:
 # -- reads -------------------------------------------------------------------------------------
 
 
-def _local_day_start(day: str, timezone: str, name: str) -> datetime:
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError as exc:
-        raise ValidationFailed(
-            f"Filter {name} must be a date like 2026-11-26.",
-            details={"fields": [{"field": name, "message": "not a date"}]},
-        ) from exc
-    return datetime.combine(parsed, time.min, tzinfo=get_zone(timezone))
-
-
 @REGISTRY.data_type(
     "tickets",
     filters={
@@ -377,18 +366,9 @@ def load_tickets(conn: Connection, query: DataQuery) -> Any:
     if query.filters.get("current") == "true":
         current = _current(conn, query.timezone)
         return _include(conn, current, query.include) if current else None
-    clauses: list[sql.Composable] = []
-    params: list[Any] = []
-    order = sql.SQL("scheduled_start DESC")
-    if query.filters.get("from"):
-        clauses.append(sql.SQL("scheduled_start >= %s"))
-        params.append(_local_day_start(query.filters["from"], query.timezone, "from"))
-        order = sql.SQL("scheduled_start")
-    if query.filters.get("to"):
-        end = _local_day_start(query.filters["to"], query.timezone, "to")
-        clauses.append(sql.SQL("scheduled_start < %s"))
-        params.append(datetime.combine(end.date() + timedelta(days=1), time.min, tzinfo=end.tzinfo))
-        order = sql.SQL("scheduled_start")
+    clauses, params = base.local_date_range(query, "scheduled_start")
+    # A date range reads like a calendar (in time order); otherwise newest first.
+    order = sql.SQL("scheduled_start") if clauses else sql.SQL("scheduled_start DESC")
     status = query.filters.get("status")
     if status:
         if status not in ("scheduled", "in_progress", "completed", "cancelled", "no_show"):
