@@ -41,9 +41,14 @@ def envelope(
     return {"success": success, "data": data, "error": error, "meta": _meta()}
 
 
-def ok(data: Any = None, *, status: int = 200) -> JSONResponse:
-    """A successful envelope response."""
-    return JSONResponse(envelope(data), status_code=status)
+def ok(
+    data: Any = None, *, status: int = 200, warnings: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    """A successful envelope response; ``warnings`` (e.g. a redaction) go into ``meta``."""
+    body = envelope(data)
+    if warnings:
+        body["meta"]["warnings"] = warnings
+    return JSONResponse(body, status_code=status)
 
 
 def error_response(exc: AppError) -> JSONResponse:

@@ -31,6 +31,7 @@ EVENTS = frozenset(
         "logout_all",
         "session_rejected_inactive",
         "csrf_failed",
+        "redacted",
     }
 )
 
