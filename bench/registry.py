@@ -6,11 +6,13 @@ system call ``ctx.session.stack()``, which starts one shared stack on first use.
 
 from __future__ import annotations
 
-from bench import stack_start, unit_of_work
+from bench import api_latency, stack_start, unit_of_work
 from bench.core import Measurement
 
 MEASUREMENTS: dict[str, Measurement] = {
     # First, before the shared stack exists, so nothing else competes for the CPUs.
     "stack_cold_start_s": stack_start.measure,
     "uow_vs_raw": unit_of_work.measure,
+    # Starts its own `crm serve` (own stack, loaded with bench/datagen.py) and stops it again.
+    "api_latency": api_latency.measure,
 }

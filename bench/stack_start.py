@@ -45,8 +45,9 @@ def _start_until_healthy(stack: EmbeddedStack) -> tuple[float, float]:
     settings = load_settings(vault, embedded_outbox=str(info.outbox_dir))
     resources = connect(settings, vault)
     app = create_app(resources)
-    # The lifespan closes `resources` when the client exits.
-    with TestClient(app) as client:
+    # The lifespan closes `resources` when the client exits. The Host must be one the app
+    # allows (the stack's base URL), not TestClient's default "testserver".
+    with TestClient(app, base_url=info.base_url) as client:
         while True:
             response = client.get("/api/health")
             if response.status_code == 200 and _healthy(response.json()):

@@ -148,10 +148,8 @@ def _include(conn: Connection, contact: dict[str, Any], include: frozenset[str])
 
 # -- search --------------------------------------------------------------------------------
 
-# Trigram candidates for name matches (index-backed), then kept if close enough: a word
-# similarity of 0.45, or — for one-word queries — a name word one edit away ("Smyth" for
-# "Smith" scores only 0.33 on trigrams).
-_NAME_CANDIDATES = "0.3"
+# Name matches: trigram word similarity of 0.45, or — for one-word queries — a name word one
+# edit away ("Smyth" for "Smith" scores only 0.33 on trigrams).
 _NAME_SIMILARITY = 0.45
 
 
@@ -160,47 +158,18 @@ def search(conn: Connection, text: str, *, limit: int) -> list[dict[str, Any]]:
 
     Every word must prefix-match a word of the document (names, company, email, phone,
     addresses, notes, attribute keys and values), or the query must be close to the name, or
-    its digits must appear in the phone number. Ranked by text rank, name closeness, phone.
+    its digits (4+) must appear in the phone number. Ranked by text rank, name, phone.
+    The matching runs in search_contacts() (migration 0003) so its indexes can be used.
     """
     phrase = " ".join(text.lower().split())[:200]
     if not phrase:
         return []
     digits = re.sub(r"\D", "", phrase)
-    conn.execute(
-        "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", (_NAME_CANDIDATES,)
-    )
     rows = conn.execute(
         sql.SQL(
-            """
-            WITH q AS (
-                SELECT to_tsquery('simple', (
-                    SELECT string_agg(quote_literal(word) || ':*', ' & ')
-                    FROM unnest(tsvector_to_array(to_tsvector('simple', %(phrase)s))) AS word
-                )) AS tsq
-            )
-            SELECT {columns},
-                   COALESCE(ts_rank(c.search_vector, q.tsq), 0) * 2
-                   + word_similarity(%(phrase)s, c.search_names)
-                   + CASE WHEN length(%(digits)s) >= 4 AND c.phone_digits LIKE %(digits_like)s
-                          THEN 1 ELSE 0 END AS rank
-            FROM contacts c, q
-            WHERE c.search_vector @@ q.tsq
-               OR (%(phrase)s <%% c.search_names
-                   AND (word_similarity(%(phrase)s, c.search_names) >= %(similar)s
-                        OR (%(one_word)s AND EXISTS (
-                            SELECT 1 FROM string_to_table(c.search_names, ' ') AS w
-                            WHERE levenshtein_less_equal(w, %(phrase)s, 1) <= 1))))
-               OR (length(%(digits)s) >= 4 AND c.phone_digits LIKE %(digits_like)s)
-            ORDER BY rank DESC, c.created_at DESC
-            {limit}
-            """
-        ).format(columns=COLUMNS, limit=base.limit_clause(limit)),
-        {
-            "phrase": phrase,
-            "digits": digits,
-            "digits_like": f"%{digits}%",
-            "similar": _NAME_SIMILARITY,
-            "one_word": " " not in phrase and len(phrase) >= 4,
-        },
+            "SELECT {columns} FROM search_contacts(%s, %s, %s, %s::real, %s::integer) AS s "
+            "JOIN contacts c ON c.id = s.id ORDER BY s.rank DESC, c.created_at DESC"
+        ).format(columns=COLUMNS),
+        (phrase, digits, " " not in phrase and len(phrase) >= 4, _NAME_SIMILARITY, limit),
     ).fetchall()
-    return [_with_name({k: v for k, v in r.items() if k != "rank"}) for r in rows]
+    return [_with_name(r) for r in rows]

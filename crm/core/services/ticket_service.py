@@ -44,7 +44,7 @@ def _editable(ticket: dict[str, Any]) -> None:
         raise Conflict(f"This ticket is {ticket['status'].replace('_', ' ')}; it can't be changed.")
 
 
-def _transition(conn: Connection, ticket: dict[str, Any], new: str, **extra: Any) -> dict[str, Any]:
+def transition(conn: Connection, ticket: dict[str, Any], new: str, **extra: Any) -> dict[str, Any]:
     old = ticket["status"]
     if ticket["status"] == "completed":
         raise TicketImmutable()
@@ -202,7 +202,7 @@ def clock_in(conn: Connection, data: Ref) -> dict[str, Any]:
         },
     )
     if ticket["status"] == "scheduled":
-        _transition(conn, ticket, "in_progress")
+        transition(conn, ticket, "in_progress")
     return {**get(conn, data.id), "time_entry": entry}
 
 
@@ -240,14 +240,14 @@ def cancel(conn: Connection, data: CancelTicket) -> dict[str, Any]:
             "UPDATE time_entries SET ended_at = now() WHERE ticket_id = %s AND ended_at IS NULL",
             (data.id,),
         )
-    return _transition(conn, ticket, "cancelled", cancel_reason=data.reason)
+    return transition(conn, ticket, "cancelled", cancel_reason=data.reason)
 
 
 @REGISTRY.action("ticket", "mark_no_show", input=NoShow)
 def mark_no_show(conn: Connection, data: NoShow) -> dict[str, Any]:
     """Record that the customer was not there for a scheduled ticket."""
     ticket = get(conn, data.id, lock=True)
-    return _transition(conn, ticket, "no_show", cancel_reason=data.reason)
+    return transition(conn, ticket, "no_show", cancel_reason=data.reason)
 
 
 @REGISTRY.action("ticket", "delete", input=Ref)
@@ -400,9 +400,11 @@ def _current(conn: Connection, timezone: str) -> dict[str, Any] | None:
         "UNION ALL "
         "(SELECT *, 1 AS rank FROM tickets WHERE status = 'scheduled' "
         " AND scheduled_start + make_interval(mins => duration_minutes) >= %s "
+        # The longest ticket is a day: this bound lets the index skip the past.
+        " AND scheduled_start >= %s - interval '1440 minutes' "
         " AND scheduled_start < %s ORDER BY scheduled_start LIMIT 1) "
         "ORDER BY rank LIMIT 1",
-        (now, day_end),
+        (now, now, day_end),
     ).fetchone()
 
 

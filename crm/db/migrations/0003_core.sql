@@ -45,7 +45,6 @@ CREATE INDEX contacts_recent ON contacts (user_id, created_at DESC) WHERE delete
 CREATE INDEX contacts_search_vector ON contacts USING gin (search_vector);
 CREATE INDEX contacts_search_names ON contacts USING gin (search_names gin_trgm_ops);
 CREATE INDEX contacts_phone_digits ON contacts USING gin (phone_digits gin_trgm_ops);
-CREATE INDEX contacts_search_text ON contacts USING gin (search_text gin_trgm_ops);
 
 CREATE TABLE addresses (
     id           uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -136,6 +135,8 @@ CREATE TABLE tickets (
     CONSTRAINT tickets_duration CHECK (duration_minutes BETWEEN 5 AND 1440)
 );
 CREATE INDEX tickets_schedule ON tickets (user_id, scheduled_start) WHERE deleted_at IS NULL;
+CREATE INDEX tickets_in_progress ON tickets (user_id, scheduled_start)
+    WHERE status = 'in_progress' AND deleted_at IS NULL;
 CREATE INDEX tickets_contact ON tickets (user_id, contact_id);
 CREATE INDEX tickets_address ON tickets (user_id, address_id);
 
@@ -550,3 +551,48 @@ ALTER FUNCTION soft_delete(text, uuid) OWNER TO crm_auth;
 REVOKE CREATE ON SCHEMA public FROM crm_auth;
 REVOKE ALL ON FUNCTION soft_delete(text, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION soft_delete(text, uuid) TO crm_app;
+
+-- Contact search. Full-text, trigram and LIKE operators are not leakproof, so under RLS the
+-- planner may not use their indexes and scans every contact of the business. This function,
+-- owned by the NOLOGIN crm_auth role, applies the tenant and soft-delete filters itself and
+-- returns ids and ranks; the app then reads those contacts under RLS as usual. Dynamic SQL
+-- gives every call its own plan (the phone condition only exists when there are digits).
+CREATE FUNCTION search_contacts(
+    p_phrase text, p_digits text, p_one_word boolean, p_similar real, p_limit integer
+) RETURNS TABLE (id uuid, rank real)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    SET pg_trgm.word_similarity_threshold = 0.3
+    AS $$
+DECLARE
+    tsq tsquery;
+    query text;
+BEGIN
+    SELECT to_tsquery('simple', string_agg(quote_literal(word) || ':*', ' & '))
+    INTO tsq
+    FROM unnest(tsvector_to_array(to_tsvector('simple', p_phrase))) AS word;
+    query := 'SELECT c.id, (COALESCE(ts_rank(c.search_vector, $1), 0) * 2'
+        || ' + word_similarity($2, c.search_names)'
+        || CASE WHEN length(p_digits) >= 4
+                THEN ' + CASE WHEN c.phone_digits LIKE $3 THEN 1 ELSE 0 END' ELSE '' END
+        || ')::real AS rank'
+        || ' FROM contacts c'
+        || ' WHERE c.user_id = (SELECT current_setting(''app.current_user_id'')::uuid)'
+        || ' AND c.deleted_at IS NULL AND ('
+        || CASE WHEN tsq IS NULL THEN 'false' ELSE 'c.search_vector @@ $1' END
+        || ' OR ($2 <% c.search_names AND (word_similarity($2, c.search_names) >= $4'
+        || CASE WHEN p_one_word
+                THEN ' OR EXISTS (SELECT 1 FROM string_to_table(c.search_names, '' '') AS w'
+                     || ' WHERE levenshtein_less_equal(w, $2, 1) <= 1)'
+                ELSE '' END
+        || '))'
+        || CASE WHEN length(p_digits) >= 4 THEN ' OR c.phone_digits LIKE $3' ELSE '' END
+        || ') ORDER BY rank DESC, c.created_at DESC LIMIT $5';
+    RETURN QUERY EXECUTE query USING tsq, p_phrase, '%' || p_digits || '%', p_similar, p_limit;
+END
+$$;
+GRANT CREATE ON SCHEMA public TO crm_auth;
+ALTER FUNCTION search_contacts(text, text, boolean, real, integer) OWNER TO crm_auth;
+REVOKE CREATE ON SCHEMA public FROM crm_auth;
+REVOKE ALL ON FUNCTION search_contacts(text, text, boolean, real, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION search_contacts(text, text, boolean, real, integer) TO crm_app;
