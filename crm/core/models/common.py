@@ -39,6 +39,8 @@ def present(value: Any, timezone: str) -> Any:
 
     Nested dicts and lists (included relations) are presented the same way.
     """
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, list):
         return [present(item, timezone) for item in value]
     if isinstance(value, dict):
