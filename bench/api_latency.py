@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
@@ -559,7 +559,9 @@ def measure(ctx: Context) -> list[Result]:
                 case.rows_http = case.http_count(ops[case.name]().json())
                 case.rows_sql = case.sql_count(case.sql())
             _run(cases, ops, n)
+            closeout = _closeout_preview(client, min(n, CLOSEOUT_N))
         results += _report(cases, n)
+        results += closeout
     finally:
         server.stop()
     return results
@@ -604,3 +606,87 @@ def _report(cases: list[Case], n: int) -> list[Result]:
             ),
         ]
     return results
+
+
+# -- close-out preview --------------------------------------------------------------------
+
+CLOSEOUT_N = 100
+CLOSEOUT_TARGET_MS = 50.0
+CLOSEOUT_NOTE = (
+    "Elderly woman, very nice. 20+ screens. Dog named Biscuit, keep gate closed. "
+    "Bring the extension ladder. Gate code 4521, park on the street. Takes longer than usual."
+)
+
+
+def _closeout_preview(client: httpx.Client, n: int) -> list[Result]:
+    """POST ticket.close_out_preview with the rule extractor, on a ticket in progress."""
+    csrf = client.get("/auth/session").json()["data"]["csrf_token"]
+    headers = {"X-CSRF-Token": csrf}
+
+    def act(domain: str, action: str, **data: Any) -> Any:
+        response = client.post(
+            "/api/actions",
+            json={"domain": domain, "action": action, "data": data},
+            headers=headers,
+        )
+        response.raise_for_status()
+        return response.json()["data"]
+
+    contact = act("contact", "create", first_name="Bench", last_name="Closeout")
+    service = act(
+        "service",
+        "create",
+        name="Bench screens",
+        pricing_mode="per_unit",
+        unit_price_cents=350,
+        unit_label="screen",
+    )
+    ticket = act(
+        "ticket",
+        "create",
+        contact_id=contact["id"],
+        scheduled_start=datetime.now(UTC).isoformat(),
+        is_price_estimated=True,
+    )
+    line = act("line_item", "add", ticket_id=ticket["id"], service_id=service["id"], quantity=20)
+    act("ticket", "clock_in", id=ticket["id"])
+    body = {
+        "domain": "ticket",
+        "action": "close_out_preview",
+        "data": {
+            "ticket_id": ticket["id"],
+            "duration_minutes": 90,
+            "line_items": [{"line_item_id": line["id"], "quantity": "22", "unit_price_cents": 350}],
+            "confirm_estimated_prices": True,
+            "notes": CLOSEOUT_NOTE,
+            "next_step": {"kind": "reach_out", "months": 6},
+        },
+    }
+    samples: list[int] = []
+    proposals = 0
+    for i in range(WARMUP + n):
+        started = time.perf_counter_ns()
+        response = client.post("/api/actions", json=body, headers=headers)
+        elapsed = time.perf_counter_ns() - started
+        response.raise_for_status()
+        proposals = len(response.json()["data"]["proposed_attributes"])
+        if i >= WARMUP:
+            samples.append(elapsed)
+    samples.sort()
+    p95 = _percentile_ms(samples, 95)
+    return [
+        Result(
+            "closeout_preview_p50_ms",
+            round(_percentile_ms(samples, 50), 2),
+            "ms",
+            notes=f"ticket.close_out_preview over HTTP with the rule extractor; {proposals} "
+            f"proposed attributes; {len(samples)} requests after {WARMUP} warm-up",
+        ),
+        Result(
+            "closeout_preview_p95_ms",
+            round(p95, 2),
+            "ms",
+            target=f"<= {CLOSEOUT_TARGET_MS:g} ms",
+            ok=p95 <= CLOSEOUT_TARGET_MS,
+        ),
+    ]

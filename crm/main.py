@@ -27,10 +27,12 @@ from crm.auth.security_middleware import (
 )
 from crm.auth.service import AuthService
 from crm.auth.session import SessionStore
+from crm.clients.llm_client import LlmClient, database_usage_sink
 from crm.clients.postgres_client import Database
 from crm.clients.valkey_client import ValkeyClient
 from crm.clients.vault_client import VaultClient
 from crm.config import Settings
+from crm.core import extraction
 from crm.db.migrate import applied_version, latest_version
 from crm.embedded.smtp import Outbox
 from crm.errors import ConfigurationError
@@ -49,8 +51,11 @@ class Resources:
     valkey: ValkeyClient
     vault: VaultClient
     outbox: Outbox | None = None
+    llm: LlmClient | None = None
 
     def close(self) -> None:
+        if self.llm is not None:
+            self.llm.close()
         self.db.close()
         self.valkey.close()
 
@@ -67,7 +72,15 @@ def connect(settings: Settings, vault: VaultClient) -> Resources:
         db.close()
         raise
     outbox = Outbox(Path(settings.embedded_outbox)) if settings.embedded_outbox else None
-    return Resources(settings=settings, db=db, valkey=valkey, vault=vault, outbox=outbox)
+    llm = LlmClient(settings.llm, usage_sink=database_usage_sink(db))
+    return Resources(
+        settings=settings,
+        db=db,
+        valkey=valkey,
+        vault=vault,
+        outbox=outbox,
+        llm=llm if llm.routes else None,
+    )
 
 
 def verify_database(db: Database) -> None:
@@ -115,6 +128,8 @@ def create_app(resources: Resources) -> FastAPI:
     )
     app.state.resources = resources
     app.state.auth = auth
+    # Extraction asks the configured models first; with none configured, the rules answer.
+    extraction.configure(extraction.Extractor(resources.llm))
     app.state.email = EmailService(settings.smtp)
     app.state.templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     install_error_handlers(app)

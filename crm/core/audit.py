@@ -8,12 +8,16 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from psycopg.types.json import Jsonb
+
 from crm.api.base import current_request_id
 from crm.clients.postgres_client import Connection
 from crm.utils.user_context import get_current_user
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, Jsonb):
+        return value.obj
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, UUID):

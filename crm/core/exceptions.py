@@ -39,3 +39,11 @@ class ServiceRetired(Conflict):
 class MessageExists(Conflict):
     code = "MESSAGE_EXISTS"
     default_message = "A message with this dedupe key already exists."
+
+
+class CloseOutDraftInvalid(Conflict):
+    code = "CLOSEOUT_DRAFT_INVALID"
+    default_message = (
+        "This close-out preview can't be used (it expired, was already used, or belongs to "
+        "another ticket). Review the close-out again."
+    )

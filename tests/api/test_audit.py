@@ -70,6 +70,35 @@ def test_every_action_is_audited(
     )
     run("attribute", "update", id=attribute["id"], value="Rexy")
     run("attribute", "delete", id=attribute["id"])
+    if ("ticket", "close_out_preview") in REGISTRY.actions:
+        lines = done(read(client, "line_items", ticket_id=ticket["id"]))
+        draft = run(
+            "ticket",
+            "close_out_preview",
+            entity=ticket["id"],
+            ticket_id=ticket["id"],
+            duration_minutes=30,
+            line_items=[
+                {
+                    "line_item_id": i["id"],
+                    "quantity": i["quantity"],
+                    "unit_price_cents": i["unit_price_cents"],
+                }
+                for i in lines
+            ],
+            notes="Dog named Rex, keep the gate closed",
+            next_step={"kind": "none"},
+        )
+        run(
+            "ticket",
+            "close",
+            entity=ticket["id"],
+            ticket_id=ticket["id"],
+            draft_id=draft["draft_id"],
+            decisions=[
+                {"key": p["key"], "decision": "accept"} for p in draft["proposed_attributes"]
+            ],
+        )
     for_cancel = run(
         "ticket", "create", contact_id=contact["id"], scheduled_start="2026-12-02T15:00:00Z"
     )

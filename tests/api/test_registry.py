@@ -64,6 +64,11 @@ FILLERS: dict[str, Any] = {
     "subject": "filler",
     "method": "cash",
     "lines": [{"description": "filler", "quantity": "1", "unit_price_cents": 100}],
+    "duration_minutes": 60,
+    "line_items": [],
+    "notes": "",
+    "next_step": {"kind": "none"},
+    "decisions": [],
 }
 
 
@@ -155,6 +160,22 @@ def build_world(client: TestClient) -> dict[str, str]:
                 scheduled_for="2026-11-30T15:00:00Z",
             )
         )["id"]
+    if ("ticket", "close_out_preview") in REGISTRY.actions:
+        done(act(client, "ticket", "clock_in", id=ticket["id"]))
+        ids["draft"] = done(
+            act(
+                client,
+                "ticket",
+                "close_out_preview",
+                ticket_id=ticket["id"],
+                duration_minutes=30,
+                line_items=[
+                    {"line_item_id": ids["line_item"], "quantity": "1", "unit_price_cents": 5000}
+                ],
+                notes="Dog named Rex",
+                next_step={"kind": "none"},
+            )
+        )["draft_id"]
     audit = done(read(client, "audit", limit=1))
     ids["audit"] = audit[0]["id"]
     return ids

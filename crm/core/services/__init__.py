@@ -5,6 +5,7 @@ from crm.core.services import (  # noqa: F401
     attribute_service,
     audit_service,
     catalog_service,
+    closeout_service,
     contact_service,
     invoice_service,
     message_service,

@@ -62,7 +62,8 @@ CREATE TABLE audit_log (
     changes     jsonb NOT NULL DEFAULT '{}'::jsonb,
     actor       text NOT NULL,
     request_id  text,
-    created_at  timestamptz NOT NULL DEFAULT now(),
+    -- clock_timestamp, not now(): several rows of one transaction keep their order.
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (id),
     UNIQUE (user_id, id),
     CONSTRAINT audit_log_changes_object CHECK (jsonb_typeof(changes) = 'object'),

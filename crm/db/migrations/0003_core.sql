@@ -560,7 +560,7 @@ GRANT EXECUTE ON FUNCTION soft_delete(text, uuid) TO crm_app;
 CREATE FUNCTION search_contacts(
     p_phrase text, p_digits text, p_one_word boolean, p_similar real, p_limit integer
 ) RETURNS TABLE (id uuid, rank real)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 50
     SET search_path = public, pg_temp
     SET pg_trgm.word_similarity_threshold = 0.3
     AS $$

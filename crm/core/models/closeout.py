@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, JsonValue
+
+from crm.core.models.common import Input
+
+
+class ConfirmedLine(Input):
+    line_item_id: UUID
+    quantity: Decimal = Field(gt=0, le=100000, max_digits=12, decimal_places=3)
+    unit_price_cents: int = Field(ge=0, le=100_000_000)
+
+
+class NoFollowUp(Input):
+    kind: Literal["none"]
+
+
+class ReachOut(Input):
+    kind: Literal["reach_out"]
+    months: int = Field(ge=1, le=36)
+
+
+class ScheduleNow(Input):
+    kind: Literal["schedule_now"]
+    start: AwareDatetime
+    duration_minutes: int | None = Field(None, ge=5, le=1440)
+
+
+NextStep = Annotated[NoFollowUp | ReachOut | ScheduleNow, Field(discriminator="kind")]
+
+
+class CloseOutPreview(Input):
+    """Every step of the close-out, as the technician confirmed it; none may be skipped."""
+
+    ticket_id: UUID
+    duration_minutes: int = Field(ge=0, le=1440)
+    line_items: list[ConfirmedLine] = Field(max_length=200)
+    confirm_estimated_prices: bool = False
+    notes: str = Field(max_length=20000)
+    next_step: NextStep
+
+
+class Decision(Input):
+    key: str = Field(max_length=64)
+    decision: Literal["accept", "edit", "reject"]
+    value: JsonValue = None
+
+
+class CloseTicket(Input):
+    ticket_id: UUID
+    draft_id: UUID
+    decisions: list[Decision] = Field(max_length=60)
