@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.gzip import GZipMiddleware
 
-from crm.api import actions, data, dev, health, pages
+from crm.api import actions, data, dev, health
 from crm.api.base import RequestContextMiddleware, install_error_handlers
 from crm.auth import api as auth_api
 from crm.auth.email_service import EmailService
@@ -36,6 +36,10 @@ from crm.core import extraction
 from crm.db.migrate import applied_version, latest_version
 from crm.embedded.smtp import Outbox
 from crm.errors import ConfigurationError
+from crm.web import WEB_MODULES
+from crm.web.assets import Assets
+from crm.web.assets import router as assets_router
+from crm.web.common import NOTICES, install_filters
 
 log = logging.getLogger("crm")
 
@@ -132,6 +136,10 @@ def create_app(resources: Resources) -> FastAPI:
     extraction.configure(extraction.Extractor(resources.llm))
     app.state.email = EmailService(settings.smtp)
     app.state.templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+    app.state.assets = Assets(PACKAGE_DIR / "static")
+    app.state.templates.env.globals["asset"] = app.state.assets.url
+    app.state.templates.env.globals["notices"] = NOTICES
+    install_filters(app.state.templates)
     install_error_handlers(app)
     # Outermost last: headers wrap everything, so even a 500 or a refused host gets them.
     app.add_middleware(
@@ -150,12 +158,15 @@ def create_app(resources: Resources) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.app.base_url.startswith("https://"))
-    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    # One bar of LTE: every text response over 500 bytes goes out compressed.
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.include_router(assets_router)
     app.include_router(health.router)
     app.include_router(auth_api.router)
     app.include_router(actions.router)
     app.include_router(data.router)
-    app.include_router(pages.router)
+    for module in WEB_MODULES:
+        app.include_router(module.router)
     if resources.settings.embedded and resources.outbox is not None:
         app.include_router(dev.router)
     return app

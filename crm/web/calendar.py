@@ -1,0 +1,115 @@
+"""The home page: today's day view in the business's timezone, plus week and month views."""
+
+from __future__ import annotations
+
+import calendar as cal
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from crm.utils.timezone import get_zone, to_business_time, utc_now
+from crm.utils.user_context import get_current_user
+from crm.web.common import read, render
+
+router = APIRouter(include_in_schema=False)
+
+FIRST_HOUR, LAST_HOUR = 6, 21
+VIEWS = ("day", "week", "month")
+
+
+def _today() -> date:
+    return utc_now().astimezone(get_zone(get_current_user().timezone)).date()
+
+
+def _parse_day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value else _today()
+    except ValueError:
+        return _today()
+
+
+def _tickets(request: Request, first: date, last: date) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = read(
+        request,
+        "tickets",
+        limit=1000,
+        include="contact",
+        **{"from": first.isoformat(), "to": last.isoformat()},
+    )
+    tz = get_current_user().timezone
+    for row in rows:
+        row["local_start"] = to_business_time(row["scheduled_start"], tz)
+    return rows
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request, view: str = "day", on: str | None = Query(None, alias="date")
+) -> HTMLResponse:
+    """The calendar: a day (default: today), week or month in the business's timezone."""
+    view = view if view in VIEWS else "day"
+    day = _parse_day(on)
+    today = _today()
+    if view == "week":
+        start = day - timedelta(days=day.weekday())
+        days = [start + timedelta(days=i) for i in range(7)]
+        tickets = _tickets(request, days[0], days[-1])
+        by_day = {d: [t for t in tickets if t["local_start"].date() == d] for d in days}
+        return render(
+            request,
+            "calendar/week.html",
+            section="calendar",
+            view=view,
+            day=day,
+            today=today,
+            days=days,
+            by_day=by_day,
+            prev=(start - timedelta(days=7)).isoformat(),
+            next=(start + timedelta(days=7)).isoformat(),
+        )
+    if view == "month":
+        first = day.replace(day=1)
+        weeks = cal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+        tickets = _tickets(request, weeks[0][0], weeks[-1][-1])
+        counts: dict[date, int] = {}
+        for t in tickets:
+            if t["status"] != "cancelled":
+                counts[t["local_start"].date()] = counts.get(t["local_start"].date(), 0) + 1
+        prev_month = (first - timedelta(days=1)).replace(day=1)
+        next_month = (first + timedelta(days=32)).replace(day=1)
+        return render(
+            request,
+            "calendar/month.html",
+            section="calendar",
+            view=view,
+            day=day,
+            today=today,
+            first=first,
+            weeks=weeks,
+            counts=counts,
+            prev=prev_month.isoformat(),
+            next=next_month.isoformat(),
+        )
+    tickets = _tickets(request, day, day)
+    hours = list(range(FIRST_HOUR, LAST_HOUR + 1))
+    slots = {h: [t for t in tickets if t["local_start"].hour == h] for h in hours}
+    early = [t for t in tickets if t["local_start"].hour < FIRST_HOUR]
+    late = [t for t in tickets if t["local_start"].hour > LAST_HOUR]
+    return render(
+        request,
+        "calendar/day.html",
+        section="calendar",
+        view=view,
+        day=day,
+        today=today,
+        hours=hours,
+        slots=slots,
+        early=early,
+        late=late,
+        tickets=tickets,
+        prev=(day - timedelta(days=1)).isoformat(),
+        next=(day + timedelta(days=1)).isoformat(),
+        slot_time=lambda h: datetime(day.year, day.month, day.day, h).strftime("%Y-%m-%dT%H:%M"),
+    )
