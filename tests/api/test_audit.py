@@ -149,6 +149,8 @@ def test_every_action_is_audited(
             lines=[{"description": "Screens", "quantity": "3", "unit_price_cents": 500}],
         )
         run("invoice", "void", id=standalone["id"])
+    if ("business", "update") in REGISTRY.actions:
+        run("business", "update", entity=str(signed_in["id"]), business_name="Crystal Clear")
     other_contact = run("contact", "create", first_name="Gone")
     run("contact", "delete", id=other_contact["id"])
 

@@ -8,7 +8,6 @@ from uuid import UUID
 from psycopg import sql
 
 from crm.clients.postgres_client import Connection, foreign_key_guard
-from crm.core import audit
 from crm.core.exceptions import AddressInUse
 from crm.core.models.address import AddressCreate, AddressUpdate
 from crm.core.models.common import Ref
@@ -74,10 +73,7 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
 def load_addresses(conn: Connection, query: DataQuery) -> Any:
     """Service locations, newest first."""
     if query.id is not None:
-        row = base.load(conn, "addresses", query.id, label="address")
-        if "audit_trail" in query.include:
-            row["audit_trail"] = audit.trail(conn, entity_type="address", entity_id=row["id"])
-        return row
+        return base.load_one(conn, "addresses", query, label="address", entity_type="address")
     contact_id = base.uuid_filter(query, "contact_id")
     where = sql.SQL("WHERE contact_id = %s") if contact_id else sql.SQL("")
     return conn.execute(

@@ -89,10 +89,7 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
 def load_attributes(conn: Connection, query: DataQuery) -> Any:
     """Facts about contacts, newest first."""
     if query.id is not None:
-        row = base.load(conn, "attributes", query.id, label="attribute")
-        if "audit_trail" in query.include:
-            row["audit_trail"] = audit.trail(conn, entity_type="attribute", entity_id=row["id"])
-        return row
+        return base.load_one(conn, "attributes", query, label="attribute", entity_type="attribute")
     clauses: list[sql.Composable] = []
     params: list[Any] = []
     contact_id = base.uuid_filter(query, "contact_id")

@@ -122,6 +122,17 @@ _NOISE = frozenset(
 )
 
 
+def load_one(
+    conn: Connection, table: str, query: DataQuery, *, label: str, entity_type: str
+) -> dict[str, Any]:
+    """``id=`` reads: the row (or NotFound), with its audit trail when asked for."""
+    assert query.id is not None
+    row = load(conn, table, query.id, label=label)
+    if "audit_trail" in query.include:
+        row["audit_trail"] = audit.trail(conn, entity_type=entity_type, entity_id=row["id"])
+    return row
+
+
 def uuid_filter(query: DataQuery, name: str) -> UUID | None:
     """A filter that must be a UUID; a malformed one is a 422 naming the filter."""
     raw = query.filters.get(name)

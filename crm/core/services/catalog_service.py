@@ -52,10 +52,7 @@ def retire(conn: Connection, data: Ref) -> dict[str, Any]:
 def load_services(conn: Connection, query: DataQuery) -> Any:
     """The catalog, by name; retired services only when asked for."""
     if query.id is not None:
-        row = base.load(conn, "services", query.id, label="service")
-        if "audit_trail" in query.include:
-            row["audit_trail"] = audit.trail(conn, entity_type="service", entity_id=row["id"])
-        return row
+        return base.load_one(conn, "services", query, label="service", entity_type="service")
     retired = query.filters.get("include_retired") == "true"
     where = sql.SQL("") if retired else sql.SQL("WHERE retired_at IS NULL")
     return conn.execute(

@@ -7,7 +7,6 @@ from typing import Any
 from psycopg import sql
 
 from crm.clients.postgres_client import Connection
-from crm.core import audit
 from crm.core.models.common import Ref
 from crm.core.models.note import NoteCreate, NoteUpdate
 from crm.core.registry import REGISTRY, DataQuery
@@ -56,10 +55,7 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
 def load_notes(conn: Connection, query: DataQuery) -> Any:
     """Notes, newest first."""
     if query.id is not None:
-        row = base.load(conn, "notes", query.id, label="note")
-        if "audit_trail" in query.include:
-            row["audit_trail"] = audit.trail(conn, entity_type="note", entity_id=row["id"])
-        return row
+        return base.load_one(conn, "notes", query, label="note", entity_type="note")
     clauses, params = [], []
     for name in ("contact_id", "ticket_id"):
         value = base.uuid_filter(query, name)

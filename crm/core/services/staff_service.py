@@ -7,7 +7,6 @@ from typing import Any
 from psycopg import sql
 
 from crm.clients.postgres_client import Connection
-from crm.core import audit
 from crm.core.models.common import Ref
 from crm.core.models.staff import StaffCreate, StaffUpdate
 from crm.core.registry import REGISTRY, DataQuery
@@ -38,10 +37,7 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
 def load_staff(conn: Connection, query: DataQuery) -> Any:
     """Staff members, by name."""
     if query.id is not None:
-        row = base.load(conn, "staff", query.id, label="staff member")
-        if "audit_trail" in query.include:
-            row["audit_trail"] = audit.trail(conn, entity_type="staff", entity_id=row["id"])
-        return row
+        return base.load_one(conn, "staff", query, label="staff member", entity_type="staff")
     return conn.execute(
         sql.SQL("SELECT * FROM staff ORDER BY name, created_at{}").format(
             base.limit_clause(query.limit)

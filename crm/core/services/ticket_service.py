@@ -458,10 +458,7 @@ def _clocked_minutes(entries: list[dict[str, Any]]) -> int:
 def load_line_items(conn: Connection, query: DataQuery) -> Any:
     """Line items, in ticket order (or newest first across tickets)."""
     if query.id is not None:
-        row = base.load(conn, "line_items", query.id, label="line item")
-        if "audit_trail" in query.include:
-            row["audit_trail"] = audit.trail(conn, entity_type="line_item", entity_id=row["id"])
-        return row
+        return base.load_one(conn, "line_items", query, label="line item", entity_type="line_item")
     ticket_id = base.uuid_filter(query, "ticket_id")
     if ticket_id is not None:
         return conn.execute(
