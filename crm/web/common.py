@@ -28,6 +28,10 @@ class Outcome:
     error: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     redacted: bool = False
+    # The refusal's HTTP status, error code and details (e.g. 409, "INVOICE_EXISTS", {...}).
+    status: int = 200
+    code: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +97,8 @@ def perform(request: Request, domain: str, action: str, data: dict[str, Any]) ->
         return Outcome(
             error="Please check the highlighted fields.",
             fields={f["field"]: f["message"] for f in details},
+            status=422,
+            code="VALIDATION_ERROR",
         )
     parsed, redacted = redact_input(spec.input, parsed)
     user = get_current_user()
@@ -108,11 +114,13 @@ def perform(request: Request, domain: str, action: str, data: dict[str, Any]) ->
             result = spec.handler(conn, parsed)
     except ValidationFailed as exc:
         fields = {f["field"]: f["message"] for f in exc.details.get("fields", [])}
-        return Outcome(error=exc.message, fields=fields)
+        return Outcome(
+            error=exc.message, fields=fields, status=exc.status, code=exc.code, details=exc.details
+        )
     except AppError as exc:
         if exc.status >= 500:
             raise
-        return Outcome(error=exc.message)
+        return Outcome(error=exc.message, status=exc.status, code=exc.code, details=exc.details)
     return Outcome(result=result, redacted=bool(redacted))
 
 
@@ -162,4 +170,5 @@ NOTICES = {
     "payment": "Payment recorded.",
     "sent": "Marked as sent.",
     "voided": "Invoice voided.",
+    "exists": "This ticket already has an invoice (a ticket is billed once), so here it is.",
 }

@@ -1,7 +1,367 @@
-"""Pages: invoices."""
+"""Pages: invoices — the list by status, a standalone invoice, the detail with payments, print."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from crm.core.services.invoice_service import STATUSES
+from crm.errors import AppError, NotFound
+from crm.utils.timezone import get_zone, utc_now
+from crm.utils.user_context import get_current_user
+from crm.web.common import NOTICES, Outcome, form_data, perform, read, redirect, render
 
 router = APIRouter(include_in_schema=False)
+
+METHODS = {
+    "cash": "Cash",
+    "check": "Check",
+    "card": "Card",
+    "bank_transfer": "Bank transfer",
+    "other": "Other",
+}
+LINE_ROWS, MAX_ROWS = 3, 30
+LIST_LIMIT = 200
+DETAIL = "lines,payments,contact,audit_trail"
+# Shown after a redirect here; "exists" belongs in common.NOTICES once it is shared.
+PAGE_NOTICES = {
+    **NOTICES,
+    "created": "Draft invoice created. Check it, then mark it sent or record a payment.",
+    "exists": "This ticket already has an invoice (a ticket is billed once), so here it is.",
+}
+_LINE_KEY = re.compile(r"lines\.(\d{1,3})\.\w+")
+_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+|\d*)(?:\.(?P<frac>\d*))?")
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def parse_hundredths(text: str, *, unit: str = "$", most: int | None = None) -> int:
+    """ "1,234.5" -> 123450: dollars to cents (or percent to basis points), never a float.
+
+    Raises ValueError with a message for the person typing it.
+    """
+    example = "12.50" if unit == "$" else "8.25"
+    value = text.strip().removeprefix("$").removesuffix("%").strip()
+    match = _AMOUNT.fullmatch(value)
+    if not value or match is None or not (match["whole"] or match["frac"]):
+        raise ValueError(f"Enter a number like {example}.")
+    frac = match["frac"] or ""
+    if len(frac) > 2:
+        raise ValueError(f"Use at most 2 decimal places, like {example}.")
+    whole = match["whole"].replace(",", "") or "0"
+    if len(whole) > 12:
+        raise ValueError("That number is too large.")
+    amount = int(whole) * 100 + int(frac.ljust(2, "0"))
+    if most is not None and amount > most:
+        limit = f"${most // 100:,}" if unit == "$" else f"{most // 100}%"
+        raise ValueError(f"Enter at most {limit}.")
+    return amount
+
+
+def _form_name(key: str, positions: list[int] | None = None) -> str:
+    """An input field (lines.0.unit_price_cents) as the form names it (lines.2.unit_price)."""
+    key = key.removesuffix("_cents").removesuffix("_bp")
+    parts = key.split(".")
+    if positions and len(parts) > 2 and parts[0] == "lines" and parts[1].isdigit():
+        index = int(parts[1])
+        parts[1] = str(positions[index] if index < len(positions) else index)
+    return ".".join(parts)
+
+
+def _id(value: str, label: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound(
+            f"No {label} with id {value}. Check the link, or find it in the list."
+        ) from None
+
+
+def _today() -> str:
+    return utc_now().astimezone(get_zone(get_current_user().timezone)).date().isoformat()
+
+
+def _quantity(value: Any) -> str:
+    """Decimal("12.500") -> "12.5"."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def _percent(bp: int) -> str:
+    whole, part = divmod(int(bp), 100)
+    return f"{whole}.{part:02d}".rstrip("0").rstrip(".") + "%"
+
+
+def _dollars(cents: int) -> str:
+    return f"{int(cents) // 100}.{int(cents) % 100:02d}"
+
+
+def _page(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    return render(
+        request,
+        template,
+        status=status,
+        section="invoices",
+        notices=PAGE_NOTICES,
+        quantity=_quantity,
+        percent=_percent,
+        methods=METHODS,
+        **context,
+    )
+
+
+def _status(outcome: Outcome, fields: dict[str, str]) -> int:
+    """422 for something to correct in the form, 409 for a refusal by the invoice's state."""
+    return 422 if fields or outcome.fields else 409
+
+
+# -- list ------------------------------------------------------------------------------------
+
+
+@router.get("/invoices", response_class=HTMLResponse)
+def invoice_list(request: Request, status: str = "") -> HTMLResponse:
+    """Invoices, newest first, optionally one status only (an unknown status shows all)."""
+    status = status if status in STATUSES else ""
+    invoices = read(request, "invoices", limit=LIST_LIMIT, include="contact", status=status)
+    return _page(
+        request,
+        "invoices/list.html",
+        status_filter=status,
+        statuses=STATUSES,
+        invoices=invoices,
+        truncated=len(invoices) >= LIST_LIMIT,
+    )
+
+
+# -- creation --------------------------------------------------------------------------------
+
+
+@router.post("/invoices/from-ticket/{ticket_id}")
+async def from_ticket(request: Request, ticket_id: str) -> Response:
+    """Bill a ticket; a ticket that already has an invoice leads to that invoice."""
+    tid = _id(ticket_id, "ticket")
+    form = await form_data(request)
+    data: dict[str, Any] = {"ticket_id": str(tid), "notes": form.get("notes", "")}
+    try:
+        if form.get("tax_rate", "").strip():
+            data["tax_rate_bp"] = parse_hundredths(form["tax_rate"], unit="%", most=10000)
+    except ValueError as exc:
+        return _not_created(request, tid, f"The tax rate isn't right: {exc}", 422)
+    if form.get("due_on"):
+        data["due_on"] = form["due_on"]
+    outcome = perform(request, "invoice", "create_from_ticket", data)
+    if outcome.ok:
+        return redirect(f"/invoices/{outcome.result['id']}", "created")
+    existing = [
+        i for i in read(request, "invoices", ticket_id=str(tid), limit=10) if i["status"] != "void"
+    ]
+    if existing:
+        return redirect(f"/invoices/{existing[0]['id']}", "exists")
+    return _not_created(request, tid, outcome.error or "", _status(outcome, {}))
+
+
+def _not_created(request: Request, ticket_id: UUID, message: str, status: int) -> HTMLResponse:
+    return _page(
+        request, "invoices/not_created.html", status=status, ticket_id=ticket_id, message=message
+    )
+
+
+def _contacts(request: Request) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = read(request, "contacts", limit=1000)
+    return sorted(rows, key=lambda c: (c["display_name"] or "").lower())
+
+
+def _new_form(
+    request: Request,
+    form: dict[str, str],
+    *,
+    rows: int = LINE_ROWS,
+    status: int = 200,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return _page(
+        request,
+        "invoices/new.html",
+        status=status,
+        contacts=_contacts(request),
+        form=form,
+        rows=rows,
+        max_rows=MAX_ROWS,
+        error=error,
+        fields=fields or {},
+    )
+
+
+@router.get("/invoices/new", response_class=HTMLResponse)
+def new_invoice(request: Request, contact_id: str = "") -> HTMLResponse:
+    """The standalone invoice form (for work without a ticket), optionally for one contact."""
+    return _new_form(request, {"contact_id": contact_id})
+
+
+def _lines(
+    form: dict[str, str], rows: int
+) -> tuple[list[dict[str, Any]], list[int], dict[str, str]]:
+    """The filled-in line rows as action input, their row numbers, and per-field problems."""
+    lines: list[dict[str, Any]] = []
+    positions: list[int] = []
+    fields: dict[str, str] = {}
+    for i in range(rows):
+        description = form.get(f"lines.{i}.description", "").strip()
+        quantity = form.get(f"lines.{i}.quantity", "").strip()
+        price = form.get(f"lines.{i}.unit_price", "").strip()
+        if not (description or price):
+            continue  # an untouched row (its quantity is prefilled with 1)
+        if not description:
+            fields[f"lines.{i}.description"] = "Describe the work or item."
+        try:
+            if not price:
+                raise ValueError("Enter a price in dollars (0 if free).")
+            price_cents = parse_hundredths(price, most=100_000_000)
+        except ValueError as exc:
+            fields[f"lines.{i}.unit_price"] = str(exc)
+            continue
+        line = {"description": description, "quantity": quantity or "1"}
+        lines.append({**line, "unit_price_cents": price_cents})
+        positions.append(i)
+    if not lines and not fields:
+        fields["lines.0.description"] = "Add at least one line: what you did or sold."
+    return lines, positions, fields
+
+
+def _row_count(form: dict[str, str]) -> int:
+    """How many line rows the form had: as many as it showed, and every posted line."""
+    indexes = [int(m[1]) for key in form if (m := _LINE_KEY.fullmatch(key))]
+    shown = int(form["rows"]) if form.get("rows", "").isdigit() else LINE_ROWS
+    return max(1, min(max([shown - 1, *indexes]) + 1, MAX_ROWS))
+
+
+@router.post("/invoices", response_class=HTMLResponse)
+async def create_invoice(request: Request) -> Response:
+    """Create a standalone draft invoice; problems come back on the form."""
+    form = await form_data(request)
+    rows = _row_count(form)
+    if "more" in form:
+        return _new_form(request, form, rows=min(rows + LINE_ROWS, MAX_ROWS))
+    lines, positions, fields = _lines(form, rows)
+    data: dict[str, Any] = {"contact_id": form.get("contact_id", ""), "lines": lines}
+    data["notes"] = form.get("notes", "")
+    if not data["contact_id"]:
+        fields["contact_id"] = "Choose who this invoice is for."
+    if form.get("due_on"):
+        data["due_on"] = form["due_on"]
+    try:
+        if form.get("tax_rate", "").strip():
+            data["tax_rate_bp"] = parse_hundredths(form["tax_rate"], unit="%", most=10000)
+    except ValueError as exc:
+        fields["tax_rate"] = str(exc)
+    if fields:
+        error = "Please check the highlighted fields."
+        return _new_form(request, form, rows=rows, status=422, error=error, fields=fields)
+    outcome = perform(request, "invoice", "create_standalone", data)
+    if outcome.ok:
+        notice = "redacted" if outcome.redacted else "created"
+        return redirect(f"/invoices/{outcome.result['id']}", notice)
+    fields = {_form_name(k, positions): v for k, v in outcome.fields.items()}
+    status = _status(outcome, fields)
+    return _new_form(request, form, rows=rows, status=status, error=outcome.error, fields=fields)
+
+
+# -- detail and its actions ------------------------------------------------------------------
+
+
+def _detail(
+    request: Request,
+    invoice_id: UUID,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    invoice = read(request, "invoices", id=invoice_id, include=DETAIL)
+    pay = {"amount": _dollars(invoice["balance_cents"]), "method": "cash", "paid_on": _today()}
+    return _page(
+        request,
+        "invoices/detail.html",
+        status=status,
+        invoice=invoice,
+        error=error,
+        fields=fields or {},
+        form={**pay, **(form or {})},
+    )
+
+
+@router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
+def invoice_detail(request: Request, invoice_id: str) -> HTMLResponse:
+    """One invoice: lines, totals, payments, what can be done next, and its history."""
+    return _detail(request, _id(invoice_id, "invoice"))
+
+
+def _after(request: Request, iid: UUID, outcome: Outcome, notice: str, **kw: Any) -> Response:
+    """303 back to the invoice with a notice, or the invoice again with the refusal."""
+    if outcome.ok:
+        return redirect(f"/invoices/{iid}", "redacted" if outcome.redacted else notice)
+    fields = {_form_name(k): v for k, v in outcome.fields.items()}
+    return _detail(request, iid, status=_status(outcome, fields), error=outcome.error, **kw)
+
+
+@router.post("/invoices/{invoice_id}/sent", response_class=HTMLResponse)
+def mark_sent(request: Request, invoice_id: str) -> Response:
+    iid = _id(invoice_id, "invoice")
+    return _after(request, iid, perform(request, "invoice", "mark_sent", {"id": str(iid)}), "sent")
+
+
+@router.post("/invoices/{invoice_id}/void", response_class=HTMLResponse)
+async def void(request: Request, invoice_id: str) -> Response:
+    iid = _id(invoice_id, "invoice")
+    form = await form_data(request)
+    data = {"id": str(iid), "reason": form.get("reason", "")}
+    return _after(request, iid, perform(request, "invoice", "void", data), "voided", form=form)
+
+
+@router.post("/invoices/{invoice_id}/payments", response_class=HTMLResponse)
+async def record_payment(request: Request, invoice_id: str) -> Response:
+    """Record money received; an amount above the balance is refused on the page."""
+    iid = _id(invoice_id, "invoice")
+    form = await form_data(request)
+    data: dict[str, Any] = {
+        "invoice_id": str(iid),
+        "method": form.get("method", "other"),
+        "reference": form.get("reference", ""),
+    }
+    if form.get("paid_on"):
+        data["paid_on"] = form["paid_on"]
+    try:
+        data["amount_cents"] = parse_hundredths(form.get("amount", ""), most=10_000_000_000)
+        if not data["amount_cents"]:
+            raise ValueError("Enter an amount above $0.00.")
+    except ValueError as exc:
+        error = "The payment wasn't recorded: check the amount."
+        return _detail(
+            request, iid, status=422, error=error, fields={"amount": str(exc)}, form=form
+        )
+    outcome = perform(request, "invoice", "record_payment", data)
+    if outcome.ok or outcome.fields:
+        return _after(request, iid, outcome, "payment", form=form)
+    error = f"The payment wasn't recorded. {outcome.error}"
+    fields = {"amount": "Enter no more than the balance due."}
+    return _detail(request, iid, status=409, error=error, fields=fields, form=form)
+
+
+@router.get("/invoices/{invoice_id}/print", response_class=HTMLResponse)
+def print_invoice(request: Request, invoice_id: str) -> HTMLResponse:
+    """The invoice on paper: no navigation, the business and the customer's address."""
+    invoice = read(request, "invoices", id=_id(invoice_id, "invoice"), include="lines,contact")
+    contact = None
+    if invoice["contact"] is not None:
+        try:
+            contact = read(request, "contacts", id=invoice["contact_id"], include="addresses")
+        except AppError:
+            contact = invoice["contact"]
+    return _page(request, "invoices/print.html", invoice=invoice, contact=contact)
