@@ -1,7 +1,181 @@
-"""Pages: catalog."""
+"""Pages: the catalog — services and products, how each is priced, create, edit, retire."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from crm.web.common import form_data, perform, read, redirect, render
+from crm.web.contacts import clean, summary
 
 router = APIRouter(include_in_schema=False)
+
+MODES = {
+    "fixed": (
+        "Fixed price",
+        "The same price every time, like “Gutter cleaning, $150”. Can't be changed on a ticket.",
+    ),
+    "flexible": (
+        "Flexible price",
+        "A starting price you adjust on each ticket until it's closed out, for work you quote "
+        "on the spot.",
+    ),
+    "per_unit": (
+        "Per unit",
+        "A price for each window, screen or hour; the ticket says how many. Needs a unit label.",
+    ),
+    "product": (
+        "Product",
+        "Something you sell, like a cleaning kit, at a set price each.",
+    ),
+}
+
+
+def parse_cents(text: str) -> int:
+    """'$1,234.5' -> 123450; ValueError with words a person can act on."""
+    cleaned = text.strip().replace("$", "").replace(",", "").strip()
+    if not cleaned:
+        return 0
+    match = re.fullmatch(r"(\d{1,7})(?:\.(\d{1,2}))?|\.(\d{1,2})", cleaned)
+    if not match:
+        raise ValueError("Enter a price in dollars, like 45 or 45.50.")
+    whole = int(match[1] or 0)
+    part = match[2] or match[3] or "0"
+    return whole * 100 + int(part.ljust(2, "0"))
+
+
+def dollars(cents: int) -> str:
+    """123450 -> '1234.50', the way the price field shows it for editing."""
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def service_input(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The action's input from the form, and messages for fields that couldn't be read."""
+    fields: dict[str, str] = {}
+    data: dict[str, Any] = {
+        "name": form.get("name", ""),
+        "description": form.get("description", ""),
+        "unit_label": form.get("unit_label", ""),
+    }
+    if not data["name"].strip():
+        fields["name"] = "Give it a name, like “Window cleaning, outside”."
+    try:
+        data["unit_price_cents"] = parse_cents(form.get("price", ""))
+    except ValueError as exc:
+        fields["price"] = str(exc)
+    minutes = form.get("default_duration_minutes", "").strip()
+    if minutes:
+        if minutes.isdigit() and int(minutes) <= 1440:
+            data["default_duration_minutes"] = int(minutes)
+        else:
+            fields["default_duration_minutes"] = "Enter minutes from 0 to 1440 (a whole day)."
+    return data, fields
+
+
+@router.get("/catalog", response_class=HTMLResponse)
+def catalog(request: Request, retired: str = "") -> HTMLResponse:
+    show_retired = retired == "1"
+    rows = read(request, "services", limit=1000, include_retired="true")
+    current = [s for s in rows if s["retired_at"] is None]
+    old = [s for s in rows if s["retired_at"] is not None]
+    return render(
+        request,
+        "catalog/list.html",
+        section="catalog",
+        services=current,
+        retired=old if show_retired else [],
+        retired_count=len(old),
+        show_retired=show_retired,
+        modes=MODES,
+    )
+
+
+@router.get("/catalog/new", response_class=HTMLResponse)
+def new_service(request: Request) -> HTMLResponse:
+    return _form(request, values={"pricing_mode": "fixed", "default_duration_minutes": "60"})
+
+
+@router.post("/catalog", response_class=HTMLResponse)
+async def create_service(request: Request) -> Response:
+    form = await form_data(request)
+    data, fields = service_input(form)
+    data["pricing_mode"] = form.get("pricing_mode", "")
+    if data["pricing_mode"] not in MODES:
+        fields["pricing_mode"] = "Choose how this is priced."
+    if data["pricing_mode"] == "per_unit" and not data["unit_label"]:
+        fields["unit_label"] = "Per-unit pricing needs a unit label, like window or screen."
+    if fields:
+        return _form(request, values=form, fields=fields)
+    outcome = perform(request, "service", "create", data)
+    if not outcome.ok:
+        return _form(request, values=form, fields=clean(outcome.fields), error=outcome.error)
+    return redirect("/catalog", "redacted" if outcome.redacted else "created")
+
+
+@router.get("/catalog/{service_id}/edit", response_class=HTMLResponse)
+def edit_service(request: Request, service_id: UUID) -> HTMLResponse:
+    service = read(request, "services", id=service_id)
+    return _form(request, values=_values(service), service=service)
+
+
+def _values(service: dict[str, Any]) -> dict[str, str]:
+    return {
+        "name": service["name"],
+        "description": service["description"],
+        "price": dollars(service["unit_price_cents"]),
+        "unit_label": service["unit_label"],
+        "default_duration_minutes": str(service["default_duration_minutes"]),
+    }
+
+
+@router.post("/catalog/{service_id}", response_class=HTMLResponse)
+async def update_service(request: Request, service_id: UUID) -> Response:
+    service = read(request, "services", id=service_id)
+    form = await form_data(request)
+    data, fields = service_input(form)
+    if service["pricing_mode"] == "per_unit" and not data["unit_label"]:
+        fields["unit_label"] = "Per-unit pricing needs a unit label, like window or screen."
+    if fields:
+        return _form(request, values=form, service=service, fields=fields)
+    outcome = perform(request, "service", "update", {**data, "id": str(service_id)})
+    if not outcome.ok:
+        return _form(
+            request, values=form, service=service, fields=clean(outcome.fields), error=outcome.error
+        )
+    return redirect("/catalog", "redacted" if outcome.redacted else "saved")
+
+
+@router.post("/catalog/{service_id}/retire", response_class=HTMLResponse)
+async def retire_service(request: Request, service_id: UUID) -> Response:
+    outcome = perform(request, "service", "retire", {"id": str(service_id)})
+    if not outcome.ok:
+        service = read(request, "services", id=service_id)
+        return _form(request, values=_values(service), service=service, error=outcome.error)
+    return redirect("/catalog", "saved")
+
+
+def _form(
+    request: Request,
+    *,
+    values: dict[str, str],
+    service: dict[str, Any] | None = None,
+    fields: dict[str, str] | None = None,
+    error: str | None = None,
+) -> HTMLResponse:
+    fields = dict(fields or {})
+    error = summary(fields, error)
+    return render(
+        request,
+        "catalog/form.html",
+        status=422 if error else 200,
+        section="catalog",
+        service=service,
+        values=values,
+        fields=fields,
+        error=error,
+        modes=MODES,
+    )

@@ -96,7 +96,7 @@ def perform(request: Request, domain: str, action: str, data: dict[str, Any]) ->
         details = validation_details(exc)["fields"]
         return Outcome(
             error="Please check the highlighted fields.",
-            fields={f["field"]: f["message"] for f in details},
+            fields={f["field"]: f["message"].removeprefix("Value error, ") for f in details},
             status=422,
             code="VALIDATION_ERROR",
         )
@@ -125,8 +125,11 @@ def perform(request: Request, domain: str, action: str, data: dict[str, Any]) ->
 
 
 def redirect(url: str, notice: str | None = None) -> RedirectResponse:
+    """303 to ``url``, with ``?notice=`` placed before any ``#fragment``."""
     if notice:
-        url += ("&" if "?" in url else "?") + "notice=" + notice
+        path, hash_, fragment = url.partition("#")
+        path += ("&" if "?" in path else "?") + "notice=" + notice
+        url = path + hash_ + fragment
     return RedirectResponse(url, status_code=303)
 
 
@@ -170,5 +173,6 @@ NOTICES = {
     "payment": "Payment recorded.",
     "sent": "Marked as sent.",
     "voided": "Invoice voided.",
+    "retired": "Retired. It stays on past tickets but can't be added to new ones.",
     "exists": "This ticket already has an invoice (a ticket is billed once), so here it is.",
 }

@@ -1,7 +1,135 @@
-"""Pages: messages."""
+"""Pages: scheduled messages — what goes out when, filtered, and cancelling pending ones."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from crm.utils.timezone import get_zone, to_business_time, utc_now
+from crm.utils.user_context import get_current_user
+from crm.web.common import form_data, perform, read, render
+from crm.web.contacts import go
 
 router = APIRouter(include_in_schema=False)
+
+LIMIT = 300
+STATUSES = {
+    "": "Any status",
+    "pending": "Pending (not sent yet)",
+    "sending": "Sending",
+    "sent": "Sent",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+    "skipped": "Skipped",
+}
+
+
+def _today() -> date:
+    return utc_now().astimezone(get_zone(get_current_user().timezone)).date()
+
+
+def check_filters(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The filters the data API can take, and a message for each one that made no sense."""
+    filters: dict[str, str] = {}
+    fields: dict[str, str] = {}
+    for name in ("from", "to"):
+        if values.get(name):
+            try:
+                filters[name] = date.fromisoformat(values[name]).isoformat()
+            except ValueError:
+                fields[name] = "Enter a date like 2026-11-26."
+    if filters.get("from") and filters.get("to") and filters["from"] > filters["to"]:
+        fields["to"] = "The end date is before the start date."
+        filters.pop("to")
+    if values.get("status"):
+        if values["status"] in STATUSES:
+            filters["status"] = values["status"]
+        else:
+            fields["status"] = "Choose a status from the list."
+    if values.get("contact_id"):
+        try:
+            filters["contact_id"] = str(UUID(values["contact_id"]))
+        except ValueError:
+            fields["contact_id"] = "Choose a contact from the list."
+    return filters, fields
+
+
+@router.get("/messages", response_class=HTMLResponse)
+def message_list(
+    request: Request,
+    from_: str | None = Query(None, alias="from"),
+    to: str = "",
+    status: str = "",
+    contact_id: str = "",
+) -> HTMLResponse:
+    """Scheduled messages in the order they go out; from today on unless asked otherwise."""
+    return _page(request, {"from": from_, "to": to, "status": status, "contact_id": contact_id})
+
+
+def _page(
+    request: Request, asked: dict[str, str | None], *, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    today = _today()
+    values = {k: (asked.get(k) or "").strip() for k in ("from", "to", "status", "contact_id")}
+    if asked.get("from") is None:  # first visit: what's still to come
+        values["from"] = today.isoformat()
+    filters, fields = check_filters(values)
+    rows = read(request, "messages", limit=LIMIT, **filters)
+    everyone = read(request, "messages", limit=1000)
+    names = {c["id"]: c["display_name"] for c in read(request, "contacts", limit=1000)}
+    with_messages = {m["contact_id"] for m in everyone}
+    contacts = sorted(
+        ((str(cid), names.get(cid, "Deleted contact")) for cid in with_messages),
+        key=lambda item: item[1].lower(),
+    )
+    days: dict[date, list[dict[str, Any]]] = {}
+    tz = get_current_user().timezone
+    for row in rows:
+        day = to_business_time(row["scheduled_for"], tz).date()
+        days.setdefault(day, []).append(row)
+    if fields and not error:
+        error = "Some filters couldn't be used; they are marked below."
+        status = 422
+    query = urlencode({k: v for k, v in values.items() if v})
+    return render(
+        request,
+        "messages/list.html",
+        status=status,
+        section="messages",
+        values=values,
+        fields=fields,
+        error=error,
+        statuses=STATUSES,
+        contacts=contacts,
+        names=names,
+        days=days,
+        count=len(rows),
+        limit=LIMIT,
+        today=today,
+        filtered=any(values[k] for k in ("status", "contact_id", "to"))
+        or values["from"] != today.isoformat(),
+        back="/messages" + (f"?{query}" if query else "?from="),
+        has_any=bool(everyone),
+    )
+
+
+def safe_back(value: str) -> str:
+    """Only a path on this site, so a form can't send anyone elsewhere."""
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/messages"
+
+
+@router.post("/messages/{message_id}/cancel", response_class=HTMLResponse)
+async def cancel_message(request: Request, message_id: UUID) -> Response:
+    form = await form_data(request)
+    outcome = perform(request, "message", "cancel", {"id": str(message_id)})
+    if outcome.ok:
+        return go(safe_back(form.get("back", "")), "cancelled")
+    error = f"The message was not cancelled. {outcome.error}"
+    return _page(request, {"from": ""}, error=error, status=409)

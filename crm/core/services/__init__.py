@@ -4,6 +4,7 @@ from crm.core.services import (  # noqa: F401
     address_service,
     attribute_service,
     audit_service,
+    business_service,
     catalog_service,
     closeout_service,
     contact_service,
