@@ -173,6 +173,7 @@ NOTICES = {
     "payment": "Payment recorded.",
     "sent": "Marked as sent.",
     "voided": "Invoice voided.",
+    "no_show": "Marked as a no-show.",
     "retired": "Retired. It stays on past tickets but can't be added to new ones.",
     "exists": "This ticket already has an invoice (a ticket is billed once), so here it is.",
 }
