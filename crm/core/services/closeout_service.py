@@ -88,7 +88,7 @@ def _check_lines(data: CloseOutPreview, lines: list[dict[str, Any]]) -> list[dic
                 "line_item_id": str(line["id"]),
                 "description": line["description"],
                 "pricing_mode": line["pricing_mode"],
-                "quantity": str(item.quantity.normalize()),
+                "quantity": format(item.quantity.normalize(), "f"),
                 "unit_price_cents": item.unit_price_cents,
                 "total_cents": total,
                 "changed": item.quantity != line["quantity"]
