@@ -3,6 +3,26 @@
 Each module has a `router`; they are included in this order by crm/main.py.
 """
 
-from crm.web import calendar, catalog, closeout, contacts, invoices, messages, settings, tickets
+from crm.web import (
+    calendar,
+    catalog,
+    closeout,
+    contacts,
+    invoices,
+    messages,
+    settings,
+    ticket_edit,
+    tickets,
+)
 
-WEB_MODULES = (calendar, tickets, closeout, contacts, catalog, invoices, messages, settings)
+WEB_MODULES = (
+    calendar,
+    ticket_edit,
+    tickets,
+    closeout,
+    contacts,
+    catalog,
+    invoices,
+    messages,
+    settings,
+)

@@ -94,6 +94,15 @@ def test_a_full_day(
     page.goto(base + "/")
     expect(page.get_by_text(f"Edna Whitfield{tag}").first).to_be_visible()
     shot("day-view")
+    if javascript:
+        # Calendar navigation swaps the view in place: the page is never reloaded.
+        page.evaluate("window.stillHere = true")
+        page.get_by_role("link", name="Week").click()
+        expect(page).to_have_url(re.compile(r"view=week"))
+        expect(page.get_by_role("heading", name=re.compile("^Week of"))).to_be_visible()
+        assert page.evaluate("window.stillHere === true")
+        page.go_back()
+        expect(page.get_by_role("heading", name=re.compile("^Today, "))).to_be_visible()
 
     # Clock in and out.
     page.goto(ticket_url)

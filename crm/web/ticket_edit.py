@@ -1,0 +1,131 @@
+"""Pages: change a ticket that is not finished — reschedule, address, staff, title.
+
+GET  /tickets/{id}/edit   the form, filled in from the ticket
+POST /tickets/{id}/edit   ticket.update (+ ticket.assign_staff when the crew changed)
+                          → 303 /tickets/{id}?notice=saved; problems re-render with 422/409
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from crm.errors import NotFound
+from crm.utils.timezone import get_zone, to_business_time
+from crm.utils.user_context import get_current_user
+from crm.web.common import perform, read, redirect, render
+from crm.web.tickets import address_text
+
+router = APIRouter(include_in_schema=False)
+
+EDITABLE = ("scheduled", "in_progress")
+
+
+def _ticket(request: Request, ticket_id: str) -> dict[str, Any]:
+    try:
+        ticket: dict[str, Any] = read(
+            request, "tickets", id=UUID(ticket_id), include="staff,contact"
+        )
+        return ticket
+    except ValueError as exc:
+        raise NotFound("No such ticket.") from exc
+
+
+def _values(ticket: dict[str, Any]) -> dict[str, Any]:
+    local = to_business_time(ticket["scheduled_start"], get_current_user().timezone)
+    return {
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "duration": str(ticket["duration_minutes"]),
+        "title": ticket["title"],
+        "address_id": str(ticket["address_id"] or ""),
+        "estimated": "1" if ticket["is_price_estimated"] else "",
+        "confirmation_status": ticket["confirmation_status"],
+        "staff_ids": [str(s["id"]) for s in ticket["staff"]],
+    }
+
+
+def _page(
+    request: Request,
+    ticket: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    status: int = 200,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+) -> HTMLResponse:
+    addresses = read(request, "addresses", contact_id=str(ticket["contact_id"]))
+    return render(
+        request,
+        "tickets/edit.html",
+        status=status,
+        section="tickets",
+        ticket=ticket,
+        values=values,
+        addresses=addresses,
+        staff=read(request, "staff"),
+        address_text=address_text,
+        error=error,
+        fields=fields or {},
+    )
+
+
+@router.get("/tickets/{ticket_id}/edit", response_class=HTMLResponse)
+def edit_ticket(request: Request, ticket_id: str) -> Response:
+    ticket = _ticket(request, ticket_id)
+    if ticket["status"] not in EDITABLE:
+        return redirect(f"/tickets/{ticket['id']}")
+    return _page(request, ticket, _values(ticket))
+
+
+@router.post("/tickets/{ticket_id}/edit", response_class=HTMLResponse)
+async def save_ticket(request: Request, ticket_id: str) -> Response:
+    ticket = _ticket(request, ticket_id)
+    form = await request.form()
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    values["staff_ids"] = [v for v in form.getlist("staff_ids") if isinstance(v, str)]
+    try:
+        day = date.fromisoformat(values.get("date", ""))
+        at = time.fromisoformat(values.get("time", ""))
+    except ValueError:
+        return _page(
+            request,
+            ticket,
+            values,
+            status=422,
+            error="Please check the highlighted fields.",
+            fields={"date": "Pick a day and a start time."},
+        )
+    start = datetime.combine(day, at, tzinfo=get_zone(get_current_user().timezone))
+    data: dict[str, Any] = {
+        "id": str(ticket["id"]),
+        "scheduled_start": start.isoformat(),
+        "duration_minutes": values.get("duration", ""),
+        "title": values.get("title", ""),
+        "is_price_estimated": bool(values.get("estimated")),
+        "confirmation_status": values.get("confirmation_status", "unconfirmed"),
+    }
+    if values.get("address_id"):
+        data["address_id"] = values["address_id"]
+    outcome = perform(request, "ticket", "update", data)
+    if outcome.ok and sorted(values["staff_ids"]) != sorted(str(s["id"]) for s in ticket["staff"]):
+        outcome = perform(
+            request,
+            "ticket",
+            "assign_staff",
+            {"id": str(ticket["id"]), "staff_ids": values["staff_ids"]},
+        )
+    if not outcome.ok:
+        fields = dict(outcome.fields)
+        if "scheduled_start" in fields:
+            fields["date"] = fields.pop("scheduled_start")
+        if "duration_minutes" in fields:
+            fields["duration"] = fields.pop("duration_minutes")
+        return _page(
+            request, ticket, values, status=outcome.status, error=outcome.error, fields=fields
+        )
+    return redirect(f"/tickets/{ticket['id']}", "saved")
