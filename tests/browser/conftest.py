@@ -39,9 +39,9 @@ class Served:
     data_dir: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    """One `crm serve` with its own embedded stack for all browser tests."""
+    """One `crm serve` with its own embedded stack per browser-test module."""
     data_dir = Path(tempfile.mkdtemp(prefix="crm-browser-"))
     port = free_port()
     proc = subprocess.Popen(
@@ -78,7 +78,7 @@ def served() -> Iterator[Served]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(
