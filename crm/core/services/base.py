@@ -173,5 +173,36 @@ def _local_date(query: DataQuery, name: str) -> date:
         ) from exc
 
 
+def filter_clauses(
+    query: DataQuery,
+    *,
+    ids: tuple[str, ...] = (),
+    statuses: tuple[str, ...] | None = None,
+    label: str = "",
+) -> tuple[list[sql.Composable], list[Any]]:
+    """WHERE clauses for a ``status`` filter (checked against ``statuses``) and id filters."""
+    clauses: list[sql.Composable] = []
+    params: list[Any] = []
+    status = query.filters.get("status")
+    if statuses is not None and status:
+        if status not in statuses:
+            raise ValidationFailed(
+                f"Unknown {label} status {status!r}.",
+                details={"fields": [{"field": "status", "message": "not a status"}]},
+            )
+        clauses.append(sql.SQL("status = %s"))
+        params.append(status)
+    for name in ids:
+        value = uuid_filter(query, name)
+        if value is not None:
+            clauses.append(sql.SQL("{} = %s").format(sql.Identifier(name)))
+            params.append(value)
+    return clauses, params
+
+
+def where(clauses: list[sql.Composable]) -> sql.Composable:
+    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+
+
 def limit_clause(limit: int) -> sql.Composable:
     return sql.SQL(" LIMIT {}").format(sql.Literal(int(limit)))

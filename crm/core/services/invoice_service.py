@@ -320,25 +320,14 @@ def load_invoices(conn: Connection, query: DataQuery) -> Any:
     """Invoices, newest (highest number) first, each with its balance."""
     if query.id is not None:
         return _include(conn, get(conn, query.id), query.include)
-    clauses: list[sql.Composable] = []
-    params: list[Any] = []
-    status = query.filters.get("status")
-    if status:
-        if status not in STATUSES:
-            raise ValidationFailed(
-                f"Unknown invoice status {status!r}.",
-                details={"fields": [{"field": "status", "message": "not a status"}]},
-            )
-        clauses.append(sql.SQL("status = %s"))
-        params.append(status)
-    for name in ("contact_id", "ticket_id"):
-        value = base.uuid_filter(query, name)
-        if value is not None:
-            clauses.append(sql.SQL("{} = %s").format(sql.Identifier(name)))
-            params.append(value)
-    where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+    clauses, params = base.filter_clauses(
+        query, ids=("contact_id", "ticket_id"), statuses=STATUSES, label="invoice"
+    )
     rows = conn.execute(
-        _SELECT + where + sql.SQL(" ORDER BY number DESC") + base.limit_clause(query.limit),
+        _SELECT
+        + base.where(clauses)
+        + sql.SQL(" ORDER BY number DESC")
+        + base.limit_clause(query.limit),
         params,
     ).fetchall()
     return [_include(conn, r, query.include) for r in rows] if query.include else rows

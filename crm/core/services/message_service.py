@@ -110,24 +110,14 @@ def load_messages(conn: Connection, query: DataQuery) -> Any:
         row = base.load(conn, "scheduled_messages", query.id, label="message")
         return _include(conn, row, query.include)
     clauses, params = base.local_date_range(query, "scheduled_for")
-    status = query.filters.get("status")
-    if status:
-        if status not in STATUSES:
-            raise ValidationFailed(
-                f"Unknown message status {status!r}.",
-                details={"fields": [{"field": "status", "message": "not a status"}]},
-            )
-        clauses.append(sql.SQL("status = %s"))
-        params.append(status)
-    for name in ("contact_id", "ticket_id"):
-        value = base.uuid_filter(query, name)
-        if value is not None:
-            clauses.append(sql.SQL("{} = %s").format(sql.Identifier(name)))
-            params.append(value)
-    where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+    more, more_params = base.filter_clauses(
+        query, ids=("contact_id", "ticket_id"), statuses=STATUSES, label="message"
+    )
+    clauses += more
+    params += more_params
     rows = conn.execute(
         sql.SQL("SELECT * FROM scheduled_messages")
-        + where
+        + base.where(clauses)
         + sql.SQL(" ORDER BY scheduled_for, id")
         + base.limit_clause(query.limit),
         params,

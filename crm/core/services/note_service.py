@@ -56,16 +56,10 @@ def load_notes(conn: Connection, query: DataQuery) -> Any:
     """Notes, newest first."""
     if query.id is not None:
         return base.load_one(conn, "notes", query, label="note", entity_type="note")
-    clauses, params = [], []
-    for name in ("contact_id", "ticket_id"):
-        value = base.uuid_filter(query, name)
-        if value is not None:
-            clauses.append(sql.SQL("{} = %s").format(sql.Identifier(name)))
-            params.append(value)
-    where = sql.SQL("WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+    clauses, params = base.filter_clauses(query, ids=("contact_id", "ticket_id"))
     return conn.execute(
-        sql.SQL("SELECT * FROM notes {} ORDER BY created_at DESC{}").format(
-            where, base.limit_clause(query.limit)
+        sql.SQL("SELECT * FROM notes{} ORDER BY created_at DESC{}").format(
+            base.where(clauses), base.limit_clause(query.limit)
         ),
         params,
     ).fetchall()

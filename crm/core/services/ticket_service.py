@@ -26,6 +26,7 @@ from crm.core.services import base, contact_service
 from crm.errors import Conflict, InvalidStatusTransition, TicketImmutable, ValidationFailed
 from crm.utils.timezone import get_zone, utc_now
 
+STATUSES = ("scheduled", "in_progress", "completed", "cancelled", "no_show")
 TRANSITIONS = {
     "scheduled": {"in_progress", "cancelled", "no_show"},
     "in_progress": {"completed", "cancelled"},
@@ -369,20 +370,14 @@ def load_tickets(conn: Connection, query: DataQuery) -> Any:
     clauses, params = base.local_date_range(query, "scheduled_start")
     # A date range reads like a calendar (in time order); otherwise newest first.
     order = sql.SQL("scheduled_start") if clauses else sql.SQL("scheduled_start DESC")
-    status = query.filters.get("status")
-    if status:
-        if status not in ("scheduled", "in_progress", "completed", "cancelled", "no_show"):
-            raise ValidationFailed(f"Unknown ticket status {status!r}.")
-        clauses.append(sql.SQL("status = %s"))
-        params.append(status)
-    contact_id = base.uuid_filter(query, "contact_id")
-    if contact_id is not None:
-        clauses.append(sql.SQL("contact_id = %s"))
-        params.append(contact_id)
-    where = sql.SQL("WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+    more, more_params = base.filter_clauses(
+        query, ids=("contact_id",), statuses=STATUSES, label="ticket"
+    )
+    clauses += more
+    params += more_params
     rows = conn.execute(
-        sql.SQL("SELECT * FROM tickets {} ORDER BY {}, id{}").format(
-            where, order, base.limit_clause(query.limit)
+        sql.SQL("SELECT * FROM tickets{} ORDER BY {}, id{}").format(
+            base.where(clauses), order, base.limit_clause(query.limit)
         ),
         params,
     ).fetchall()
