@@ -40,6 +40,45 @@ def make(client: TestClient, domain: str, **data: Any) -> dict[str, Any]:
     return result
 
 
+HEADLINE_NOTE = (
+    "Elderly woman, very nice. 20+ screens. Dog named Biscuit, keep gate closed. "
+    "Bring the extension ladder."
+)
+
+
+def closeout_job(client: TestClient, *, start: str) -> dict[str, Any]:
+    """A ticket ready to close out: a contact with an address, an estimated price, and two
+    lines (20 screens per unit, and a flexible window wash)."""
+    contact = make(client, "contact", first_name="Edna", last_name="Whitfield")
+    make(client, "address", contact_id=contact["id"], line1="4410 Old Gurley Rd")
+    screens = make(
+        client,
+        "service",
+        name="Screen cleaning",
+        pricing_mode="per_unit",
+        unit_price_cents=350,
+        unit_label="screen",
+    )
+    wash = make(
+        client, "service", name="Window wash", pricing_mode="flexible", unit_price_cents=15000
+    )
+    ticket = make(
+        client, "ticket", contact_id=contact["id"], scheduled_start=start, is_price_estimated=True
+    )
+    screen_line = done(
+        act(
+            client,
+            "line_item",
+            "add",
+            ticket_id=ticket["id"],
+            service_id=screens["id"],
+            quantity=20,
+        )
+    )
+    wash_line = done(act(client, "line_item", "add", ticket_id=ticket["id"], service_id=wash["id"]))
+    return {"contact": contact, "ticket": ticket, "screens": screen_line, "wash": wash_line}
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}

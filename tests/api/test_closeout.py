@@ -10,49 +10,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import act, done, error, make, read
+from tests.api.helpers import HEADLINE_NOTE, act, closeout_job, done, error, make, read
 from tests.factories import make_user
 
-NOTE = (
-    "Elderly woman, very nice. 20+ screens. Dog named Biscuit, keep gate closed. "
-    "Bring the extension ladder."
-)
+NOTE = HEADLINE_NOTE
 
 
 @pytest.fixture
 def job(client: TestClient, signed_in: dict[str, Any]) -> dict[str, Any]:
-    contact = make(client, "contact", first_name="Edna", last_name="Whitfield")
-    make(client, "address", contact_id=contact["id"], line1="4410 Old Gurley Rd")
-    screens = make(
-        client,
-        "service",
-        name="Screen cleaning",
-        pricing_mode="per_unit",
-        unit_price_cents=350,
-        unit_label="screen",
-    )
-    wash = make(
-        client, "service", name="Window wash", pricing_mode="flexible", unit_price_cents=15000
-    )
-    ticket = make(
-        client,
-        "ticket",
-        contact_id=contact["id"],
-        scheduled_start="2026-11-26T15:00:00Z",
-        is_price_estimated=True,
-    )
-    screen_line = done(
-        act(
-            client,
-            "line_item",
-            "add",
-            ticket_id=ticket["id"],
-            service_id=screens["id"],
-            quantity=20,
-        )
-    )
-    wash_line = done(act(client, "line_item", "add", ticket_id=ticket["id"], service_id=wash["id"]))
-    return {"contact": contact, "ticket": ticket, "screens": screen_line, "wash": wash_line}
+    return closeout_job(client, start="2026-11-26T15:00:00Z")
 
 
 def preview_input(job: dict[str, Any], **overrides: Any) -> dict[str, Any]:

@@ -16,12 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.api.helpers import HEADLINE_NOTE
 from tests.browser.conftest import Served, Shots, open_page
 
-NOTE = (
-    "Elderly woman, very nice. 20+ screens. Dog named Biscuit, keep gate closed. "
-    "Bring the extension ladder."
-)
+NOTE = HEADLINE_NOTE
 
 
 def sign_in(page: Page, served: Served, shot: Shots) -> None:

@@ -10,55 +10,20 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from tests.api.helpers import act, done, make, read
+from tests.api.helpers import HEADLINE_NOTE, act, closeout_job, done, make, read
 from tests.web.test_tickets_pages import assert_no_inline, first_load_bytes, form_fields, submit
 
-NOTE = (
-    "Elderly woman, very nice. 20+ screens. Dog named Biscuit, keep gate closed. "
-    "Bring the extension ladder."
-)
+NOTE = HEADLINE_NOTE
 
 
 @pytest.fixture
 def job(client: TestClient, signed_in: dict[str, Any]) -> dict[str, Any]:
-    contact = make(client, "contact", first_name="Edna", last_name="Whitfield")
-    make(client, "address", contact_id=contact["id"], line1="4410 Old Gurley Rd")
-    screens = make(
-        client,
-        "service",
-        name="Screen cleaning",
-        pricing_mode="per_unit",
-        unit_price_cents=350,
-        unit_label="screen",
-    )
-    wash = make(
-        client, "service", name="Window wash", pricing_mode="flexible", unit_price_cents=15000
-    )
-    ticket = make(
-        client,
-        "ticket",
-        contact_id=contact["id"],
-        scheduled_start="2031-01-07T15:00:00Z",
-        is_price_estimated=True,
-    )
-    lines = [
-        done(
-            act(
-                client,
-                "line_item",
-                "add",
-                ticket_id=ticket["id"],
-                service_id=screens["id"],
-                quantity=20,
-            )
-        ),
-        done(act(client, "line_item", "add", ticket_id=ticket["id"], service_id=wash["id"])),
-    ]
+    base = closeout_job(client, start="2031-01-07T15:00:00Z")
     return {
-        "id": ticket["id"],
-        "contact": contact,
-        "screens": lines[0]["id"],
-        "wash": lines[1]["id"],
+        "id": base["ticket"]["id"],
+        "contact": base["contact"],
+        "screens": base["screens"]["id"],
+        "wash": base["wash"]["id"],
         "csrf": signed_in["csrf_token"],
     }
 
