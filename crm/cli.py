@@ -1,4 +1,4 @@
-"""The `crm` command: serve, migrate, dev-info."""
+"""The `crm` command: serve, migrate, dev-info, config."""
 
 from __future__ import annotations
 
@@ -113,6 +113,29 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("dev-info", help="print the running embedded stack's description")
     info.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     info.set_defaults(func=cmd_dev_info)
+
+    config = sub.add_parser(
+        "config",
+        help="set or show the embedded stack's settings (SMTP relay, local model, app)",
+        description="Settings the embedded stack writes into its Vault at every start, on top "
+        "of its defaults: crm/smtp, crm/llm, crm/app, crm/sms. Kept in DIR/config.json (0600).",
+    )
+    actions = config.add_subparsers(required=True, metavar="ACTION", dest="action")
+    config_set = actions.add_parser(
+        "set",
+        help="set (KEY=VALUE) or remove (KEY=) keys of one path",
+        description="Set keys of one path; KEY= removes a key, and a secret given as KEY=- is "
+        "read from standard input. Applies at the next `crm serve`.",
+    )
+    config_set.add_argument("path", metavar="PATH", help="crm/smtp, crm/llm, crm/app or crm/sms")
+    config_set.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
+    config_set.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    config_show = actions.add_parser(
+        "show", help="print one path, or every path; secrets are masked"
+    )
+    config_show.add_argument("path", metavar="PATH", nargs="?", default=None)
+    config_show.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    config.set_defaults(func=cmd_config)
     return parser
 
 
@@ -298,6 +321,22 @@ def cmd_dev_info(args: argparse.Namespace) -> int:
         return 1
     data["running"] = psutil.pid_exists(int(data.get("pid", 0)))
     print(json.dumps(data, indent=2))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from crm.embedded import config_file
+
+    try:
+        if args.action == "show":
+            lines = config_file.show_lines(args.data_dir, args.path)
+        else:
+            result = config_file.set_values(args.data_dir, args.path, args.assignments)
+            lines = config_file.set_report(result, args.path)
+    except config_file.ConfigFileError as exc:
+        print(f"crm config: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
     return 0
 
 

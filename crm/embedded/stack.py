@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from crm.clients.vault_client import AppRoleCredentials
 from crm.db import roles
 from crm.db.migrate import migrate
+from crm.embedded import config_file
 from crm.embedded.openbao import EmbeddedOpenBao
 from crm.embedded.postgres import EmbeddedPostgres
 from crm.embedded.processes import StackError, write_private
@@ -56,6 +57,7 @@ class EmbeddedStack:
         self.echo_mail = echo_mail
         self._lock_handle: IO[str] | None = None
         self._secrets: dict[str, str] = {}
+        self._config: config_file.Config = {}
         self.postgres: EmbeddedPostgres | None = None
         self.valkey: EmbeddedValkey | None = None
         self.openbao: EmbeddedOpenBao | None = None
@@ -71,6 +73,9 @@ class EmbeddedStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # Traversable (not listable) so the PostgreSQL OS user can reach its own folder.
         os.chmod(self.data_dir, 0o711)  # noqa: S103
+        # `crm config` overrides, checked before anything starts: a bad value stops here.
+        self._config = config_file.load(self.data_dir)
+        config_file.check_ready(self._config, config_file.config_path(self.data_dir))
         self._lock()
         try:
             self._secrets = self._load_or_create_secrets()
@@ -104,25 +109,26 @@ class EmbeddedStack:
 
         self.openbao = EmbeddedOpenBao(self.data_dir)
         self.openbao.start()
-        bao = self.openbao.configure(
-            {
-                "database": {"DATABASE_URL": app_url, "DATABASE_OWNER_URL": owner_url},
-                "valkey": {"VALKEY_URL": self.valkey.url},
-                "smtp": {
-                    "SMTP_HOST": self.smtp.host,
-                    "SMTP_PORT": str(self.smtp.port),
-                    "SMTP_FROM": SMTP_FROM,
-                    "SMTP_USER": "",
-                    "SMTP_PASSWORD": "",
-                },
-                "llm": {"LLM_PREFER_LOCAL": "true"},
-                "app": {
-                    "BASE_URL": self.base_url,
-                    "SECRET_KEY": s["app_secret_key"],
-                    "ALLOWED_HOSTS": ",".join(_local_hosts(self.base_url)),
-                },
-            }
-        )
+        if self._config:
+            log.info("applying %s overrides: %s", config_file.FILE_NAME, ", ".join(self._config))
+        defaults: dict[str, dict[str, Any]] = {
+            "database": {"DATABASE_URL": app_url, "DATABASE_OWNER_URL": owner_url},
+            "valkey": {"VALKEY_URL": self.valkey.url},
+            "smtp": {
+                "SMTP_HOST": self.smtp.host,
+                "SMTP_PORT": str(self.smtp.port),
+                "SMTP_FROM": SMTP_FROM,
+                "SMTP_USER": "",
+                "SMTP_PASSWORD": "",
+            },
+            "llm": {"LLM_PREFER_LOCAL": "true"},
+            "app": {
+                "BASE_URL": self.base_url,
+                "SECRET_KEY": s["app_secret_key"],
+                "ALLOWED_HOSTS": ",".join(_local_hosts(self.base_url)),
+            },
+        }
+        bao = self.openbao.configure(config_file.apply(defaults, self._config))
         info = StackInfo(
             data_dir=self.data_dir,
             credentials=bao.credentials,
