@@ -1,4 +1,9 @@
-"""Typed settings. Every secret and URL comes from Vault; a missing one stops the start."""
+"""Typed settings composed from each part's own settings type; every secret comes from Vault.
+
+Each client owns its settings type (LlmSettings in clients/llm_client, SmtpSettings in
+auth/email_service, AuthSettings in auth/config); this module only reads Vault and composes
+them, and nothing below it imports it back.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crm.auth.config import AuthSettings, parse_auth_settings
+from crm.auth.email_service import SmtpSettings
+from crm.clients.llm_client import LlmSettings
 from crm.clients.vault_client import DEFAULT_KV_MOUNT, AppRoleCredentials, VaultClient
 from crm.errors import ConfigurationError
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    from_address: str
-    user: str = ""
-    password: str = field(default="", repr=False)
-    # PEM bundle to trust for a mail server with a private CA; empty = the system's CAs.
-    ca_file: str = ""
-
-
-@dataclass(frozen=True)
-class LlmSettings:
-    local_endpoint: str = ""
-    local_model: str = ""
-    remote_provider: str = ""
-    remote_api_key: str = field(default="", repr=False)
-    prefer_local: bool = True
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,36 +31,22 @@ from crm.clients.postgres_client import Database
 from crm.clients.valkey_client import ValkeyClient
 from crm.clients.vault_client import VaultClient
 from crm.config import Settings
-from crm.core import extraction
+from crm.core.dispatch import Dispatcher
+from crm.core.extraction import Extractor
 from crm.db.migrate import applied_version, latest_version
 from crm.embedded.smtp import Outbox
 from crm.errors import ConfigurationError
+from crm.resources import Resources
 from crm.web import WEB_MODULES
 from crm.web.assets import Assets
 from crm.web.assets import router as assets_router
 from crm.web.common import NOTICES, install_filters
 
+__all__ = ["Resources", "connect", "create_app", "verify_database"]
+
 log = logging.getLogger("crm")
 
 PACKAGE_DIR = Path(__file__).parent
-
-
-@dataclass
-class Resources:
-    """Everything a request may need; built once at start."""
-
-    settings: Settings
-    db: Database
-    valkey: ValkeyClient
-    vault: VaultClient
-    outbox: Outbox | None = None
-    llm: LlmClient | None = None
-
-    def close(self) -> None:
-        if self.llm is not None:
-            self.llm.close()
-        self.db.close()
-        self.valkey.close()
 
 
 def connect(settings: Settings, vault: VaultClient) -> Resources:
@@ -77,13 +62,15 @@ def connect(settings: Settings, vault: VaultClient) -> Resources:
         raise
     outbox = Outbox(Path(settings.embedded_outbox)) if settings.embedded_outbox else None
     llm = LlmClient(settings.llm, usage_sink=database_usage_sink(db))
+    configured = llm if llm.routes else None
     return Resources(
         settings=settings,
         db=db,
         valkey=valkey,
         vault=vault,
         outbox=outbox,
-        llm=llm if llm.routes else None,
+        llm=configured,
+        extractor=Extractor(configured),
     )
 
 
@@ -132,8 +119,9 @@ def create_app(resources: Resources) -> FastAPI:
     )
     app.state.resources = resources
     app.state.auth = auth
-    # Extraction asks the configured models first; with none configured, the rules answer.
-    extraction.configure(extraction.Extractor(resources.llm))
+    app.state.dispatcher = Dispatcher(
+        db=resources.db, extractor=resources.extractor, security=auth.security
+    )
     app.state.email = EmailService(settings.smtp)
     app.state.templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     app.state.assets = Assets(PACKAGE_DIR / "static")

@@ -1,100 +1,22 @@
-"""The response envelope, request ids, and the one place errors become responses."""
+"""Error handlers and the request-context middleware (request id, unknown errors → 500)."""
 
 from __future__ import annotations
 
 import logging
-import uuid
-from contextvars import ContextVar
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm.errors import AppError, BadRequest, InternalError, NotFound, RateLimited, ValidationFailed
-from crm.utils.timezone import utc_now
+from crm.errors import AppError, BadRequest, InternalError, NotFound, ValidationFailed
+from crm.responses import render_error
+from crm.utils.request_id import new_request_id, request_id_context
 
 log = logging.getLogger("crm.api")
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_request_id: ContextVar[str | None] = ContextVar("crm_request_id", default=None)
-
-
-def current_request_id() -> str | None:
-    """The server-generated id of the request being handled, if any."""
-    return _request_id.get()
-
-
-def _meta() -> dict[str, Any]:
-    return {
-        "timestamp": utc_now().isoformat().replace("+00:00", "Z"),
-        "request_id": current_request_id(),
-    }
-
-
-def envelope(
-    data: Any = None, *, error: dict[str, Any] | None = None, success: bool = True
-) -> dict[str, Any]:
-    """Build the body every /api response uses."""
-    return {"success": success, "data": data, "error": error, "meta": _meta()}
-
-
-def ok(
-    data: Any = None, *, status: int = 200, warnings: list[dict[str, Any]] | None = None
-) -> JSONResponse:
-    """A successful envelope response; ``warnings`` (e.g. a redaction) go into ``meta``."""
-    body = envelope(data)
-    if warnings:
-        body["meta"]["warnings"] = warnings
-    return JSONResponse(body, status_code=status)
-
-
-def error_response(exc: AppError) -> JSONResponse:
-    """Render an AppError as the JSON envelope with its own status (never 200)."""
-    body = envelope(
-        None,
-        success=False,
-        error={"code": exc.code, "message": exc.message, "details": exc.details},
-    )
-    headers = {}
-    if isinstance(exc, RateLimited):
-        headers["Retry-After"] = str(exc.retry_after)
-    return JSONResponse(body, status_code=exc.status, headers=headers)
-
-
-def _wants_json(request: Request) -> bool:
-    path = request.url.path
-    if path.startswith("/api/") or path == "/api" or path.endswith(".json"):
-        return True
-    if request.headers.get("content-type", "").startswith("application/json"):
-        return True
-    return "application/json" in request.headers.get("accept", "")
-
-
-def _error_page(request: Request, exc: AppError) -> Response:
-    templates = getattr(request.app.state, "templates", None)
-    if templates is None:
-        return HTMLResponse(f"<h1>{exc.status}</h1><p>{exc.message}</p>", status_code=exc.status)
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"error": exc, "request_id": current_request_id()},
-        status_code=exc.status,
-    )
-
-
-def render_error(request: Request, exc: AppError) -> Response:
-    """JSON envelope for API callers, an error page for browsers."""
-    if exc.status >= 500:
-        log.warning("%s %s -> %s %s", request.method, request.url.path, exc.status, exc.message)
-    if _wants_json(request):
-        return error_response(exc)
-    response = _error_page(request, exc)
-    if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
 
 
 async def _app_error_handler(request: Request, exc: Exception) -> Response:
@@ -154,8 +76,10 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex
-        token = _request_id.set(request_id)
+        with request_id_context(new_request_id()) as request_id:
+            await self._handle(scope, receive, send, request_id)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -186,5 +110,3 @@ class RequestContextMiddleware:
             request = Request(scope)
             response = render_error(request, InternalError())
             await response(scope, receive, send_with_id)
-        finally:
-            _request_id.reset(token)

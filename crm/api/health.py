@@ -8,8 +8,8 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from crm.api.base import envelope, ok
 from crm.errors import ServiceUnavailable
+from crm.responses import envelope, ok
 
 router = APIRouter(prefix="/api/health", tags=["health"])
 
@@ -55,5 +55,6 @@ def health(request: Request) -> JSONResponse:
 
 
 @router.get("/live", summary="The process is running")
-def live() -> JSONResponse:
+async def live() -> JSONResponse:
+    """Answered on the event loop itself: if this is slow, something is blocking the loop."""
     return ok({"status": "ok"})

@@ -9,7 +9,6 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from crm.api.base import envelope, ok
 from crm.auth.email_service import EmailService, OutgoingEmail
 from crm.auth.exceptions import InvalidEmail, SignInCodeInvalid
 from crm.auth.security_middleware import (
@@ -21,6 +20,7 @@ from crm.auth.security_middleware import (
 from crm.auth.service import AuthService, SignedIn, safe_next_path
 from crm.auth.types import ClientInfo
 from crm.errors import BadRequest, NotAuthenticated, ServiceUnavailable
+from crm.responses import envelope, ok
 
 router = APIRouter(tags=["auth"])
 

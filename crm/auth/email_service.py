@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import aiosmtplib
 
-from crm.config import SmtpSettings
 from crm.errors import ServiceUnavailable
 
 log = logging.getLogger("crm.email")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    from_address: str
+    user: str = ""
+    password: str = field(default="", repr=False)
+    # PEM bundle to trust for a mail server with a private CA; empty = the system's CAs.
+    ca_file: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ import re
 from typing import Any
 from uuid import UUID
 
-from crm.api.base import current_request_id
 from crm.auth.types import ClientInfo
 from crm.clients.postgres_client import Database
+from crm.utils.request_id import current_request_id
 
 log = logging.getLogger("crm.security")
 

@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm.api.base import render_error
 from crm.auth.exceptions import CsrfFailed, HostNotAllowed
 from crm.auth.service import AuthService, anonymous_csrf_token
 from crm.auth.types import AuthUser, ClientInfo, Session
 from crm.errors import AppError, NotAuthenticated, PayloadTooLarge
+from crm.responses import render_error
 from crm.utils.user_context import UserContext, user_context
 
 SESSION_COOKIE = "crm_session"

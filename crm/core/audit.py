@@ -10,8 +10,8 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from crm.api.base import current_request_id
 from crm.clients.postgres_client import Connection
+from crm.utils.request_id import current_request_id
 from crm.utils.user_context import get_current_user
 
 

@@ -92,6 +92,8 @@ def system_prompt() -> str:
 
 
 class Extractor:
+    """Built once at start from the LLM settings (see crm/main.py); the rules need nothing."""
+
     def __init__(self, llm: JsonCompleter | None = None) -> None:
         self._llm = llm
 
@@ -110,6 +112,8 @@ class Extractor:
                     user_id=user_id,
                 )
             except ServiceUnavailable as exc:
+                if exc.service != "llm":
+                    raise
                 problems.append(f"language models unavailable: {exc.message}")
             else:
                 source = f"llm:{answer.provider}"
@@ -145,16 +149,3 @@ def validate_answer(data: Any, *, note: str, source: str) -> tuple[list[Proposal
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
-
-
-_extractor = Extractor()
-
-
-def configure(extractor: Extractor) -> None:
-    """Set at start-up from the LLM settings; tests and the rules-only default use the rules."""
-    global _extractor
-    _extractor = extractor
-
-
-def extractor() -> Extractor:
-    return _extractor

@@ -7,15 +7,32 @@ fails at import time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
 
-from crm.clients.postgres_client import Connection
+from crm.clients.postgres_client import Connection, Database
+from crm.core.extraction import Extractor
+from crm.utils.user_context import UserContext
 
-ActionHandler = Callable[[Connection, Any], Any]
+# handler(conn, data), or handler(context: ActionContext, data) for staged actions.
+ActionHandler = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What a staged action gets instead of a connection: short units of work on demand."""
+
+    user: UserContext
+    db: Database
+    extractor: Extractor
+
+    def unit_of_work(self) -> AbstractContextManager[Connection]:
+        """One short transaction as this user; never hold it across slow work."""
+        return self.db.unit_of_work(self.user.user_id)
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,8 @@ class Action:
     input: type[BaseModel]
     handler: ActionHandler
     description: str
+    # Staged actions open their own short units of work around slow work (a model call).
+    staged: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,16 +77,16 @@ class Registry:
         self.data_types: dict[str, DataType] = {}
 
     def action(
-        self, domain: str, name: str, *, input: type[BaseModel]
+        self, domain: str, name: str, *, input: type[BaseModel], staged: bool = False
     ) -> Callable[[ActionHandler], ActionHandler]:
-        """Register ``handler(conn, data)`` as ``domain.name`` taking ``input``."""
+        """Register ``handler(conn, data)`` (staged: ``handler(context, data)``) as domain.name."""
 
         def register(handler: ActionHandler) -> ActionHandler:
             key = (domain, name)
             if key in self.actions:
                 raise RuntimeError(f"action {domain}.{name} is registered twice")
             description = (handler.__doc__ or "").strip().splitlines()[0] if handler.__doc__ else ""
-            self.actions[key] = Action(domain, name, input, handler, description)
+            self.actions[key] = Action(domain, name, input, handler, description, staged)
             return handler
 
         return register

@@ -288,12 +288,13 @@ def test_another_business_cannot_use_a_draft(
 
 
 @pytest.fixture
-def local_llm(resources: Any) -> Any:
-    """Point extraction at a local model served by the stand-in; restore the rules after."""
+def local_llm(app: Any, resources: Any) -> Any:
+    """Point extraction at a local model served by the stand-in, for this app only."""
     from dataclasses import replace
 
     from crm.clients.llm_client import LlmClient, database_usage_sink
-    from crm.core import extraction
+    from crm.core.dispatch import Dispatcher
+    from crm.core.extraction import Extractor
     from tests.stand_ins.openai_server import OpenAiStandIn
 
     with OpenAiStandIn() as server:
@@ -301,11 +302,12 @@ def local_llm(resources: Any) -> Any:
             resources.settings.llm, local_endpoint=server.url, local_model="qwen3-1.7b"
         )
         client = LlmClient(settings, usage_sink=database_usage_sink(resources.db))
-        extraction.configure(extraction.Extractor(client))
+        app.state.dispatcher = Dispatcher(
+            db=resources.db, extractor=Extractor(client), security=app.state.auth.security
+        )
         try:
             yield server
         finally:
-            extraction.configure(extraction.Extractor(None))
             client.close()
 
 

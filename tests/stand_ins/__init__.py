@@ -25,6 +25,12 @@ class RecordedRequest:
     body: Any
 
 
+class _Server(ThreadingHTTPServer):
+    # Model servers accept many connections at once; the stock backlog of 5 drops SYNs
+    # when ten requests arrive together.
+    request_queue_size = 128
+
+
 class StandInServer:
     """A loopback HTTP server that records each POST and answers as the test last told it."""
 
@@ -36,7 +42,7 @@ class StandInServer:
         self._delay = 0.0
         self._lock = threading.Lock()
         self._released = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._thread = threading.Thread(target=self._serve, daemon=True)

@@ -6,6 +6,7 @@ from crm.core.services import (  # noqa: F401
     audit_service,
     business_service,
     catalog_service,
+    closeout_preview,
     closeout_service,
     contact_service,
     invoice_service,
