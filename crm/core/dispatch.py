@@ -22,7 +22,7 @@ from crm.clients.postgres_client import Connection, Database
 from crm.core.extraction import Extractor
 from crm.core.registry import REGISTRY, Action, ActionContext, DataQuery, DataType
 from crm.core.sanitise import redact
-from crm.errors import BadRequest, ValidationFailed
+from crm.errors import AppError, BadRequest, ValidationFailed
 from crm.utils.user_context import UserContext, user_context
 
 REDACTED_WARNING = (
@@ -130,14 +130,34 @@ class Batch:
         self.redacted: list[tuple[str, list[dict[str, Any]]]] = []
 
     def run(self, domain: str, action: str, data: dict[str, Any], *, label: str = "") -> Any:
-        """Run one action inside the batch; ``label`` prefixes the fields of its errors."""
+        """Run one action inside the batch.
+
+        A refusal names its step: the fields of the error go under ``label`` (or the error is
+        put on ``label`` itself), whether the input model or the handler refused, so a page
+        can show it next to that part of the form.
+        """
         spec = lookup(domain, action)
         if spec.staged:
             raise RuntimeError(f"{domain}.{action} does slow work and cannot run in a batch")
-        parsed, redacted = parse(spec, data, prefix=label)
-        if redacted:
-            self.redacted.append((f"{domain}.{action}", redacted))
-        return spec.handler(self._conn, parsed)
+        try:
+            parsed, redacted = parse(spec, data)
+            if redacted:
+                self.redacted.append((f"{domain}.{action}", redacted))
+            return spec.handler(self._conn, parsed)
+        except AppError as exc:
+            if label and exc.status < 500:
+                fields = exc.details.get("fields") or [{"field": "", "message": exc.message}]
+                exc.details = {**exc.details, "fields": [_under(label, f) for f in fields]}
+            raise
+
+
+def _under(label: str, field: dict[str, Any]) -> dict[str, Any]:
+    name = str(field.get("field", ""))
+    if name in ("", "data"):
+        name = label
+    elif name != label and not name.startswith(label + "."):
+        name = f"{label}.{name}"
+    return {**field, "field": name}
 
 
 class Dispatcher:

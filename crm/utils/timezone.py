@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
@@ -55,6 +55,11 @@ def is_valid_timezone(name: str) -> bool:
 def to_business_time(value: datetime, timezone: str) -> datetime:
     """Convert an aware datetime to the business's local time for display."""
     return require_aware(value).astimezone(get_zone(timezone))
+
+
+def business_today(timezone: str) -> date:
+    """Today's date where the business is, which is not always today's date in UTC."""
+    return utc_now().astimezone(get_zone(timezone)).date()
 
 
 _VALID: frozenset[str] | None = None

@@ -13,11 +13,14 @@ from crm.web import (
     settings,
     ticket_edit,
     tickets,
+    tickets_new,
 )
 
+# Order matters where paths overlap: /tickets/new must be matched before /tickets/{ticket_id}.
 WEB_MODULES = (
     calendar,
     ticket_edit,
+    tickets_new,
     tickets,
     closeout,
     contacts,

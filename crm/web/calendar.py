@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from crm.utils.timezone import get_zone, to_business_time, utc_now
-from crm.utils.user_context import get_current_user
+from crm.dependencies import CurrentUser
+from crm.utils.timezone import business_today, to_business_time
 from crm.web.common import read, render
 
 router = APIRouter(include_in_schema=False)
@@ -19,18 +19,14 @@ FIRST_HOUR, LAST_HOUR = 6, 21
 VIEWS = ("day", "week", "month")
 
 
-def _today() -> date:
-    return utc_now().astimezone(get_zone(get_current_user().timezone)).date()
-
-
-def _parse_day(value: str | None) -> date:
+def _parse_day(value: str | None, today: date) -> date:
     try:
-        return date.fromisoformat(value) if value else _today()
+        return date.fromisoformat(value) if value else today
     except ValueError:
-        return _today()
+        return today
 
 
-def _tickets(request: Request, first: date, last: date) -> list[dict[str, Any]]:
+def _tickets(request: Request, first: date, last: date, timezone: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = read(
         request,
         "tickets",
@@ -38,24 +34,26 @@ def _tickets(request: Request, first: date, last: date) -> list[dict[str, Any]]:
         include="contact",
         **{"from": first.isoformat(), "to": last.isoformat()},
     )
-    tz = get_current_user().timezone
     for row in rows:
-        row["local_start"] = to_business_time(row["scheduled_start"], tz)
+        row["local_start"] = to_business_time(row["scheduled_start"], timezone)
     return rows
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(
-    request: Request, view: str = "day", on: str | None = Query(None, alias="date")
+    request: Request,
+    user: CurrentUser,
+    view: str = "day",
+    on: str | None = Query(None, alias="date"),
 ) -> HTMLResponse:
     """The calendar: a day (default: today), week or month in the business's timezone."""
     view = view if view in VIEWS else "day"
-    day = _parse_day(on)
-    today = _today()
+    today = business_today(user.timezone)
+    day = _parse_day(on, today)
     if view == "week":
         start = day - timedelta(days=day.weekday())
         days = [start + timedelta(days=i) for i in range(7)]
-        tickets = _tickets(request, days[0], days[-1])
+        tickets = _tickets(request, days[0], days[-1], user.timezone)
         by_day = {d: [t for t in tickets if t["local_start"].date() == d] for d in days}
         return render(
             request,
@@ -72,7 +70,7 @@ def home(
     if view == "month":
         first = day.replace(day=1)
         weeks = cal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-        tickets = _tickets(request, weeks[0][0], weeks[-1][-1])
+        tickets = _tickets(request, weeks[0][0], weeks[-1][-1], user.timezone)
         counts: dict[date, int] = {}
         for t in tickets:
             if t["status"] != "cancelled":
@@ -92,7 +90,7 @@ def home(
             prev=prev_month.isoformat(),
             next=next_month.isoformat(),
         )
-    tickets = _tickets(request, day, day)
+    tickets = _tickets(request, day, day, user.timezone)
     hours = list(range(FIRST_HOUR, LAST_HOUR + 1))
     slots = {h: [t for t in tickets if t["local_start"].hour == h] for h in hours}
     early = [t for t in tickets if t["local_start"].hour < FIRST_HOUR]

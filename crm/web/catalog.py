@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from crm.web.common import form_data, perform, read, redirect, render
-from crm.web.contacts import clean, summary
+from crm.core.models.service import ServiceCreate
+from crm.web.common import perform, read, redirect, render
+from crm.web.formats import dollars
+from crm.web.forms import FormData, clean, limits, parse_cents, parse_int, summary
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,24 +34,8 @@ MODES = {
         "Something you sell, like a cleaning kit, at a set price each.",
     ),
 }
-
-
-def parse_cents(text: str) -> int:
-    """'$1,234.5' -> 123450; ValueError with words a person can act on."""
-    cleaned = text.strip().replace("$", "").replace(",", "").strip()
-    if not cleaned:
-        return 0
-    match = re.fullmatch(r"(\d{1,7})(?:\.(\d{1,2}))?|\.(\d{1,2})", cleaned)
-    if not match:
-        raise ValueError("Enter a price in dollars, like 45 or 45.50.")
-    whole = int(match[1] or 0)
-    part = match[2] or match[3] or "0"
-    return whole * 100 + int(part.ljust(2, "0"))
-
-
-def dollars(cents: int) -> str:
-    """123450 -> '1234.50', the way the price field shows it for editing."""
-    return f"{cents // 100}.{cents % 100:02d}"
+PRICE = limits(ServiceCreate, "unit_price_cents")
+MINUTES = limits(ServiceCreate, "default_duration_minutes")
 
 
 def service_input(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -63,16 +48,19 @@ def service_input(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
     }
     if not data["name"].strip():
         fields["name"] = "Give it a name, like “Window cleaning, outside”."
-    try:
-        data["unit_price_cents"] = parse_cents(form.get("price", ""))
+    try:  # an empty price is a free service
+        price = parse_cents(form.get("price", ""), required=False, limits=PRICE)
+        data["unit_price_cents"] = price or 0
     except ValueError as exc:
         fields["price"] = str(exc)
     minutes = form.get("default_duration_minutes", "").strip()
-    if minutes:
-        if minutes.isdigit() and int(minutes) <= 1440:
-            data["default_duration_minutes"] = int(minutes)
-        else:
-            fields["default_duration_minutes"] = "Enter minutes from 0 to 1440 (a whole day)."
+    try:
+        if minutes:
+            data["default_duration_minutes"] = parse_int(
+                minutes, limits=MINUTES, message="Enter minutes {span} (a whole day)."
+            )
+    except ValueError as exc:
+        fields["default_duration_minutes"] = str(exc)
     return data, fields
 
 
@@ -100,8 +88,7 @@ def new_service(request: Request) -> HTMLResponse:
 
 
 @router.post("/catalog", response_class=HTMLResponse)
-async def create_service(request: Request) -> Response:
-    form = await form_data(request)
+def create_service(request: Request, form: FormData) -> Response:
     data, fields = service_input(form)
     data["pricing_mode"] = form.get("pricing_mode", "")
     if data["pricing_mode"] not in MODES:
@@ -133,9 +120,8 @@ def _values(service: dict[str, Any]) -> dict[str, str]:
 
 
 @router.post("/catalog/{service_id}", response_class=HTMLResponse)
-async def update_service(request: Request, service_id: UUID) -> Response:
+def update_service(request: Request, service_id: UUID, form: FormData) -> Response:
     service = read(request, "services", id=service_id)
-    form = await form_data(request)
     data, fields = service_input(form)
     if service["pricing_mode"] == "per_unit" and not data["unit_label"]:
         fields["unit_label"] = "Per-unit pricing needs a unit label, like window or screen."
@@ -150,7 +136,7 @@ async def update_service(request: Request, service_id: UUID) -> Response:
 
 
 @router.post("/catalog/{service_id}/retire", response_class=HTMLResponse)
-async def retire_service(request: Request, service_id: UUID) -> Response:
+def retire_service(request: Request, service_id: UUID) -> Response:
     outcome = perform(request, "service", "retire", {"id": str(service_id)})
     if not outcome.ok:
         service = read(request, "services", id=service_id)

@@ -22,7 +22,6 @@ GET  /tickets/{id}/close/done       "Ticket completed": the invoice prompt, or s
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
@@ -30,24 +29,31 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from crm.core.vocabulary import VOCABULARY
-from crm.utils.timezone import get_zone, utc_now
+from crm.core.models.closeout import CloseOutPreview, ConfirmedLine, ReachOut
+from crm.dependencies import CurrentUser
+from crm.utils.timezone import business_today, get_zone, utc_now
 from crm.utils.user_context import get_current_user
-from crm.web.common import Outcome, perform, read, redirect, render
-from crm.web.tickets import (
-    business_today,
-    conflict_status,
-    dollars,
-    parse_cents,
-    parse_quantity,
-    qty_text,
+from crm.web.closeout_review import (
+    decision_errors,
+    follow_up_text,
+    preview_inputs,
+    proposals,
+    read_decisions,
 )
+from crm.web.common import perform, read, redirect, render
+from crm.web.formats import dollars, quantity
+from crm.web.forms import Form, FormData, limits, parse_cents, parse_int, parse_quantity
+from crm.web.tickets import conflict_status
 
 router = APIRouter(include_in_schema=False)
 
 STEPS = ("work", "notes", "next")
 TITLES = {"work": "Work done", "notes": "Notes", "next": "Next step", "review": "Review"}
-MONTHS = range(1, 25)
+MONTHS = limits(ReachOut, "months").whole_numbers()
+WORKED = limits(CloseOutPreview, "duration_minutes")
+NOTES = limits(CloseOutPreview, "notes")
+QUANTITY = limits(ConfirmedLine, "quantity")
+PRICE = limits(ConfirmedLine, "unit_price_cents")
 _STATE_KEYS = {
     "duration",
     "confirm",
@@ -73,8 +79,6 @@ def _ticket(request: Request, ticket_id: UUID) -> dict[str, Any]:
     ticket: dict[str, Any] = read(
         request, "tickets", id=ticket_id, include="line_items,time_entries,contact"
     )
-    for line in ticket["line_items"]:
-        line["qty"] = qty_text(line["quantity"])
     return ticket
 
 
@@ -88,20 +92,17 @@ def _defaults(ticket: dict[str, Any]) -> dict[str, str]:
         "next_time": "09:00",
     }
     for line in ticket["line_items"]:
-        values[f"qty-{line['id']}"] = line["qty"]
+        values[f"qty-{line['id']}"] = quantity(line["quantity"])
         if line["pricing_mode"] == "flexible":
             values[f"price-{line['id']}"] = dollars(line["unit_price_cents"])
     return values
 
 
-async def _state(request: Request, ticket: dict[str, Any]) -> dict[str, str]:
+def _state(form: Form, ticket: dict[str, Any]) -> dict[str, str]:
     """What the form carries, over the defaults; only known fields, of current lines."""
-    form = await request.form()
     values = _defaults(ticket)
     lines = {f"{p}-{line['id']}" for line in ticket["line_items"] for p in ("qty", "price")}
-    for key, value in form.items():
-        if isinstance(value, str) and (key in _STATE_KEYS or key in lines):
-            values[key] = value
+    values.update((k, v) for k, v in form.items() if k in _STATE_KEYS or k in lines)
     return values
 
 
@@ -113,11 +114,13 @@ def _check(
     data: dict[str, Any] = {"ticket_id": ticket["id"]}
     if "work" in steps:
         try:
-            data["duration_minutes"] = int(values.get("duration", "").strip())
-            if not 0 <= data["duration_minutes"] <= 1440:
-                raise ValueError
-        except ValueError:
-            fields["duration"] = "Type the minutes worked, from 0 to 1440."
+            data["duration_minutes"] = parse_int(
+                values.get("duration", ""),
+                limits=WORKED,
+                message="Type the minutes worked, {span}.",
+            )
+        except ValueError as exc:
+            fields["duration"] = str(exc)
         data["line_items"] = []
         for line in ticket["line_items"]:
             lid = str(line["id"])
@@ -128,12 +131,16 @@ def _check(
             }
             if line["pricing_mode"] != "fixed":
                 try:
-                    item["quantity"] = parse_quantity(values.get(f"qty-{lid}", ""))
+                    item["quantity"] = parse_quantity(
+                        values.get(f"qty-{lid}", ""), required=True, limits=QUANTITY
+                    )
                 except ValueError as exc:
                     fields[f"qty-{lid}"] = str(exc)
             if line["pricing_mode"] == "flexible":
                 try:
-                    item["unit_price_cents"] = parse_cents(values.get(f"price-{lid}", ""))
+                    item["unit_price_cents"] = parse_cents(
+                        values.get(f"price-{lid}", ""), required=True, limits=PRICE
+                    )
                 except ValueError as exc:
                     fields[f"price-{lid}"] = str(exc)
             data["line_items"].append(item)
@@ -142,8 +149,10 @@ def _check(
             fields["confirm"] = "The price was an estimate: check the prices, then tick this box."
     if "notes" in steps:
         data["notes"] = values.get("notes", "")
-        if len(data["notes"]) > 20000:
-            fields["notes"] = "The notes are too long: keep them under 20,000 characters."
+        if NOTES.max_length is not None and len(data["notes"]) > NOTES.max_length:
+            fields["notes"] = (
+                f"The notes are too long: keep them to {NOTES.max_length:,} characters."
+            )
     if "next" in steps:
         data["next_step"], more = _next_step(values)
         fields.update(more)
@@ -156,8 +165,8 @@ def _next_step(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         return {"kind": "none"}, {}
     if kind == "reach_out":
         months = values.get("months", "")
-        if not months.isdigit() or int(months) not in MONTHS:
-            return {}, {"months": "Pick 1 to 24 months."}
+        if not (months.isascii() and months.isdigit()) or int(months) not in MONTHS:
+            return {}, {"months": f"Pick {MONTHS[0]} to {MONTHS[-1]} months."}
         return {"kind": "reach_out", "months": int(months)}, {}
     if kind == "schedule_now":
         try:
@@ -209,6 +218,8 @@ def _page(
         error=error,
         fields=fields or {},
         months=MONTHS,
+        worked=WORKED,
+        notes_limit=NOTES.max_length,
         **extra,
     )
 
@@ -230,17 +241,17 @@ def start(request: Request, ticket_id: UUID) -> Response:
 
 
 @router.post("/tickets/{ticket_id}/close/{step}", response_class=HTMLResponse)
-async def step_page(request: Request, ticket_id: UUID, step: str) -> Response:
+def step_page(request: Request, ticket_id: UUID, step: str, form: FormData) -> Response:
     """A step with what was entered so far; the steps before it are checked first."""
     ticket = _ticket(request, ticket_id)
     blocked = _blocked(request, ticket)
     if blocked:
         return blocked
-    values = await _state(request, ticket)
+    values = _state(form, ticket)
     if step == "review":
         return _review(request, ticket, values)
     if step == "complete":
-        return await _complete(request, ticket, values)
+        return _complete(request, ticket, values, form)
     if step not in STEPS:
         return _page(request, ticket, "work", values)
     _, fields = _check(ticket, values, STEPS[: STEPS.index(step)])
@@ -259,28 +270,6 @@ async def step_page(request: Request, ticket_id: UUID, step: str) -> Response:
 
 
 # -- review: the preview and the decisions ---------------------------------------------------
-
-
-def _preview_fields(fields: dict[str, str], ticket: dict[str, Any]) -> dict[str, str]:
-    """The preview's field names (``line_items.0.quantity``) → the wizard's inputs."""
-    lines = [str(line["id"]) for line in ticket["line_items"]]
-    out: dict[str, str] = {}
-    for name, message in fields.items():
-        parts = name.split(".")
-        if parts[0] == "line_items" and len(parts) == 3 and parts[1].isdigit():
-            index = int(parts[1])
-            lid = lines[index] if index < len(lines) else ""
-            key = f"{'price' if parts[2] == 'unit_price_cents' else 'qty'}-{lid}"
-        else:
-            key = {
-                "duration_minutes": "duration",
-                "confirm_estimated_prices": "confirm",
-                "notes": "notes",
-            }.get(parts[0], "")
-            if parts[0] == "next_step":
-                key = "months" if parts[-1] == "months" else "next_date"
-        out.setdefault(key or "duration", message)
-    return out
 
 
 def _review(
@@ -305,7 +294,7 @@ def _review(
         )
     outcome = perform(request, "ticket", "close_out_preview", data)
     if not outcome.ok:
-        mapped = _preview_fields(outcome.fields, ticket)
+        mapped = preview_inputs(outcome.fields, [str(line["id"]) for line in ticket["line_items"]])
         return _page(
             request,
             ticket,
@@ -329,122 +318,16 @@ def _review(
         error=error,
         draft=draft,
         redacted=values.get("redacted") == "1",
-        proposals=_proposals(draft, chosen or {}),
+        proposals=proposals(draft, chosen or {}),
         attribute_errors=attribute_errors or {},
-        follow_up=_follow_up_text(draft["follow_up"]),
+        follow_up=follow_up_text(draft["follow_up"]),
     )
 
 
-def _value_text(kind: str, value: Any) -> str:
-    """A value as a person reads (and types) it: 20+, yes, Monday, Friday."""
-    if kind == "bool":
-        return "yes" if value else "no"
-    if kind == "count" and isinstance(value, dict):
-        return f"{value.get('count')}{'+' if value.get('plus') else ''}"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _shown(kind: str, value: Any) -> str:
-    text = _value_text(kind, value)
-    return text.replace("_", " ").capitalize() if kind in ("bool", "choice", "choices") else text
-
-
-def _source_text(source: str) -> str:
-    if source == "rules":
-        return "found by the note rules"
-    if source.startswith("llm:"):
-        return f"suggested by the AI model ({source[4:]})"
-    return "entered by hand" if source == "manual" else source
-
-
-def _proposals(draft: dict[str, Any], chosen: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
-    conflicts = {c["key"]: c for c in draft["conflicts"]}
-    out = []
-    for index, proposal in enumerate(draft["proposed_attributes"]):
-        key = proposal["key"]
-        term = VOCABULARY.get(key)
-        kind = term.kind if term else "text"
-        conflict = conflicts.get(key)
-        previous = chosen.get(key, {})
-        out.append(
-            {
-                "index": index,
-                "key": key,
-                "label": re.sub(r"\s*\(.*?\)", "", term.description if term else key).capitalize(),
-                "kind": kind,
-                "choices": term.choices if term else (),
-                "value": _shown(kind, proposal["value"]),
-                "evidence": proposal["evidence"],
-                "source": _source_text(proposal["source"]),
-                "confidence": round(float(proposal["confidence"]) * 100),
-                "conflict": conflict
-                and {
-                    "same": conflict["same"],
-                    "value": _shown(kind, conflict["existing_value"]),
-                    "source": _source_text(conflict["existing_source"]),
-                },
-                "decision": previous.get("decision", "accept"),
-                "edit": previous.get("value", _value_text(kind, proposal["value"])),
-            }
-        )
-    return out
-
-
-def _follow_up_text(follow_up: dict[str, Any]) -> dict[str, Any]:
-    kind = follow_up["kind"]
-    if kind == "reach_out":
-        return {"kind": kind, "when": follow_up["scheduled_for"], "months": follow_up["months"]}
-    if kind == "schedule_now":
-        return {"kind": kind, "when": follow_up["start"]}
-    return {"kind": "none"}
-
-
-_COUNT = re.compile(r"(\d{1,5})\s*(\+?)")
-
-
-def parse_edit(kind: str, text: str) -> Any:
-    """What a person typed as a new value → the vocabulary's shape (checked by the service)."""
-    text = text.strip()
-    if not text:
-        raise ValueError("Type the new value, or choose Keep or Reject.")
-    if kind == "bool":
-        if text.lower() in ("yes", "no"):
-            return text.lower() == "yes"
-        raise ValueError("Choose yes or no.")
-    if kind == "count":
-        match = _COUNT.fullmatch(text)
-        if not match:
-            raise ValueError("Type a number like 20, or 20+ for “20 or more”.")
-        return {"count": int(match.group(1)), "plus": bool(match.group(2))}
-    if kind == "choices":
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return text
-
-
-async def _complete(request: Request, ticket: dict[str, Any], values: dict[str, str]) -> Response:
-    form = await request.form()
-    chosen: dict[str, dict[str, str]] = {}
-    decisions: list[dict[str, Any]] = []
-    errors: dict[str, str] = {}
-    count = str(form.get("count", "0"))
-    for index in range(int(count) if count.isdigit() else 0):
-        key = str(form.get(f"key-{index}", ""))
-        decision = str(form.get(f"decision-{index}", ""))
-        text = str(form.get(f"value-{index}", ""))
-        chosen[key] = {"decision": decision, "value": text}
-        term = VOCABULARY.get(key)
-        if decision not in ("accept", "edit", "reject"):
-            errors[key] = "Choose keep, change or reject."
-            continue
-        entry: dict[str, Any] = {"key": key, "decision": decision}
-        if decision == "edit":
-            try:
-                entry["value"] = parse_edit(term.kind if term else "text", text)
-            except ValueError as exc:
-                errors[key] = str(exc)
-        decisions.append(entry)
+def _complete(
+    request: Request, ticket: dict[str, Any], values: dict[str, str], form: Form
+) -> Response:
+    chosen, decisions, errors = read_decisions(form)
     if errors:
         return _review(
             request,
@@ -454,33 +337,19 @@ async def _complete(request: Request, ticket: dict[str, Any], values: dict[str, 
             error="The ticket is not completed yet. Please fix the highlighted facts.",
             attribute_errors=errors,
         )
-    outcome: Outcome = perform(
-        request,
-        "ticket",
-        "close",
-        {
-            "ticket_id": ticket["id"],
-            "draft_id": str(form.get("draft_id", "")),
-            "decisions": decisions,
-        },
-    )
+    data = {"ticket_id": ticket["id"], "draft_id": form.get("draft_id", ""), "decisions": decisions}
+    outcome = perform(request, "ticket", "close", data)
     if outcome.ok:
         return redirect(f"/tickets/{ticket['id']}/close/done", "completed")
     if _ticket(request, ticket["id"])["status"] == "completed":  # a second tap
         return redirect(f"/tickets/{ticket['id']}/close/done")
-    for name, message in outcome.fields.items():
-        parts = name.split(".")
-        if parts[0] == "decisions" and len(parts) > 1 and parts[1].isdigit():
-            index = int(parts[1])
-            if index < len(decisions):
-                errors[decisions[index]["key"]] = message
     return _review(
         request,
         ticket,
         values,
         chosen=chosen,
         error=f"The ticket is not completed yet: {outcome.error}",
-        attribute_errors=errors,
+        attribute_errors=decision_errors(outcome.fields, decisions),
     )
 
 
@@ -488,7 +357,7 @@ async def _complete(request: Request, ticket: dict[str, Any], values: dict[str, 
 
 
 @router.get("/tickets/{ticket_id}/close/done", response_class=HTMLResponse)
-def done(request: Request, ticket_id: UUID) -> Response:
+def done(request: Request, ticket_id: UUID, user: CurrentUser) -> Response:
     """The ticket is completed: bill it now, or skip back to the calendar."""
     ticket = _ticket(request, ticket_id)
     if ticket["status"] != "completed":
@@ -509,7 +378,7 @@ def done(request: Request, ticket_id: UUID) -> Response:
         status="scheduled",
         limit=5,
         include="",
-        **{"from": business_today().isoformat()},
+        **{"from": business_today(user.timezone).isoformat()},
     )
     return render(
         request,

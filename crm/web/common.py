@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
 
-from crm.api.actions import redact_input, validation_details
 from crm.auth.security_middleware import auth_state
-from crm.core.models.common import format_money
-from crm.core.registry import REGISTRY, DataQuery
+from crm.core.dispatch import Batch, Dispatcher
 from crm.errors import AppError, ValidationFailed
-from crm.utils.timezone import to_business_time
 from crm.utils.user_context import get_current_user
+from crm.web import formats
 
 
 @dataclass
@@ -62,6 +59,11 @@ def _current_ticket(request: Request) -> Any:
         return None
 
 
+def _dispatcher(request: Request) -> Dispatcher:
+    dispatcher: Dispatcher = request.app.state.dispatcher
+    return dispatcher
+
+
 def read(
     request: Request,
     type_: str,
@@ -72,56 +74,54 @@ def read(
     include: str = "",
     **filters: str,
 ) -> Any:
-    """One read through the registry (the same loaders as GET /api/data), raw rows."""
-    user = get_current_user()
-    spec = REGISTRY.data_types[type_]
-    query = DataQuery(
-        timezone=user.timezone,
-        id=UUID(str(id)) if id else None,
+    """One read through the dispatcher (the same loaders as GET /api/data), raw rows."""
+    return _dispatcher(request).read(
+        get_current_user(),
+        type_,
+        id=id or None,
         search=search,
         limit=limit,
-        include=frozenset(i for i in include.split(",") if i),
+        include=include,
         filters={k: v for k, v in filters.items() if v},
     )
-    with request.app.state.resources.db.read_only(user.user_id) as conn:
-        return spec.loader(conn, query)
 
 
 def perform(request: Request, domain: str, action: str, data: dict[str, Any]) -> Outcome:
-    """Run one action as POST /api/actions does; validation problems come back per field."""
-    spec = REGISTRY.actions[(domain, action)]
+    """Run one action as POST /api/actions does; refusals come back per field."""
     try:
-        parsed = spec.input.model_validate(data)
-    except ValidationError as exc:
-        details = validation_details(exc)["fields"]
-        return Outcome(
-            error="Please check the highlighted fields.",
-            fields={f["field"]: f["message"].removeprefix("Value error, ") for f in details},
-            status=422,
-            code="VALIDATION_ERROR",
-        )
-    parsed, redacted = redact_input(spec.input, parsed)
-    user = get_current_user()
-    if redacted:
-        request.app.state.auth.security.record(
-            "redacted",
-            client=auth_state(request).client,
-            account_id=user.user_id,
-            details={"action": f"{domain}.{action}", "fields": redacted},
-        )
-    try:
-        with request.app.state.resources.db.unit_of_work(user.user_id) as conn:
-            result = spec.handler(conn, parsed)
-    except ValidationFailed as exc:
-        fields = {f["field"]: f["message"] for f in exc.details.get("fields", [])}
-        return Outcome(
-            error=exc.message, fields=fields, status=exc.status, code=exc.code, details=exc.details
+        result = _dispatcher(request).run(
+            get_current_user(), domain, action, data, client=auth_state(request).client
         )
     except AppError as exc:
-        if exc.status >= 500:
-            raise
-        return Outcome(error=exc.message, status=exc.status, code=exc.code, details=exc.details)
-    return Outcome(result=result, redacted=bool(redacted))
+        return refused(exc)
+    return Outcome(result=result.value, redacted=bool(result.redacted))
+
+
+def perform_all(request: Request, steps: Callable[[Batch], Any]) -> Outcome:
+    """Run ``steps(batch)`` in one unit of work: every action it runs is saved, or none is.
+
+    Label each step (``step(batch, ..., label="lines.2")``) so its errors name the field.
+    """
+    dispatcher = _dispatcher(request)
+    try:
+        with dispatcher.batch(get_current_user(), client=auth_state(request).client) as batch:
+            result = steps(batch)
+    except AppError as exc:
+        return refused(exc)
+    return Outcome(result=result, redacted=bool(batch.redacted))
+
+
+def refused(exc: AppError) -> Outcome:
+    """An action's refusal as a page shows it; infrastructure failures (5xx) still raise."""
+    if exc.status >= 500:
+        raise exc
+    fields = {f["field"]: f["message"] for f in exc.details.get("fields", [])}
+    error = exc.message
+    if isinstance(exc, ValidationFailed) and fields and exc.message == exc.default_message:
+        error = "Please check the highlighted fields."
+    return Outcome(
+        error=error, fields=fields, status=exc.status, code=exc.code, details=exc.details
+    )
 
 
 def redirect(url: str, notice: str | None = None) -> RedirectResponse:
@@ -133,31 +133,9 @@ def redirect(url: str, notice: str | None = None) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-async def form_data(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-
-
 def install_filters(templates: Any) -> None:
-    """Jinja filters: money, and times in the business's timezone."""
-    env = templates.env
-
-    def money(cents: Any) -> str:
-        return format_money(int(cents or 0))
-
-    def local(value: Any, fmt: str = "%a %b %-d, %-I:%M %p") -> str:
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if isinstance(value, datetime):
-            return to_business_time(value, get_current_user().timezone).strftime(fmt)
-        if isinstance(value, date):
-            return value.strftime(fmt)
-        return str(value)
-
-    env.filters["money"] = money
-    env.filters["local"] = local
+    """Jinja filters and globals: money, times in the business's timezone, phones… (formats)."""
+    formats.install(templates)
 
 
 # Shown after a redirect (?notice=...): what just happened, in words.

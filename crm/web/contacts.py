@@ -1,22 +1,22 @@
 """Pages: contacts — search, create, the contact card (addresses, facts, tickets, notes,
-messages), edit and delete."""
+messages), edit and delete. How facts are shown and parsed is in crm/web/contact_facts.py."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ValidationError
 
-from crm.api.actions import validation_details
 from crm.core.exceptions import AddressInUse
 from crm.core.models.address import AddressFields
 from crm.core.models.contact import ContactCreate
-from crm.core.vocabulary import VOCABULARY, Term, VocabularyError, normalise_value
-from crm.web.common import Outcome, form_data, perform, read, redirect, render
+from crm.core.vocabulary import VOCABULARY
+from crm.web.common import Outcome, perform, read, redirect, render
+from crm.web.contact_facts import group_attributes, parse_value, value_hint, vocabulary_groups
+from crm.web.formats import phone
+from crm.web.forms import FormData, clean, problems, summary
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,146 +39,12 @@ CONTACT_METHODS = {
     "email": "Email",
     "none": "Do not contact",
 }
-# Attribute groups, in the order the card shows them (the key's prefix).
-GROUPS = {
-    "access": "Getting in",
-    "hazards": "Hazards",
-    "pets": "Pets",
-    "property": "Property",
-    "equipment": "Equipment to bring",
-    "preferences": "Preferences",
-    "duration": "Job length",
-    "payment": "Payment",
-    "people": "People",
-    "demographic": "About them",
-}
-OTHER_GROUP = "Other details"
+NAME_NEEDED = "Enter a first name, last name or company."
 OPEN_TICKETS = ("scheduled", "in_progress")
 UNPAID_INVOICES = ("draft", "sent", "partial")
 
 
-# -- presentation helpers ------------------------------------------------------------------
-
-
-def phone_display(phone: str | None) -> str:
-    """'+12565551234' -> '(256) 555-1234'; other numbers as stored."""
-    if phone and re.fullmatch(r"\+1\d{10}", phone):
-        return f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}"
-    return phone or ""
-
-
-def term_label(key: str) -> str:
-    term = VOCABULARY.get(key)
-    text = term.description if term else key.split(".", 1)[-1].replace("_", " ")
-    text = re.sub(r"\s*\(.*\)$", "", text)
-    return text[:1].upper() + text[1:]
-
-
-def value_display(key: str, value: Any) -> str:
-    """A stored attribute value in words: Yes/No, 20+, 'Monday, Friday'."""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, dict) and "count" in value:
-        return f"{value['count']}{'+' if value.get('plus') else ''}"
-    if isinstance(value, list):
-        return ", ".join(value_display(key, v) for v in value)
-    if isinstance(value, str):
-        term = VOCABULARY.get(key)
-        if term and term.kind in ("choice", "choices"):
-            return value.replace("_", " ").capitalize()
-        return value
-    return "" if value is None else str(value)
-
-
-def value_text(value: Any) -> str:
-    """A stored value as the text a person would type to enter it again."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict) and "count" in value:
-        return f"{value['count']}{'+' if value.get('plus') else ''}"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
-def value_hint(term: Term | None) -> str:
-    if term is None:
-        return "Any short text."
-    if term.kind == "bool":
-        return "Yes or no."
-    if term.kind == "count":
-        return "A number, like 20, or 20+ for “at least 20”."
-    if term.kind == "choice":
-        return "One of: " + ", ".join(c.replace("_", " ") for c in term.choices) + "."
-    if term.kind == "choices":
-        return "One or more of: " + ", ".join(term.choices) + ", separated by commas."
-    return "A short text, like a name or a code."
-
-
-def parse_value(key: str, raw: str | list[str]) -> Any:
-    """What a person typed (or picked) as the value for ``key``; ValueError says what's wrong."""
-    term = VOCABULARY.get(key)
-    texts = [raw] if isinstance(raw, str) else list(raw)
-    text = " ".join(", ".join(t.strip() for t in texts if t.strip()).split())
-    if not text:
-        raise ValueError("Enter a value. " + value_hint(term))
-    if term is None:
-        return text
-    value: Any = text
-    lowered = text.lower()
-    if term.kind == "bool":
-        if lowered in ("yes", "y", "true", "1"):
-            value = True
-        elif lowered in ("no", "n", "false", "0"):
-            value = False
-        else:
-            raise ValueError("Answer yes or no.")
-    elif term.kind == "count":
-        match = re.fullmatch(r"(\d{1,5})\s*(\+?)", text)
-        if not match:
-            raise ValueError("Enter a number, like 20, or 20+ for “at least 20”.")
-        value = {"count": int(match[1]), "plus": bool(match[2])}
-    elif term.kind == "choice":
-        value = lowered.replace(" ", "_")
-    elif term.kind == "choices":
-        value = [part.strip() for part in re.split(r"[,\s]+", lowered) if part.strip()]
-    try:
-        return normalise_value(key, value)
-    except VocabularyError:
-        raise ValueError(value_hint(term)) from None
-
-
-def group_attributes(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        prefix = row["key"].split(".", 1)[0]
-        groups.setdefault(GROUPS.get(prefix, OTHER_GROUP), []).append(
-            {
-                **row,
-                "label": term_label(row["key"]),
-                "shown": value_display(row["key"], row["value"]),
-                "text": value_text(row["value"]),
-                "term": VOCABULARY.get(row["key"]),
-                "hint": value_hint(VOCABULARY.get(row["key"])),
-            }
-        )
-    order = [*GROUPS.values(), OTHER_GROUP]
-    return sorted(groups.items(), key=lambda item: order.index(item[0]))
-
-
-def vocabulary_groups(taken: set[str]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The key select: (group, [(key, label)]) for keys this contact doesn't have yet."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for key, term in VOCABULARY.items():
-        if key in taken:
-            continue
-        label = term_label(key)
-        if term.choices:
-            label += " (" + ", ".join(c.replace("_", " ") for c in term.choices) + ")"
-        elif term.kind == "bool":
-            label += " (yes/no)"
-        groups.setdefault(GROUPS.get(key.split(".", 1)[0], OTHER_GROUP), []).append((key, label))
-    return [(name, groups[name]) for name in GROUPS.values() if name in groups]
+# -- form helpers ----------------------------------------------------------------------------
 
 
 def contact_input(form: dict[str, str]) -> dict[str, str]:
@@ -187,60 +53,8 @@ def contact_input(form: dict[str, str]) -> dict[str, str]:
     return data
 
 
-def problems(model: type[BaseModel], data: dict[str, Any]) -> dict[str, str]:
-    """Field -> message, checked against an input model without running anything."""
-    try:
-        model.model_validate(data)
-    except ValidationError as exc:
-        return clean({f["field"]: f["message"] for f in validation_details(exc)["fields"]})
-    return {}
-
-
-def clean(fields: dict[str, str]) -> dict[str, str]:
-    """Pydantic's messages, minus their 'Value error, ' prefix and capitalised."""
-    out = {}
-    for name, message in fields.items():
-        message = message.removeprefix("Value error, ")
-        out[name] = message[:1].upper() + message[1:]
-    return out
-
-
-GENERIC = "Please check the highlighted fields."
-NAME_NEEDED = "Enter a first name, last name or company."
-
-
-def summary(fields: dict[str, str], error: str | None, what: str = "Not saved") -> str | None:
-    """The message at the top says what went wrong and what to do, not just 'check…'.
-
-    A whole-form problem (pydantic's field "data") is taken out of ``fields`` and shown here.
-    """
-    whole = fields.pop("data", None)
-    if whole:
-        return f"{what}. {_sentence(whole)}"
-    if error and error != GENERIC:
-        return error
-    if len(fields) == 1:
-        return f"{what}. {_sentence(next(iter(fields.values())))}"
-    if fields:
-        return f"{what}: {len(fields)} fields need a fix; each one is marked below."
-    return error
-
-
-def _sentence(text: str) -> str:
-    return text if text.endswith((".", "?", "!")) else text + "."
-
-
-def go(url: str, notice: str) -> Response:
-    """A 303 with the notice placed before any #fragment (common.redirect appends it after)."""
-    path, _, fragment = url.partition("#")
-    response = redirect(path, notice)
-    if fragment:
-        response.headers["location"] += f"#{fragment}"
-    return response
-
-
 def _done(url: str, outcome: Outcome, notice: str) -> Response:
-    return go(url, "redacted" if outcome.redacted else notice)
+    return redirect(url, "redacted" if outcome.redacted else notice)
 
 
 # -- list, search, create --------------------------------------------------------------------
@@ -258,7 +72,6 @@ def contact_list(request: Request, q: str = "") -> HTMLResponse:
         q=q,
         contacts=rows,
         limit=LIST_LIMIT,
-        phone=phone_display,
     )
 
 
@@ -268,9 +81,8 @@ def new_contact(request: Request) -> HTMLResponse:
 
 
 @router.post("/contacts", response_class=HTMLResponse)
-async def create_contact(request: Request) -> Response:
+def create_contact(request: Request, form: FormData) -> Response:
     """A new contact, and its first address when one was typed, in one go."""
-    form = await form_data(request)
     contact = contact_input(form)
     address = {k: form.get(f"address_{k}", "") for k in ADDRESS_FIELDS}
     wants_address = any(address.values())
@@ -355,7 +167,6 @@ def _detail(
         status=status if error else 200,
         section="contacts",
         contact=contact,
-        phone=phone_display,
         methods=CONTACT_METHODS,
         groups=group_attributes(contact["attributes"]),
         keys=vocabulary_groups({a["key"] for a in contact["attributes"]}),
@@ -375,13 +186,12 @@ def _detail(
 def edit_contact(request: Request, contact_id: UUID) -> HTMLResponse:
     contact = read(request, "contacts", id=contact_id)
     values = {k: str(contact.get(k) or "") for k in CONTACT_FIELDS}
-    values["phone"] = phone_display(contact["phone"])
+    values["phone"] = phone(contact["phone"])
     return _form(request, values=values, contact=contact)
 
 
 @router.post("/contacts/{contact_id}", response_class=HTMLResponse)
-async def update_contact(request: Request, contact_id: UUID) -> Response:
-    form = await form_data(request)
+def update_contact(request: Request, contact_id: UUID, form: FormData) -> Response:
     data = contact_input(form)
     if not (data["first_name"] or data["last_name"] or data["company"]):
         fields = {"first_name": NAME_NEEDED}
@@ -403,7 +213,7 @@ def confirm_delete(request: Request, contact_id: UUID) -> HTMLResponse:
 
 
 @router.post("/contacts/{contact_id}/delete", response_class=HTMLResponse)
-async def delete_contact(request: Request, contact_id: UUID) -> Response:
+def delete_contact(request: Request, contact_id: UUID) -> Response:
     outcome = perform(request, "contact", "delete", {"id": str(contact_id)})
     if outcome.ok:
         return redirect("/contacts", "deleted")
@@ -437,8 +247,7 @@ def _delete_page(request: Request, contact_id: UUID, *, error: str | None = None
 
 
 @router.post("/contacts/{contact_id}/addresses", response_class=HTMLResponse)
-async def add_address(request: Request, contact_id: UUID) -> Response:
-    form = await form_data(request)
+def add_address(request: Request, contact_id: UUID, form: FormData) -> Response:
     data = {k: form.get(k, "") for k in ADDRESS_FIELDS}
     data["is_primary"] = "true" if form.get("is_primary") else "false"
     if not data["line1"]:
@@ -451,15 +260,15 @@ async def add_address(request: Request, contact_id: UUID) -> Response:
 
 
 @router.post("/contacts/{contact_id}/addresses/{address_id}/primary", response_class=HTMLResponse)
-async def make_primary(request: Request, contact_id: UUID, address_id: UUID) -> Response:
+def make_primary(request: Request, contact_id: UUID, address_id: UUID) -> Response:
     outcome = perform(request, "address", "update", {"id": str(address_id), "is_primary": True})
     if not outcome.ok:
         return _detail(request, contact_id, form_name="addresses", outcome=outcome)
-    return go(f"/contacts/{contact_id}#addresses", "saved")
+    return redirect(f"/contacts/{contact_id}#addresses", "saved")
 
 
 @router.post("/contacts/{contact_id}/addresses/{address_id}/delete", response_class=HTMLResponse)
-async def delete_address(request: Request, contact_id: UUID, address_id: UUID) -> Response:
+def delete_address(request: Request, contact_id: UUID, address_id: UUID) -> Response:
     outcome = perform(request, "address", "delete", {"id": str(address_id)})
     if not outcome.ok:
         in_use = outcome.error == AddressInUse.default_message
@@ -477,22 +286,21 @@ async def delete_address(request: Request, contact_id: UUID, address_id: UUID) -
             target=str(address_id),
             status=409 if in_use else 422,
         )
-    return go(f"/contacts/{contact_id}#addresses", "deleted")
+    return redirect(f"/contacts/{contact_id}#addresses", "deleted")
 
 
 # -- attributes --------------------------------------------------------------------------------
 
 
 @router.post("/contacts/{contact_id}/attributes", response_class=HTMLResponse)
-async def add_attribute(request: Request, contact_id: UUID) -> Response:
-    form = await request.form()
-    key = str(form.get("key") or "")
-    values = {"key": key, "value": str(form.get("value") or "")}
+def add_attribute(request: Request, contact_id: UUID, form: FormData) -> Response:
+    key = form.get("key", "")
+    values = {"key": key, "value": form.get("value", "")}
     if key not in VOCABULARY:
         fields = {"key": "Choose what you want to record from the list."}
         return _detail(request, contact_id, form_name="attribute", values=values, fields=fields)
     try:
-        value = parse_value(key, [str(v) for v in form.getlist("value")])
+        value = parse_value(key, form.getlist("value"))
     except ValueError as exc:
         fields = {"value": str(exc)}
         return _detail(request, contact_id, form_name="attribute", values=values, fields=fields)
@@ -504,11 +312,12 @@ async def add_attribute(request: Request, contact_id: UUID) -> Response:
 
 
 @router.post("/contacts/{contact_id}/attributes/{attribute_id}", response_class=HTMLResponse)
-async def edit_attribute(request: Request, contact_id: UUID, attribute_id: UUID) -> Response:
-    form = await request.form()
+def edit_attribute(
+    request: Request, contact_id: UUID, attribute_id: UUID, form: FormData
+) -> Response:
     attribute = read(request, "attributes", id=attribute_id)
     try:
-        value = parse_value(attribute["key"], [str(v) for v in form.getlist("value")])
+        value = parse_value(attribute["key"], form.getlist("value"))
     except ValueError as exc:
         return _detail(
             request,
@@ -530,19 +339,18 @@ async def edit_attribute(request: Request, contact_id: UUID, attribute_id: UUID)
 
 
 @router.post("/contacts/{contact_id}/attributes/{attribute_id}/delete", response_class=HTMLResponse)
-async def delete_attribute(request: Request, contact_id: UUID, attribute_id: UUID) -> Response:
+def delete_attribute(request: Request, contact_id: UUID, attribute_id: UUID) -> Response:
     outcome = perform(request, "attribute", "delete", {"id": str(attribute_id)})
     if not outcome.ok:
         return _detail(request, contact_id, form_name="details", outcome=outcome)
-    return go(f"/contacts/{contact_id}#details", "deleted")
+    return redirect(f"/contacts/{contact_id}#details", "deleted")
 
 
 # -- notes -------------------------------------------------------------------------------------
 
 
 @router.post("/contacts/{contact_id}/notes", response_class=HTMLResponse)
-async def add_note(request: Request, contact_id: UUID) -> Response:
-    form = await form_data(request)
+def add_note(request: Request, contact_id: UUID, form: FormData) -> Response:
     body = form.get("body", "").strip()
     if not body:
         fields = {"body": "Write something first."}

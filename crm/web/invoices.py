@@ -10,11 +10,14 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm.core.models.invoice import InvoiceFromTicket, InvoiceLineInput, RecordPayment
 from crm.core.services.invoice_service import STATUSES
 from crm.errors import AppError, NotFound
-from crm.utils.timezone import get_zone, utc_now
+from crm.utils.timezone import business_today
 from crm.utils.user_context import get_current_user
-from crm.web.common import NOTICES, Outcome, form_data, perform, read, redirect, render
+from crm.web.common import NOTICES, Outcome, perform, read, redirect, render
+from crm.web.formats import dollars
+from crm.web.forms import Form, FormData, limits, parse_cents, parse_percent, parse_quantity
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,40 +31,20 @@ METHODS = {
 LINE_ROWS, MAX_ROWS = 3, 30
 LIST_LIMIT = 200
 DETAIL = "lines,payments,contact,audit_trail"
-# Shown after a redirect here; "exists" belongs in common.NOTICES once it is shared.
+# Shown after a redirect here.
 PAGE_NOTICES = {
     **NOTICES,
     "created": "Draft invoice created. Check it, then mark it sent or record a payment.",
-    "exists": "This ticket already has an invoice (a ticket is billed once), so here it is.",
 }
-_LINE_KEY = re.compile(r"lines\.(\d{1,3})\.\w+")
-_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+|\d*)(?:\.(?P<frac>\d*))?")
+_LINE_KEY = re.compile(r"lines\.([0-9]{1,3})\.\w+")
+TAX_RATE = limits(InvoiceFromTicket, "tax_rate_bp")
+LINE_PRICE = limits(InvoiceLineInput, "unit_price_cents")
+LINE_QUANTITY = limits(InvoiceLineInput, "quantity")
+PRICE_NEEDED = "Enter a price in dollars (0 if free)."
+PAYMENT = limits(RecordPayment, "amount_cents")
 
 
-# -- parsing ---------------------------------------------------------------------------------
-
-
-def parse_hundredths(text: str, *, unit: str = "$", most: int | None = None) -> int:
-    """ "1,234.5" -> 123450: dollars to cents (or percent to basis points), never a float.
-
-    Raises ValueError with a message for the person typing it.
-    """
-    example = "12.50" if unit == "$" else "8.25"
-    value = text.strip().removeprefix("$").removesuffix("%").strip()
-    match = _AMOUNT.fullmatch(value)
-    if not value or match is None or not (match["whole"] or match["frac"]):
-        raise ValueError(f"Enter a number like {example}.")
-    frac = match["frac"] or ""
-    if len(frac) > 2:
-        raise ValueError(f"Use at most 2 decimal places, like {example}.")
-    whole = match["whole"].replace(",", "") or "0"
-    if len(whole) > 12:
-        raise ValueError("That number is too large.")
-    amount = int(whole) * 100 + int(frac.ljust(2, "0"))
-    if most is not None and amount > most:
-        limit = f"${most // 100:,}" if unit == "$" else f"{most // 100}%"
-        raise ValueError(f"Enter at most {limit}.")
-    return amount
+# -- helpers ---------------------------------------------------------------------------------
 
 
 def _form_name(key: str, positions: list[int] | None = None) -> str:
@@ -83,22 +66,11 @@ def _id(value: str, label: str) -> UUID:
         ) from None
 
 
-def _today() -> str:
-    return utc_now().astimezone(get_zone(get_current_user().timezone)).date().isoformat()
-
-
-def _quantity(value: Any) -> str:
-    """Decimal("12.500") -> "12.5"."""
-    return format(Decimal(str(value)).normalize(), "f")
-
-
-def _percent(bp: int) -> str:
-    whole, part = divmod(int(bp), 100)
-    return f"{whole}.{part:02d}".rstrip("0").rstrip(".") + "%"
-
-
-def _dollars(cents: int) -> str:
-    return f"{int(cents) // 100}.{int(cents) % 100:02d}"
+def _tax_rate(form: Form, data: dict[str, Any]) -> None:
+    """An empty tax rate means no tax: the action's default."""
+    rate = parse_percent(form.get("tax_rate", ""), required=False, limits=TAX_RATE)
+    if rate is not None:
+        data["tax_rate_bp"] = rate
 
 
 def _page(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
@@ -108,8 +80,6 @@ def _page(request: Request, template: str, *, status: int = 200, **context: Any)
         status=status,
         section="invoices",
         notices=PAGE_NOTICES,
-        quantity=_quantity,
-        percent=_percent,
         methods=METHODS,
         **context,
     )
@@ -142,14 +112,12 @@ def invoice_list(request: Request, status: str = "") -> HTMLResponse:
 
 
 @router.post("/invoices/from-ticket/{ticket_id}")
-async def from_ticket(request: Request, ticket_id: str) -> Response:
+def from_ticket(request: Request, ticket_id: str, form: FormData) -> Response:
     """Bill a ticket; a ticket that already has an invoice leads to that invoice."""
     tid = _id(ticket_id, "ticket")
-    form = await form_data(request)
     data: dict[str, Any] = {"ticket_id": str(tid), "notes": form.get("notes", "")}
     try:
-        if form.get("tax_rate", "").strip():
-            data["tax_rate_bp"] = parse_hundredths(form["tax_rate"], unit="%", most=10000)
+        _tax_rate(form, data)
     except ValueError as exc:
         return _not_created(request, tid, f"The tax rate isn't right: {exc}", 422)
     if form.get("due_on"):
@@ -219,15 +187,20 @@ def _lines(
             continue  # an untouched row (its quantity is prefilled with 1)
         if not description:
             fields[f"lines.{i}.description"] = "Describe the work or item."
+        line: dict[str, Any] = {"description": description, "quantity": Decimal(1)}
         try:
-            if not price:
-                raise ValueError("Enter a price in dollars (0 if free).")
-            price_cents = parse_hundredths(price, most=100_000_000)
+            line["unit_price_cents"] = parse_cents(
+                price, required=True, limits=LINE_PRICE, empty=PRICE_NEEDED
+            )
         except ValueError as exc:
             fields[f"lines.{i}.unit_price"] = str(exc)
-            continue
-        line = {"description": description, "quantity": quantity or "1"}
-        lines.append({**line, "unit_price_cents": price_cents})
+        try:
+            line["quantity"] = (
+                parse_quantity(quantity, required=False, limits=LINE_QUANTITY) or line["quantity"]
+            )
+        except ValueError as exc:
+            fields[f"lines.{i}.quantity"] = str(exc)
+        lines.append(line)
         positions.append(i)
     if not lines and not fields:
         fields["lines.0.description"] = "Add at least one line: what you did or sold."
@@ -242,9 +215,8 @@ def _row_count(form: dict[str, str]) -> int:
 
 
 @router.post("/invoices", response_class=HTMLResponse)
-async def create_invoice(request: Request) -> Response:
+def create_invoice(request: Request, form: FormData) -> Response:
     """Create a standalone draft invoice; problems come back on the form."""
-    form = await form_data(request)
     rows = _row_count(form)
     if "more" in form:
         return _new_form(request, form, rows=min(rows + LINE_ROWS, MAX_ROWS))
@@ -256,8 +228,7 @@ async def create_invoice(request: Request) -> Response:
     if form.get("due_on"):
         data["due_on"] = form["due_on"]
     try:
-        if form.get("tax_rate", "").strip():
-            data["tax_rate_bp"] = parse_hundredths(form["tax_rate"], unit="%", most=10000)
+        _tax_rate(form, data)
     except ValueError as exc:
         fields["tax_rate"] = str(exc)
     if fields:
@@ -285,7 +256,11 @@ def _detail(
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     invoice = read(request, "invoices", id=invoice_id, include=DETAIL)
-    pay = {"amount": _dollars(invoice["balance_cents"]), "method": "cash", "paid_on": _today()}
+    pay = {
+        "amount": dollars(invoice["balance_cents"]),
+        "method": "cash",
+        "paid_on": business_today(get_current_user().timezone).isoformat(),
+    }
     return _page(
         request,
         "invoices/detail.html",
@@ -318,18 +293,16 @@ def mark_sent(request: Request, invoice_id: str) -> Response:
 
 
 @router.post("/invoices/{invoice_id}/void", response_class=HTMLResponse)
-async def void(request: Request, invoice_id: str) -> Response:
+def void(request: Request, invoice_id: str, form: FormData) -> Response:
     iid = _id(invoice_id, "invoice")
-    form = await form_data(request)
     data = {"id": str(iid), "reason": form.get("reason", "")}
     return _after(request, iid, perform(request, "invoice", "void", data), "voided", form=form)
 
 
 @router.post("/invoices/{invoice_id}/payments", response_class=HTMLResponse)
-async def record_payment(request: Request, invoice_id: str) -> Response:
+def record_payment(request: Request, invoice_id: str, form: FormData) -> Response:
     """Record money received; an amount above the balance is refused on the page."""
     iid = _id(invoice_id, "invoice")
-    form = await form_data(request)
     data: dict[str, Any] = {
         "invoice_id": str(iid),
         "method": form.get("method", "other"),
@@ -338,9 +311,7 @@ async def record_payment(request: Request, invoice_id: str) -> Response:
     if form.get("paid_on"):
         data["paid_on"] = form["paid_on"]
     try:
-        data["amount_cents"] = parse_hundredths(form.get("amount", ""), most=10_000_000_000)
-        if not data["amount_cents"]:
-            raise ValueError("Enter an amount above $0.00.")
+        data["amount_cents"] = parse_cents(form.get("amount", ""), required=True, limits=PAYMENT)
     except ValueError as exc:
         error = "The payment wasn't recorded: check the amount."
         return _detail(

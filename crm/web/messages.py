@@ -10,10 +10,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from crm.utils.timezone import get_zone, to_business_time, utc_now
-from crm.utils.user_context import get_current_user
-from crm.web.common import form_data, perform, read, render
-from crm.web.contacts import go
+from crm.dependencies import CurrentUser
+from crm.utils.timezone import business_today, to_business_time
+from crm.utils.user_context import UserContext
+from crm.web.common import perform, read, redirect, render
+from crm.web.forms import FormData
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,10 +28,6 @@ STATUSES = {
     "cancelled": "Cancelled",
     "skipped": "Skipped",
 }
-
-
-def _today() -> date:
-    return utc_now().astimezone(get_zone(get_current_user().timezone)).date()
 
 
 def check_filters(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -62,19 +59,26 @@ def check_filters(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str
 @router.get("/messages", response_class=HTMLResponse)
 def message_list(
     request: Request,
+    user: CurrentUser,
     from_: str | None = Query(None, alias="from"),
     to: str = "",
     status: str = "",
     contact_id: str = "",
 ) -> HTMLResponse:
     """Scheduled messages in the order they go out; from today on unless asked otherwise."""
-    return _page(request, {"from": from_, "to": to, "status": status, "contact_id": contact_id})
+    asked = {"from": from_, "to": to, "status": status, "contact_id": contact_id}
+    return _page(request, user, asked)
 
 
 def _page(
-    request: Request, asked: dict[str, str | None], *, error: str | None = None, status: int = 200
+    request: Request,
+    user: UserContext,
+    asked: dict[str, str | None],
+    *,
+    error: str | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
-    today = _today()
+    today = business_today(user.timezone)
     values = {k: (asked.get(k) or "").strip() for k in ("from", "to", "status", "contact_id")}
     if asked.get("from") is None:  # first visit: what's still to come
         values["from"] = today.isoformat()
@@ -88,9 +92,8 @@ def _page(
         key=lambda item: item[1].lower(),
     )
     days: dict[date, list[dict[str, Any]]] = {}
-    tz = get_current_user().timezone
     for row in rows:
-        day = to_business_time(row["scheduled_for"], tz).date()
+        day = to_business_time(row["scheduled_for"], user.timezone).date()
         days.setdefault(day, []).append(row)
     if fields and not error:
         error = "Some filters couldn't be used; they are marked below."
@@ -126,10 +129,11 @@ def safe_back(value: str) -> str:
 
 
 @router.post("/messages/{message_id}/cancel", response_class=HTMLResponse)
-async def cancel_message(request: Request, message_id: UUID) -> Response:
-    form = await form_data(request)
+def cancel_message(
+    request: Request, message_id: UUID, form: FormData, user: CurrentUser
+) -> Response:
     outcome = perform(request, "message", "cancel", {"id": str(message_id)})
     if outcome.ok:
-        return go(safe_back(form.get("back", "")), "cancelled")
+        return redirect(safe_back(form.get("back", "")), "cancelled")
     error = f"The message was not cancelled. {outcome.error}"
-    return _page(request, {"from": ""}, error=error, status=409)
+    return _page(request, user, {"from": ""}, error=error, status=409)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crm.auth.security_middleware import auth_state
-from crm.web.common import Outcome, form_data, perform, read, redirect, render
-from crm.web.contacts import clean, go, phone_display, summary
+from crm.web.common import Outcome, perform, read, redirect, render
+from crm.web.forms import FormData, clean, summary
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,8 +46,7 @@ def settings_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/settings", response_class=HTMLResponse)
-async def update_business(request: Request) -> Response:
-    form = await form_data(request)
+def update_business(request: Request, form: FormData) -> Response:
     data = business_input(form)
     fields = {}
     if not data["timezone"]:
@@ -61,8 +60,7 @@ async def update_business(request: Request) -> Response:
 
 
 @router.post("/settings/staff", response_class=HTMLResponse)
-async def add_staff(request: Request) -> Response:
-    form = await form_data(request)
+def add_staff(request: Request, form: FormData) -> Response:
     data = {k: form.get(k, "") for k in STAFF_FIELDS}
     if not data["name"].strip():
         fields = {"name": "Enter the person's name."}
@@ -70,12 +68,11 @@ async def add_staff(request: Request) -> Response:
     outcome = perform(request, "staff", "create", data)
     if not outcome.ok:
         return _page(request, form_name="staff", values=form, outcome=outcome)
-    return go("/settings#staff", "redacted" if outcome.redacted else "created")
+    return redirect("/settings#staff", "redacted" if outcome.redacted else "created")
 
 
 @router.post("/settings/staff/{staff_id}", response_class=HTMLResponse)
-async def update_staff(request: Request, staff_id: UUID) -> Response:
-    form = await form_data(request)
+def update_staff(request: Request, staff_id: UUID, form: FormData) -> Response:
     data = {k: form.get(k, "") for k in STAFF_FIELDS}
     target = str(staff_id)
     if not data["name"].strip():
@@ -84,15 +81,15 @@ async def update_staff(request: Request, staff_id: UUID) -> Response:
     outcome = perform(request, "staff", "update", {**data, "id": target})
     if not outcome.ok:
         return _page(request, form_name="edit-staff", target=target, values=form, outcome=outcome)
-    return go("/settings#staff", "redacted" if outcome.redacted else "saved")
+    return redirect("/settings#staff", "redacted" if outcome.redacted else "saved")
 
 
 @router.post("/settings/staff/{staff_id}/delete", response_class=HTMLResponse)
-async def delete_staff(request: Request, staff_id: UUID) -> Response:
+def delete_staff(request: Request, staff_id: UUID) -> Response:
     outcome = perform(request, "staff", "delete", {"id": str(staff_id)})
     if not outcome.ok:
         return _page(request, form_name="staff-list", outcome=outcome)
-    return go("/settings#staff", "deleted")
+    return redirect("/settings#staff", "deleted")
 
 
 def _page(
@@ -124,7 +121,6 @@ def _page(
         zone_choice=zone if listed else OTHER,
         zone_typed="" if listed else zone,
         staff=read(request, "staff", limit=500),
-        phone=phone_display,
         form_name=form_name,
         target=target,
         values=values or {},

@@ -14,11 +14,11 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm.dependencies import CurrentUser
 from crm.errors import NotFound
 from crm.utils.timezone import get_zone, to_business_time
-from crm.utils.user_context import get_current_user
 from crm.web.common import perform, read, redirect, render
-from crm.web.tickets import address_text
+from crm.web.forms import FormData
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,8 +35,8 @@ def _ticket(request: Request, ticket_id: str) -> dict[str, Any]:
         raise NotFound("No such ticket.") from exc
 
 
-def _values(ticket: dict[str, Any]) -> dict[str, Any]:
-    local = to_business_time(ticket["scheduled_start"], get_current_user().timezone)
+def _values(ticket: dict[str, Any], timezone: str) -> dict[str, Any]:
+    local = to_business_time(ticket["scheduled_start"], timezone)
     return {
         "date": local.date().isoformat(),
         "time": local.strftime("%H:%M"),
@@ -68,26 +68,23 @@ def _page(
         values=values,
         addresses=addresses,
         staff=read(request, "staff"),
-        address_text=address_text,
         error=error,
         fields=fields or {},
     )
 
 
 @router.get("/tickets/{ticket_id}/edit", response_class=HTMLResponse)
-def edit_ticket(request: Request, ticket_id: str) -> Response:
+def edit_ticket(request: Request, ticket_id: str, user: CurrentUser) -> Response:
     ticket = _ticket(request, ticket_id)
     if ticket["status"] not in EDITABLE:
         return redirect(f"/tickets/{ticket['id']}")
-    return _page(request, ticket, _values(ticket))
+    return _page(request, ticket, _values(ticket, user.timezone))
 
 
 @router.post("/tickets/{ticket_id}/edit", response_class=HTMLResponse)
-async def save_ticket(request: Request, ticket_id: str) -> Response:
+def save_ticket(request: Request, ticket_id: str, form: FormData, user: CurrentUser) -> Response:
     ticket = _ticket(request, ticket_id)
-    form = await request.form()
-    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-    values["staff_ids"] = [v for v in form.getlist("staff_ids") if isinstance(v, str)]
+    values: dict[str, Any] = {**form, "staff_ids": form.getlist("staff_ids")}
     try:
         day = date.fromisoformat(values.get("date", ""))
         at = time.fromisoformat(values.get("time", ""))
@@ -100,7 +97,7 @@ async def save_ticket(request: Request, ticket_id: str) -> Response:
             error="Please check the highlighted fields.",
             fields={"date": "Pick a day and a start time."},
         )
-    start = datetime.combine(day, at, tzinfo=get_zone(get_current_user().timezone))
+    start = datetime.combine(day, at, tzinfo=get_zone(user.timezone))
     data: dict[str, Any] = {
         "id": str(ticket["id"]),
         "scheduled_start": start.isoformat(),

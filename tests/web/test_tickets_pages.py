@@ -371,7 +371,7 @@ def test_add_and_remove_a_line(
         csrf,
     )
     assert bad.status_code == 422
-    assert "The line was not added" in bad.text and "Type a number above 0." in bad.text
+    assert "The line was not added" in bad.text and "Type a number above 0, up to" in bad.text
     assert 'id="price-error"' in bad.text
     fixed = submit(
         client,

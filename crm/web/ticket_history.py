@@ -1,0 +1,77 @@
+"""A ticket's audit trail in words, for its page: what happened, when, and what changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.web.formats import local
+
+ACTION_WORDS = {
+    "create": "Created",
+    "update": "Changed",
+    "delete": "Deleted",
+    "clock_in": "Clocked in",
+    "clock_out": "Clocked out",
+    "in_progress": "Started",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+    "no_show": "Marked as a no-show",
+    "assign_staff": "Staff assigned",
+    "close_out_preview": "Close-out reviewed",
+}
+FIELD_WORDS = {
+    "status": "status",
+    "scheduled_start": "time",
+    "duration_minutes": "duration (minutes)",
+    "title": "title",
+    "cancel_reason": "reason",
+    "worked_minutes": "minutes worked",
+    "is_price_estimated": "price is an estimate",
+    "confirmation_status": "confirmation",
+    "address_id": "address",
+    "staff_ids": "staff",
+}
+# Actions whose changes are the whole row (or only the clock): the words say enough.
+_NO_CHANGES = ("create", "clock_in", "clock_out", "close_out_preview")
+
+
+def describe_history(
+    trail: list[dict[str, Any]], staff_names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Audit rows in words: what happened, when, and what changed."""
+    events = []
+    for row in trail:
+        changes = row.get("changes") or {}
+        words = []
+        if row["action"] not in _NO_CHANGES:
+            for key, change in changes.items():
+                if key not in FIELD_WORDS or not isinstance(change, dict):
+                    continue
+                old = _word(key, change.get("old"), staff_names)
+                new = _word(key, change.get("new"), staff_names)
+                words.append(f"{FIELD_WORDS[key]}: {old} → {new}")
+        events.append(
+            {
+                "what": ACTION_WORDS.get(row["action"], row["action"].replace("_", " ").title()),
+                "at": row["created_at"],
+                "changes": words,
+            }
+        )
+    return events
+
+
+def _word(key: str, value: Any, staff_names: dict[str, str]) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "staff_ids" and isinstance(value, list):
+        return ", ".join(staff_names.get(str(v), "a former staff member") for v in value) or "none"
+    if key == "scheduled_start" and isinstance(value, str):
+        try:
+            return local(value)
+        except ValueError:
+            return value
+    if key == "address_id":
+        return "another address"
+    return str(value).replace("_", " ") if key == "status" else str(value)

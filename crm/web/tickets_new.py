@@ -1,0 +1,293 @@
+"""Pages: a new ticket — the form, and creating it with its contact, address and lines at once.
+
+GET  /tickets/new   the form; ``?start=YYYY-MM-DDTHH:MM`` (a calendar slot), ``?date=``,
+                    ``?contact_q=`` (search), ``?contact_id=`` prefill it
+POST /tickets       create → 303 /tickets/{id}?notice=created. A new contact and address typed
+                    into the form, the ticket and every line are one unit of work: if any part
+                    is refused, nothing is saved and the form comes back with what was typed
+                    and the message next to the part that was refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from crm.core.dispatch import Batch
+from crm.core.models.contact import ContactCreate
+from crm.core.models.ticket import LineItemAdd, TicketCreate
+from crm.dependencies import CurrentUser
+from crm.errors import AppError
+from crm.utils.timezone import get_zone, utc_now
+from crm.web.common import Outcome, perform_all, read, redirect, render
+from crm.web.forms import (
+    FormData,
+    field_map,
+    limits,
+    parse_cents,
+    parse_int,
+    parse_quantity,
+    problems,
+)
+
+router = APIRouter(include_in_schema=False)
+
+DURATION = limits(TicketCreate, "duration_minutes")
+QUANTITY = limits(LineItemAdd, "quantity")
+PRICE = limits(LineItemAdd, "unit_price_cents")
+# The ticket's input fields → the form's inputs.
+TICKET_FIELDS = {
+    "scheduled_start": "time",
+    "duration_minutes": "duration",
+    "staff_ids": "staff",
+    "is_price_estimated": "estimated",
+}
+NEW_CONTACT = ("first_name", "last_name", "phone")
+NEW_ADDRESS = ("line1", "city")
+# One line of the new ticket: the service it is for, and the line_item.add input.
+Line = tuple[dict[str, Any], dict[str, Any]]
+
+
+# -- the form --------------------------------------------------------------------------------
+
+
+def _defaults(start: str | None, on: str | None, timezone: str) -> dict[str, str]:
+    values = {"duration": "60", "date": "", "time": ""}
+    try:
+        if start:
+            moment = datetime.fromisoformat(start)
+            values["date"], values["time"] = moment.date().isoformat(), moment.strftime("%H:%M")
+        elif on:
+            values["date"], values["time"] = date.fromisoformat(on).isoformat(), "09:00"
+    except ValueError:
+        pass
+    if not values["date"]:
+        local = utc_now().astimezone(get_zone(timezone))
+        upcoming = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        values["date"], values["time"] = upcoming.date().isoformat(), upcoming.strftime("%H:%M")
+    return values
+
+
+def _form(
+    request: Request,
+    values: dict[str, Any],
+    *,
+    services: list[dict[str, Any]] | None = None,
+    contact_q: str = "",
+    status: int = 200,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+) -> HTMLResponse:
+    contact_q = contact_q.strip()
+    contacts: list[dict[str, Any]] = read(
+        request, "contacts", search=contact_q or None, limit=20, include="addresses"
+    )
+    selected = values.get("contact_id", "")
+    if contact_q and contacts and not selected:
+        selected = values["contact_id"] = str(contacts[0]["id"])
+    if selected and all(str(c["id"]) != selected for c in contacts):
+        try:
+            contacts.insert(0, read(request, "contacts", id=selected, include="addresses"))
+        except (AppError, ValueError):
+            selected = values["contact_id"] = ""
+    chosen = next((c for c in contacts if str(c["id"]) == selected), None)
+    return render(
+        request,
+        "tickets/new.html",
+        status=status,
+        section="tickets",
+        values=values,
+        staff_ids=values.get("staff_ids", []),
+        contact_q=contact_q,
+        contacts=contacts,
+        chosen=chosen,
+        services=read(request, "services") if services is None else services,
+        staff=read(request, "staff"),
+        duration=DURATION,
+        error=error,
+        fields=fields or {},
+    )
+
+
+@router.get("/tickets/new", response_class=HTMLResponse)
+def new_ticket(
+    request: Request,
+    user: CurrentUser,
+    start: str | None = None,
+    on: str | None = Query(None, alias="date"),
+    contact_q: str = "",
+    contact_id: str = "",
+) -> HTMLResponse:
+    """The create form, prefilled from a calendar slot or a date."""
+    values: dict[str, Any] = _defaults(start, on, user.timezone)
+    values["contact_id"] = contact_id
+    return _form(request, values, contact_q=contact_q)
+
+
+# -- reading and checking what was typed -----------------------------------------------------
+
+
+def _picked(request: Request, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The services the form offers, and any it picked that was retired since it was shown."""
+    rows: list[dict[str, Any]] = read(request, "services", limit=1000, include_retired="true")
+    return [s for s in rows if s["retired_at"] is None or values.get(f"qty-{s['id']}")]
+
+
+def _parse(
+    values: dict[str, Any], services: list[dict[str, Any]], timezone: str
+) -> tuple[dict[str, Any], list[Line], dict[str, str]]:
+    """The ticket's input and its lines from the form, or per-field messages."""
+    fields: dict[str, str] = {}
+    ticket: dict[str, Any] = {
+        "title": values.get("title", ""),
+        "is_price_estimated": values.get("estimated") == "1",
+        "staff_ids": values.get("staff_ids", []),
+    }
+    try:
+        day = date.fromisoformat(values.get("date", ""))
+    except ValueError:
+        fields["date"] = "Pick the day of the visit."
+    try:
+        at = time.fromisoformat(values.get("time", ""))
+    except ValueError:
+        fields["time"] = "Pick the time the visit starts, like 9:00 AM."
+    if "date" not in fields and "time" not in fields:
+        ticket["scheduled_start"] = datetime.combine(day, at, tzinfo=get_zone(timezone))
+    try:
+        ticket["duration_minutes"] = parse_int(
+            values.get("duration", ""),
+            limits=DURATION,
+            message="Type how long the visit takes, {span} minutes.",
+        )
+    except ValueError as exc:
+        fields["duration"] = str(exc)
+    lines: list[Line] = []
+    for service in services:
+        sid = str(service["id"])
+        raw = values.get(f"qty-{sid}", "")
+        if not raw or raw == "0":
+            continue
+        line: dict[str, Any] = {"service_id": sid, "quantity": Decimal(1)}
+        try:
+            if service["pricing_mode"] != "fixed":
+                line["quantity"] = parse_quantity(raw, required=True, limits=QUANTITY)
+        except ValueError as exc:
+            fields[f"qty-{sid}"] = str(exc)
+        try:
+            if service["pricing_mode"] == "flexible":
+                price = values.get(f"price-{sid}", "")
+                if (cents := parse_cents(price, required=False, limits=PRICE)) is not None:
+                    line["unit_price_cents"] = cents
+        except ValueError as exc:
+            fields[f"price-{sid}"] = str(exc)
+        lines.append((service, line))
+    return ticket, lines, fields
+
+
+def _check(values: dict[str, Any], ticket: dict[str, Any], fields: dict[str, str]) -> None:
+    """The contact and address part of the form, and the ticket's own fields, checked."""
+    new_contact = {k: values.get(k, "") for k in NEW_CONTACT}
+    if not values.get("contact_id") and not any(new_contact.values()):
+        fields["contact_id"] = "Pick a contact, or type a new contact's name below."
+    elif not values.get("contact_id"):
+        for key, message in problems(ContactCreate, new_contact).items():
+            fields.setdefault(key if key in NEW_CONTACT else "first_name", _contact(message))
+    if values.get("address_id") == "new" and not values.get("line1"):
+        fields["line1"] = "Type the street address, or pick one of the contact's addresses."
+    named = problems(TicketCreate, {**ticket, "contact_id": uuid4()})
+    for key, message in field_map(named, TICKET_FIELDS).items():
+        fields.setdefault(key, message)
+
+
+def _contact(message: str) -> str:
+    if "needs a first name" in message:
+        return "Type the new contact's first or last name."
+    return message
+
+
+# -- creating it, all or nothing -------------------------------------------------------------
+
+
+def _create(batch: Batch, values: dict[str, Any], ticket: dict[str, Any], lines: list[Line]) -> Any:
+    """The new contact, the new address, the ticket and its lines, in one unit of work."""
+    contact_id = values.get("contact_id")
+    address_id = values.get("address_id") if contact_id else None
+    if not contact_id:
+        new_contact = {k: values.get(k, "") for k in NEW_CONTACT}
+        contact_id = batch.run("contact", "create", new_contact, label="contact")["id"]
+    if values.get("line1"):  # a typed street wins over the pre-picked address
+        place = {"contact_id": contact_id, **{k: values.get(k, "") for k in NEW_ADDRESS}}
+        address_id = batch.run("address", "create", place, label="address")["id"]
+    data = {**ticket, "contact_id": contact_id, "address_id": _address(address_id)}
+    made = batch.run("ticket", "create", data, label="ticket")
+    for index, (_, line) in enumerate(lines):
+        batch.run("line_item", "add", {"ticket_id": made["id"], **line}, label=f"lines.{index}")
+    return made
+
+
+def _address(address_id: Any) -> Any:
+    return None if address_id in (None, "", "new") else address_id
+
+
+def _inputs(fields: dict[str, str], lines: list[Line]) -> dict[str, str]:
+    """A refusal's fields (``lines.1.quantity``, ``contact.phone``) → the form's inputs."""
+    out: dict[str, str] = {}
+    for name, message in fields.items():
+        part, _, rest = name.partition(".")
+        head = rest.split(".")[0]
+        key = ""
+        if part == "contact":
+            key = head if head in NEW_CONTACT else "first_name"
+        elif part == "address":
+            key = head if head in NEW_ADDRESS else "line1"
+        elif part == "ticket":
+            key = TICKET_FIELDS.get(head, head)
+        elif part == "lines" and head.isdigit() and int(head) < len(lines):
+            service = lines[int(head)][0]
+            price = name.endswith("unit_price_cents") and service["pricing_mode"] == "flexible"
+            key = f"{'price' if price else 'qty'}-{service['id']}"
+        if key:
+            out.setdefault(key, message)
+    return out
+
+
+def _refusal(outcome: Outcome, lines: list[Line]) -> str:
+    """The message at the top: nothing was saved, and which part was refused."""
+    reason = outcome.error or ""
+    for name, message in outcome.fields.items():
+        part, _, rest = name.partition(".")
+        index = rest.split(".")[0]
+        if part == "lines" and index.isdigit() and int(index) < len(lines):
+            reason = f"The line for {lines[int(index)][0]['name']} was refused: {message}"
+            break
+    return f"The ticket was not created and nothing was saved. {reason}"
+
+
+@router.post("/tickets", response_class=HTMLResponse)
+def create_ticket(request: Request, form: FormData, user: CurrentUser) -> Response:
+    """Create a ticket, with the contact and address typed into the form, all or nothing."""
+    values: dict[str, Any] = {k: v.strip() for k, v in form.items()}
+    values["staff_ids"] = form.getlist("staff_ids")
+    services = _picked(request, values)
+    ticket, lines, fields = _parse(values, services, user.timezone)
+    _check(values, ticket, fields)
+    if fields:
+        error = "The ticket was not created. Please fix the highlighted fields."
+        return _form(request, values, services=services, status=422, error=error, fields=fields)
+    outcome = perform_all(request, lambda batch: _create(batch, values, ticket, lines))
+    if not outcome.ok:
+        return _form(
+            request,
+            values,
+            services=services,
+            status=outcome.status,
+            error=_refusal(outcome, lines),
+            fields=_inputs(outcome.fields, lines),
+        )
+    notice = "redacted" if outcome.redacted else "created"
+    return redirect(f"/tickets/{outcome.result['id']}", notice)
