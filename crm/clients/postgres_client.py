@@ -6,7 +6,7 @@ Driver errors are translated here so services never import psycopg exception typ
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +26,7 @@ from crm.errors import (
     TicketImmutable,
     ValidationFailed,
 )
+from crm.utils.blocking import forbid_event_loop
 
 # SQLSTATEs raised by our own triggers (see migrations), and the errors they mean.
 _TRIGGER_ERRORS: dict[str, type[AppError]] = {
@@ -121,6 +122,7 @@ class Database:
 
     @contextmanager
     def _transaction(self, first: sql.Composable) -> Iterator[Connection]:
+        forbid_event_loop("A PostgreSQL transaction")
         with translate_errors():
             conn = self._checkout(first)
             try:
@@ -172,9 +174,15 @@ def _rollback_quietly(conn: Connection) -> None:
         log.debug("rollback failed on a broken connection", exc_info=True)
 
 
+ConstraintErrors = Mapping[str, AppError | Callable[[], AppError]]
+"""Constraint name -> the domain error its violation means (an error, or a class or function
+that makes one)."""
+
+
 @contextmanager
-def translate_errors() -> Iterator[None]:
-    """Turn driver errors into domain errors at the boundary."""
+def translate_errors(constraint_errors: ConstraintErrors | None = None) -> Iterator[None]:
+    """Turn driver errors into domain errors at the boundary; a violated constraint named in
+    ``constraint_errors`` becomes the error given for it."""
     try:
         yield
     except AppError:
@@ -184,16 +192,19 @@ def translate_errors() -> Iterator[None]:
             "The database is unavailable: no connection became free in time", service="postgres"
         ) from exc
     except psycopg.Error as exc:
-        error = _domain_error(exc)
+        error = _domain_error(exc, constraint_errors or {})
         if error is None:
             raise
         raise error from exc
 
 
-def _domain_error(exc: psycopg.Error) -> AppError | None:
+def _domain_error(exc: psycopg.Error, constraint_errors: ConstraintErrors) -> AppError | None:
     trigger_error = _TRIGGER_ERRORS.get(exc.sqlstate or "")
     if trigger_error is not None:
         return trigger_error()
+    named = constraint_errors.get(exc.diag.constraint_name or "")
+    if named is not None:
+        return named if isinstance(named, AppError) else named()
     constraint = {"constraint": exc.diag.constraint_name} if exc.diag.constraint_name else {}
     if isinstance(exc, pg_errors.UniqueViolation):
         return Conflict("That conflicts with an existing record.", details=constraint)
@@ -215,13 +226,14 @@ def _domain_error(exc: psycopg.Error) -> AppError | None:
 
 
 @contextmanager
-def foreign_key_guard(conn: Connection, error: AppError) -> Iterator[None]:
-    """Run the block in a savepoint; a foreign-key violation inside becomes ``error``."""
-    try:
-        with conn.transaction():
-            yield
-    except pg_errors.ForeignKeyViolation as exc:
-        raise error from exc
+def savepoint(
+    conn: Connection, *, constraint_errors: ConstraintErrors | None = None
+) -> Iterator[Connection]:
+    """Run the block in a savepoint, translating its driver errors here: a violation of a
+    constraint named in ``constraint_errors`` becomes that domain error (``AddressInUse`` for
+    a ticket's address key), anything else as everywhere. The transaction stays usable."""
+    with translate_errors(constraint_errors), conn.transaction():
+        yield conn
 
 
 def connect_direct(conninfo: str, **kwargs: Any) -> psycopg.Connection[Any]:

@@ -7,13 +7,16 @@ from uuid import UUID
 
 from psycopg import sql
 
-from crm.clients.postgres_client import Connection, foreign_key_guard
+from crm.clients.postgres_client import Connection, savepoint
 from crm.core.exceptions import AddressInUse
 from crm.core.models.address import AddressCreate, AddressUpdate
 from crm.core.models.common import Ref
 from crm.core.registry import REGISTRY, DataQuery
 from crm.core.services import base, contact_service
 from crm.errors import ValidationFailed
+
+# The foreign key from tickets (deleted ones included) to their address.
+_TICKET_ADDRESS = "tickets_user_id_address_id_fkey"
 
 
 def _clear_other_primaries(conn: Connection, contact_id: UUID, keep: UUID | None) -> None:
@@ -63,7 +66,7 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
     if used and used["n"]:
         raise AddressInUse(details={"tickets": used["n"]})
     # Deleted tickets (hidden by RLS) still point at it: the foreign key says so.
-    with foreign_key_guard(conn, AddressInUse()):
+    with savepoint(conn, constraint_errors={_TICKET_ADDRESS: AddressInUse}):
         return base.hard_delete(conn, "addresses", data.id, label="address", entity_type="address")
 
 
@@ -74,11 +77,11 @@ def load_addresses(conn: Connection, query: DataQuery) -> Any:
     """Service locations, newest first."""
     if query.id is not None:
         return base.load_one(conn, "addresses", query, label="address", entity_type="address")
-    contact_id = base.uuid_filter(query, "contact_id")
-    where = sql.SQL("WHERE contact_id = %s") if contact_id else sql.SQL("")
-    return conn.execute(
-        sql.SQL("SELECT * FROM addresses {} ORDER BY created_at DESC{}").format(
-            where, base.limit_clause(query.limit)
-        ),
-        (contact_id,) if contact_id else (),
-    ).fetchall()
+    rows = base.list_rows(
+        conn,
+        query,
+        sql.SQL("SELECT * FROM addresses"),
+        order=("created_at DESC",),
+        ids=("contact_id",),
+    )
+    return base.with_includes(conn, rows, query.include, (base.audit_trail("address"),))

@@ -90,19 +90,12 @@ def load_attributes(conn: Connection, query: DataQuery) -> Any:
     """Facts about contacts, newest first."""
     if query.id is not None:
         return base.load_one(conn, "attributes", query, label="attribute", entity_type="attribute")
-    clauses: list[sql.Composable] = []
-    params: list[Any] = []
-    contact_id = base.uuid_filter(query, "contact_id")
-    if contact_id is not None:
-        clauses.append(sql.SQL("contact_id = %s"))
-        params.append(contact_id)
-    if query.filters.get("key"):
-        clauses.append(sql.SQL("key = %s"))
-        params.append(query.filters["key"])
-    where = sql.SQL("WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
-    return conn.execute(
-        sql.SQL("SELECT * FROM attributes {} ORDER BY created_at DESC{}").format(
-            where, base.limit_clause(query.limit)
-        ),
-        params,
-    ).fetchall()
+    rows = base.list_rows(
+        conn,
+        query,
+        sql.SQL("SELECT * FROM attributes"),
+        order=("created_at DESC",),
+        ids=("contact_id",),
+        equals=("key",),
+    )
+    return base.with_includes(conn, rows, query.include, (base.audit_trail("attribute"),))

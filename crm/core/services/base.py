@@ -1,7 +1,10 @@
-"""Small helpers every service uses: load-or-404, partial updates, soft deletes."""
+"""Small helpers every service uses: load-or-404, partial updates, soft deletes, list pages and
+their includes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -122,15 +125,81 @@ _NOISE = frozenset(
 )
 
 
-def load_one(
-    conn: Connection, table: str, query: DataQuery, *, label: str, entity_type: str
-) -> dict[str, Any]:
-    """``id=`` reads: the row (or NotFound), with its audit trail when asked for."""
-    assert query.id is not None
-    row = load(conn, table, query.id, label=label)
-    if "audit_trail" in query.include:
-        row["audit_trail"] = audit.trail(conn, entity_type=entity_type, entity_id=row["id"])
-    return row
+# -- lists -------------------------------------------------------------------------------------
+
+
+def list_rows(
+    conn: Connection,
+    query: DataQuery,
+    select: sql.Composable,
+    *,
+    order: Sequence[str],
+    ids: Sequence[str] = (),
+    equals: Sequence[str] = (),
+    statuses: Sequence[str] | None = None,
+    label: str = "",
+    local_dates: str | None = None,
+    where: Mapping[str, Any] | None = None,
+    conditions: Sequence[sql.Composable] = (),
+) -> list[dict[str, Any]]:
+    """One page of a list: ``select`` narrowed by the filters the data type declares, in
+    ``order``, at most ``query.limit`` rows.
+
+    ``ids`` are filters that must be UUIDs, ``equals`` text filters, ``statuses`` the allowed
+    values of a ``status`` filter, ``local_dates`` the column the ``from``/``to`` filters
+    bound; ``where`` adds ``column = value`` for values the loader already has and
+    ``conditions`` fixed SQL. Every value is bound and every column an Identifier. Soft-deleted
+    rows need no clause: the RLS policy hides them from every read.
+    """
+    clauses: list[sql.Composable] = list(conditions)
+    params: list[Any] = []
+
+    def equal(column: str, value: Any) -> None:
+        clauses.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+        params.append(value)
+
+    if local_dates is not None:
+        _local_date_range(query, local_dates, clauses, params)
+    status = query.filters.get("status")
+    if statuses is not None and status:
+        if status not in statuses:
+            raise ValidationFailed(
+                f"Unknown {label} status {status!r}.",
+                details={"fields": [{"field": "status", "message": "not a status"}]},
+            )
+        equal("status", status)
+    for name in ids:
+        value = uuid_filter(query, name)
+        if value is not None:
+            equal(name, value)
+    for name in equals:
+        if query.filters.get(name):
+            equal(name, query.filters[name])
+    for column, value in (where or {}).items():
+        equal(column, value)
+    statement = sql.Composed(
+        [
+            select,
+            sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL(""),
+            sql.SQL(" ORDER BY ") + sql.SQL(", ").join(_order_term(term) for term in order),
+            sql.SQL(" LIMIT %s"),
+        ]
+    )
+    return conn.execute(statement, [*params, int(query.limit)]).fetchall()
+
+
+def _order_term(term: str) -> sql.Composable:
+    """``"c.created_at DESC"`` as an identifier and a direction."""
+    column, _, direction = term.partition(" ")
+    if direction not in ("", "DESC"):
+        raise ValueError(f"bad sort term {term!r}")
+    identifier = sql.Identifier(*column.split("."))
+    return identifier + sql.SQL(" DESC") if direction else identifier
+
+
+def dated(query: DataQuery) -> bool:
+    """Whether a ``from``/``to`` range was asked for (such lists read like a calendar)."""
+    return bool(query.filters.get("from") or query.filters.get("to"))
 
 
 def uuid_filter(query: DataQuery, name: str) -> UUID | None:
@@ -147,11 +216,11 @@ def uuid_filter(query: DataQuery, name: str) -> UUID | None:
         ) from exc
 
 
-def local_date_range(query: DataQuery, column: str) -> tuple[list[sql.Composable], list[Any]]:
-    """WHERE clauses for the ``from``/``to`` filters: local dates in the business's timezone,
-    ``to`` inclusive (so a ticket at 23:30 local belongs to its own day, not the next)."""
-    clauses: list[sql.Composable] = []
-    params: list[Any] = []
+def _local_date_range(
+    query: DataQuery, column: str, clauses: list[sql.Composable], params: list[Any]
+) -> None:
+    """The ``from``/``to`` filters: local dates in the business's timezone, ``to`` inclusive
+    (so a ticket at 23:30 local belongs to its own day, not the next)."""
     zone = get_zone(query.timezone)
     if query.filters.get("from"):
         clauses.append(sql.SQL("{} >= %s").format(sql.Identifier(column)))
@@ -160,7 +229,6 @@ def local_date_range(query: DataQuery, column: str) -> tuple[list[sql.Composable
         next_day = _local_date(query, "to") + timedelta(days=1)
         clauses.append(sql.SQL("{} < %s").format(sql.Identifier(column)))
         params.append(datetime.combine(next_day, time.min, tzinfo=zone))
-    return clauses, params
 
 
 def _local_date(query: DataQuery, name: str) -> date:
@@ -173,36 +241,99 @@ def _local_date(query: DataQuery, name: str) -> date:
         ) from exc
 
 
-def filter_clauses(
-    query: DataQuery,
+# -- includes ----------------------------------------------------------------------------------
+
+PARENT = "_parent"
+"""The column a related query selects the parent's id as; used to group, then dropped."""
+
+Row = dict[str, Any]
+RelatedQuery = str | sql.SQL | sql.Composed
+
+
+def load_related(
+    conn: Connection,
+    query: RelatedQuery,
+    ids: Iterable[Any],
     *,
-    ids: tuple[str, ...] = (),
-    statuses: tuple[str, ...] | None = None,
-    label: str = "",
-) -> tuple[list[sql.Composable], list[Any]]:
-    """WHERE clauses for a ``status`` filter (checked against ``statuses``) and id filters."""
-    clauses: list[sql.Composable] = []
-    params: list[Any] = []
-    status = query.filters.get("status")
-    if statuses is not None and status:
-        if status not in statuses:
-            raise ValidationFailed(
-                f"Unknown {label} status {status!r}.",
-                details={"fields": [{"field": "status", "message": "not a status"}]},
-            )
-        clauses.append(sql.SQL("status = %s"))
-        params.append(status)
-    for name in ids:
-        value = uuid_filter(query, name)
-        if value is not None:
-            clauses.append(sql.SQL("{} = %s").format(sql.Identifier(name)))
-            params.append(value)
-    return clauses, params
+    params: Mapping[str, Any] | None = None,
+) -> dict[Any, list[Row]]:
+    """The related rows of many parents in one query, grouped by parent id in query order.
+
+    ``query`` selects the parent's id as ``_parent`` and filters with ``= ANY(%(ids)s)``.
+    """
+    wanted = list(dict.fromkeys(i for i in ids if i is not None))
+    if not wanted:
+        return {}
+    groups: dict[Any, list[Row]] = {}
+    for row in conn.execute(query, {**(params or {}), "ids": wanted}).fetchall():
+        groups.setdefault(row.pop(PARENT), []).append(row)
+    return groups
 
 
-def where(clauses: list[sql.Composable]) -> sql.Composable:
-    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+@dataclass(frozen=True)
+class Include:
+    """One ``include=`` relation, read for all the rows of a page at once.
+
+    ``query`` is as for load_related; ``on`` names the parent's column it looks up. ``one``
+    gives a single row (or None: absent, or hidden because deleted) instead of a list;
+    ``shape`` rewrites each related row and ``derive`` adds fields computed from them to
+    the parent (a ticket's total from its line items).
+    """
+
+    name: str
+    query: RelatedQuery
+    on: str = "id"
+    one: bool = False
+    shape: Callable[[Row], Row] | None = None
+    derive: Callable[[list[Row]], Row] | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
-def limit_clause(limit: int) -> sql.Composable:
-    return sql.SQL(" LIMIT {}").format(sql.Literal(int(limit)))
+def include_names(includes: Sequence[Include]) -> tuple[str, ...]:
+    """What a data type declares it can include, in declaration order."""
+    return tuple(include.name for include in includes)
+
+
+def with_includes(
+    conn: Connection, rows: Sequence[Row], include: frozenset[str], includes: Sequence[Include]
+) -> list[Row]:
+    """``rows`` with each asked-for relation: one query per relation, whatever the row count."""
+    wanted = [relation for relation in includes if relation.name in include]
+    if not wanted:
+        return list(rows)
+    out = [dict(row) for row in rows]
+    for relation in wanted:
+        groups = load_related(
+            conn, relation.query, (row[relation.on] for row in out), params=relation.params
+        )
+        for row in out:
+            # Copies: parents that share a related row (a contact, a staff member) get their own.
+            related = [
+                relation.shape(dict(r)) if relation.shape else dict(r)
+                for r in groups.get(row[relation.on], ())
+            ]
+            row[relation.name] = (related[0] if related else None) if relation.one else related
+            if relation.derive is not None:
+                row.update(relation.derive(related))
+    return out
+
+
+_AUDIT_TRAIL = (
+    "SELECT entity_id AS _parent, id, action, changes, actor, request_id, created_at "
+    "FROM audit_log WHERE entity_type = %(entity_type)s AND entity_id = ANY(%(ids)s) "
+    "ORDER BY created_at, id"
+)
+
+
+def audit_trail(entity_type: str) -> Include:
+    """``include=audit_trail``: each entity's history, oldest first."""
+    return Include("audit_trail", _AUDIT_TRAIL, params={"entity_type": entity_type})
+
+
+def load_one(
+    conn: Connection, table: str, query: DataQuery, *, label: str, entity_type: str
+) -> Row:
+    """``id=`` reads: the row (or NotFound), with its audit trail when asked for."""
+    assert query.id is not None
+    row = load(conn, table, query.id, label=label)
+    return with_includes(conn, [row], query.include, (audit_trail(entity_type),))[0]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from psycopg import errors as pg_errors
 from psycopg import sql
 
-from crm.clients.postgres_client import Connection
+from crm.clients.postgres_client import Connection, savepoint
 from crm.core import audit
 from crm.core.models.business import BusinessUpdate
 from crm.core.registry import REGISTRY
@@ -23,6 +23,16 @@ _CONSTRAINT_FIELD = {
     "users_display_name_present": "display_name",
     "users_business_name_present": "business_name",
 }
+
+
+def _refused(field: str) -> Callable[[], ValidationFailed]:
+    return lambda: ValidationFailed(
+        f"That {field.replace('_', ' ')} can't be used.",
+        details={"fields": [{"field": field, "message": "not accepted by the database"}]},
+    )
+
+
+_REFUSED = {name: _refused(field) for name, field in _CONSTRAINT_FIELD.items()}
 
 
 def get(conn: Connection, *, lock: bool = False) -> dict[str, Any]:
@@ -48,18 +58,12 @@ def update(conn: Connection, data: BusinessUpdate) -> dict[str, Any]:
     assignments = sql.SQL(", ").join(
         sql.SQL("{} = %s").format(sql.Identifier(column)) for column in values
     )
-    try:
+    # The database's list of zones may differ slightly from Python's; it has the last word.
+    with savepoint(conn, constraint_errors=_REFUSED):
         conn.execute(
             sql.SQL("UPDATE users SET {} WHERE id = %s").format(assignments),
             (*values.values(), before["id"]),
         )
-    except pg_errors.CheckViolation as exc:
-        # The database's list of zones may differ slightly from Python's; it has the last word.
-        field = _CONSTRAINT_FIELD.get(exc.diag.constraint_name or "", "data")
-        raise ValidationFailed(
-            f"That {field.replace('_', ' ')} can't be used.",
-            details={"fields": [{"field": field, "message": "not accepted by the database"}]},
-        ) from exc
     after = get(conn)
     changes = audit.diff(before, after, list(values))
     if changes:

@@ -54,9 +54,11 @@ def load_services(conn: Connection, query: DataQuery) -> Any:
     if query.id is not None:
         return base.load_one(conn, "services", query, label="service", entity_type="service")
     retired = query.filters.get("include_retired") == "true"
-    where = sql.SQL("") if retired else sql.SQL("WHERE retired_at IS NULL")
-    return conn.execute(
-        sql.SQL("SELECT * FROM services {} ORDER BY name{}").format(
-            where, base.limit_clause(query.limit)
-        )
-    ).fetchall()
+    rows = base.list_rows(
+        conn,
+        query,
+        sql.SQL("SELECT * FROM services"),
+        order=("name",),
+        conditions=() if retired else (sql.SQL("retired_at IS NULL"),),
+    )
+    return base.with_includes(conn, rows, query.include, (base.audit_trail("service"),))

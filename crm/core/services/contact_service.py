@@ -9,7 +9,6 @@ from uuid import UUID
 from psycopg import sql
 
 from crm.clients.postgres_client import Connection
-from crm.core import audit
 from crm.core.exceptions import ContactHasDependencies
 from crm.core.models.common import Ref
 from crm.core.models.contact import ContactCreate, ContactUpdate
@@ -22,7 +21,6 @@ COLUMNS = sql.SQL(
     "c.preferred_contact_method, c.preferred_time_of_day, c.source, c.external_id, "
     "c.referred_by_id, c.created_at, c.updated_at"
 )
-INCLUDES = ("addresses", "attributes", "notes", "tickets", "messages", "audit_trail")
 
 
 def display_name(row: dict[str, Any]) -> str:
@@ -91,59 +89,71 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
 # -- reads ---------------------------------------------------------------------------------
 
 
+def include_contact(*, on: str) -> base.Include:
+    """``include=contact`` for rows that point at a contact through ``on``; a deleted contact
+    is None (tickets and invoices outlive it)."""
+    return base.Include(
+        "contact",
+        sql.SQL("SELECT c.id AS _parent, {} FROM contacts c WHERE c.id = ANY(%(ids)s)").format(
+            COLUMNS
+        ),
+        on=on,
+        one=True,
+        shape=_with_name,
+    )
+
+
+INCLUDES = (
+    base.Include(
+        "addresses",
+        "SELECT contact_id AS _parent, * FROM addresses WHERE contact_id = ANY(%(ids)s) "
+        "ORDER BY is_primary DESC, created_at",
+    ),
+    base.Include(
+        "attributes",
+        "SELECT contact_id AS _parent, * FROM attributes WHERE contact_id = ANY(%(ids)s) "
+        "ORDER BY key",
+    ),
+    base.Include(
+        "notes",
+        "SELECT contact_id AS _parent, * FROM notes WHERE contact_id = ANY(%(ids)s) "
+        "ORDER BY created_at DESC",
+    ),
+    base.Include(
+        "tickets",
+        "SELECT t.contact_id AS _parent, t.*, COALESCE((SELECT sum(total_cents) "
+        "FROM line_items l WHERE l.ticket_id = t.id), 0)::bigint AS total_cents "
+        "FROM tickets t WHERE t.contact_id = ANY(%(ids)s) ORDER BY t.scheduled_start DESC",
+    ),
+    base.Include(
+        "messages",
+        "SELECT contact_id AS _parent, * FROM scheduled_messages "
+        "WHERE contact_id = ANY(%(ids)s) ORDER BY scheduled_for DESC",
+    ),
+    base.audit_trail("contact"),
+)
+
+
 @REGISTRY.data_type(
     "contacts",
-    includes=INCLUDES,
+    includes=base.include_names(INCLUDES),
     searchable=True,
 )
 def load_contacts(conn: Connection, query: DataQuery) -> Any:
     """Contacts, newest first; `search` finds them by anything you remember."""
     if query.id is not None:
-        contact = get(conn, query.id)
-        return _include(conn, contact, query.include)
+        return base.with_includes(conn, [get(conn, query.id)], query.include, INCLUDES)[0]
     if query.search:
         rows = search(conn, query.search, limit=query.limit)
     else:
-        rows = conn.execute(
-            sql.SQL("SELECT {} FROM contacts c ORDER BY c.created_at DESC, c.id{}").format(
-                COLUMNS, base.limit_clause(query.limit)
-            )
-        ).fetchall()
+        rows = base.list_rows(
+            conn,
+            query,
+            sql.SQL("SELECT {} FROM contacts c").format(COLUMNS),
+            order=("c.created_at DESC", "c.id"),
+        )
         rows = [_with_name(r) for r in rows]
-    return [_include(conn, row, query.include) for row in rows] if query.include else rows
-
-
-def _include(conn: Connection, contact: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
-    out = dict(contact)
-    cid = contact["id"]
-    if "addresses" in include:
-        out["addresses"] = conn.execute(
-            "SELECT * FROM addresses WHERE contact_id = %s ORDER BY is_primary DESC, created_at",
-            (cid,),
-        ).fetchall()
-    if "attributes" in include:
-        out["attributes"] = conn.execute(
-            "SELECT * FROM attributes WHERE contact_id = %s ORDER BY key", (cid,)
-        ).fetchall()
-    if "notes" in include:
-        out["notes"] = conn.execute(
-            "SELECT * FROM notes WHERE contact_id = %s ORDER BY created_at DESC", (cid,)
-        ).fetchall()
-    if "tickets" in include:
-        out["tickets"] = conn.execute(
-            "SELECT t.*, COALESCE((SELECT sum(total_cents) FROM line_items l "
-            "WHERE l.ticket_id = t.id), 0)::bigint AS total_cents "
-            "FROM tickets t WHERE t.contact_id = %s ORDER BY t.scheduled_start DESC",
-            (cid,),
-        ).fetchall()
-    if "messages" in include:
-        out["messages"] = conn.execute(
-            "SELECT * FROM scheduled_messages WHERE contact_id = %s ORDER BY scheduled_for DESC",
-            (cid,),
-        ).fetchall()
-    if "audit_trail" in include:
-        out["audit_trail"] = audit.trail(conn, entity_type="contact", entity_id=cid)
-    return out
+    return base.with_includes(conn, rows, query.include, INCLUDES)
 
 
 # -- search --------------------------------------------------------------------------------

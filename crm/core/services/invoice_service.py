@@ -12,10 +12,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from psycopg import errors as pg_errors
 from psycopg import sql
 
-from crm.clients.postgres_client import Connection
+from crm.clients.postgres_client import Connection, savepoint
 from crm.core import audit
 from crm.core.exceptions import InvoiceExists, PaymentRejected
 from crm.core.models.common import Ref, format_money
@@ -27,7 +26,6 @@ from crm.utils.timezone import get_zone, utc_now
 from crm.utils.user_context import get_current_user
 
 STATUSES = ("draft", "sent", "partial", "paid", "void")
-INCLUDES = ("lines", "payments", "contact", "audit_trail")
 
 _SELECT = sql.SQL("SELECT *, total_cents - paid_cents AS balance_cents FROM invoices")
 
@@ -91,7 +89,7 @@ def _insert_invoice(
     values = {**values, "subtotal_cents": subtotal, "tax_cents": tax, "total_cents": subtotal + tax}
     columns = sql.SQL(", ").join(sql.Identifier(c) for c in values)
     placeholders = sql.SQL(", ").join(sql.Placeholder() for _ in values)
-    try:
+    with savepoint(conn, constraint_errors={"invoices_one_per_ticket": InvoiceExists}):
         row = conn.execute(
             sql.SQL(
                 "INSERT INTO invoices (user_id, {}) VALUES "
@@ -99,10 +97,6 @@ def _insert_invoice(
             ).format(columns, placeholders),
             tuple(values.values()),
         ).fetchone()
-    except pg_errors.UniqueViolation as exc:
-        if exc.diag.constraint_name == "invoices_one_per_ticket":
-            raise InvoiceExists() from exc
-        raise
     assert row is not None
     with conn.cursor() as cur:
         cur.executemany(
@@ -307,6 +301,23 @@ def record_payment(conn: Connection, data: RecordPayment) -> dict[str, Any]:
 # -- reads -----------------------------------------------------------------------------------
 
 
+INCLUDES = (
+    base.Include(
+        "lines",
+        "SELECT invoice_id AS _parent, * FROM invoice_lines WHERE invoice_id = ANY(%(ids)s) "
+        "ORDER BY position",
+    ),
+    base.Include(
+        "payments",
+        "SELECT invoice_id AS _parent, * FROM payments WHERE invoice_id = ANY(%(ids)s) "
+        "ORDER BY paid_on, created_at, id",
+    ),
+    # A contact can be deleted once its invoices are settled; the invoice outlives it.
+    contact_service.include_contact(on="contact_id"),
+    base.audit_trail("invoice"),
+)
+
+
 @REGISTRY.data_type(
     "invoices",
     filters={
@@ -314,46 +325,22 @@ def record_payment(conn: Connection, data: RecordPayment) -> dict[str, Any]:
         "contact_id": "this contact's invoices",
         "ticket_id": "the invoice of this ticket",
     },
-    includes=INCLUDES,
+    includes=base.include_names(INCLUDES),
 )
 def load_invoices(conn: Connection, query: DataQuery) -> Any:
     """Invoices, newest (highest number) first, each with its balance."""
     if query.id is not None:
-        return _include(conn, get(conn, query.id), query.include)
-    clauses, params = base.filter_clauses(
-        query, ids=("contact_id", "ticket_id"), statuses=STATUSES, label="invoice"
+        return base.with_includes(conn, [get(conn, query.id)], query.include, INCLUDES)[0]
+    rows = base.list_rows(
+        conn,
+        query,
+        _SELECT,
+        order=("number DESC",),
+        ids=("contact_id", "ticket_id"),
+        statuses=STATUSES,
+        label="invoice",
     )
-    rows = conn.execute(
-        _SELECT
-        + base.where(clauses)
-        + sql.SQL(" ORDER BY number DESC")
-        + base.limit_clause(query.limit),
-        params,
-    ).fetchall()
-    return [_include(conn, r, query.include) for r in rows] if query.include else rows
-
-
-def _include(conn: Connection, invoice: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
-    out = dict(invoice)
-    iid = invoice["id"]
-    if "lines" in include:
-        out["lines"] = conn.execute(
-            "SELECT * FROM invoice_lines WHERE invoice_id = %s ORDER BY position", (iid,)
-        ).fetchall()
-    if "payments" in include:
-        out["payments"] = conn.execute(
-            "SELECT * FROM payments WHERE invoice_id = %s ORDER BY paid_on, created_at, id",
-            (iid,),
-        ).fetchall()
-    if "contact" in include:
-        # A contact can be deleted once its invoices are settled; the invoice outlives it.
-        try:
-            out["contact"] = contact_service.get(conn, invoice["contact_id"])
-        except NotFound:
-            out["contact"] = None
-    if "audit_trail" in include:
-        out["audit_trail"] = audit.trail(conn, entity_type="invoice", entity_id=iid)
-    return out
+    return base.with_includes(conn, rows, query.include, INCLUDES)
 
 
 @REGISTRY.data_type("payments", filters={"invoice_id": "the payments on this invoice"})
@@ -361,12 +348,10 @@ def load_payments(conn: Connection, query: DataQuery) -> Any:
     """Payments received, newest first."""
     if query.id is not None:
         return base.load(conn, "payments", query.id, label="payment")
-    invoice_id = base.uuid_filter(query, "invoice_id")
-    where = sql.SQL(" WHERE invoice_id = %s") if invoice_id is not None else sql.SQL("")
-    return conn.execute(
-        sql.SQL("SELECT * FROM payments")
-        + where
-        + sql.SQL(" ORDER BY paid_on DESC, created_at DESC, id")
-        + base.limit_clause(query.limit),
-        [invoice_id] if invoice_id is not None else [],
-    ).fetchall()
+    return base.list_rows(
+        conn,
+        query,
+        sql.SQL("SELECT * FROM payments"),
+        order=("paid_on DESC", "created_at DESC", "id"),
+        ids=("invoice_id",),
+    )

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg import errors as pg_errors
 from psycopg import sql
 
-from crm.clients.postgres_client import Connection
-from crm.core import audit
+from crm.clients.postgres_client import Connection, savepoint
 from crm.core.exceptions import MessageExists
 from crm.core.models.common import Ref
 from crm.core.models.scheduled_message import MessageSchedule
@@ -19,6 +17,7 @@ from crm.errors import Conflict, InvalidStatusTransition, ValidationFailed
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "skipped")
 _DEDUPE_CONSTRAINT = "scheduled_messages_user_id_dedupe_key_key"
+INCLUDES = (base.audit_trail("message"),)
 
 
 def _same_contact(row: dict[str, Any], contact_id: UUID, field: str, label: str) -> None:
@@ -61,13 +60,11 @@ def schedule(conn: Connection, data: MessageSchedule) -> dict[str, Any]:
         ).fetchone()
         if existing is not None:
             raise _duplicate(data.dedupe_key, existing)
-    try:
+    # A concurrent request may take the key between the check and the insert.
+    key = data.dedupe_key
+    taken = {_DEDUPE_CONSTRAINT: _duplicate(key, None)} if key is not None else {}
+    with savepoint(conn, constraint_errors=taken):
         return base.insert_row(conn, "scheduled_messages", data.model_dump(), entity_type="message")
-    except pg_errors.UniqueViolation as exc:
-        # A concurrent request took the key between the check and the insert.
-        if data.dedupe_key is not None and exc.diag.constraint_name == _DEDUPE_CONSTRAINT:
-            raise _duplicate(data.dedupe_key, None) from exc
-        raise
 
 
 @REGISTRY.action("message", "cancel", input=Ref)
@@ -102,33 +99,21 @@ def cancel(conn: Connection, data: Ref) -> dict[str, Any]:
         "from": "first local date (YYYY-MM-DD) in the business's timezone",
         "to": "last local date, inclusive",
     },
-    includes=("audit_trail",),
+    includes=base.include_names(INCLUDES),
 )
 def load_messages(conn: Connection, query: DataQuery) -> Any:
     """Scheduled messages, in the order they go out."""
     if query.id is not None:
         row = base.load(conn, "scheduled_messages", query.id, label="message")
-        return _include(conn, row, query.include)
-    clauses, params = base.local_date_range(query, "scheduled_for")
-    more, more_params = base.filter_clauses(
-        query, ids=("contact_id", "ticket_id"), statuses=STATUSES, label="message"
+        return base.with_includes(conn, [row], query.include, INCLUDES)[0]
+    rows = base.list_rows(
+        conn,
+        query,
+        sql.SQL("SELECT * FROM scheduled_messages"),
+        order=("scheduled_for", "id"),
+        local_dates="scheduled_for",
+        ids=("contact_id", "ticket_id"),
+        statuses=STATUSES,
+        label="message",
     )
-    clauses += more
-    params += more_params
-    rows = conn.execute(
-        sql.SQL("SELECT * FROM scheduled_messages")
-        + base.where(clauses)
-        + sql.SQL(" ORDER BY scheduled_for, id")
-        + base.limit_clause(query.limit),
-        params,
-    ).fetchall()
-    return [_include(conn, r, query.include) for r in rows] if query.include else rows
-
-
-def _include(conn: Connection, message: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
-    if "audit_trail" not in include:
-        return message
-    return {
-        **message,
-        "audit_trail": audit.trail(conn, entity_type="message", entity_id=message["id"]),
-    }
+    return base.with_includes(conn, rows, query.include, INCLUDES)

@@ -56,10 +56,11 @@ def load_notes(conn: Connection, query: DataQuery) -> Any:
     """Notes, newest first."""
     if query.id is not None:
         return base.load_one(conn, "notes", query, label="note", entity_type="note")
-    clauses, params = base.filter_clauses(query, ids=("contact_id", "ticket_id"))
-    return conn.execute(
-        sql.SQL("SELECT * FROM notes{} ORDER BY created_at DESC{}").format(
-            base.where(clauses), base.limit_clause(query.limit)
-        ),
-        params,
-    ).fetchall()
+    rows = base.list_rows(
+        conn,
+        query,
+        sql.SQL("SELECT * FROM notes"),
+        order=("created_at DESC",),
+        ids=("contact_id", "ticket_id"),
+    )
+    return base.with_includes(conn, rows, query.include, (base.audit_trail("note"),))

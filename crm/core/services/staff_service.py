@@ -38,8 +38,5 @@ def load_staff(conn: Connection, query: DataQuery) -> Any:
     """Staff members, by name."""
     if query.id is not None:
         return base.load_one(conn, "staff", query, label="staff member", entity_type="staff")
-    return conn.execute(
-        sql.SQL("SELECT * FROM staff ORDER BY name, created_at{}").format(
-            base.limit_clause(query.limit)
-        )
-    ).fetchall()
+    rows = base.list_rows(conn, query, sql.SQL("SELECT * FROM staff"), order=("name", "created_at"))
+    return base.with_includes(conn, rows, query.include, (base.audit_trail("staff"),))

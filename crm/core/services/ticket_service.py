@@ -31,7 +31,6 @@ TRANSITIONS = {
     "scheduled": {"in_progress", "cancelled", "no_show"},
     "in_progress": {"completed", "cancelled"},
 }
-INCLUDES = ("line_items", "time_entries", "notes", "staff", "contact", "address", "audit_trail")
 
 
 def get(conn: Connection, ticket_id: UUID, *, lock: bool = False) -> dict[str, Any]:
@@ -349,6 +348,46 @@ def remove_line_item(conn: Connection, data: Ref) -> dict[str, Any]:
 # -- reads -------------------------------------------------------------------------------------
 
 
+def _clocked_minutes(entries: list[dict[str, Any]]) -> int:
+    now = utc_now()
+    seconds = sum(((e["ended_at"] or now) - e["started_at"]).total_seconds() for e in entries)
+    return round(seconds / 60)
+
+
+INCLUDES = (
+    base.Include(
+        "line_items",
+        "SELECT ticket_id AS _parent, * FROM line_items WHERE ticket_id = ANY(%(ids)s) "
+        "ORDER BY position, created_at",
+        derive=lambda items: {"total_cents": sum(int(i["total_cents"]) for i in items)},
+    ),
+    base.Include(
+        "time_entries",
+        "SELECT ticket_id AS _parent, * FROM time_entries WHERE ticket_id = ANY(%(ids)s) "
+        "ORDER BY started_at",
+        derive=lambda entries: {"clocked_minutes": _clocked_minutes(entries)},
+    ),
+    base.Include(
+        "notes",
+        "SELECT ticket_id AS _parent, * FROM notes WHERE ticket_id = ANY(%(ids)s) "
+        "ORDER BY created_at",
+    ),
+    base.Include(
+        "staff",
+        "SELECT ts.ticket_id AS _parent, s.* FROM ticket_staff ts "
+        "JOIN staff s ON s.id = ts.staff_id WHERE ts.ticket_id = ANY(%(ids)s) ORDER BY s.name",
+    ),
+    contact_service.include_contact(on="contact_id"),
+    base.Include(
+        "address",
+        "SELECT id AS _parent, * FROM addresses WHERE id = ANY(%(ids)s)",
+        on="address_id",
+        one=True,
+    ),
+    base.audit_trail("ticket"),
+)
+
+
 @REGISTRY.data_type(
     "tickets",
     filters={
@@ -358,30 +397,31 @@ def remove_line_item(conn: Connection, data: Ref) -> dict[str, Any]:
         "contact_id": "this contact's tickets",
         "current": "true: the ticket in progress, else the next one today",
     },
-    includes=INCLUDES,
+    includes=base.include_names(INCLUDES),
 )
 def load_tickets(conn: Connection, query: DataQuery) -> Any:
     """Tickets: newest first, or in time order for a date range."""
     if query.id is not None:
-        return _include(conn, get(conn, query.id), query.include)
+        return _one(conn, get(conn, query.id), query.include)
     if query.filters.get("current") == "true":
         current = _current(conn, query.timezone)
-        return _include(conn, current, query.include) if current else None
-    clauses, params = base.local_date_range(query, "scheduled_start")
-    # A date range reads like a calendar (in time order); otherwise newest first.
-    order = sql.SQL("scheduled_start") if clauses else sql.SQL("scheduled_start DESC")
-    more, more_params = base.filter_clauses(
-        query, ids=("contact_id",), statuses=STATUSES, label="ticket"
+        return _one(conn, current, query.include) if current else None
+    rows = base.list_rows(
+        conn,
+        query,
+        sql.SQL("SELECT * FROM tickets"),
+        # A date range reads like a calendar (in time order); otherwise newest first.
+        order=("scheduled_start", "id") if base.dated(query) else ("scheduled_start DESC", "id"),
+        local_dates="scheduled_start",
+        ids=("contact_id",),
+        statuses=STATUSES,
+        label="ticket",
     )
-    clauses += more
-    params += more_params
-    rows = conn.execute(
-        sql.SQL("SELECT * FROM tickets{} ORDER BY {}, id{}").format(
-            base.where(clauses), order, base.limit_clause(query.limit)
-        ),
-        params,
-    ).fetchall()
-    return [_include(conn, r, query.include) for r in rows] if query.include else rows
+    return base.with_includes(conn, rows, query.include, INCLUDES)
+
+
+def _one(conn: Connection, ticket: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
+    return base.with_includes(conn, [ticket], include, INCLUDES)[0]
 
 
 def _current(conn: Connection, timezone: str) -> dict[str, Any] | None:
@@ -389,7 +429,7 @@ def _current(conn: Connection, timezone: str) -> dict[str, Any] | None:
     now = utc_now()
     local_today = now.astimezone(zone).date()
     day_end = datetime.combine(local_today + timedelta(days=1), time.min, tzinfo=zone)
-    return conn.execute(
+    row = conn.execute(
         "(SELECT *, 0 AS rank FROM tickets WHERE status = 'in_progress' "
         " ORDER BY scheduled_start LIMIT 1) "
         "UNION ALL "
@@ -401,50 +441,7 @@ def _current(conn: Connection, timezone: str) -> dict[str, Any] | None:
         "ORDER BY rank LIMIT 1",
         (now, now, day_end),
     ).fetchone()
-
-
-def _include(conn: Connection, ticket: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
-    out = {k: v for k, v in ticket.items() if k != "rank"}
-    tid = ticket["id"]
-    if "line_items" in include:
-        out["line_items"] = conn.execute(
-            "SELECT * FROM line_items WHERE ticket_id = %s ORDER BY position, created_at", (tid,)
-        ).fetchall()
-        out["total_cents"] = sum(int(i["total_cents"]) for i in out["line_items"])
-    if "time_entries" in include:
-        out["time_entries"] = conn.execute(
-            "SELECT * FROM time_entries WHERE ticket_id = %s ORDER BY started_at", (tid,)
-        ).fetchall()
-        out["clocked_minutes"] = _clocked_minutes(out["time_entries"])
-    if "notes" in include:
-        out["notes"] = conn.execute(
-            "SELECT * FROM notes WHERE ticket_id = %s ORDER BY created_at", (tid,)
-        ).fetchall()
-    if "staff" in include:
-        out["staff"] = conn.execute(
-            "SELECT s.* FROM ticket_staff ts JOIN staff s ON s.id = ts.staff_id "
-            "WHERE ts.ticket_id = %s ORDER BY s.name",
-            (tid,),
-        ).fetchall()
-    if "contact" in include:
-        out["contact"] = contact_service.get(conn, ticket["contact_id"])
-    if "address" in include:
-        out["address"] = (
-            conn.execute(
-                "SELECT * FROM addresses WHERE id = %s", (ticket["address_id"],)
-            ).fetchone()
-            if ticket["address_id"]
-            else None
-        )
-    if "audit_trail" in include:
-        out["audit_trail"] = audit.trail(conn, entity_type="ticket", entity_id=tid)
-    return out
-
-
-def _clocked_minutes(entries: list[dict[str, Any]]) -> int:
-    now = utc_now()
-    seconds = sum(((e["ended_at"] or now) - e["started_at"]).total_seconds() for e in entries)
-    return round(seconds / 60)
+    return {k: v for k, v in row.items() if k != "rank"} if row else None
 
 
 @REGISTRY.data_type(
@@ -454,16 +451,11 @@ def load_line_items(conn: Connection, query: DataQuery) -> Any:
     """Line items, in ticket order (or newest first across tickets)."""
     if query.id is not None:
         return base.load_one(conn, "line_items", query, label="line item", entity_type="line_item")
-    ticket_id = base.uuid_filter(query, "ticket_id")
-    if ticket_id is not None:
-        return conn.execute(
-            sql.SQL("SELECT * FROM line_items WHERE ticket_id = %s ORDER BY position{}").format(
-                base.limit_clause(query.limit)
-            ),
-            (ticket_id,),
-        ).fetchall()
-    return conn.execute(
-        sql.SQL("SELECT * FROM line_items ORDER BY created_at DESC{}").format(
-            base.limit_clause(query.limit)
-        )
-    ).fetchall()
+    rows = base.list_rows(
+        conn,
+        query,
+        sql.SQL("SELECT * FROM line_items"),
+        order=("position",) if query.filters.get("ticket_id") else ("created_at DESC",),
+        ids=("ticket_id",),
+    )
+    return base.with_includes(conn, rows, query.include, (base.audit_trail("line_item"),))
