@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,6 +64,8 @@ def connect(settings: Settings, vault: VaultClient) -> Resources:
     outbox = Outbox(Path(settings.embedded_outbox)) if settings.embedded_outbox else None
     llm = LlmClient(settings.llm, usage_sink=database_usage_sink(db))
     configured = llm if llm.routes else None
+    extractor = Extractor(configured)
+    extractor.prepare()
     return Resources(
         settings=settings,
         db=db,
@@ -70,7 +73,7 @@ def connect(settings: Settings, vault: VaultClient) -> Resources:
         vault=vault,
         outbox=outbox,
         llm=configured,
-        extractor=Extractor(configured),
+        extractor=extractor,
     )
 
 
@@ -97,6 +100,10 @@ def verify_database(db: Database) -> None:
 def create_app(resources: Resources) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Everything built at start lives as long as the process: keep the collector from
+        # re-scanning it, so a full collection does not pause every request for ~100 ms.
+        gc.collect()
+        gc.freeze()
         yield
         resources.close()
 

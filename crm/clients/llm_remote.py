@@ -53,6 +53,9 @@ class OpenAiRoute:
             completion = self._sdk.get().chat.completions.create(**body, timeout=timeout)
         return openai_reply(completion.model_dump(mode="json"))
 
+    def prepare(self) -> None:
+        self._sdk.get()
+
     def close(self) -> None:
         client = self._sdk.built()
         if client is not None:
@@ -122,6 +125,9 @@ class AnthropicRoute:
         with _sdk_errors(limits):
             message = self._sdk.get().messages.create(**body, timeout=timeout)
         return _anthropic_reply(message.model_dump(mode="json"))
+
+    def prepare(self) -> None:
+        self._sdk.get()
 
     def close(self) -> None:
         client = self._sdk.built()

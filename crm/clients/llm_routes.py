@@ -134,6 +134,9 @@ class LocalRoute:
         self._max_tokens = max_tokens
         self._http = Lazy(httpx.Client)
 
+    def prepare(self) -> None:
+        self._http.get()
+
     def send(self, request: Request, limits: Limits) -> Reply:
         body = openai_body(
             request, self.model, max_tokens_key="max_tokens", max_tokens=self._max_tokens

@@ -118,6 +118,9 @@ class Route(Protocol):
     model: str
     remote: bool
 
+    def prepare(self) -> None:
+        """Build the HTTP client now (no request is sent), so the first call pays nothing."""
+
     def send(self, request: Request, limits: Limits) -> Reply: ...
 
     def close(self) -> None: ...

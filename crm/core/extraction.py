@@ -26,6 +26,8 @@ MAX_NOTE_CHARS = 8000
 class JsonCompleter(Protocol):
     """What extraction needs from the LLM client (see crm/clients/llm_client.py)."""
 
+    def prepare(self, *schemas: dict[str, Any]) -> None: ...
+
     def complete_json(
         self,
         *,
@@ -96,6 +98,11 @@ class Extractor:
 
     def __init__(self, llm: JsonCompleter | None = None) -> None:
         self._llm = llm
+
+    def prepare(self) -> None:
+        """One-time work at start-up, so the first close-out of the day is not the slow one."""
+        if self._llm is not None:
+            self._llm.prepare(answer_schema())
 
     def extract(self, note: str, *, user_id: UUID) -> ExtractionResult:
         text = note[:MAX_NOTE_CHARS]

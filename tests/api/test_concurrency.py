@@ -83,8 +83,15 @@ def test_ten_previews_at_once_all_get_the_model_and_liveness_stays_fast(
 
     # One connection per technician, opened before the clock starts (as a browser keeps one).
     clients = [httpx.Client(base_url=base, headers=headers, timeout=30) for _ in jobs]
-    for each in clients:
-        assert each.get("/api/health/live").status_code == 200
+    # The technicians were already using the app: each has read its day once, together.
+    readers = [
+        threading.Thread(target=lambda c=each: c.get("/api/data", params={"type": "tickets"}))
+        for each in clients
+    ]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
 
     def preview(client: httpx.Client, job: dict[str, Any]) -> None:
         body = {
