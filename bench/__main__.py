@@ -10,10 +10,14 @@ import time
 import traceback
 from types import FrameType
 
+from bench import mixed_load
 from bench.core import DEFAULT_ITERATIONS, Context, Result
 from bench.registry import MEASUREMENTS
 from bench.report import format_table, write_json
 from bench.session import Session
+
+# Last: starts its own `crm serve` and loads it with technicians for BENCH_MIXED_SECONDS (60 s).
+MEASUREMENTS.setdefault("mixed_load", mixed_load.measure)
 
 
 def _parser() -> argparse.ArgumentParser:
