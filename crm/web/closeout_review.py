@@ -7,14 +7,13 @@ they read the keep / change / reject choices posted from it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from crm.core.models.closeout import CloseTicket
 from crm.core.vocabulary import VOCABULARY
+from crm.web.contact_facts import parse_value, term_label, value_display, value_text
 from crm.web.forms import limits
 
-_COUNT = re.compile(r"(\d{1,5})\s*(\+?)")
 MOST_DECISIONS = limits(CloseTicket, "decisions").max_length or 0
 # The preview's whole-ticket fields → the wizard's inputs.
 _PREVIEW_INPUTS = {
@@ -22,22 +21,6 @@ _PREVIEW_INPUTS = {
     "confirm_estimated_prices": "confirm",
     "notes": "notes",
 }
-
-
-def _value_text(kind: str, value: Any) -> str:
-    """A value as a person reads (and types) it: 20+, yes, Monday, Friday."""
-    if kind == "bool":
-        return "yes" if value else "no"
-    if kind == "count" and isinstance(value, dict):
-        return f"{value.get('count')}{'+' if value.get('plus') else ''}"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _shown(kind: str, value: Any) -> str:
-    text = _value_text(kind, value)
-    return text.replace("_", " ").capitalize() if kind in ("bool", "choice", "choices") else text
 
 
 def _source_text(source: str) -> str:
@@ -62,21 +45,21 @@ def proposals(draft: dict[str, Any], chosen: dict[str, dict[str, str]]) -> list[
             {
                 "index": index,
                 "key": key,
-                "label": re.sub(r"\s*\(.*?\)", "", term.description if term else key).capitalize(),
+                "label": term_label(key),
                 "kind": kind,
                 "choices": term.choices if term else (),
-                "value": _shown(kind, proposal["value"]),
+                "value": value_display(key, proposal["value"]),
                 "evidence": proposal["evidence"],
                 "source": _source_text(proposal["source"]),
                 "confidence": round(float(proposal["confidence"]) * 100),
                 "conflict": conflict
                 and {
                     "same": conflict["same"],
-                    "value": _shown(kind, conflict["existing_value"]),
+                    "value": value_display(key, conflict["existing_value"]),
                     "source": _source_text(conflict["existing_source"]),
                 },
                 "decision": previous.get("decision", "accept"),
-                "edit": previous.get("value", _value_text(kind, proposal["value"])),
+                "edit": previous.get("value", value_text(proposal["value"])),
             }
         )
     return out
@@ -109,25 +92,6 @@ def preview_inputs(fields: dict[str, str], line_ids: list[str]) -> dict[str, str
     return out
 
 
-def parse_edit(kind: str, text: str) -> Any:
-    """What a person typed as a new value → the vocabulary's shape (checked by the service)."""
-    text = text.strip()
-    if not text:
-        raise ValueError("Type the new value, or choose Keep or Reject.")
-    if kind == "bool":
-        if text.lower() in ("yes", "no"):
-            return text.lower() == "yes"
-        raise ValueError("Choose yes or no.")
-    if kind == "count":
-        match = _COUNT.fullmatch(text)
-        if not match:
-            raise ValueError("Type a number like 20, or 20+ for “20 or more”.")
-        return {"count": int(match.group(1)), "plus": bool(match.group(2))}
-    if kind == "choices":
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return text
-
-
 def read_decisions(
     form: dict[str, str],
 ) -> tuple[dict[str, dict[str, str]], list[dict[str, Any]], dict[str, str]]:
@@ -142,14 +106,15 @@ def read_decisions(
         decision = form.get(f"decision-{index}", "")
         text = form.get(f"value-{index}", "")
         chosen[key] = {"decision": decision, "value": text}
-        term = VOCABULARY.get(key)
         if decision not in ("accept", "edit", "reject"):
             errors[key] = "Choose keep, change or reject."
             continue
         entry: dict[str, Any] = {"key": key, "decision": decision}
         if decision == "edit":
             try:
-                entry["value"] = parse_edit(term.kind if term else "text", text)
+                if not text.strip():
+                    raise ValueError("Type the new value, or choose Keep or Reject.")
+                entry["value"] = parse_value(key, text)
             except ValueError as exc:
                 errors[key] = str(exc)
         decisions.append(entry)

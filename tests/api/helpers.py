@@ -89,3 +89,20 @@ def _jsonable(value: Any) -> Any:
     if value.__class__.__name__ in ("UUID", "Decimal"):
         return str(value)
     return value
+
+
+def preview_input(job: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """The close-out preview input for a `closeout_job`, every step filled in."""
+    data = {
+        "ticket_id": job["ticket"]["id"],
+        "duration_minutes": 95,
+        "line_items": [
+            {"line_item_id": job["screens"]["id"], "quantity": "22", "unit_price_cents": 350},
+            {"line_item_id": job["wash"]["id"], "quantity": "1", "unit_price_cents": 17500},
+        ],
+        "confirm_estimated_prices": True,
+        "notes": HEADLINE_NOTE,
+        "next_step": {"kind": "reach_out", "months": 6},
+    }
+    data.update(overrides)
+    return data

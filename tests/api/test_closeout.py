@@ -10,7 +10,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import HEADLINE_NOTE, act, closeout_job, done, error, make, read
+from tests.api.helpers import (
+    HEADLINE_NOTE,
+    act,
+    closeout_job,
+    done,
+    error,
+    make,
+    preview_input,
+    read,
+)
 from tests.factories import make_user
 
 NOTE = HEADLINE_NOTE
@@ -19,22 +28,6 @@ NOTE = HEADLINE_NOTE
 @pytest.fixture
 def job(client: TestClient, signed_in: dict[str, Any]) -> dict[str, Any]:
     return closeout_job(client, start="2026-11-26T15:00:00Z")
-
-
-def preview_input(job: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    data = {
-        "ticket_id": job["ticket"]["id"],
-        "duration_minutes": 95,
-        "line_items": [
-            {"line_item_id": job["screens"]["id"], "quantity": "22", "unit_price_cents": 350},
-            {"line_item_id": job["wash"]["id"], "quantity": "1", "unit_price_cents": 17500},
-        ],
-        "confirm_estimated_prices": True,
-        "notes": NOTE,
-        "next_step": {"kind": "reach_out", "months": 6},
-    }
-    data.update(overrides)
-    return data
 
 
 def test_close_out_end_to_end(client: TestClient, job: dict[str, Any]) -> None:

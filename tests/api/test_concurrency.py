@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from crm.config import Settings
 from crm.embedded.stack import EmbeddedStack
-from tests.api.helpers import HEADLINE_NOTE, act, closeout_job, done
+from tests.api.helpers import act, closeout_job, done, preview_input
 from tests.factories import make_user
 from tests.live_server import LiveServer
 from tests.stand_ins.openai_server import OpenAiStandIn
@@ -97,21 +97,7 @@ def test_ten_previews_at_once_all_get_the_model_and_liveness_stays_fast(
         body = {
             "domain": "ticket",
             "action": "close_out_preview",
-            "data": {
-                "ticket_id": job["ticket"]["id"],
-                "duration_minutes": 95,
-                "line_items": [
-                    {
-                        "line_item_id": job["screens"]["id"],
-                        "quantity": "22",
-                        "unit_price_cents": 350,
-                    },
-                    {"line_item_id": job["wash"]["id"], "quantity": "1", "unit_price_cents": 17500},
-                ],
-                "confirm_estimated_prices": True,
-                "notes": HEADLINE_NOTE,
-                "next_step": {"kind": "none"},
-            },
+            "data": preview_input(job, next_step={"kind": "none"}),
         }
         started = time.monotonic()
         response = client.post("/api/actions", json=body)
@@ -177,17 +163,7 @@ def test_a_ticket_changed_while_the_model_reads_is_not_previewed(
             db=resources.db, extractor=Extractor(llm), security=app.state.auth.security
         )
         outcome: list[Any] = []
-        body = {
-            "ticket_id": tid,
-            "duration_minutes": 95,
-            "line_items": [
-                {"line_item_id": job["screens"]["id"], "quantity": "22", "unit_price_cents": 350},
-                {"line_item_id": job["wash"]["id"], "quantity": "1", "unit_price_cents": 17500},
-            ],
-            "confirm_estimated_prices": True,
-            "notes": HEADLINE_NOTE,
-            "next_step": {"kind": "none"},
-        }
+        body = preview_input(job, next_step={"kind": "none"})
         reader = threading.Thread(
             target=lambda: outcome.append(act(client, "ticket", "close_out_preview", **body))
         )

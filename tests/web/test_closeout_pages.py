@@ -136,7 +136,7 @@ def test_the_whole_wizard_with_plain_forms(client: TestClient, job: dict[str, An
         **{**decisions, f"value-{index['property.screen_count']}": "lots"},
     )
     assert bad.status_code == 422
-    assert "The ticket is not completed yet" in bad.text and "20+ for “20 or more”" in bad.text
+    assert "The ticket is not completed yet" in bad.text and "20+ for “at least 20”" in bad.text
     assert done(read(client, "tickets", id=tid))["status"] == "in_progress"
     assert 'value="reject" checked' in bad.text  # the decisions made so far stay
 

@@ -7,7 +7,6 @@ Money is integer cents; no float ever touches an amount.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -22,7 +21,7 @@ from crm.core.models.invoice import InvoiceFromTicket, InvoiceStandalone, Record
 from crm.core.registry import REGISTRY, DataQuery
 from crm.core.services import base, contact_service, ticket_service
 from crm.errors import Conflict, InvalidStatusTransition, NotFound, ValidationFailed
-from crm.utils.timezone import get_zone, utc_now
+from crm.utils.timezone import business_today, utc_now
 from crm.utils.user_context import get_current_user
 
 STATUSES = ("draft", "sent", "partial", "paid", "void")
@@ -250,10 +249,6 @@ def void(conn: Connection, data: VoidInvoice) -> dict[str, Any]:
     )
 
 
-def _business_today() -> date:
-    return utc_now().astimezone(get_zone(get_current_user().timezone)).date()
-
-
 @REGISTRY.action("invoice", "record_payment", input=RecordPayment)
 def record_payment(conn: Connection, data: RecordPayment) -> dict[str, Any]:
     """Record money received against an invoice's balance; it becomes partial or paid.
@@ -282,7 +277,7 @@ def record_payment(conn: Connection, data: RecordPayment) -> dict[str, Any]:
             "invoice_id": data.invoice_id,
             "amount_cents": data.amount_cents,
             "method": data.method,
-            "paid_on": data.paid_on or _business_today(),
+            "paid_on": data.paid_on or business_today(get_current_user().timezone),
             "reference": data.reference,
         },
         entity_type="payment",
