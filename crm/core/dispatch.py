@@ -160,6 +160,42 @@ def _under(label: str, field: dict[str, Any]) -> dict[str, Any]:
     return {**field, "field": name}
 
 
+class Reader:
+    """Reads through the registry on one read-only connection."""
+
+    def __init__(self, conn: Connection, user: UserContext) -> None:
+        self._conn = conn
+        self._user = user
+
+    def read(
+        self,
+        type_: str,
+        *,
+        id: str | UUID | None = None,
+        search: str | None = None,
+        limit: int = 100,
+        include: str | frozenset[str] = "",
+        filters: dict[str, str] | None = None,
+    ) -> Any:
+        """One read, its includes, filters, search and id checked against its data type."""
+        spec = REGISTRY.data_types.get(type_)
+        if spec is None:
+            raise BadRequest(
+                f"Unknown data type {type_!r}.",
+                details={"valid_types": sorted(REGISTRY.data_types)},
+            )
+        query = _data_query(
+            spec,
+            self._user,
+            id=id,
+            search=search,
+            limit=limit,
+            include=include,
+            filters=filters or {},
+        )
+        return spec.loader(self._conn, query)
+
+
 class Dispatcher:
     """Runs registered actions for one user at a time, the same way for every edge."""
 
@@ -196,17 +232,16 @@ class Dispatcher:
         filters: dict[str, str] | None = None,
     ) -> Any:
         """One read through the registry in a read-only unit of work, checked like an action."""
-        spec = REGISTRY.data_types.get(type_)
-        if spec is None:
-            raise BadRequest(
-                f"Unknown data type {type_!r}.",
-                details={"valid_types": sorted(REGISTRY.data_types)},
+        with self.reading(user) as reader:
+            return reader.read(
+                type_, id=id, search=search, limit=limit, include=include, filters=filters
             )
-        query = _data_query(
-            spec, user, id=id, search=search, limit=limit, include=include, filters=filters or {}
-        )
+
+    @contextmanager
+    def reading(self, user: UserContext) -> Iterator[Reader]:
+        """Several reads in one read-only transaction: one BEGIN/COMMIT for a whole page."""
         with user_context(user), self.db.read_only(user.user_id) as conn:
-            return spec.loader(conn, query)
+            yield Reader(conn, user)
 
     @contextmanager
     def batch(self, user: UserContext, *, client: Any = None) -> Iterator[Batch]:

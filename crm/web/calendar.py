@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from crm.dependencies import CurrentUser
 from crm.utils.timezone import business_today, to_business_time
-from crm.web.common import read, render
+from crm.web.common import page, read, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,6 +40,7 @@ def _tickets(request: Request, first: date, last: date, timezone: str) -> list[d
 
 
 @router.get("/", response_class=HTMLResponse)
+@page
 def home(
     request: Request,
     user: CurrentUser,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crm.core.models.service import ServiceCreate
-from crm.web.common import perform, read, redirect, render
+from crm.web.common import page, perform, read, redirect, render
 from crm.web.formats import dollars
 from crm.web.forms import FormData, clean, limits, parse_cents, parse_int, summary
 
@@ -65,6 +65,7 @@ def service_input(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
 
 
 @router.get("/catalog", response_class=HTMLResponse)
+@page
 def catalog(request: Request, retired: str = "") -> HTMLResponse:
     show_retired = retired == "1"
     rows = read(request, "services", limit=1000, include_retired="true")
@@ -83,6 +84,7 @@ def catalog(request: Request, retired: str = "") -> HTMLResponse:
 
 
 @router.get("/catalog/new", response_class=HTMLResponse)
+@page
 def new_service(request: Request) -> HTMLResponse:
     return _form(request, values={"pricing_mode": "fixed", "default_duration_minutes": "60"})
 
@@ -104,6 +106,7 @@ def create_service(request: Request, form: FormData) -> Response:
 
 
 @router.get("/catalog/{service_id}/edit", response_class=HTMLResponse)
+@page
 def edit_service(request: Request, service_id: UUID) -> HTMLResponse:
     service = read(request, "services", id=service_id)
     return _form(request, values=_values(service), service=service)

@@ -40,7 +40,7 @@ from crm.web.closeout_review import (
     proposals,
     read_decisions,
 )
-from crm.web.common import perform, read, redirect, render
+from crm.web.common import page, perform, read, redirect, render
 from crm.web.formats import dollars, quantity
 from crm.web.forms import Form, FormData, limits, parse_cents, parse_int, parse_quantity
 from crm.web.tickets import conflict_status
@@ -234,6 +234,7 @@ def _blocked(request: Request, ticket: dict[str, Any]) -> Response | None:
 
 
 @router.get("/tickets/{ticket_id}/close", response_class=HTMLResponse)
+@page
 def start(request: Request, ticket_id: UUID) -> Response:
     """Step 1, prefilled from the clock and the ticket's lines."""
     ticket = _ticket(request, ticket_id)
@@ -357,6 +358,7 @@ def _complete(
 
 
 @router.get("/tickets/{ticket_id}/close/done", response_class=HTMLResponse)
+@page
 def done(request: Request, ticket_id: UUID, user: CurrentUser) -> Response:
     """The ticket is completed: bill it now, or skip back to the calendar."""
     ticket = _ticket(request, ticket_id)

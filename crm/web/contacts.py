@@ -13,7 +13,7 @@ from crm.core.exceptions import AddressInUse
 from crm.core.models.address import AddressFields
 from crm.core.models.contact import ContactCreate
 from crm.core.vocabulary import VOCABULARY
-from crm.web.common import Outcome, perform, read, redirect, render
+from crm.web.common import Outcome, page, perform, read, redirect, render
 from crm.web.contact_facts import group_attributes, parse_value, value_hint, vocabulary_groups
 from crm.web.formats import phone
 from crm.web.forms import FormData, clean, problems, summary
@@ -61,6 +61,7 @@ def _done(url: str, outcome: Outcome, notice: str) -> Response:
 
 
 @router.get("/contacts", response_class=HTMLResponse)
+@page
 def contact_list(request: Request, q: str = "") -> HTMLResponse:
     """Every contact, newest first, or those matching one search box."""
     q = " ".join(q.split())[:200]
@@ -76,6 +77,7 @@ def contact_list(request: Request, q: str = "") -> HTMLResponse:
 
 
 @router.get("/contacts/new", response_class=HTMLResponse)
+@page
 def new_contact(request: Request) -> HTMLResponse:
     return _form(request, values={"preferred_contact_method": "any"})
 
@@ -135,6 +137,7 @@ def _form(
 
 
 @router.get("/contacts/{contact_id}", response_class=HTMLResponse)
+@page
 def contact_detail(request: Request, contact_id: UUID) -> HTMLResponse:
     return _detail(request, contact_id)
 
@@ -183,6 +186,7 @@ def _detail(
 
 
 @router.get("/contacts/{contact_id}/edit", response_class=HTMLResponse)
+@page
 def edit_contact(request: Request, contact_id: UUID) -> HTMLResponse:
     contact = read(request, "contacts", id=contact_id)
     values = {k: str(contact.get(k) or "") for k in CONTACT_FIELDS}
@@ -207,6 +211,7 @@ def update_contact(request: Request, contact_id: UUID, form: FormData) -> Respon
 
 
 @router.get("/contacts/{contact_id}/delete", response_class=HTMLResponse)
+@page
 def confirm_delete(request: Request, contact_id: UUID) -> HTMLResponse:
     """Ask first, and say what deleting does (and what would stop it)."""
     return _delete_page(request, contact_id)

@@ -15,7 +15,7 @@ from crm.core.services.invoice_service import STATUSES
 from crm.errors import AppError, NotFound
 from crm.utils.timezone import business_today
 from crm.utils.user_context import get_current_user
-from crm.web.common import NOTICES, Outcome, perform, read, redirect, render
+from crm.web.common import NOTICES, Outcome, page, perform, read, redirect, render
 from crm.web.formats import dollars
 from crm.web.forms import Form, FormData, limits, parse_cents, parse_percent, parse_quantity
 
@@ -94,6 +94,7 @@ def _status(outcome: Outcome, fields: dict[str, str]) -> int:
 
 
 @router.get("/invoices", response_class=HTMLResponse)
+@page
 def invoice_list(request: Request, status: str = "") -> HTMLResponse:
     """Invoices, newest first, optionally one status only (an unknown status shows all)."""
     status = status if status in STATUSES else ""
@@ -167,6 +168,7 @@ def _new_form(
 
 
 @router.get("/invoices/new", response_class=HTMLResponse)
+@page
 def new_invoice(request: Request, contact_id: str = "") -> HTMLResponse:
     """The standalone invoice form (for work without a ticket), optionally for one contact."""
     return _new_form(request, {"contact_id": contact_id})
@@ -273,6 +275,7 @@ def _detail(
 
 
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
+@page
 def invoice_detail(request: Request, invoice_id: str) -> HTMLResponse:
     """One invoice: lines, totals, payments, what can be done next, and its history."""
     return _detail(request, _id(invoice_id, "invoice"))
@@ -326,6 +329,7 @@ def record_payment(request: Request, invoice_id: str, form: FormData) -> Respons
 
 
 @router.get("/invoices/{invoice_id}/print", response_class=HTMLResponse)
+@page
 def print_invoice(request: Request, invoice_id: str) -> HTMLResponse:
     """The invoice on paper: no navigation, the business and the customer's address."""
     invoice = read(request, "invoices", id=_id(invoice_id, "invoice"), include="lines,contact")

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from crm.dependencies import CurrentUser
 from crm.utils.timezone import business_today, to_business_time
 from crm.utils.user_context import UserContext
-from crm.web.common import perform, read, redirect, render
+from crm.web.common import page, perform, read, redirect, render
 from crm.web.forms import FormData
 
 router = APIRouter(include_in_schema=False)
@@ -57,6 +57,7 @@ def check_filters(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str
 
 
 @router.get("/messages", response_class=HTMLResponse)
+@page
 def message_list(
     request: Request,
     user: CurrentUser,

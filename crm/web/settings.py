@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crm.auth.security_middleware import auth_state
-from crm.web.common import Outcome, perform, read, redirect, render
+from crm.web.common import Outcome, page, perform, read, redirect, render
 from crm.web.forms import FormData, clean, summary
 
 router = APIRouter(include_in_schema=False)
@@ -41,6 +41,7 @@ def business_input(form: dict[str, str]) -> dict[str, str]:
 
 
 @router.get("/settings", response_class=HTMLResponse)
+@page
 def settings_page(request: Request) -> HTMLResponse:
     return _page(request)
 

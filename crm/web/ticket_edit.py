@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from crm.dependencies import CurrentUser
 from crm.errors import NotFound
 from crm.utils.timezone import get_zone, to_business_time
-from crm.web.common import perform, read, redirect, render
+from crm.web.common import page, perform, read, redirect, render
 from crm.web.forms import FormData
 
 router = APIRouter(include_in_schema=False)
@@ -74,6 +74,7 @@ def _page(
 
 
 @router.get("/tickets/{ticket_id}/edit", response_class=HTMLResponse)
+@page
 def edit_ticket(request: Request, ticket_id: str, user: CurrentUser) -> Response:
     ticket = _ticket(request, ticket_id)
     if ticket["status"] not in EDITABLE:

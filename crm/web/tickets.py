@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from crm.core.models.ticket import LineItemAdd
 from crm.dependencies import CurrentUser
 from crm.utils.timezone import business_today, to_business_time
-from crm.web.common import Outcome, perform, read, redirect, render
+from crm.web.common import Outcome, page, perform, read, redirect, render
 from crm.web.forms import FormData, field_map, limits, parse_cents, parse_quantity
 from crm.web.ticket_history import describe_history
 
@@ -56,6 +56,7 @@ def _with_local(rows: list[dict[str, Any]], timezone: str) -> list[dict[str, Any
 
 
 @router.get("/tickets", response_class=HTMLResponse)
+@page
 def ticket_list(request: Request, user: CurrentUser, status: str = "") -> HTMLResponse:
     """Every ticket, in progress and upcoming first; or only those with one status."""
     status = status if status in STATUSES else ""
@@ -131,6 +132,7 @@ def _detail(
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+@page
 def ticket_page(request: Request, ticket_id: UUID) -> HTMLResponse:
     """One ticket: who, where, when, the work and its history, and what can be done next."""
     return _detail(request, ticket_id)

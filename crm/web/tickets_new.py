@@ -24,7 +24,7 @@ from crm.core.models.ticket import LineItemAdd, TicketCreate
 from crm.dependencies import CurrentUser
 from crm.errors import AppError
 from crm.utils.timezone import get_zone, utc_now
-from crm.web.common import Outcome, perform_all, read, redirect, render
+from crm.web.common import Outcome, page, perform_all, read, redirect, render
 from crm.web.forms import (
     FormData,
     field_map,
@@ -115,6 +115,7 @@ def _form(
 
 
 @router.get("/tickets/new", response_class=HTMLResponse)
+@page
 def new_ticket(
     request: Request,
     user: CurrentUser,
