@@ -131,6 +131,8 @@ def create_app(resources: Resources) -> FastAPI:
     )
     app.state.email = EmailService(settings.smtp)
     app.state.templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+    # Templates ship with the package: no stat() of every template file on every page.
+    app.state.templates.env.auto_reload = False
     app.state.assets = Assets(PACKAGE_DIR / "static")
     app.state.templates.env.globals["asset"] = app.state.assets.url
     app.state.templates.env.globals["notices"] = NOTICES

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from crm.dependencies import AppResources
 from crm.errors import ServiceUnavailable
 from crm.responses import envelope, ok
 
@@ -32,8 +33,7 @@ def _check(probe: Callable[[], None]) -> dict[str, object]:
 
 
 @router.get("", summary="Check PostgreSQL, Valkey and Vault")
-def health(request: Request) -> JSONResponse:
-    resources = request.app.state.resources
+def health(resources: AppResources) -> JSONResponse:
     checks = {
         "postgres": _check(resources.db.ping),
         "valkey": _check(resources.valkey.ping),

@@ -10,6 +10,7 @@ from crm.core.services import (  # noqa: F401
     closeout_service,
     contact_service,
     invoice_service,
+    line_item_service,
     message_service,
     note_service,
     staff_service,

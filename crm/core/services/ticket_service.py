@@ -1,4 +1,4 @@
-"""Tickets (appointment = job): schedule, staff, clock in/out, line items, status."""
+"""Tickets (appointment = job): schedule, staff, clock in/out, status."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from psycopg import sql
 
 from crm.clients.postgres_client import Connection
 from crm.core import audit
-from crm.core.exceptions import ClockStateConflict, ServiceRetired
+from crm.core.exceptions import ClockStateConflict
 from crm.core.models.common import Ref
 from crm.core.models.ticket import (
     AssignStaff,
     CancelTicket,
-    LineItemAdd,
-    LineItemUpdate,
     NoShow,
     TicketCreate,
     TicketUpdate,
@@ -37,7 +35,8 @@ def get(conn: Connection, ticket_id: UUID, *, lock: bool = False) -> dict[str, A
     return base.load(conn, "tickets", ticket_id, label="ticket", lock=lock)
 
 
-def _editable(ticket: dict[str, Any]) -> None:
+def ensure_editable(ticket: dict[str, Any]) -> None:
+    """Refuse changes to a finished ticket (completed, cancelled or no-show)."""
     if ticket["status"] == "completed":
         raise TicketImmutable()
     if ticket["status"] in ("cancelled", "no_show"):
@@ -147,7 +146,7 @@ def create(conn: Connection, data: TicketCreate) -> dict[str, Any]:
 def update(conn: Connection, data: TicketUpdate) -> dict[str, Any]:
     """Reschedule or change a ticket that is not finished."""
     ticket = get(conn, data.id, lock=True)
-    _editable(ticket)
+    ensure_editable(ticket)
     values = base.changed_fields(data)
     if "scheduled_start" in values and values["scheduled_start"] is None:
         raise ValidationFailed("scheduled_start can't be empty.")
@@ -160,7 +159,7 @@ def update(conn: Connection, data: TicketUpdate) -> dict[str, Any]:
 def assign_staff(conn: Connection, data: AssignStaff) -> dict[str, Any]:
     """Set who works on a ticket (replaces the current assignment)."""
     ticket = get(conn, data.id, lock=True)
-    _editable(ticket)
+    ensure_editable(ticket)
     before = _staff_ids(conn, data.id)
     after = _set_staff(conn, data.id, data.staff_ids)
     if before != after:
@@ -178,7 +177,7 @@ def assign_staff(conn: Connection, data: AssignStaff) -> dict[str, Any]:
 def clock_in(conn: Connection, data: Ref) -> dict[str, Any]:
     """Start the clock on a ticket; the first clock-in starts the job."""
     ticket = get(conn, data.id, lock=True)
-    _editable(ticket)
+    ensure_editable(ticket)
     open_entry = conn.execute(
         "SELECT id FROM time_entries WHERE ticket_id = %s AND ended_at IS NULL", (data.id,)
     ).fetchone()
@@ -210,7 +209,7 @@ def clock_in(conn: Connection, data: Ref) -> dict[str, Any]:
 def clock_out(conn: Connection, data: Ref) -> dict[str, Any]:
     """Stop the clock on a ticket."""
     ticket = get(conn, data.id, lock=True)
-    _editable(ticket)
+    ensure_editable(ticket)
     entry = conn.execute(
         "UPDATE time_entries SET ended_at = %s WHERE ticket_id = %s AND ended_at IS NULL "
         "RETURNING *",
@@ -258,91 +257,6 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
         raise TicketImmutable()
     _cancel_pending_messages(conn, data.id)
     return base.soft_delete(conn, "tickets", data.id, label="ticket", entity_type="ticket")
-
-
-# -- line items ------------------------------------------------------------------------------
-
-
-@REGISTRY.action("line_item", "add", input=LineItemAdd)
-def add_line_item(conn: Connection, data: LineItemAdd) -> dict[str, Any]:
-    """Add a service (priced by its mode) or a custom line to a ticket."""
-    ticket = get(conn, data.ticket_id, lock=True)
-    _editable(ticket)
-    values: dict[str, Any] = {"ticket_id": data.ticket_id, "quantity": data.quantity}
-    if data.service_id is not None:
-        service = base.load(conn, "services", data.service_id, label="service")
-        if service["retired_at"] is not None:
-            raise ServiceRetired()
-        mode = service["pricing_mode"]
-        price = service["unit_price_cents"]
-        if mode == "flexible":
-            price = data.unit_price_cents if data.unit_price_cents is not None else price
-        elif data.unit_price_cents is not None and data.unit_price_cents != price:
-            raise ValidationFailed(
-                f"{service['name']} has a {mode.replace('_', ' ')} price; "
-                "change the service or use a flexible one.",
-                details={
-                    "fields": [{"field": "unit_price_cents", "message": "set by the service"}]
-                },
-            )
-        if mode == "fixed" and data.quantity != 1:
-            raise ValidationFailed("A fixed-price service is added once (quantity 1).")
-        values.update(
-            service_id=service["id"],
-            description=data.description or service["name"],
-            pricing_mode=mode,
-            unit_label=service["unit_label"],
-            unit_price_cents=price,
-        )
-    else:
-        if not data.description or data.unit_price_cents is None:
-            raise ValidationFailed(
-                "A line without a service needs a description and a unit price.",
-                details={"fields": [{"field": "description", "message": "required"}]},
-            )
-        values.update(
-            description=data.description,
-            pricing_mode="flexible",
-            unit_label="",
-            unit_price_cents=data.unit_price_cents,
-        )
-    values["position"] = _next_position(conn, data.ticket_id)
-    return base.insert_row(conn, "line_items", values, entity_type="line_item")
-
-
-def _next_position(conn: Connection, ticket_id: UUID) -> int:
-    row = conn.execute(
-        "SELECT COALESCE(max(position), -1) + 1 AS p FROM line_items WHERE ticket_id = %s",
-        (ticket_id,),
-    ).fetchone()
-    return int(row["p"]) if row else 0
-
-
-@REGISTRY.action("line_item", "update", input=LineItemUpdate)
-def update_line_item(conn: Connection, data: LineItemUpdate) -> dict[str, Any]:
-    """Change a line's quantity, text, or (flexible lines only) price, until close-out."""
-    item = base.load(conn, "line_items", data.id, label="line item", lock=True)
-    _editable(get(conn, item["ticket_id"]))
-    values = base.changed_fields(data)
-    new_price = values.get("unit_price_cents", item["unit_price_cents"])
-    if new_price != item["unit_price_cents"] and item["pricing_mode"] != "flexible":
-        raise ValidationFailed(
-            "Only flexible prices can be changed on a ticket.",
-            details={"fields": [{"field": "unit_price_cents", "message": "set by the service"}]},
-        )
-    if "quantity" in values and item["pricing_mode"] == "fixed" and values["quantity"] != 1:
-        raise ValidationFailed("A fixed-price service is added once (quantity 1).")
-    return base.update_row(
-        conn, "line_items", data.id, values, label="line item", entity_type="line_item"
-    )
-
-
-@REGISTRY.action("line_item", "remove", input=Ref)
-def remove_line_item(conn: Connection, data: Ref) -> dict[str, Any]:
-    """Take a line off a ticket that is not finished."""
-    item = base.load(conn, "line_items", data.id, label="line item", lock=True)
-    _editable(get(conn, item["ticket_id"]))
-    return base.soft_delete(conn, "line_items", data.id, label="line item", entity_type="line_item")
 
 
 # -- reads -------------------------------------------------------------------------------------
@@ -442,20 +356,3 @@ def _current(conn: Connection, timezone: str) -> dict[str, Any] | None:
         (now, now, day_end),
     ).fetchone()
     return {k: v for k, v in row.items() if k != "rank"} if row else None
-
-
-@REGISTRY.data_type(
-    "line_items", filters={"ticket_id": "the lines of this ticket"}, includes=("audit_trail",)
-)
-def load_line_items(conn: Connection, query: DataQuery) -> Any:
-    """Line items, in ticket order (or newest first across tickets)."""
-    if query.id is not None:
-        return base.load_one(conn, "line_items", query, label="line item", entity_type="line_item")
-    rows = base.list_rows(
-        conn,
-        query,
-        sql.SQL("SELECT * FROM line_items"),
-        order=("position",) if query.filters.get("ticket_id") else ("created_at DESC",),
-        ids=("ticket_id",),
-    )
-    return base.with_includes(conn, rows, query.include, (base.audit_trail("line_item"),))

@@ -22,6 +22,7 @@ from crm.core.services import (
     business_service,
     contact_service,
     invoice_service,
+    line_item_service,
     message_service,
     ticket_service,
 )
@@ -63,7 +64,7 @@ def test_a_second_live_invoice_for_a_ticket_is_refused_by_the_index(
             conn,
             TicketCreate(contact_id=ann["id"], scheduled_start=datetime(2026, 12, 1, tzinfo=UTC)),
         )
-        ticket_service.add_line_item(
+        line_item_service.add_line_item(
             conn,
             LineItemAdd(ticket_id=ticket["id"], description="Windows", unit_price_cents=15000),
         )
