@@ -14,7 +14,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.gzip import GZipMiddleware
 
 from crm.api import actions, data, dev, health
-from crm.api.base import RequestContextMiddleware, install_error_handlers
+from crm.api.base import (
+    AllowedMethodsMiddleware,
+    RequestContextMiddleware,
+    install_error_handlers,
+)
+from crm.api.openapi import install_openapi
 from crm.auth import api as auth_api
 from crm.auth.email_service import EmailService
 from crm.auth.rate_limiter import RateLimiter
@@ -148,6 +153,7 @@ def create_app(resources: Resources) -> FastAPI:
         secure_cookies=settings.secure_cookies,
         public_dev=settings.embedded,
     )
+    app.add_middleware(AllowedMethodsMiddleware, routes=lambda: app.router.routes)
     app.add_middleware(
         HostAndBodyLimitMiddleware,
         allowed_hosts=settings.auth.allowed_hosts,
@@ -166,4 +172,5 @@ def create_app(resources: Resources) -> FastAPI:
         app.include_router(module.router)
     if resources.settings.embedded and resources.outbox is not None:
         app.include_router(dev.router)
+    install_openapi(app)
     return app

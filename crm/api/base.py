@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm.errors import AppError, BadRequest, InternalError, NotFound, ValidationFailed
@@ -41,6 +44,10 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     response = render_error(request, mapped)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(
+            allowed_methods(request.app.router.routes, request.scope)
+        )
     return response
 
 
@@ -110,3 +117,43 @@ class RequestContextMiddleware:
             request = Request(scope)
             response = render_error(request, InternalError())
             await response(scope, receive, send_with_id)
+
+
+def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in _leaves(routes):
+        match, _ = route.matches({**scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    if methods:
+        methods.add("OPTIONS")
+    return sorted(methods)
+
+
+def _leaves(routes: Sequence[Any]) -> Iterator[Any]:
+    """Routes, with included routers opened up (FastAPI keeps them as one entry each)."""
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if callable(contexts):
+            yield from contexts()
+        else:
+            yield route
+
+
+class AllowedMethodsMiddleware:
+    """`OPTIONS` answers 204 with every method the path has (no CORS: same-origin app)."""
+
+    def __init__(self, app: ASGIApp, *, routes: Callable[[], Sequence[BaseRoute]]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            methods = allowed_methods(self.routes(), scope)
+            if methods:
+                await Response(status_code=204, headers={"Allow": ", ".join(methods)})(
+                    scope, receive, send
+                )
+                return
+        await self.app(scope, receive, send)
