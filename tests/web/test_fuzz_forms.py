@@ -1,0 +1,200 @@
+"""Fuzzing every form the pages show, as a browser (or an attacker with one) would post it.
+
+The pages of a seeded business are read, every `<form method="post">` on them is collected with
+its fields (the CSRF token stays valid), and Hypothesis fills the fields with hostile values:
+control characters, NUL, 5,000-digit numbers, 10,000-character text, far dates, wrong types.
+No answer may be a 5xx, and a refused post (4xx) must leave every table as it was. A test
+also checks that every POST page route is reached by some form, so a new form can't be missed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from html.parser import HTMLParser
+from typing import Any
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from crm.web import WEB_MODULES
+from tests.fuzzing import EXAMPLES, World, row_counts, seed_world
+
+HOSTILE = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=200),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "a\x00b",
+            "line\r\nbreak",
+            "\t",
+            "9" * 5000,
+            "-1",
+            "0",
+            "1e999",
+            "NaN",
+            "-0.001",
+            "99999999999999999999",
+            "0001-01-01",
+            "9999-12-31",
+            "2026-02-30",
+            "00:00",
+            "25:61",
+            "x" * 10_001,
+            "<script>alert(1)</script>",
+            "4111 1111 1111 1111",
+            "' OR 1=1 --",
+            "../../etc/passwd",
+            "new",
+            "00000000-0000-0000-0000-000000000000",
+        ]
+    ),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+)
+
+
+class _Forms(HTMLParser):
+    """Every post form on a page: its action and its fields' names and current values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self._open: dict[str, Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "form" and values.get("method", "").lower() == "post":
+            self._open = {"action": values.get("action", ""), "fields": {}}
+            self.forms.append(self._open)
+        elif self._open is not None and tag in ("input", "select", "textarea", "button"):
+            name = values.get("name")
+            if name:
+                self._open["fields"].setdefault(name, values.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._open = None
+
+
+def _pages(world: World) -> list[str]:
+    contact, ticket = world.ids["contact"][0], world.ids["ticket"][0]
+    other, service = world.ids["ticket"][1], world.ids["service"][0]
+    invoice = world.ids["invoice"][0]
+    return [
+        "/",
+        "/tickets/new",
+        f"/tickets/{ticket}",
+        f"/tickets/{other}",
+        f"/tickets/{other}/edit",
+        f"/tickets/{ticket}/close",
+        f"/contacts/{contact}",
+        "/contacts/new",
+        f"/contacts/{contact}/edit",
+        f"/contacts/{world.ids['contact'][1]}/delete",
+        f"/tickets/{world.ids['completed'][0]}",
+        "/catalog",
+        "/catalog/new",
+        f"/catalog/{service}/edit",
+        "/invoices/new",
+        f"/invoices/{invoice}",
+        "/settings",
+        "/messages",
+    ]
+
+
+def _collect(client: TestClient, world: World) -> dict[str, dict[str, str]]:
+    """Post forms by action URL (the first one seen for each)."""
+    forms: dict[str, dict[str, str]] = {}
+    for path in _pages(world):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        parser = _Forms()
+        parser.feed(page.text)
+        for form in parser.forms:
+            action = form["action"] or path
+            if action.startswith("/") and not action.startswith("/auth/"):
+                forms.setdefault(action.split("?")[0], form["fields"])
+    # The close-out steps are reached by posting the first one: add them by their names.
+    ticket = world.ids["ticket"][0]
+    start = forms.get(f"/tickets/{ticket}/close/work") or {}
+    for step in ("notes", "next", "review", "complete"):
+        forms.setdefault(f"/tickets/{ticket}/close/{step}", dict(start))
+    return forms
+
+
+def _post_routes() -> list[str]:
+    return sorted(
+        route.path
+        for module in WEB_MODULES
+        for route in module.router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    )
+
+
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
+
+
+def test_every_post_page_route_is_reached_by_a_form(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    forms = _collect(client, seed_world(client))
+    missing = [r for r in _post_routes() if not any(_template(r).match(a) for a in forms)]
+    assert missing == []
+
+
+def test_no_form_post_is_a_server_error_or_half_saved(
+    client: TestClient, signed_in: dict[str, Any], database: Any
+) -> None:
+    world = seed_world(client)
+    forms = _collect(client, world)
+    failures: list[str] = []
+    statuses: Counter[int] = Counter()
+    rng = random.Random(1130)
+    with database.superuser() as admin:
+        # Forms that remove things go last, so the others meet live records.
+        for action in sorted(forms, key=lambda a: ("delete" in a or "void" in a, a)):
+            fields = forms[action]
+
+            def send(values: dict[str, str], action: str = action) -> None:
+                before = row_counts(admin)
+                response = client.post(action, data=values, follow_redirects=False)
+                statuses[response.status_code] += 1
+                if response.status_code >= 500:
+                    failures.append(f"{action} -> {response.status_code}: {values!r:.300}")
+                elif response.status_code >= 400 and row_counts(admin) != before:
+                    failures.append(
+                        f"{action} -> {response.status_code} but saved: {values!r:.300}"
+                    )
+
+            _run(fields, send, rng)
+    print(f"\nform fuzz: {sum(statuses.values())} posts ({dict(sorted(statuses.items()))})")
+    assert failures == [], "\n".join(failures[:20])
+
+
+def _run(fields: dict[str, str], send: Any, rng: random.Random) -> None:
+    """EXAMPLES posts of one form: each field keeps its value or gets a hostile one."""
+    names = [n for n in fields if n != "csrf_token"]
+    strategy = st.fixed_dictionaries(
+        {name: st.one_of(st.just(fields[name]), HOSTILE) for name in names}
+    )
+
+    @settings(
+        max_examples=EXAMPLES,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def one(values: dict[str, str]) -> None:
+        send({**values, "csrf_token": fields.get("csrf_token", "")})
+
+    one()
