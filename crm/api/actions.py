@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse
 
 import crm.core.services  # noqa: F401 - registers every action and data type
 from crm.auth.security_middleware import auth_state
-from crm.core.models.common import present
 from crm.core.registry import REGISTRY
 from crm.dependencies import CurrentUser, Dispatch
 from crm.errors import BadRequest
@@ -37,7 +36,7 @@ def run_action(
         body.get("data", {}),
         client=auth_state(request).client,
     )
-    return ok(present(result.value, user.timezone), warnings=result.warnings)
+    return ok(result.presented, warnings=result.warnings)
 
 
 @router.get("/capabilities", summary="Every action (with its JSON Schema) and data type")

@@ -6,13 +6,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 import crm.core.services  # noqa: F401 - registers every data type
-from crm.core.models.common import present
+from crm.core.models.read import MAX_LIMIT
 from crm.dependencies import CurrentUser, Dispatch
 from crm.responses import ok
 
 router = APIRouter(prefix="/api", tags=["data"])
 
-MAX_LIMIT = 1000
 RESERVED = frozenset({"type", "id", "search", "limit", "include"})
 
 
@@ -29,6 +28,13 @@ def read_data(
 ) -> JSONResponse:
     filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
     result = dispatcher.read(
-        user, type, id=id, search=search, limit=limit, include=include, filters=filters
+        user,
+        type,
+        id=id,
+        search=search,
+        limit=limit,
+        include=include,
+        filters=filters,
+        presented=True,
     )
-    return ok(present(result, user.timezone))
+    return ok(result)

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from crm.clients.postgres_client import Connection, Database
 from crm.core.extraction import Extractor
+from crm.core.models.common import present
+from crm.core.models.read import ReadQuery
 from crm.core.registry import REGISTRY, Action, ActionContext, DataQuery, DataType
 from crm.core.sanitise import redact
 from crm.errors import AppError, BadRequest, ValidationFailed
@@ -45,10 +47,12 @@ class SecuritySink(Protocol):
 
 @dataclass(frozen=True)
 class ActionResult:
-    """What an action returned, and what was redacted from its input on the way in."""
+    """What an action returned (raw rows for the pages, and as JSON, shaped before the commit),
+    and what was redacted from its input on the way in."""
 
     value: Any
     redacted: list[dict[str, Any]] = field(default_factory=list)
+    presented: Any = None
 
     @property
     def warnings(self) -> list[dict[str, Any]]:
@@ -73,6 +77,10 @@ def validation_details(exc: ValidationError, *, prefix: str = "") -> dict[str, A
 
 def lookup(domain: Any, name: Any) -> Action:
     """The registered action, or a 400 that lists what exists."""
+    if not isinstance(domain, str) or not isinstance(name, str):
+        raise BadRequest(
+            "domain and action must be text.", details={"valid_domains": REGISTRY.domains()}
+        )
     if domain not in REGISTRY.domains():
         raise BadRequest(
             f"Unknown domain {domain!r}.", details={"valid_domains": REGISTRY.domains()}
@@ -94,13 +102,18 @@ def parse(spec: Action, data: Any, *, prefix: str = "") -> tuple[BaseModel, list
         parsed = spec.input.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(details=validation_details(exc, prefix=prefix)) from exc
-    return redact_input(spec.input, parsed)
+    return redact_input(spec.input, parsed, prefix=prefix)
 
 
 def redact_input(
-    model: type[BaseModel], parsed: BaseModel
+    model: type[BaseModel], parsed: BaseModel, *, prefix: str = ""
 ) -> tuple[BaseModel, list[dict[str, Any]]]:
-    """Every free-text field of every action is redacted before any handler sees it."""
+    """Every free-text field of every action is redacted before any handler sees it.
+
+    The redacted input is validated again: a value that grew past its limit (``[REDACTED]`` is
+    longer than a bare 9-digit SSN) is cut to fit; any other rule it now breaks (a key's
+    pattern) is a 422 naming the field, never a 500.
+    """
     found: list[dict[str, Any]] = []
 
     def walk(value: Any, path: str) -> Any:
@@ -118,7 +131,47 @@ def redact_input(
     cleaned = walk(parsed.model_dump(exclude_unset=True), "")
     if not found:
         return parsed, []
-    return model.model_validate(cleaned), found
+    redacted_fields = {entry["field"] for entry in found}
+    while True:
+        try:
+            return model.model_validate(cleaned), found
+        except ValidationError as exc:
+            if not _cut_to_fit(cleaned, exc, redacted_fields):
+                raise ValidationFailed(details=validation_details(exc, prefix=prefix)) from exc
+
+
+def _cut_to_fit(data: Any, exc: ValidationError, redacted: set[str]) -> bool:
+    """Shorten each redacted value that is now too long; False when anything else is wrong."""
+    cuts = []
+    for err in exc.errors():
+        if err["type"] != "string_too_long":
+            return False
+        path = _data_path(data, err["loc"])
+        if path is None or ".".join(str(p) for p in path) not in redacted:
+            return False
+        cuts.append((path, int(err["ctx"]["max_length"])))
+    for path, max_length in cuts:
+        parent = data
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[path[-1]] = parent[path[-1]][:max_length].rstrip()
+    return bool(cuts)
+
+
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> list[int | str] | None:
+    """Pydantic's error location as a path into the dumped input (union tags skipped)."""
+    path: list[int | str] = []
+    node = data
+    for part in loc:
+        found = isinstance(node, dict) and part in node
+        if found or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+        elif isinstance(node, dict | list):
+            continue  # a discriminated union's tag, not a key of the input
+        else:
+            return None
+        path.append(part)
+    return path if isinstance(node, str) else None
 
 
 class Batch:
@@ -209,16 +262,22 @@ class Dispatcher:
     def run(
         self, user: UserContext, domain: Any, action: Any, data: Any, *, client: Any = None
     ) -> ActionResult:
-        """Run one action in its own unit of work (or its own short ones, if staged)."""
+        """Run one action in its own unit of work (or its own short ones, if staged).
+
+        The result is shaped as JSON (``presented``) before the commit, so a result that
+        cannot be shown rolls the action back instead of answering 500 for a saved write.
+        """
         spec = lookup(domain, action)
         parsed, redacted = parse(spec, data)
         self._report(user, f"{domain}.{action}", redacted, client)
         with user_context(user):
             if spec.staged:
                 context = ActionContext(user=user, db=self.db, extractor=self.extractor)
-                return ActionResult(spec.handler(context, parsed), redacted)
+                value = spec.handler(context, parsed)
+                return ActionResult(value, redacted, present(value, user.timezone))
             with self.db.unit_of_work(user.user_id) as conn:
-                return ActionResult(spec.handler(conn, parsed), redacted)
+                value = spec.handler(conn, parsed)
+                return ActionResult(value, redacted, present(value, user.timezone))
 
     def read(
         self,
@@ -230,12 +289,15 @@ class Dispatcher:
         limit: int = 100,
         include: str | frozenset[str] = "",
         filters: dict[str, str] | None = None,
+        presented: bool = False,
     ) -> Any:
-        """One read through the registry in a read-only unit of work, checked like an action."""
+        """One read through the registry in a read-only unit of work, checked like an action;
+        ``presented``: shaped as JSON inside that transaction."""
         with self.reading(user) as reader:
-            return reader.read(
+            rows = reader.read(
                 type_, id=id, search=search, limit=limit, include=include, filters=filters
             )
+            return present(rows, user.timezone) if presented else rows
 
     @contextmanager
     def reading(self, user: UserContext) -> Iterator[Reader]:
@@ -294,6 +356,19 @@ def _data_query(
         )
     if search and not spec.searchable:
         raise BadRequest(f"{spec.name} cannot be searched.")
+    try:
+        bounded = ReadQuery.model_validate(
+            {
+                "search": search,
+                "limit": limit,
+                "filters": {name: value for name, value in filters.items() if value != ""},
+            }
+        )
+    except ValidationError as exc:
+        details = validation_details(exc)
+        for item in details["fields"]:
+            item["field"] = item["field"].removeprefix("filters.")
+        raise ValidationFailed(details=details) from exc
     entity_id = None
     if id is not None:
         try:
@@ -305,8 +380,8 @@ def _data_query(
     return DataQuery(
         timezone=user.timezone,
         id=entity_id,
-        search=search,
-        limit=limit,
+        search=bounded.search,
+        limit=bounded.limit,
         include=include,
-        filters=dict(filters),
+        filters=bounded.filters.as_text(),
     )

@@ -53,8 +53,16 @@ def is_valid_timezone(name: str) -> bool:
 
 
 def to_business_time(value: datetime, timezone: str) -> datetime:
-    """Convert an aware datetime to the business's local time for display."""
-    return require_aware(value).astimezone(get_zone(timezone))
+    """Convert an aware datetime to the business's local time for display.
+
+    An instant the zone cannot show (year 1 or 9999, only in rows older than the input window)
+    keeps its own offset: one bad row must not break a whole list.
+    """
+    zone = get_zone(timezone)
+    try:
+        return require_aware(value).astimezone(zone)
+    except OverflowError:
+        return value
 
 
 def business_today(timezone: str) -> date:

@@ -9,7 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from crm.core.models.common import MAX_DATE, MIN_DATE
 from crm.dependencies import CurrentUser
+from crm.errors import ValidationFailed
 from crm.utils.timezone import business_today, to_business_time
 from crm.web.common import page, read, render
 
@@ -20,10 +22,22 @@ VIEWS = ("day", "week", "month")
 
 
 def _parse_day(value: str | None, today: date) -> date:
+    """The day asked for (today if none, or unreadable); outside the window it is a 422."""
     try:
-        return date.fromisoformat(value) if value else today
+        day = date.fromisoformat(value) if value else today
     except ValueError:
         return today
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValidationFailed(
+            f"The calendar shows {MIN_DATE.year} to {MAX_DATE.year}; pick a day in between.",
+            details={"fields": [{"field": "date", "message": "outside the calendar"}]},
+        )
+    return day
+
+
+def _step(day: date) -> str:
+    """A neighbouring day, month or week for a link, kept inside the window."""
+    return min(max(day, MIN_DATE), MAX_DATE).isoformat()
 
 
 def _tickets(request: Request, first: date, last: date, timezone: str) -> list[dict[str, Any]]:
@@ -32,7 +46,7 @@ def _tickets(request: Request, first: date, last: date, timezone: str) -> list[d
         "tickets",
         limit=1000,
         include="contact",
-        **{"from": first.isoformat(), "to": last.isoformat()},
+        **{"from": max(first, MIN_DATE).isoformat(), "to": min(last, MAX_DATE).isoformat()},
     )
     for row in rows:
         row["local_start"] = to_business_time(row["scheduled_start"], timezone)
@@ -65,8 +79,8 @@ def home(
             today=today,
             days=days,
             by_day=by_day,
-            prev=(start - timedelta(days=7)).isoformat(),
-            next=(start + timedelta(days=7)).isoformat(),
+            prev=_step(start - timedelta(days=7)),
+            next=_step(start + timedelta(days=7)),
         )
     if view == "month":
         first = day.replace(day=1)
@@ -88,8 +102,8 @@ def home(
             first=first,
             weeks=weeks,
             counts=counts,
-            prev=prev_month.isoformat(),
-            next=next_month.isoformat(),
+            prev=_step(prev_month),
+            next=_step(next_month),
         )
     tickets = _tickets(request, day, day, user.timezone)
     hours = list(range(FIRST_HOUR, LAST_HOUR + 1))
@@ -108,7 +122,7 @@ def home(
         early=early,
         late=late,
         tickets=tickets,
-        prev=(day - timedelta(days=1)).isoformat(),
-        next=(day + timedelta(days=1)).isoformat(),
+        prev=_step(day - timedelta(days=1)),
+        next=_step(day + timedelta(days=1)),
         slot_time=lambda h: datetime(day.year, day.month, day.day, h).strftime("%Y-%m-%dT%H:%M"),
     )

@@ -42,7 +42,15 @@ from crm.web.closeout_review import (
 )
 from crm.web.common import page, perform, read, redirect, render
 from crm.web.formats import dollars, quantity
-from crm.web.forms import Form, FormData, limits, parse_cents, parse_int, parse_quantity
+from crm.web.forms import (
+    Form,
+    FormData,
+    limits,
+    parse_cents,
+    parse_int,
+    parse_quantity,
+    small_count,
+)
 from crm.web.tickets import conflict_status
 
 router = APIRouter(include_in_schema=False)
@@ -164,10 +172,10 @@ def _next_step(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     if kind == "none":
         return {"kind": "none"}, {}
     if kind == "reach_out":
-        months = values.get("months", "")
-        if not (months.isascii() and months.isdigit()) or int(months) not in MONTHS:
+        months = small_count(values.get("months", ""), default=0, most=MONTHS[-1] + 1)
+        if months not in MONTHS:
             return {}, {"months": f"Pick {MONTHS[0]} to {MONTHS[-1]} months."}
-        return {"kind": "reach_out", "months": int(months)}, {}
+        return {"kind": "reach_out", "months": months}, {}
     if kind == "schedule_now":
         try:
             day = date.fromisoformat(values.get("next_date", ""))

@@ -12,7 +12,7 @@ from typing import Any
 from crm.core.models.closeout import CloseTicket
 from crm.core.vocabulary import VOCABULARY
 from crm.web.contact_facts import parse_value, term_label, value_display, value_text
-from crm.web.forms import limits
+from crm.web.forms import limits, small_count
 
 MOST_DECISIONS = limits(CloseTicket, "decisions").max_length or 0
 # The preview's whole-ticket fields → the wizard's inputs.
@@ -99,9 +99,7 @@ def read_decisions(
     chosen: dict[str, dict[str, str]] = {}
     decisions: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
-    count = form.get("count", "0")
-    shown = int(count) if count.isascii() and count.isdigit() else 0
-    for index in range(min(shown, MOST_DECISIONS)):
+    for index in range(small_count(form.get("count", ""), default=0, most=MOST_DECISIONS)):
         key = form.get(f"key-{index}", "")
         decision = form.get(f"decision-{index}", "")
         text = form.get(f"value-{index}", "")

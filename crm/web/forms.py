@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal, overload
@@ -26,6 +27,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from crm.core.dispatch import validation_details
+from crm.core.models.common import MAX_DATE, MIN_DATE
 from crm.web.formats import money, percent
 
 # -- the form --------------------------------------------------------------------------------
@@ -211,11 +213,42 @@ def parse_quantity(text: str, *, required: bool, limits: Limits) -> Decimal | No
 
 
 def parse_int(text: str, *, limits: Limits, message: str) -> int:
-    """A whole number within the model's bounds; ``message`` may say ``{span}``, filled in."""
+    """A whole number within the model's bounds; ``message`` may say ``{span}``, filled in.
+
+    At most 12 digits are read, so 5,000 typed digits are a message, not Python's refusal to
+    convert them (or a long wait).
+    """
     value = text.strip()
     if not _INTEGER.fullmatch(value) or not limits.allows(Decimal(value)):
         raise ValueError(message.format(span=limits.span()))
     return int(value)
+
+
+def small_count(text: str, *, default: int, most: int) -> int:
+    """A count the page itself put in a hidden field (rows, facts shown): ``default`` unless
+    it is plain digits, and never above ``most`` however many digits were sent."""
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()):
+        return default
+    digits = value.lstrip("0") or "0"
+    return most if len(digits) > len(str(most)) else min(int(digits), most)
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+
+def parse_date(text: str) -> date | None:
+    """ "2026-11-26" → a date in the window every input model allows; ``None`` when blank."""
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("Enter a date like 2026-11-26.") from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(f"Enter a date from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}.")
+    return day
 
 
 # -- errors as the form shows them -----------------------------------------------------------

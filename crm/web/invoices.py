@@ -17,7 +17,15 @@ from crm.utils.timezone import business_today
 from crm.utils.user_context import get_current_user
 from crm.web.common import NOTICES, Outcome, page, perform, read, redirect, render
 from crm.web.formats import dollars
-from crm.web.forms import Form, FormData, limits, parse_cents, parse_percent, parse_quantity
+from crm.web.forms import (
+    Form,
+    FormData,
+    limits,
+    parse_cents,
+    parse_percent,
+    parse_quantity,
+    small_count,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -212,7 +220,7 @@ def _lines(
 def _row_count(form: dict[str, str]) -> int:
     """How many line rows the form had: as many as it showed, and every posted line."""
     indexes = [int(m[1]) for key in form if (m := _LINE_KEY.fullmatch(key))]
-    shown = int(form["rows"]) if form.get("rows", "").isdigit() else LINE_ROWS
+    shown = small_count(form.get("rows", ""), default=LINE_ROWS, most=MAX_ROWS)
     return max(1, min(max([shown - 1, *indexes]) + 1, MAX_ROWS))
 
 

@@ -14,7 +14,7 @@ from crm.dependencies import CurrentUser
 from crm.utils.timezone import business_today, to_business_time
 from crm.utils.user_context import UserContext
 from crm.web.common import page, perform, read, redirect, render
-from crm.web.forms import FormData
+from crm.web.forms import FormData, parse_date
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,11 +35,13 @@ def check_filters(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str
     filters: dict[str, str] = {}
     fields: dict[str, str] = {}
     for name in ("from", "to"):
-        if values.get(name):
-            try:
-                filters[name] = date.fromisoformat(values[name]).isoformat()
-            except ValueError:
-                fields[name] = "Enter a date like 2026-11-26."
+        try:
+            day = parse_date(values.get(name, ""))
+        except ValueError as exc:
+            fields[name] = str(exc)
+            continue
+        if day is not None:
+            filters[name] = day.isoformat()
     if filters.get("from") and filters.get("to") and filters["from"] > filters["to"]:
         fields["to"] = "The end date is before the start date."
         filters.pop("to")

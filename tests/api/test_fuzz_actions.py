@@ -10,8 +10,8 @@ must be below 500, and a refused one must leave every table exactly as it was.
 from __future__ import annotations
 
 import json
-from collections import Counter
 import random
+from collections import Counter
 from typing import Any
 
 import pytest

@@ -2,21 +2,21 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import Field, JsonValue
+from pydantic import Field
 
-from crm.core.models.common import Input
+from crm.core.models.common import Input, Json, Line, Text
 
 KEY_PATTERN = r"^[a-z][a-z0-9_.]{0,62}$"
 
 
 class AttributeCreate(Input):
     contact_id: UUID
-    key: str = Field(pattern=KEY_PATTERN)
-    value: JsonValue
-    evidence: str = Field("", max_length=2000)
+    key: Line = Field(pattern=KEY_PATTERN)
+    value: Json
+    evidence: Text = Field("", max_length=2000)
 
 
 class AttributeUpdate(Input):
     id: UUID
-    value: JsonValue = None
-    evidence: str = Field("", max_length=2000)
+    value: Json = None
+    evidence: Text = Field("", max_length=2000)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from crm.core.models.common import Input
+from crm.core.models.common import Input, Line
 from crm.utils.timezone import is_valid_timezone
 
 
@@ -14,12 +14,12 @@ def _timezone(value: str) -> str:
     return value
 
 
-Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_timezone)]
+Timezone = Annotated[Line, Field(min_length=1, max_length=64), AfterValidator(_timezone)]
 
 
 class BusinessUpdate(Input):
     """The signed-in business's own settings; only the fields sent are changed."""
 
-    display_name: str = Field("", min_length=1, max_length=200)
-    business_name: str = Field("", min_length=1, max_length=200)
+    display_name: Line = Field("", min_length=1, max_length=200)
+    business_name: Line = Field("", min_length=1, max_length=200)
     timezone: Timezone = "UTC"

@@ -4,9 +4,9 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, JsonValue
+from pydantic import Field
 
-from crm.core.models.common import Input
+from crm.core.models.common import BusinessDatetime, Input, Json, Line, Text
 
 
 class ConfirmedLine(Input):
@@ -26,7 +26,7 @@ class ReachOut(Input):
 
 class ScheduleNow(Input):
     kind: Literal["schedule_now"]
-    start: AwareDatetime
+    start: BusinessDatetime
     duration_minutes: int | None = Field(None, ge=5, le=1440)
 
 
@@ -40,14 +40,14 @@ class CloseOutPreview(Input):
     duration_minutes: int = Field(ge=0, le=1440)
     line_items: list[ConfirmedLine] = Field(max_length=200)
     confirm_estimated_prices: bool = False
-    notes: str = Field(max_length=20000)
+    notes: Text = Field(max_length=20000)
     next_step: NextStep
 
 
 class Decision(Input):
-    key: str = Field(max_length=64)
+    key: Line = Field(max_length=64)
     decision: Literal["accept", "edit", "reject"]
-    value: JsonValue = None
+    value: Json = None
 
 
 class CloseTicket(Input):

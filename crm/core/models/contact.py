@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field, model_validator
 
-from crm.core.models.common import Input
+from crm.core.models.common import Input, Line
 from crm.utils.phone import InvalidPhoneError, normalise_phone
 
 ContactMethod = Literal["any", "email", "phone", "sms", "none"]
@@ -25,20 +25,20 @@ def _phone(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
-Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
+Email = Annotated[Line, Field(max_length=254), AfterValidator(_email)]
+Phone = Annotated[Line, Field(max_length=40), AfterValidator(_phone)]
 
 
 class ContactFields(Input):
-    first_name: str = Field("", max_length=100)
-    last_name: str = Field("", max_length=100)
-    company: str = Field("", max_length=200)
+    first_name: Line = Field("", max_length=100)
+    last_name: Line = Field("", max_length=100)
+    company: Line = Field("", max_length=200)
     email: Email = ""
     phone: Phone = ""
     preferred_contact_method: ContactMethod = "any"
-    preferred_time_of_day: str = Field("", max_length=100)
-    source: str = Field("", max_length=100)
-    external_id: str = Field("", max_length=200)
+    preferred_time_of_day: Line = Field("", max_length=100)
+    source: Line = Field("", max_length=100)
+    external_id: Line = Field("", max_length=200)
     referred_by_id: UUID | None = None
 
 

@@ -4,15 +4,15 @@ from uuid import UUID
 
 from pydantic import Field
 
-from crm.core.models.common import Input
+from crm.core.models.common import Input, Text
 
 
 class NoteCreate(Input):
-    body: str = Field(min_length=1, max_length=20000)
+    body: Text = Field(min_length=1, max_length=20000)
     contact_id: UUID | None = None
     ticket_id: UUID | None = None
 
 
 class NoteUpdate(Input):
     id: UUID
-    body: str = Field(min_length=1, max_length=20000)
+    body: Text = Field(min_length=1, max_length=20000)

@@ -5,17 +5,17 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from crm.core.models.common import Input
+from crm.core.models.common import Input, Line, Text
 
 PricingMode = Literal["fixed", "flexible", "per_unit", "product"]
 
 
 class ServiceCreate(Input):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
+    name: Line = Field(min_length=1, max_length=200)
+    description: Text = Field("", max_length=2000)
     pricing_mode: PricingMode
     unit_price_cents: int = Field(0, ge=0, le=100_000_000)
-    unit_label: str = Field("", max_length=50)
+    unit_label: Line = Field("", max_length=50)
     default_duration_minutes: int = Field(60, ge=0, le=1440)
 
     @model_validator(mode="after")
@@ -27,8 +27,8 @@ class ServiceCreate(Input):
 
 class ServiceUpdate(Input):
     id: UUID
-    name: str = Field("", min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
+    name: Line = Field("", min_length=1, max_length=200)
+    description: Text = Field("", max_length=2000)
     unit_price_cents: int = Field(0, ge=0, le=100_000_000)
-    unit_label: str = Field("", max_length=50)
+    unit_label: Line = Field("", max_length=50)
     default_duration_minutes: int = Field(60, ge=0, le=1440)
