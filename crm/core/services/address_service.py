@@ -12,7 +12,7 @@ from crm.core.exceptions import AddressInUse
 from crm.core.models.address import AddressCreate, AddressUpdate
 from crm.core.models.common import Ref
 from crm.core.registry import REGISTRY, DataQuery
-from crm.core.services import base, contact_service
+from crm.core.services import base
 from crm.errors import ValidationFailed
 
 # The foreign key from tickets (deleted ones included) to their address.
@@ -30,7 +30,7 @@ def _clear_other_primaries(conn: Connection, contact_id: UUID, keep: UUID | None
 @REGISTRY.action("address", "create", input=AddressCreate)
 def create(conn: Connection, data: AddressCreate) -> dict[str, Any]:
     """Add a service location to a contact; the first one becomes primary."""
-    contact_service.get(conn, data.contact_id)
+    base.lock_parent(conn, "contacts", data.contact_id, label="contact")
     values = data.model_dump()
     has_any = conn.execute(
         "SELECT 1 FROM addresses WHERE contact_id = %s LIMIT 1", (data.contact_id,)
@@ -59,7 +59,8 @@ def update(conn: Connection, data: AddressUpdate) -> dict[str, Any]:
 @REGISTRY.action("address", "delete", input=Ref)
 def delete(conn: Connection, data: Ref) -> dict[str, Any]:
     """Delete an address that no ticket uses."""
-    base.load(conn, "addresses", data.id, label="address")
+    # Locked before the check: a ticket being pointed at it right now holds a share lock.
+    base.load(conn, "addresses", data.id, label="address", lock=True)
     used = conn.execute(
         "SELECT count(*) AS n FROM tickets WHERE address_id = %s", (data.id,)
     ).fetchone()

@@ -12,14 +12,14 @@ from crm.core import audit
 from crm.core.models.attribute import AttributeCreate, AttributeUpdate
 from crm.core.models.common import Ref
 from crm.core.registry import REGISTRY, DataQuery
-from crm.core.services import base, contact_service
+from crm.core.services import base
 from crm.errors import Conflict
 
 
 @REGISTRY.action("attribute", "create", input=AttributeCreate)
 def create(conn: Connection, data: AttributeCreate) -> dict[str, Any]:
     """Record a fact about a contact by hand (source: manual)."""
-    contact_service.get(conn, data.contact_id)
+    base.lock_parent(conn, "contacts", data.contact_id, label="contact")
     exists = conn.execute(
         "SELECT id FROM attributes WHERE contact_id = %s AND key = %s",
         (data.contact_id, data.key),

@@ -22,13 +22,38 @@ from crm.utils.timezone import get_zone
 def load(
     conn: Connection, table: str, entity_id: UUID, *, label: str, lock: bool = False
 ) -> dict[str, Any]:
-    """The row, or NotFound: ids that never existed, another business's, or deleted ones alike."""
+    """The row, or NotFound: ids that never existed, another business's, or deleted ones alike.
+
+    ``lock`` takes ``FOR UPDATE``: what every delete does first, before it checks what still
+    depends on the row (see ``lock_parent``)."""
     query = sql.SQL("SELECT * FROM {} WHERE id = %s{}").format(
         sql.Identifier(table), sql.SQL(" FOR UPDATE") if lock else sql.SQL("")
     )
     row = conn.execute(query, (entity_id,)).fetchone()
     if row is None:
         raise NotFound(f"No {label} with id {entity_id}.")
+    return row
+
+
+def lock_parent(conn: Connection, table: str, parent_id: UUID, *, label: str) -> dict[str, Any]:
+    """The row a dependent write hangs off (a ticket's contact, a payment's invoice…),
+    share-locked until commit, or the same NotFound as ``load``.
+
+    Every delete (and every change that refuses new children: cancel, void, retire) takes
+    ``FOR UPDATE`` on the row *before* it checks the children, so the two serialise: a delete
+    that comes second waits for this transaction and then sees the new child (and refuses, or
+    cleans it up); a write that comes second waits for the delete and then finds the row gone
+    (PostgreSQL re-reads it after the wait, and the RLS policy hides a soft-deleted row) or in
+    its new state, which the caller checks on the row returned here. ``FOR KEY SHARE`` rather
+    than ``FOR SHARE``: ordinary updates of the parent, such as the search refresh that adding
+    an address or a note does on its contact, don't wait for it, and can't deadlock on it.
+    """
+    row = conn.execute(
+        sql.SQL("SELECT * FROM {} WHERE id = %s FOR KEY SHARE").format(sql.Identifier(table)),
+        (parent_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No {label} with id {parent_id}.")
     return row
 
 

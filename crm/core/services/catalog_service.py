@@ -36,7 +36,8 @@ def update(conn: Connection, data: ServiceUpdate) -> dict[str, Any]:
 @REGISTRY.action("service", "retire", input=Ref)
 def retire(conn: Connection, data: Ref) -> dict[str, Any]:
     """Retire a service: it stays on past tickets but can't be added to new ones."""
-    current = base.load(conn, "services", data.id, label="service")
+    # Locked: a line being added with this service right now finishes first (see lock_parent).
+    current = base.load(conn, "services", data.id, label="service", lock=True)
     if current["retired_at"] is not None:
         return current
     conn.execute("UPDATE services SET retired_at = now() WHERE id = %s", (data.id,))

@@ -93,10 +93,7 @@ def close(conn: Connection, data: CloseTicket) -> dict[str, Any]:
                 label="line item",
                 entity_type="line_item",
             )
-    conn.execute(
-        "UPDATE time_entries SET ended_at = now() WHERE ticket_id = %s AND ended_at IS NULL",
-        (data.ticket_id,),
-    )
+    ticket_service.stop_clock(conn, data.ticket_id)
     base.update_row(
         conn,
         "tickets",

@@ -45,7 +45,7 @@ def _with_name(row: dict[str, Any]) -> dict[str, Any]:
 def create(conn: Connection, data: ContactCreate) -> dict[str, Any]:
     """Create a contact (a person or company you serve)."""
     if data.referred_by_id is not None:
-        get(conn, data.referred_by_id)
+        base.lock_parent(conn, "contacts", data.referred_by_id, label="contact")
     row = base.insert_row(conn, "contacts", data.model_dump(), entity_type="contact")
     return get(conn, row["id"])
 
@@ -58,7 +58,7 @@ def update(conn: Connection, data: ContactUpdate) -> dict[str, Any]:
     if values.get("referred_by_id") is not None:
         if values["referred_by_id"] == data.id:
             raise ValidationFailed("A contact cannot refer themselves.")
-        get(conn, values["referred_by_id"])
+        base.lock_parent(conn, "contacts", values["referred_by_id"], label="contact")
     base.update_row(conn, "contacts", data.id, values, label="contact", entity_type="contact")
     return get(conn, data.id)
 
@@ -66,7 +66,9 @@ def update(conn: Connection, data: ContactUpdate) -> dict[str, Any]:
 @REGISTRY.action("contact", "delete", input=Ref)
 def delete(conn: Connection, data: Ref) -> dict[str, Any]:
     """Delete a contact that has no open tickets and no unpaid invoices."""
-    get(conn, data.id)
+    # Locked before the check: a ticket or invoice being created for this contact right now
+    # holds a share lock on it (base.lock_parent), so we wait for it and then count it.
+    base.load(conn, "contacts", data.id, label="contact", lock=True)
     blockers = conn.execute(
         "SELECT "
         "(SELECT count(*) FROM tickets WHERE contact_id = %(id)s "

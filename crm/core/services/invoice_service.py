@@ -19,7 +19,7 @@ from crm.core.exceptions import InvoiceExists, PaymentRejected
 from crm.core.models.common import Ref, format_money
 from crm.core.models.invoice import InvoiceFromTicket, InvoiceStandalone, RecordPayment, VoidInvoice
 from crm.core.registry import REGISTRY, DataQuery
-from crm.core.services import base, contact_service, ticket_service
+from crm.core.services import base, contact_service, message_service, ticket_service
 from crm.errors import Conflict, InvalidStatusTransition, NotFound, ValidationFailed
 from crm.utils.timezone import business_today, utc_now
 from crm.utils.user_context import get_current_user
@@ -126,6 +126,8 @@ def create_from_ticket(conn: Connection, data: InvoiceFromTicket) -> dict[str, A
     """Bill a ticket: a draft invoice with a snapshot of its line items (one per ticket)."""
     number = _allocate_number(conn)
     ticket = ticket_service.get(conn, data.ticket_id, lock=True)
+    # The bill is the contact's too: a deleted contact takes no new invoice.
+    base.lock_parent(conn, "contacts", ticket["contact_id"], label="contact")
     if ticket["status"] in ("cancelled", "no_show"):
         raise Conflict(
             f"This ticket is {ticket['status'].replace('_', ' ')}; there is nothing to invoice.",
@@ -165,7 +167,7 @@ def create_from_ticket(conn: Connection, data: InvoiceFromTicket) -> dict[str, A
 def create_standalone(conn: Connection, data: InvoiceStandalone) -> dict[str, Any]:
     """Bill a contact for lines you type in, without a ticket (a draft invoice)."""
     number = _allocate_number(conn)
-    contact_service.get(conn, data.contact_id)
+    base.lock_parent(conn, "contacts", data.contact_id, label="contact")
     lines = [
         {
             "description": line.description,
@@ -228,7 +230,8 @@ def mark_sent(conn: Connection, data: Ref) -> dict[str, Any]:
 
 @REGISTRY.action("invoice", "void", input=VoidInvoice)
 def void(conn: Connection, data: VoidInvoice) -> dict[str, Any]:
-    """Cancel a draft or sent invoice that has no payments; it keeps its number."""
+    """Cancel a draft or sent invoice that has no payments; it keeps its number, and its
+    pending messages are cancelled."""
     invoice = _lock(conn, data.id)
     payments = conn.execute(
         "SELECT count(*) AS n FROM payments WHERE invoice_id = %s", (data.id,)
@@ -244,6 +247,7 @@ def void(conn: Connection, data: VoidInvoice) -> dict[str, Any]:
             details={"from": invoice["status"], "to": "void"},
         )
     context = {"void_reason": {"old": None, "new": data.reason}} if data.reason else None
+    message_service.cancel_pending(conn, "invoice_id", data.id)
     return _apply(
         conn, invoice, {"status": "void", "voided_at": utc_now()}, action="void", context=context
     )

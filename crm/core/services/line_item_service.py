@@ -22,7 +22,7 @@ def add_line_item(conn: Connection, data: LineItemAdd) -> dict[str, Any]:
     ticket_service.ensure_editable(ticket_service.get(conn, data.ticket_id, lock=True))
     values: dict[str, Any] = {"ticket_id": data.ticket_id, "quantity": data.quantity}
     if data.service_id is not None:
-        service = base.load(conn, "services", data.service_id, label="service")
+        service = base.lock_parent(conn, "services", data.service_id, label="service")
         if service["retired_at"] is not None:
             raise ServiceRetired()
         mode = service["pricing_mode"]
@@ -70,11 +70,22 @@ def _next_position(conn: Connection, ticket_id: UUID) -> int:
     return int(row["p"]) if row else 0
 
 
+def _lock_line(conn: Connection, item_id: UUID) -> dict[str, Any]:
+    """The line, locked, on a ticket that is still editable.
+
+    The ticket first (a share lock), then the line: close-out locks the ticket and then its
+    lines in that order, so the two wait for each other instead of deadlocking, and a line
+    can't change under a ticket being completed.
+    """
+    ticket_id = base.load(conn, "line_items", item_id, label="line item")["ticket_id"]
+    ticket_service.ensure_editable(base.lock_parent(conn, "tickets", ticket_id, label="ticket"))
+    return base.load(conn, "line_items", item_id, label="line item", lock=True)
+
+
 @REGISTRY.action("line_item", "update", input=LineItemUpdate)
 def update_line_item(conn: Connection, data: LineItemUpdate) -> dict[str, Any]:
     """Change a line's quantity, text, or (flexible lines only) price, until close-out."""
-    item = base.load(conn, "line_items", data.id, label="line item", lock=True)
-    ticket_service.ensure_editable(ticket_service.get(conn, item["ticket_id"]))
+    item = _lock_line(conn, data.id)
     values = base.changed_fields(data)
     new_price = values.get("unit_price_cents", item["unit_price_cents"])
     if new_price != item["unit_price_cents"] and item["pricing_mode"] != "flexible":
@@ -92,8 +103,7 @@ def update_line_item(conn: Connection, data: LineItemUpdate) -> dict[str, Any]:
 @REGISTRY.action("line_item", "remove", input=Ref)
 def remove_line_item(conn: Connection, data: Ref) -> dict[str, Any]:
     """Take a line off a ticket that is not finished."""
-    item = base.load(conn, "line_items", data.id, label="line item", lock=True)
-    ticket_service.ensure_editable(ticket_service.get(conn, item["ticket_id"]))
+    _lock_line(conn, data.id)
     return base.soft_delete(conn, "line_items", data.id, label="line item", entity_type="line_item")
 
 

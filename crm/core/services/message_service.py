@@ -8,11 +8,12 @@ from uuid import UUID
 from psycopg import sql
 
 from crm.clients.postgres_client import Connection, savepoint
+from crm.core import audit
 from crm.core.exceptions import MessageExists
 from crm.core.models.common import Ref
 from crm.core.models.scheduled_message import MessageSchedule
 from crm.core.registry import REGISTRY, DataQuery
-from crm.core.services import base, contact_service
+from crm.core.services import base
 from crm.errors import Conflict, InvalidStatusTransition, ValidationFailed
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "skipped")
@@ -41,9 +42,11 @@ def _duplicate(key: str, existing: dict[str, Any] | None) -> MessageExists:
 @REGISTRY.action("message", "schedule", input=MessageSchedule)
 def schedule(conn: Connection, data: MessageSchedule) -> dict[str, Any]:
     """Schedule a message to a contact, optionally about one of their tickets or invoices."""
-    contact_service.get(conn, data.contact_id)
+    # Every parent share-locked, so a concurrent delete, cancel or void (which cancel pending
+    # messages) either waits for this one or is seen by it.
+    base.lock_parent(conn, "contacts", data.contact_id, label="contact")
     if data.ticket_id is not None:
-        ticket = base.load(conn, "tickets", data.ticket_id, label="ticket")
+        ticket = base.lock_parent(conn, "tickets", data.ticket_id, label="ticket")
         _same_contact(ticket, data.contact_id, "ticket_id", "ticket")
         if ticket["status"] in ("cancelled", "no_show"):
             # Cancelling a ticket cancels its pending messages; don't add new ones after.
@@ -52,8 +55,14 @@ def schedule(conn: Connection, data: MessageSchedule) -> dict[str, Any]:
                 details={"ticket_status": ticket["status"]},
             )
     if data.invoice_id is not None:
-        invoice = base.load(conn, "invoices", data.invoice_id, label="invoice")
+        invoice = base.lock_parent(conn, "invoices", data.invoice_id, label="invoice")
         _same_contact(invoice, data.contact_id, "invoice_id", "invoice")
+        if invoice["status"] == "void":
+            # Voiding an invoice cancels its pending messages; don't add new ones after.
+            raise Conflict(
+                "This invoice is void; it gets no more messages.",
+                details={"invoice_status": "void"},
+            )
     if data.dedupe_key is not None:
         existing = conn.execute(
             "SELECT id, status FROM scheduled_messages WHERE dedupe_key = %s", (data.dedupe_key,)
@@ -65,6 +74,28 @@ def schedule(conn: Connection, data: MessageSchedule) -> dict[str, Any]:
     taken = {_DEDUPE_CONSTRAINT: _duplicate(key, None)} if key is not None else {}
     with savepoint(conn, constraint_errors=taken):
         return base.insert_row(conn, "scheduled_messages", data.model_dump(), entity_type="message")
+
+
+def cancel_pending(conn: Connection, column: str, parent_id: UUID) -> None:
+    """Cancel (and audit) the pending messages about a ticket or an invoice that is going away:
+    ``column`` is ``ticket_id`` or ``invoice_id``."""
+    if column not in ("ticket_id", "invoice_id"):
+        raise ValueError(f"messages are not cancelled by {column}")
+    rows = conn.execute(
+        sql.SQL(
+            "UPDATE scheduled_messages SET status = 'cancelled' "
+            "WHERE {} = %s AND status = 'pending' RETURNING id"
+        ).format(sql.Identifier(column)),
+        (parent_id,),
+    ).fetchall()
+    for row in rows:
+        audit.record(
+            conn,
+            entity_type="message",
+            entity_id=row["id"],
+            action="cancel",
+            changes={"status": {"old": "pending", "new": "cancelled"}},
+        )
 
 
 @REGISTRY.action("message", "cancel", input=Ref)

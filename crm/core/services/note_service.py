@@ -10,7 +10,7 @@ from crm.clients.postgres_client import Connection
 from crm.core.models.common import Ref
 from crm.core.models.note import NoteCreate, NoteUpdate
 from crm.core.registry import REGISTRY, DataQuery
-from crm.core.services import base, contact_service
+from crm.core.services import base
 from crm.errors import ValidationFailed
 
 
@@ -19,17 +19,17 @@ def create(conn: Connection, data: NoteCreate) -> dict[str, Any]:
     """Write a note on a contact, or on a ticket (then it is on the ticket's contact too)."""
     values = data.model_dump()
     if data.ticket_id is not None:
-        ticket = base.load(conn, "tickets", data.ticket_id, label="ticket")
+        ticket = base.lock_parent(conn, "tickets", data.ticket_id, label="ticket")
         if data.contact_id is not None and data.contact_id != ticket["contact_id"]:
             raise ValidationFailed("That ticket belongs to a different contact.")
         values["contact_id"] = ticket["contact_id"]
-    elif data.contact_id is not None:
-        contact_service.get(conn, data.contact_id)
-    else:
+    elif data.contact_id is None:
         raise ValidationFailed(
             "A note needs a contact_id or a ticket_id.",
             details={"fields": [{"field": "contact_id", "message": "required without ticket_id"}]},
         )
+    # Both parents: a ticket's note is on its contact too (a deleted one takes no more notes).
+    base.lock_parent(conn, "contacts", values["contact_id"], label="contact")
     return base.insert_row(conn, "notes", values, entity_type="note")
 
 

@@ -10,7 +10,7 @@ from psycopg import sql
 
 from crm.clients.postgres_client import Connection
 from crm.core import audit
-from crm.core.exceptions import ClockStateConflict
+from crm.core.exceptions import ClockStateConflict, InvoiceExists
 from crm.core.models.common import Ref
 from crm.core.models.ticket import (
     AssignStaff,
@@ -20,7 +20,7 @@ from crm.core.models.ticket import (
     TicketUpdate,
 )
 from crm.core.registry import REGISTRY, DataQuery
-from crm.core.services import base, contact_service
+from crm.core.services import base, contact_service, message_service
 from crm.errors import Conflict, InvalidStatusTransition, TicketImmutable, ValidationFailed
 from crm.utils.timezone import get_zone, utc_now
 
@@ -63,30 +63,14 @@ def transition(conn: Connection, ticket: dict[str, Any], new: str, **extra: Any)
     changes.update({k: {"old": ticket.get(k), "new": v} for k, v in extra.items()})
     audit.record(conn, entity_type="ticket", entity_id=ticket["id"], action=new, changes=changes)
     if new in ("cancelled", "no_show"):
-        _cancel_pending_messages(conn, ticket["id"])
+        message_service.cancel_pending(conn, "ticket_id", ticket["id"])
     return get(conn, ticket["id"])
-
-
-def _cancel_pending_messages(conn: Connection, ticket_id: UUID) -> None:
-    rows = conn.execute(
-        "UPDATE scheduled_messages SET status = 'cancelled' "
-        "WHERE ticket_id = %s AND status = 'pending' RETURNING id",
-        (ticket_id,),
-    ).fetchall()
-    for row in rows:
-        audit.record(
-            conn,
-            entity_type="message",
-            entity_id=row["id"],
-            action="cancel",
-            changes={"status": {"old": "pending", "new": "cancelled"}},
-        )
 
 
 def _check_address(conn: Connection, address_id: UUID | None, contact_id: UUID) -> None:
     if address_id is None:
         return
-    address = base.load(conn, "addresses", address_id, label="address")
+    address = base.lock_parent(conn, "addresses", address_id, label="address")
     if address["contact_id"] != contact_id:
         raise ValidationFailed(
             "That address belongs to a different contact.",
@@ -97,7 +81,7 @@ def _check_address(conn: Connection, address_id: UUID | None, contact_id: UUID) 
 def _set_staff(conn: Connection, ticket_id: UUID, staff_ids: list[UUID]) -> list[str]:
     wanted = list(dict.fromkeys(staff_ids))
     for staff_id in wanted:
-        base.load(conn, "staff", staff_id, label="staff member")
+        base.lock_parent(conn, "staff", staff_id, label="staff member")
     conn.execute("DELETE FROM ticket_staff WHERE ticket_id = %s", (ticket_id,))
     for staff_id in wanted:
         conn.execute(
@@ -106,6 +90,16 @@ def _set_staff(conn: Connection, ticket_id: UUID, staff_ids: list[UUID]) -> list
             (ticket_id, staff_id),
         )
     return [str(s) for s in wanted]
+
+
+def stop_clock(conn: Connection, ticket_id: UUID) -> None:
+    """End the running time entry, if any. Not before it started: this transaction may have
+    begun (``now()``) while it waited for the clock-in to commit."""
+    conn.execute(
+        "UPDATE time_entries SET ended_at = greatest(started_at, now()) "
+        "WHERE ticket_id = %s AND ended_at IS NULL",
+        (ticket_id,),
+    )
 
 
 def _staff_ids(conn: Connection, ticket_id: UUID) -> list[str]:
@@ -119,14 +113,17 @@ def _staff_ids(conn: Connection, ticket_id: UUID) -> list[str]:
 @REGISTRY.action("ticket", "create", input=TicketCreate)
 def create(conn: Connection, data: TicketCreate) -> dict[str, Any]:
     """Schedule a ticket (appointment and job in one) for a contact."""
-    contact_service.get(conn, data.contact_id)
+    base.lock_parent(conn, "contacts", data.contact_id, label="contact")
     address_id = data.address_id
     if address_id is None:
+        # Locked like any parent; one deleted meanwhile is skipped (no address), not a 404.
         primary = conn.execute(
-            "SELECT id FROM addresses WHERE contact_id = %s AND is_primary", (data.contact_id,)
+            "SELECT id FROM addresses WHERE contact_id = %s AND is_primary FOR KEY SHARE",
+            (data.contact_id,),
         ).fetchone()
         address_id = primary["id"] if primary else None
-    _check_address(conn, address_id, data.contact_id)
+    else:
+        _check_address(conn, address_id, data.contact_id)
     values = data.model_dump(exclude={"staff_ids"})
     values["address_id"] = address_id
     row = base.insert_row(conn, "tickets", values, entity_type="ticket")
@@ -235,10 +232,7 @@ def cancel(conn: Connection, data: CancelTicket) -> dict[str, Any]:
     """Cancel a ticket that has not been completed; its pending messages are cancelled too."""
     ticket = get(conn, data.id, lock=True)
     if ticket["status"] == "in_progress":
-        conn.execute(
-            "UPDATE time_entries SET ended_at = now() WHERE ticket_id = %s AND ended_at IS NULL",
-            (data.id,),
-        )
+        stop_clock(conn, data.id)
     return transition(conn, ticket, "cancelled", cancel_reason=data.reason)
 
 
@@ -251,11 +245,26 @@ def mark_no_show(conn: Connection, data: NoShow) -> dict[str, Any]:
 
 @REGISTRY.action("ticket", "delete", input=Ref)
 def delete(conn: Connection, data: Ref) -> dict[str, Any]:
-    """Delete a ticket that is not completed (completed tickets are part of the record)."""
+    """Delete a ticket that is not completed (completed tickets are part of the record) and
+    not billed (void its invoice first); its clock stops and its pending messages are cancelled.
+    """
+    # Locked before the checks: a line, note, message or invoice being added to it right now
+    # holds a share lock on it (base.lock_parent), so we wait for it and then see it.
     ticket = get(conn, data.id, lock=True)
     if ticket["status"] == "completed":
         raise TicketImmutable()
-    _cancel_pending_messages(conn, data.id)
+    invoice = conn.execute(
+        "SELECT id, number FROM invoices WHERE ticket_id = %s AND status <> 'void'", (data.id,)
+    ).fetchone()
+    if invoice is not None:
+        raise InvoiceExists(
+            f"This ticket is billed on invoice #{invoice['number']}; void it before deleting "
+            "the ticket.",
+            details={"invoice_id": str(invoice["id"]), "number": invoice["number"]},
+        )
+    stop_clock(conn, data.id)
+    conn.execute("DELETE FROM closeout_drafts WHERE ticket_id = %s", (data.id,))
+    message_service.cancel_pending(conn, "ticket_id", data.id)
     return base.soft_delete(conn, "tickets", data.id, label="ticket", entity_type="ticket")
 
 
