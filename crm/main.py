@@ -102,7 +102,9 @@ def verify_database(db: Database) -> None:
             )
 
 
-def create_app(resources: Resources) -> FastAPI:
+def create_app(resources: Resources, *, listen_host: str = "127.0.0.1") -> FastAPI:
+    """The app; ``listen_host`` is the address `crm serve` binds (it decides the /dev routes)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Everything built at start lives as long as the process: keep the collector from
@@ -121,6 +123,8 @@ def create_app(resources: Resources) -> FastAPI:
         lifespan=lifespan,
     )
     settings = resources.settings
+    # The catcher's outbox: only on loopback, only without a relay, only to loopback clients.
+    dev_routes = dev.dev_routes_enabled(settings, resources.outbox, listen_host)
     auth = AuthService(
         db=resources.db,
         sessions=SessionStore(resources.valkey, settings.auth),
@@ -151,7 +155,7 @@ def create_app(resources: Resources) -> FastAPI:
         allowed_origins=allowed_origins(settings.app.base_url, settings.auth.allowed_hosts),
         trusted_proxies=settings.auth.trusted_proxies,
         secure_cookies=settings.secure_cookies,
-        public_dev=settings.embedded,
+        public_dev=dev_routes,
     )
     app.add_middleware(AllowedMethodsMiddleware, routes=lambda: app.router.routes)
     app.add_middleware(
@@ -170,7 +174,7 @@ def create_app(resources: Resources) -> FastAPI:
     app.include_router(data.router)
     for module in WEB_MODULES:
         app.include_router(module.router)
-    if resources.settings.embedded and resources.outbox is not None:
+    if dev_routes:
         app.include_router(dev.router)
     install_openapi(app)
     return app

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from crm.auth.email_service import EmailService, OutgoingEmail
+from crm.auth.email_service import EmailService, MessageNotSendable, OutgoingEmail
 from crm.auth.exceptions import InvalidEmail, SignInCodeInvalid
 from crm.auth.security_middleware import (
     PENDING_COOKIE,
@@ -17,17 +21,26 @@ from crm.auth.security_middleware import (
     auth_state,
     build_cookie,
 )
-from crm.auth.service import AuthService, SignedIn, safe_next_path
+from crm.auth.service import AuthService, LoginRequest, SignedIn, safe_next_path
+from crm.auth.session import LoginMailStatus
 from crm.auth.types import ClientInfo
 from crm.errors import BadRequest, NotAuthenticated, ServiceUnavailable
 from crm.responses import envelope, ok
 
 router = APIRouter(tags=["auth"])
+log = logging.getLogger("crm.auth")
 
 SENT_MESSAGE = (
     "If that address belongs to an account, we sent it a sign-in link and a 6-digit code. "
     "They work for 10 minutes."
 )
+MAIL_FAILED_MESSAGE = (
+    "We could not send the sign-in email. Please try again in a few minutes; if it keeps "
+    "failing, the mail settings need attention (the server log says why)."
+)
+# A request for an unknown address reports a mail-server failure after as long as the real
+# attempt that failed took, but never later than this.
+MIRROR_WAIT_LIMIT_SECONDS = 30.0
 
 
 def _service(request: Request) -> AuthService:
@@ -47,11 +60,12 @@ async def _fields(request: Request) -> dict[str, Any]:
     if _wants_json(request):
         try:
             data = json.loads(await request.body() or b"{}")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise BadRequest("The request body is not valid JSON.") from exc
         if not isinstance(data, dict):
             raise BadRequest("The request body must be a JSON object.")
-        return data
+        # Only text, as from a form: a nested object is never turned into a string.
+        return {key: value for key, value in data.items() if isinstance(value, str)}
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
@@ -98,15 +112,9 @@ async def request_login(request: Request, background: BackgroundTasks) -> Respon
             email=raw_email[:254],
             error=exc.message,
         )
-    if result.email is not None:
-        background.add_task(
-            _deliver,
-            request.app.state.email,
-            service,
-            result.email,
-            result.account_id,
-            state.client,
-        )
+    # Every request gets the same background task: a real account's email is sent, and an
+    # unknown address's delivery state mirrors what a real one would show (docs/auth.md).
+    background.add_task(_deliver, request.app.state.email, service, result, state.client)
     if _wants_json(request):
         response: Response = JSONResponse(envelope({"message": SENT_MESSAGE}), status_code=202)
     else:
@@ -124,34 +132,109 @@ async def request_login(request: Request, background: BackgroundTasks) -> Respon
 
 
 async def _deliver(
-    email_service: EmailService,
-    service: AuthService,
-    message: OutgoingEmail,
-    account_id: Any,
-    client: ClientInfo,
+    email_service: EmailService, service: AuthService, result: LoginRequest, client: ClientInfo
 ) -> None:
     """Runs after the response is sent, so known and unknown emails answer alike."""
     try:
+        if result.email is None:
+            await _mirror_delivery(service, result.pending_cookie)
+        else:
+            await _send_sign_in_email(email_service, service, result, result.email, client)
+    except Exception:
+        # Nobody waits for a background task: whatever went wrong must at least be logged.
+        log.exception("sign-in email: the delivery task failed")
+
+
+async def _send_sign_in_email(
+    email_service: EmailService,
+    service: AuthService,
+    result: LoginRequest,
+    message: OutgoingEmail,
+    client: ClientInfo,
+) -> None:
+    mail = service.sessions.login_mail
+    pending = result.pending_cookie
+    started = time.monotonic()
+    server_down = False
+    try:
         await email_service.send(message)
     except ServiceUnavailable as exc:
-        error = exc.message
-        await run_in_threadpool(
+        error, server_down = exc.message, True
+    except MessageNotSendable as exc:
+        error = str(exc)
+    except Exception as exc:  # whatever it is, it is a failed sign-in email
+        log.exception("sign-in email: unexpected error while sending")
+        error = f"{type(exc).__name__}: {str(exc)[:200]}"
+    else:
+        await _quietly(lambda: mail.finish(pending, sent=True))
+        await _quietly(
             lambda: service.security.record(
-                "login_email_failed",
-                client=client,
-                account_id=account_id,
-                details={"error": error},
+                "login_email_sent", client=client, account_id=result.account_id
             )
         )
         return
-    await run_in_threadpool(
-        lambda: service.security.record("login_email_sent", client=client, account_id=account_id)
+    took = time.monotonic() - started
+    cause = "mail_server" if server_down else "message"
+    log.warning(
+        "sign-in email for account %s was not sent (%s): %s", result.account_id, cause, error
     )
+    await _quietly(
+        lambda: mail.finish(pending, sent=False, server_failed_after=took if server_down else None)
+    )
+    await _quietly(
+        lambda: service.security.record(
+            "login_email_failed",
+            client=client,
+            account_id=result.account_id,
+            details={"error": error, "cause": cause},
+        )
+    )
+
+
+async def _mirror_delivery(service: AuthService, pending: str) -> None:
+    """No account, no email: end as a real request would end right now (docs/auth.md)."""
+    mail = service.sessions.login_mail
+    failing_after = await run_in_threadpool(mail.server_failing)
+    if failing_after is None:
+        await run_in_threadpool(lambda: mail.finish(pending, sent=True))
+        return
+    await asyncio.sleep(min(failing_after, MIRROR_WAIT_LIMIT_SECONDS))
+    await run_in_threadpool(lambda: mail.finish(pending, sent=False))
+
+
+async def _quietly(step: Callable[[], object]) -> None:
+    """Run one bookkeeping step off the event loop; a failure is logged, not raised, so the
+    next step (the security event after the delivery state, or the other way) still runs."""
+    try:
+        await run_in_threadpool(step)
+    except Exception:
+        log.exception("sign-in email: could not record the outcome")
+
+
+def _mail_failed(request: Request) -> bool:
+    """Whether this browser's pending login is known to have had its email fail."""
+    pending = auth_state(request).pending_cookie
+    try:
+        state = _service(request).sessions.login_mail.state(pending)
+    except ServiceUnavailable:
+        return False
+    return state == LoginMailStatus.FAILED
 
 
 @router.get("/login/check", response_class=HTMLResponse, include_in_schema=False)
 def check_email_page(request: Request) -> Response:
+    if _mail_failed(request):
+        return _page(request, "auth/check_email.html", message="", mail_failed=MAIL_FAILED_MESSAGE)
     return _page(request, "auth/check_email.html", message=SENT_MESSAGE)
+
+
+@router.get(
+    "/auth/login/status",
+    summary="Whether the sign-in email of this browser's pending login could not be sent",
+)
+def login_status(request: Request) -> JSONResponse:
+    failed = _mail_failed(request)
+    return ok({"email_failed": failed, "message": MAIL_FAILED_MESSAGE if failed else SENT_MESSAGE})
 
 
 @router.post("/auth/code", summary="Sign in with the 6-digit code, in the browser that asked")

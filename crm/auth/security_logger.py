@@ -36,20 +36,29 @@ EVENTS = frozenset(
 )
 
 
-_SECRET_QUERY = re.compile(r"(?i)\b(token|code)=[^&\s\"']+")
+_SECRET_QUERY = re.compile(r"(?i)\b(token|code|q|search)=[^&\s\"']+")
+# A request target inside a log line: "/path?query" (after a space or quote, or the whole value).
+_REQUEST_QUERY = re.compile(r"(?<![^\s\"'])(/[^\s?\"']*)\?[^\s\"']*")
+
+
+def _without_query(value: str) -> str:
+    """The value with the query string of any request path in it dropped (path only)."""
+    return _SECRET_QUERY.sub(r"\1=[redacted]", _REQUEST_QUERY.sub(r"\1", value))
 
 
 class RedactSecretsFilter(logging.Filter):
-    """Blank out ``token=`` and ``code=`` values in log lines (e.g. uvicorn's access log)."""
+    """Log request paths without their query strings (e.g. uvicorn's access log).
+
+    Searches, form fields sent as GET parameters, sign-in tokens and codes all travel in the
+    query string, so none of it is logged; only the path is. Anything else that still looks
+    like ``token=``, ``code=``, ``q=`` or ``search=`` is blanked as well.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                _SECRET_QUERY.sub(r"\1=[redacted]", a) if isinstance(a, str) else a
-                for a in record.args
-            )
+            record.args = tuple(_without_query(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
-            record.msg = _SECRET_QUERY.sub(r"\1=[redacted]", record.msg)
+            record.msg = _without_query(record.msg)
         return True
 
 

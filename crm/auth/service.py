@@ -120,6 +120,8 @@ class AuthService:
             account_id=started.account_id if started else None,
             details={"known": started is not None},
         )
+        # Known or not, the pending login gets a delivery state (docs/auth.md).
+        self.sessions.login_mail.start(pending)
         if started is None:
             return LoginRequest(pending_cookie=pending, email=None, account_id=None)
         link = f"{self.base_url}/auth/confirm?{urlencode({'token': token})}"
@@ -129,6 +131,7 @@ class AuthService:
             code=code,
             business_name=started.business_name,
             minutes=self.settings.token_ttl_seconds // 60,
+            to_name=started.display_name or "",
         )
         return LoginRequest(pending_cookie=pending, email=message, account_id=started.account_id)
 

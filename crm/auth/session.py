@@ -14,16 +14,73 @@ from crm.clients.valkey_client import ValkeyClient
 
 _SESSION = "crm:session:"
 _USER_SESSIONS = "crm:user-sessions:"
+_LOGIN_MAIL = "crm:login-mail:"
+_MAIL_FAILING = "crm:login-mail-failing"
 
 
 def _key(raw_id: str) -> str:
     return _SESSION + hashlib.sha256(raw_id.encode()).hexdigest()
 
 
+class LoginMailStatus:
+    """Whether the sign-in email of a pending login went out (see docs/auth.md).
+
+    Keyed by a hash of the pending-login cookie, kept as long as the link and code: every
+    sign-in request, for a real account or not, starts as ``sending`` and ends as ``sent`` or
+    ``failed``. Beside it, one flag says the mail server itself failed the last sign-in email
+    (and how long that attempt took), so requests for unknown addresses can answer exactly as
+    real ones do while the server is down.
+    """
+
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    def __init__(self, valkey: ValkeyClient, settings: AuthSettings) -> None:
+        self._valkey = valkey
+        self._ttl = settings.token_ttl_seconds
+
+    def start(self, pending: str) -> None:
+        with self._valkey.errors() as client:
+            client.set(_login_mail_key(pending), self.SENDING, ex=self._ttl)
+
+    def finish(self, pending: str, *, sent: bool, server_failed_after: float | None = None) -> None:
+        """Record the outcome; a success clears the server flag, a server failure sets it."""
+        with self._valkey.errors() as client:
+            pipe = client.pipeline(transaction=True)
+            pipe.set(_login_mail_key(pending), self.SENT if sent else self.FAILED, ex=self._ttl)
+            if sent:
+                pipe.delete(_MAIL_FAILING)
+            elif server_failed_after is not None:
+                pipe.set(_MAIL_FAILING, f"{server_failed_after:.3f}", ex=self._ttl)
+            pipe.execute()
+
+    def state(self, pending: str | None) -> str | None:
+        if not pending or len(pending) > 200:
+            return None
+        with self._valkey.errors() as client:
+            value = client.get(_login_mail_key(pending))
+        return str(value) if value is not None else None
+
+    def server_failing(self) -> float | None:
+        """Seconds the last failed attempt took, while the mail server is known to fail."""
+        with self._valkey.errors() as client:
+            value = client.get(_MAIL_FAILING)
+        try:
+            return float(cast(str, value)) if value is not None else None
+        except ValueError:
+            return 0.0
+
+
+def _login_mail_key(pending: str) -> str:
+    return _LOGIN_MAIL + hashlib.sha256(pending.encode()).hexdigest()
+
+
 class SessionStore:
     def __init__(self, valkey: ValkeyClient, settings: AuthSettings) -> None:
         self._valkey = valkey
         self._settings = settings
+        self.login_mail = LoginMailStatus(valkey, settings)
 
     def create(self, user_id: UUID) -> tuple[str, Session]:
         """A brand-new session (new id on every sign-in); returns the cookie value."""

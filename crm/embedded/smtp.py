@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ipaddress
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ from crm.utils.timezone import utc_now
 log = logging.getLogger("crm.smtp")
 
 HOST = "127.0.0.1"
+CATCHER_FILE = "catcher.json"
 # Older messages are removed so a long-running dev stack does not fill the disk.
 KEEP_MESSAGES = 500
 
@@ -48,18 +50,43 @@ class CaughtMessage:
 
 
 class Outbox:
-    """The folder of caught messages, readable by any process (newest first)."""
+    """The folder of caught messages (newest first), private to the user running the stack.
+
+    The catcher also writes its own address there (``catcher.json``), so the app can tell
+    whether its SMTP settings point at the catcher or at a real relay.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     def add(self, message: CaughtMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.json"
-        tmp = self.folder / f".{name}"
-        tmp.write_text(json.dumps(message.as_dict()))
-        os.replace(tmp, self.folder / name)
+        self._write(name, json.dumps(message.as_dict()))
         self._trim()
+
+    def record_catcher(self, host: str, port: int) -> None:
+        self._write(CATCHER_FILE, json.dumps({"host": host, "port": port}))
+        os.chmod(self.folder, 0o700)  # also a folder made by an older version
+
+    def catches(self, host: str, port: int) -> bool:
+        """Whether mail sent to host:port lands in this outbox (the catcher listens there)."""
+        try:
+            address = json.loads((self.folder / CATCHER_FILE).read_text())
+        except (OSError, ValueError):
+            return False
+        if not isinstance(address, dict) or address.get("port") != port:
+            return False
+        same_host = str(address.get("host")) == host
+        return same_host or (_is_loopback(str(address.get("host"))) and _is_loopback(host))
+
+    def _write(self, name: str, text: str) -> None:
+        # Sign-in links are in here: owner-only, like the rest of the data folder's secrets.
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = self.folder / f".{name}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, self.folder / name)
 
     def messages(self, limit: int = 100) -> list[dict[str, Any]]:
         if not self.folder.exists():
@@ -113,12 +140,25 @@ class _Handler:
         )
         self.outbox.add(message)
         if self.echo:
-            print(
-                f"\n--- email to {', '.join(message.to)}: {message.subject}\n"
-                f"{message.text.strip()}\n--- end of email\n",
-                flush=True,
-            )
+            print(echo_text(message), flush=True)
         return "250 Message accepted for delivery"
+
+
+def echo_text(message: CaughtMessage) -> str:
+    """How a caught message is printed on the console of `crm serve`."""
+    return (
+        f"\n--- email to {', '.join(message.to)}: {message.subject}\n"
+        f"{message.text.strip()}\n--- end of email\n"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class SmtpCatcher:
@@ -129,7 +169,12 @@ class SmtpCatcher:
         self.outbox = outbox
         self.port = free_port(HOST)
         self._controller = Controller(
-            _Handler(outbox, echo=echo), hostname=HOST, port=self.port, ready_timeout=10
+            _Handler(outbox, echo=echo),
+            hostname=HOST,
+            port=self.port,
+            ready_timeout=10,
+            # Addresses with non-ASCII local parts arrive as they would at a modern relay.
+            enable_SMTPUTF8=True,
         )
 
     @property
@@ -138,6 +183,7 @@ class SmtpCatcher:
 
     def start(self) -> None:
         self._controller.start()
+        self.outbox.record_catcher(HOST, self.port)
 
     def stop(self) -> None:
         self._controller.stop()

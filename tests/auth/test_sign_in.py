@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from dataclasses import replace
 from typing import Any
@@ -437,7 +438,70 @@ def test_access_log_redacts_tokens() -> None:
     )
     RedactSecretsFilter().filter(record)
     assert "s3cr3t" not in record.getMessage()
-    assert "token=[redacted]&x=1" in record.getMessage()
+    assert record.getMessage() == '1.2.3.4 - "GET /auth/confirm HTTP/1.1" 200'
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/contacts?q=4111+1111+1111+1111",
+        "/contacts?page=2&search=Jane%20Doe%20219-09-9999",
+        "/auth/confirm?token=s3cr3t",
+        "/login/check?code=123456",
+        "/invoices?status=open&note=4111.1111.1111.1111",
+    ],
+)
+def test_access_log_never_records_the_query_string(target: str) -> None:
+    from crm.auth.security_logger import RedactSecretsFilter
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:50412", "GET", target, "1.1", 200),
+        None,
+    )
+    RedactSecretsFilter().filter(record)
+    path = target.split("?")[0]
+    assert record.getMessage() == f'127.0.0.1:50412 - "GET {path} HTTP/1.1" 200'
+
+
+def test_uvicorn_access_log_lines_carry_the_path_only(caplog: pytest.LogCaptureFixture) -> None:
+    """A real uvicorn server, with the filter `crm serve` installs on its access logger."""
+    import httpx
+    import uvicorn
+
+    from crm.auth.security_logger import RedactSecretsFilter
+    from crm.embedded.processes import free_port
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, access_log=True, log_config=None)
+    )
+    access = logging.getLogger("uvicorn.access")
+    redact = RedactSecretsFilter()
+    access.addFilter(redact)
+    thread = threading.Thread(target=server.run, daemon=True)
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
+    try:
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        httpx.get(f"http://127.0.0.1:{port}/contacts?q=4111%201111%201111%201111&page=2")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        access.removeFilter(redact)
+    lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert any('"GET /contacts HTTP/1.1" 200' in line for line in lines), lines
+    assert not any("4111" in line or "page=" in line for line in lines)
 
 
 def test_valkey_down_fails_closed(

@@ -23,6 +23,23 @@ SENSITIVE = [
     ("ssn: 123456789", "ssn: [REDACTED]"),
     ("Social Security number 123 45 6789 on file", "Social Security number [REDACTED] on file"),
     ("two cards 4111111111111111 and 5555555555554444", "two cards [REDACTED] and [REDACTED]"),
+    # Other separators between the printed groups (issue 10, finding 8).
+    ("dots 4111.1111.1111.1111 ok", "dots [REDACTED] ok"),
+    ("slashes 4111/1111/1111/1111", "slashes [REDACTED]"),
+    ("spaces 4111  1111  1111  1111 ok", "spaces [REDACTED] ok"),
+    ("tabs 4111\t1111\t1111\t1111", "tabs [REDACTED]"),
+    ("lines 4111\n1111\n1111\n1111\nthanks", "lines [REDACTED]\nthanks"),
+    ("crlf 4111\r\n1111\r\n1111\r\n1111", "crlf [REDACTED]"),
+    ("spaced dashes 4111 - 1111 - 1111 - 1111", "spaced dashes [REDACTED]"),
+    ("amex 3782.822463.10005", "amex [REDACTED]"),
+    ("mixed 5555.5555/5555 4444.", "mixed [REDACTED]."),
+    ("exp 12/28 then 4111.1111.1111.1111", "exp 12/28 then [REDACTED]"),
+    ("Card 4111 1111 1111 1111 2 visits", "Card [REDACTED] 2 visits"),
+    ("4111.1111.1111.1112 is not Luhn-valid", "4111.1111.1111.1112 is not Luhn-valid"),
+    ("SSN spaced 219 09 9999 on file", "SSN spaced [REDACTED] on file"),
+    ("her number 219 09 9999.", "her number [REDACTED]."),
+    ("dotted 219.09.9999", "dotted [REDACTED]"),
+    ("ssn: 219.09.9999", "ssn: [REDACTED]"),
 ]
 LOOK_ALIKES = [
     "Call her at (256) 555-1234 or 256.555.9876",
@@ -36,6 +53,17 @@ LOOK_ALIKES = [
     "4111 1111 1111 1112 is a typo, not a card",
     "000-12-3456 and 666-12-3456 are not SSNs",
     "Gate code 4521#, lockbox 0731",
+    # Look-alikes with the separators redaction now understands.
+    "Phones 256.555.1234, (256) 555-1234, 256 555 1234, 256/555/1234",
+    "256.555.1234\n256.555.9876\n256-555-4321",
+    "Dates 11/30/2026, 2026.11.30, 30.11.2026, 2026/11/30 and 11/30/2026 12/01/2026 12/02/2026",
+    "ZIP+4 35763-1234 and 35763 1234",
+    "Prices $1,234.56 / $987.65 / $1 234.56",
+    "Ticket T-2026-0001, invoice INV-2026-000123, job 2026/000123",
+    "Quantities:\n12\n24\n1200\n4800",
+    "Serials 1234.5678.9012.3456 and 1234  5678  9012  3456",
+    "Not SSNs: 000 12 3456, 666.12.3456, 923 45 6789, 219 00 9999",
+    "Time 10.30.2026 9.15",
 ]
 
 

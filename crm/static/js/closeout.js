@@ -6,7 +6,10 @@
   // (^|[^\d-]) stands in for a look-behind, which older Safari lacks.
   var CARD = /(^|[^\d-])(\d(?:[ -]?\d){12,18})(?![\d-])/g;
   var SSN_DASHED = /(^|[^\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/;
-  var SSN_LABELLED = /\b(ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*(?!000|666|9\d\d)\d{3}[ -]?(?!00)\d{2}[ -]?(?!0000)\d{4}(?!\d)/i;
+  var SSN_LABELLED = /\b(ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*(?!000|666|9\d\d)\d{3}[ .-]?(?!00)\d{2}[ .-]?(?!0000)\d{4}(?!\d)/i;
+  var SSN_DOTTED_OR_SPACED = /(^|[^\d.\/ -]|[^\d][.\/ -])(?!000|666|9\d\d)\d{3}(?:\.(?!00)\d{2}\.| (?!00)\d{2} )(?!0000)\d{4}(?!\d)(?![-.\/ ]\d)/;
+  // Digit groups joined by dots, slashes, dashes, runs of spaces or one line break.
+  var GROUPED = /(^|[^\d])(\d{1,6}(?:(?:[ \t]*\r?\n[ \t]*|[ \t]*[.\/-][ \t]*|[ \t]+)\d{1,6}){2,4})(?!\d)/g;
 
   function luhn(digits) {
     var total = 0;
@@ -28,6 +31,11 @@
       var digits = match[2].replace(/\D/g, "");
       if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) return true;
     }
+    GROUPED.lastIndex = 0;
+    while ((match = GROUPED.exec(text))) {
+      var grouped = match[2].replace(/\D/g, "");
+      if (grouped.length >= 13 && grouped.length <= 19 && luhn(grouped)) return true;
+    }
     return false;
   }
 
@@ -36,7 +44,8 @@
   if (notes && warning) {
     var check = function () {
       var card = hasCard(notes.value);
-      var ssn = SSN_LABELLED.test(notes.value) || SSN_DASHED.test(notes.value);
+      var ssn = SSN_LABELLED.test(notes.value) || SSN_DASHED.test(notes.value) ||
+        SSN_DOTTED_OR_SPACED.test(notes.value);
       var what = card && ssn ? "a card number and a social security number"
         : card ? "a card number" : ssn ? "a social security number" : "";
       warning.hidden = !what;
