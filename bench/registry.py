@@ -6,7 +6,7 @@ system call ``ctx.session.stack()``, which starts one shared stack on first use.
 
 from __future__ import annotations
 
-from bench import api_latency, extraction_eval, page_weight, stack_start, unit_of_work
+from bench import api_latency, backup, extraction_eval, page_weight, stack_start, unit_of_work
 from bench.core import Measurement
 
 MEASUREMENTS: dict[str, Measurement] = {
@@ -15,6 +15,8 @@ MEASUREMENTS: dict[str, Measurement] = {
     "uow_vs_raw": unit_of_work.measure,
     # Starts its own `crm serve` (own stack, loaded with bench/datagen.py) and stops it again.
     "api_latency": api_latency.measure,
+    # Own stack with the api_latency data set: `crm backup` (<= 30 s), then `crm restore`.
+    "backup": backup.measure,
     # Starts its own `crm serve`; needs Debian's chromium (installed by `make bench`).
     "page_weight": page_weight.measure,
     # Precision and recall of the rule extractor on tests/data/notes_labelled.jsonl.

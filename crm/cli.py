@@ -10,10 +10,12 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from urllib.parse import urlsplit
 
 import psutil
 import uvicorn
 
+from crm.api import dev
 from crm.auth import database as accounts
 from crm.auth.config import AuthSettings
 from crm.auth.security_logger import RedactSecretsFilter
@@ -136,6 +138,33 @@ def _parser() -> argparse.ArgumentParser:
     config_show.add_argument("path", metavar="PATH", nargs="?", default=None)
     config_show.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     config.set_defaults(func=cmd_config)
+
+    backup = sub.add_parser(
+        "backup",
+        help="back up the database and DIR/config.json into one file",
+        description="A consistent pg_dump (custom format) of the app database plus the data "
+        "folder's config.json, in one 0600 file; no role passwords or app secret key. Embedded: "
+        "the running stack in --data-dir; production: Vault crm/database DATABASE_BACKUP_URL "
+        "(a superuser or BYPASSRLS role), else DATABASE_OWNER_URL.",
+    )
+    backup.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="file (default: DIR/backups/crm-<UTC time>.crmbackup)",
+    )
+    backup.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore",
+        help="restore a backup into a new or empty data folder",
+        description="Start a fresh embedded stack in --data-dir (new secrets, roles, empty "
+        "database), restore the dump and config.json, check every table's row count, stop.",
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
+    restore.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    restore.set_defaults(func=cmd_restore)
     return parser
 
 
@@ -162,6 +191,7 @@ def _serve_production(args: argparse.Namespace) -> int:
 
 
 def _serve_embedded(args: argparse.Namespace) -> int:
+    from crm.embedded.daily_backups import start_daily
     from crm.embedded.processes import StackError
     from crm.embedded.stack import EmbeddedStack
 
@@ -178,19 +208,27 @@ def _serve_embedded(args: argparse.Namespace) -> int:
         vault.login()
         settings = load_settings(vault, embedded_outbox=str(info.outbox_dir))
         resources = connect(settings, vault)
+        # Restart a crashed server (stopped first by stack.stop()); after a PostgreSQL restart
+        # refresh the pool at once, so requests already waiting get a connection.
+        stack.supervise(lambda name: resources.db.check() if name == "postgres" else None)
         created = _ensure_demo_owner(info.owner_url)
+        relay = settings.smtp if dev.relay_configured(settings, resources.outbox) else None
         print(
-            "\n"
-            f"  CRM is running at {base_url}\n"
-            f"  Sign in: open {base_url}/login and enter {DEMO_EMAIL}"
-            f"{' (demo account created)' if created else ''};\n"
-            f"           the sign-in email arrives at {base_url}/dev/outbox — open its link.\n"
-            f"  Health:  {base_url}/api/health    API docs: {base_url}/docs\n"
-            f"  Data:    {info.data_dir}   (`crm dev-info` describes the stack)\n"
-            f"  Stack started in {info.started_in:.1f}s. Stop with Ctrl-C.\n",
+            serve_banner(
+                base_url=base_url,
+                links_url=settings.app.base_url,
+                relay=f"{relay.host}:{relay.port}" if relay else None,
+                outbox_off=dev.outbox_off_reason(settings, resources.outbox, args.host),
+                demo_created=created,
+                data_dir=info.data_dir,
+                started_in=info.started_in,
+            ),
             flush=True,
         )
-        _run_uvicorn(create_app(resources), args.host, args.port)
+        app = create_app(resources, listen_host=args.host)
+        app.state.embedded_status = stack.supervision_status  # restarts, for /api/health
+        app.state.backup_status = start_daily(info.data_dir, info.superuser_url).summary
+        _run_uvicorn(app, args.host, args.port)
     except (_Terminated, KeyboardInterrupt):
         pass
     finally:
@@ -203,6 +241,52 @@ def _serve_embedded(args: argparse.Namespace) -> int:
 
 
 DEMO_EMAIL = "owner@example.com"
+
+
+def serve_banner(
+    *,
+    base_url: str,
+    links_url: str,
+    relay: str | None,
+    outbox_off: str | None,
+    demo_created: bool,
+    data_dir: Path,
+    started_in: float,
+) -> str:
+    """What `crm serve` prints once the embedded stack is up: where sign-in mail goes, and why
+    when it is not /dev/outbox (which exists only for this machine alone, without a relay)."""
+    created = " (demo account created)" if demo_created else ""
+    lines = ["", f"  CRM is running at {base_url}"]
+    lines.append(f"  Sign in: open {base_url}/login and enter {DEMO_EMAIL}{created};")
+    if relay is not None:
+        lines.append(f"           the sign-in email goes out through your mail relay {relay}.")
+    elif outbox_off is None:
+        lines.append(
+            f"           the sign-in email arrives at {base_url}/dev/outbox — open its link."
+        )
+    else:
+        lines += [
+            "           the sign-in email is printed in this console — open its link.",
+            f"  Mail:    /dev/outbox is off because {outbox_off}:",
+            "           anyone who can reach the server could read every sign-in link there.",
+            "           With no mail relay configured, sign-in emails are printed here instead.",
+            "           To email them, configure a relay and restart `crm serve`:",
+            "             crm config set crm/smtp SMTP_HOST=smtp.example.com SMTP_PORT=587 \\",
+            '               "SMTP_FROM=Your Business <no-reply@example.com>" \\',
+            "               SMTP_USER=… SMTP_PASSWORD=-",
+        ]
+        if dev.is_loopback(urlsplit(links_url).hostname):
+            lines += [
+                f"           Links in emails point at {links_url}; for other machines, set",
+                "             crm config set crm/app BASE_URL=http://<this machine>:<port>",
+            ]
+    lines += [
+        f"  Health:  {base_url}/api/health    API docs: {base_url}/docs",
+        f"  Data:    {data_dir}   (`crm dev-info` describes the stack)",
+        f"  Stack started in {started_in:.1f}s. Stop with Ctrl-C.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def _ensure_demo_owner(owner_url: str) -> bool:
@@ -337,6 +421,71 @@ def cmd_config(args: argparse.Namespace) -> int:
         print(f"crm config: {exc}", file=sys.stderr)
         return 2
     print("\n".join(lines))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from crm.embedded import backup
+    from crm.embedded.config_file import stack_running
+    from crm.embedded.processes import StackError
+    from crm.embedded.stack import read_stack_file
+
+    config: Path | None = None
+    if os.environ.get("VAULT_ADDR", "").strip():
+        vault = VaultClient(credentials_from_env())
+        vault.login()
+        database = vault.require("database", "DATABASE_OWNER_URL")
+        url = str(database.get("DATABASE_BACKUP_URL") or database["DATABASE_OWNER_URL"])
+    else:
+        try:
+            url = read_stack_file(args.data_dir)["postgres"]["urls"]["superuser"]
+        except StackError as exc:
+            print(f"crm backup: {exc}", file=sys.stderr)
+            return 2
+        if not stack_running(args.data_dir.resolve()):
+            print(f"crm backup: no `crm serve` is running from {args.data_dir}", file=sys.stderr)
+            return 2
+        config = args.data_dir.resolve() / "config.json"
+    try:
+        result = backup.create_backup(
+            url, args.out or backup.default_path(args.data_dir), config_file=config
+        )
+    except backup.BackupError as exc:
+        print(f"crm backup: {exc}", file=sys.stderr)
+        return 1
+    m = result.manifest
+    print(
+        f"backed up {m['rows']:,} rows in {len(m['tables'])} tables "
+        f"(schema {m['migration_version']}{', config.json' if m['config'] else ''}) "
+        f"to {result.path}: "
+        f"{result.size / 1e6:.1f} MB in {result.seconds:.1f} s"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from crm.embedded import backup, restore
+    from crm.embedded.processes import StackError
+
+    try:
+        result = restore.restore_backup(args.file, args.data_dir)
+    except backup.RestoreRefused as exc:
+        print(f"crm restore: {exc}", file=sys.stderr)
+        return 2
+    except (backup.BackupError, StackError, ConfigurationError) as exc:
+        print(f"crm restore: failed, {args.data_dir} left empty: {_message(exc)}", file=sys.stderr)
+        return 1
+    m = result.manifest
+    print(
+        f"restored {args.file} (taken {m['created_at']}, schema {m['migration_version']}"
+        f"{', config.json' if m['config'] else ''}) into {result.data_dir} "
+        f"in {result.seconds:.1f} s:"
+    )
+    for table, rows in result.tables.items():
+        print(f"  {table:<20} {rows:>10,}")
+    if result.migrated:
+        print(f"applied migrations {', '.join(result.migrated)}")
+    print(f"start it with: crm serve --data-dir {args.data_dir}")
     return 0
 
 

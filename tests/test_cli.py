@@ -434,3 +434,50 @@ def test_a_bad_value_in_config_json_stops_serve_with_one_line(
         "65535, not 'abc'\n"
     )
     assert not (tmp_path / "stack.json").exists() and not (tmp_path / "postgres").exists()
+
+
+def test_backup_of_a_running_serve_and_restore_into_a_new_folder(data_dirs: list[Path]) -> None:
+    served = Served(data_dirs[0])
+    served.start()
+    health = served.wait_healthy()
+    assert health["data"]["backup"]["status"] in ("none", "ok")  # the daily backup runs here
+    env = _env()
+    data = ["--data-dir", str(served.data_dir)]
+    made = _run(
+        ["create-user", "kept@example.com", "--business", "Kept", "--timezone", "UTC", *data], env
+    )
+    assert made.returncode == 0, made.stderr
+
+    taken = _run(["backup", *data], env, timeout=120)
+    assert taken.returncode == 0, taken.stderr
+    found = re.search(r" to (\S+/backups/crm-\d{8}-\d{6}\.crmbackup): ", taken.stdout)
+    assert found, taken.stdout
+    file = Path(found.group(1))
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    shown = httpx.get(f"{served.base}/api/health", timeout=5).json()["data"]["backup"]
+    assert shown["status"] == "ok" and shown["age_hours"] < 0.1
+
+    refused = _run(["restore", str(file), *data], env)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"crm restore: {served.data_dir} is not empty; crm restore only fills a new or empty "
+        "data folder"
+    ]
+    target = data_dirs[1] / "restored"
+    restored = _run(["restore", str(file), "--data-dir", str(target)], env, timeout=180)
+    assert restored.returncode == 0, restored.stderr
+    assert re.search(r"^  users\s+2$", restored.stdout, re.MULTILINE), restored.stdout
+    assert served.stop() == 0
+
+    no_serve = _run(["backup", "--data-dir", str(target)], env)
+    assert no_serve.returncode == 2 and len(no_serve.stderr.strip().splitlines()) == 1
+
+    again = Served(target)
+    again.start()
+    try:
+        again.wait_healthy()
+        with psycopg.connect(again.stack()["postgres"]["urls"]["superuser"]) as conn:
+            emails = conn.execute("SELECT email FROM users ORDER BY email").fetchall()
+        assert emails == [("kept@example.com",), ("owner@example.com",)]
+    finally:
+        assert again.stop() == 0

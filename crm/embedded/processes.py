@@ -72,6 +72,17 @@ def stop_process(proc: psutil.Process, *, sig: int = signal.SIGTERM, timeout: fl
             proc.wait(timeout=5)
 
 
+def describe_exit(returncode: int) -> str:
+    """``-9`` -> 'was killed by SIGKILL', ``1`` -> 'exited with status 1'."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"was killed by {name}"
+    return f"exited with status {returncode}"
+
+
 def wait_until(check: Callable[[], bool], *, timeout: float, what: str, log_file: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +22,7 @@ from crm.embedded.openbao import EmbeddedOpenBao
 from crm.embedded.postgres import EmbeddedPostgres
 from crm.embedded.processes import StackError, write_private
 from crm.embedded.smtp import Outbox, SmtpCatcher
+from crm.embedded.supervisor import Supervisor, Watched
 from crm.embedded.valkey import EmbeddedValkey
 
 log = logging.getLogger("crm.embedded")
@@ -63,6 +65,8 @@ class EmbeddedStack:
         self.openbao: EmbeddedOpenBao | None = None
         self.smtp: SmtpCatcher | None = None
         self.info: StackInfo | None = None
+        self.supervisor: Supervisor | None = None
+        self._vault_secrets: dict[str, dict[str, Any]] = {}
 
     @property
     def stack_file(self) -> Path:
@@ -128,7 +132,8 @@ class EmbeddedStack:
                 "ALLOWED_HOSTS": ",".join(_local_hosts(self.base_url)),
             },
         }
-        bao = self.openbao.configure(config_file.apply(defaults, self._config))
+        self._vault_secrets = config_file.apply(defaults, self._config)
+        bao = self.openbao.configure(self._vault_secrets)
         info = StackInfo(
             data_dir=self.data_dir,
             credentials=bao.credentials,
@@ -169,8 +174,42 @@ class EmbeddedStack:
             "web": {"base_url": info.base_url, "outbox": f"{info.base_url}/dev/outbox"},
         }
 
+    # -- supervision -------------------------------------------------------------------
+
+    def supervise(self, after_restart: Callable[[str], None] | None = None) -> Supervisor:
+        """Watch PostgreSQL, Valkey and OpenBao and restart whichever dies (`crm serve`);
+        ``after_restart(name)`` runs after each restart."""
+        assert self.postgres and self.valkey and self.openbao, "start() the stack first"
+        self.supervisor = Supervisor(
+            [
+                Watched("postgres", self.postgres, self.postgres.restart),
+                Watched("valkey", self.valkey, self.valkey.restart),
+                Watched("openbao", self.openbao, self._restart_openbao),
+            ],
+            after_restart=after_restart,
+        )
+        self.supervisor.start()
+        return self.supervisor
+
+    def _restart_openbao(self) -> None:
+        """A dev server restarts empty: write the secrets and the AppRole again, with the
+        role id and secret id the running app holds."""
+        assert self.openbao is not None and self.info is not None
+        self.openbao.restart()
+        self.openbao.configure(self._vault_secrets, credentials=self.info.credentials)
+
+    def supervision_status(self) -> dict[str, dict[str, object]]:
+        """Restarts per health check name (postgres, valkey, vault); {} when not supervised."""
+        if self.supervisor is None:
+            return {}
+        names = {"openbao": "vault"}
+        return {names.get(k, k): v for k, v in self.supervisor.status().items()}
+
     def stop(self) -> None:
         """Stop everything that is running, in reverse order; safe to call twice."""
+        if self.supervisor is not None:
+            self.supervisor.stop()  # first, so nothing is restarted while it stops
+            self.supervisor = None
         errors: list[str] = []
         for name, part in (
             ("openbao", self.openbao),
