@@ -14,10 +14,21 @@ from typing import Any
 
 import psycopg
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, settings
 
 from tests.api.helpers import act, closeout_job, done, make, preview_input
 
 EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "12"))
+
+# EXAMPLES generated cases, reproducible, no shrinking (a failure is recorded, not raised).
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    database=None,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 # Every table a business's actions can write to (counted as the superuser, past RLS).
 TABLES = (
@@ -31,6 +42,7 @@ TABLES = (
     "time_entries",
     "notes",
     "attributes",
+    "invoice_counters",
     "invoices",
     "invoice_lines",
     "payments",

@@ -21,43 +21,17 @@ from httpx import Response
 from crm.core.registry import REGISTRY
 from tests.api.helpers import act, closeout_job, done, error, make, preview_input, read
 from tests.auth.helpers import anon_csrf
+from tests.fuzzing import row_counts
 
 WHEN = "2026-12-10T15:00:00+00:00"
 YEAR_ONE = "0001-01-01T03:00:00+00:00"
 YEAR_9999 = "9999-12-31T23:59:59+00:00"
-
-# Every table a business's actions write to, counted as the superuser (past RLS).
-TABLES = (
-    "contacts",
-    "addresses",
-    "staff",
-    "services",
-    "tickets",
-    "ticket_staff",
-    "time_entries",
-    "line_items",
-    "notes",
-    "attributes",
-    "invoice_counters",
-    "invoices",
-    "invoice_lines",
-    "payments",
-    "scheduled_messages",
-    "closeout_drafts",
-    "audit_log",
-)
 
 
 @pytest.fixture
 def admin(database: Any) -> Iterator[psycopg.Connection[dict[str, Any]]]:
     with database.superuser() as conn:
         yield conn
-
-
-def row_counts(admin: psycopg.Connection[dict[str, Any]]) -> dict[str, int]:
-    """Rows per table, in one round trip (the names are the constants above)."""
-    query = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {t}" for t in TABLES)  # noqa: S608
-    return {row["t"]: row["n"] for row in admin.execute(query).fetchall()}
 
 
 def fields_of(response: Response) -> list[str]:

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from schemathesis import GenerationMode
 
 from crm.api.openapi import action_request_schemas
-from tests.fuzzing import EXAMPLES, World, aim, row_counts, seed_world
+from tests.fuzzing import FUZZ, World, aim, row_counts, seed_world
 
 # Actions that end a record run last, so the others meet live records.
 LAST = ("delete", "void", "cancel", "retire", "mark_no_show", "close")
@@ -99,14 +99,7 @@ def test_no_action_input_is_a_server_error_or_half_saved(
 def _run(strategy: Any, send: Any, domain: str, action: str) -> None:
     """EXAMPLES generated cases of one action, without shrinking (a failure is recorded)."""
 
-    @settings(
-        max_examples=EXAMPLES,
-        database=None,
-        deadline=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @FUZZ
     @given(strategy)
     def one(case: Any) -> None:
         send(domain, action, case.body)

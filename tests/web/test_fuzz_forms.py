@@ -17,11 +17,11 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from crm.web import WEB_MODULES
-from tests.fuzzing import EXAMPLES, World, row_counts, seed_world
+from tests.fuzzing import FUZZ, World, row_counts, seed_world
 
 HOSTILE = st.one_of(
     st.text(max_size=40),
@@ -185,14 +185,7 @@ def _run(fields: dict[str, str], send: Any, rng: random.Random) -> None:
         {name: st.one_of(st.just(fields[name]), HOSTILE) for name in names}
     )
 
-    @settings(
-        max_examples=EXAMPLES,
-        database=None,
-        deadline=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @FUZZ
     @given(strategy)
     def one(values: dict[str, str]) -> None:
         send({**values, "csrf_token": fields.get("csrf_token", "")})
