@@ -22,20 +22,20 @@ GET  /tickets/{id}/close/done       "Ticket completed": the invoice prompt, or s
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from crm.core.models.closeout import CloseOutPreview, ConfirmedLine, ReachOut
+from crm.core.models.closeout import CloseOutPreview, ConfirmedLine
 from crm.dependencies import CurrentUser
-from crm.utils.timezone import business_today, get_zone, utc_now
-from crm.utils.user_context import get_current_user
+from crm.utils.timezone import business_today
 from crm.web.closeout_review import (
+    MONTHS,
     decision_errors,
     follow_up_text,
+    next_step_input,
     preview_inputs,
     proposals,
     read_decisions,
@@ -49,7 +49,6 @@ from crm.web.forms import (
     parse_cents,
     parse_int,
     parse_quantity,
-    small_count,
 )
 from crm.web.tickets import conflict_status
 
@@ -57,7 +56,6 @@ router = APIRouter(include_in_schema=False)
 
 STEPS = ("work", "notes", "next")
 TITLES = {"work": "Work done", "notes": "Notes", "next": "Next step", "review": "Review"}
-MONTHS = limits(ReachOut, "months").whole_numbers()
 WORKED = limits(CloseOutPreview, "duration_minutes")
 NOTES = limits(CloseOutPreview, "notes")
 QUANTITY = limits(ConfirmedLine, "quantity")
@@ -162,31 +160,9 @@ def _check(
                 f"The notes are too long: keep them to {NOTES.max_length:,} characters."
             )
     if "next" in steps:
-        data["next_step"], more = _next_step(values)
+        data["next_step"], more = next_step_input(values)
         fields.update(more)
     return data, fields
-
-
-def _next_step(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    kind = values.get("next_kind", "")
-    if kind == "none":
-        return {"kind": "none"}, {}
-    if kind == "reach_out":
-        months = small_count(values.get("months", ""), default=0, most=MONTHS[-1] + 1)
-        if months not in MONTHS:
-            return {}, {"months": f"Pick {MONTHS[0]} to {MONTHS[-1]} months."}
-        return {"kind": "reach_out", "months": months}, {}
-    if kind == "schedule_now":
-        try:
-            day = date.fromisoformat(values.get("next_date", ""))
-            at = time.fromisoformat(values.get("next_time", ""))
-        except ValueError:
-            return {}, {"next_date": "Pick the day and time of the next visit."}
-        start = datetime.combine(day, at, tzinfo=get_zone(get_current_user().timezone))
-        if start <= utc_now():
-            return {}, {"next_date": "The next visit must be in the future."}
-        return {"kind": "schedule_now", "start": start}, {}
-    return {}, {"next_kind": "Choose what happens next."}
 
 
 def _first_step(fields: dict[str, str]) -> str:

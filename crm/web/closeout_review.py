@@ -7,14 +7,18 @@ they read the keep / change / reject choices posted from it.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
-from crm.core.models.closeout import CloseTicket
+from crm.core.models.closeout import CloseTicket, ReachOut
 from crm.core.vocabulary import VOCABULARY
+from crm.utils.timezone import get_zone, utc_now
+from crm.utils.user_context import get_current_user
 from crm.web.contact_facts import parse_value, term_label, value_display, value_text
 from crm.web.forms import limits, small_count
 
 MOST_DECISIONS = limits(CloseTicket, "decisions").max_length or 0
+MONTHS = limits(ReachOut, "months").whole_numbers()
 # The preview's whole-ticket fields → the wizard's inputs.
 _PREVIEW_INPUTS = {
     "duration_minutes": "duration",
@@ -129,3 +133,26 @@ def decision_errors(fields: dict[str, str], decisions: list[dict[str, Any]]) -> 
             if index < len(decisions):
                 errors[decisions[index]["key"]] = message
     return errors
+
+
+def next_step_input(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The next-step choice posted by the wizard → the preview's `next_step`, or field errors."""
+    kind = values.get("next_kind", "")
+    if kind == "none":
+        return {"kind": "none"}, {}
+    if kind == "reach_out":
+        months = small_count(values.get("months", ""), default=0, most=MONTHS[-1] + 1)
+        if months not in MONTHS:
+            return {}, {"months": f"Pick {MONTHS[0]} to {MONTHS[-1]} months."}
+        return {"kind": "reach_out", "months": months}, {}
+    if kind == "schedule_now":
+        try:
+            day = date.fromisoformat(values.get("next_date", ""))
+            at = time.fromisoformat(values.get("next_time", ""))
+        except ValueError:
+            return {}, {"next_date": "Pick the day and time of the next visit."}
+        start = datetime.combine(day, at, tzinfo=get_zone(get_current_user().timezone))
+        if start <= utc_now():
+            return {}, {"next_date": "The next visit must be in the future."}
+        return {"kind": "schedule_now", "start": start}, {}
+    return {}, {"next_kind": "Choose what happens next."}

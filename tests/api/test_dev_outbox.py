@@ -27,9 +27,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from crm.api.dev import dev_routes_enabled, is_loopback, outbox_off_reason
-from crm.cli import serve_banner
 from crm.embedded.processes import free_port
 from crm.main import Resources, create_app
+from crm.serve import serve_banner
 
 BASE = "http://localhost"
 

@@ -34,11 +34,11 @@ import pytest
 from crm.auth.config import AuthSettings
 from crm.auth.security_middleware import SESSION_COOKIE
 from crm.auth.session import SessionStore
-from crm.cli import DEMO_EMAIL
 from crm.clients.valkey_client import ValkeyClient
 from crm.embedded.processes import StackError, free_port, read_pid
 from crm.embedded.supervisor import Supervisor, Timing, Watched
 from crm.embedded.valkey import AOF_DIR, EmbeddedValkey
+from crm.serve import DEMO_EMAIL
 
 RECOVERY_LIMIT = 10.0
 
