@@ -21,6 +21,7 @@ from crm.clients.vault_client import VaultClient
 from crm.config import credentials_from_env
 from crm.db.migrate import migrate
 from crm.errors import AppError, ConfigurationError, ServiceUnavailable
+from crm.jobs import command as worker_command
 from crm.serve import StackFailure, cmd_serve
 
 DEFAULT_DATA_DIR = Path(".crm-data")
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         help="embedded stack data folder (default: .crm-data)",
     )
     serve.set_defaults(func=cmd_serve)
+    worker_command.add_parser(sub, DEFAULT_DATA_DIR)
 
     mig = sub.add_parser(
         "migrate",

@@ -16,7 +16,13 @@ from urllib.parse import urlsplit
 from crm.auth.config import AuthSettings, parse_auth_settings
 from crm.auth.email_service import SmtpSettings
 from crm.clients.llm_client import LlmSettings
-from crm.clients.vault_client import DEFAULT_KV_MOUNT, AppRoleCredentials, VaultClient
+from crm.clients.sms_client import SmsSettings, sms_settings_from
+from crm.clients.vault_client import (
+    DEFAULT_KV_MOUNT,
+    AppRoleCredentials,
+    SecretNotFound,
+    VaultClient,
+)
 from crm.errors import ConfigurationError
 
 
@@ -39,6 +45,8 @@ class Settings:
     database_owner_url: str = field(default="", repr=False)
     # Set only when `crm serve` runs the embedded stack: enables /dev/* routes.
     embedded_outbox: str | None = None
+    # Text messages through Twilio (Vault crm/sms); None = the SMS channel is off.
+    sms: SmsSettings | None = None
 
     @property
     def embedded(self) -> bool:
@@ -75,6 +83,7 @@ def load_settings(vault: VaultClient, *, embedded_outbox: str | None = None) -> 
     valkey = vault.require("valkey", "VALKEY_URL")
     smtp = vault.require("smtp", "SMTP_HOST", "SMTP_PORT", "SMTP_FROM")
     llm = vault.read("llm")
+    sms = sms_settings_from(_optional(vault, "sms"))
     app = vault.require("app", "BASE_URL", "SECRET_KEY")
     base_url = _as_base_url(app["BASE_URL"])
     return Settings(
@@ -99,7 +108,16 @@ def load_settings(vault: VaultClient, *, embedded_outbox: str | None = None) -> 
         app=AppSettings(base_url=base_url, secret_key=str(app["SECRET_KEY"])),
         auth=parse_auth_settings(app, base_host=urlsplit(base_url).netloc),
         embedded_outbox=embedded_outbox,
+        sms=sms,
     )
+
+
+def _optional(vault: VaultClient, name: str) -> dict[str, Any]:
+    """A secret that may be absent altogether (the feature is then off)."""
+    try:
+        return vault.read(name)
+    except SecretNotFound:
+        return {}
 
 
 def _as_int(value: Any, path: str, key: str) -> int:

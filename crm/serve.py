@@ -20,6 +20,7 @@ from crm.clients.postgres_client import connect_direct
 from crm.clients.vault_client import VaultClient
 from crm.config import credentials_from_env, load_settings
 from crm.errors import ConfigurationError
+from crm.jobs.worker import BackgroundWorker
 from crm.main import connect, create_app
 
 log = logging.getLogger("crm")
@@ -68,6 +69,7 @@ def _serve_embedded(args: argparse.Namespace) -> int:
     base_url = f"http://{display_host}:{args.port}"
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     stack = EmbeddedStack(args.data_dir, base_url=base_url)
+    worker: BackgroundWorker | None = None
     try:
         try:
             info = stack.start()
@@ -81,6 +83,9 @@ def _serve_embedded(args: argparse.Namespace) -> int:
         # refresh the pool at once, so requests already waiting get a connection.
         stack.supervise(lambda name: resources.db.check() if name == "postgres" else None)
         created = _ensure_demo_owner(info.owner_url)
+        # One worker in this process, so customer messages go out with no extra command.
+        worker = BackgroundWorker(settings)
+        worker.start()
         relay = settings.smtp if dev.relay_configured(settings, resources.outbox) else None
         print(
             serve_banner(
@@ -101,6 +106,8 @@ def _serve_embedded(args: argparse.Namespace) -> int:
     except (_Terminated, KeyboardInterrupt):
         pass
     finally:
+        if worker is not None:
+            worker.stop()
         try:
             stack.stop()
         except StackError as exc:

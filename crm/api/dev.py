@@ -13,16 +13,15 @@ The outbox holds every sign-in link, so it is never a way in (docs/embedded-stac
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException
 
 from crm.config import Settings
 from crm.dependencies import AppResources
-from crm.embedded.smtp import Outbox
+from crm.embedded.smtp import KEEP_MESSAGES, Outbox
 
 # Headers a reverse proxy adds: a request with any of them did not start on this machine.
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
@@ -84,20 +83,26 @@ router = APIRouter(
 )
 
 
-def _messages(resources: AppResources) -> list[dict[str, Any]]:
+def _outbox(resources: AppResources) -> Outbox:
     assert resources.outbox is not None, "the dev routes are mounted only with the catcher"
-    return resources.outbox.messages()
+    return resources.outbox
 
 
 @router.get("/outbox.json")
-def outbox_json(resources: AppResources) -> JSONResponse:
+def outbox_json(
+    resources: AppResources,
+    limit: int = Query(100, ge=1, le=KEEP_MESSAGES),
+    to: str | None = Query(None, max_length=320, description="one recipient, any case"),
+    message_id: str | None = Query(None, max_length=998, description="with or without <>"),
+) -> JSONResponse:
     """Caught emails, newest first (a bare list, for scripts and tests)."""
-    return JSONResponse(_messages(resources))
+    messages = _outbox(resources).messages(limit=limit, to=to, message_id=message_id)
+    return JSONResponse(messages)
 
 
 @router.get("/outbox", response_class=HTMLResponse)
 def outbox_page(request: Request, resources: AppResources) -> HTMLResponse:
-    messages = _messages(resources)
+    messages = _outbox(resources).messages()
     return request.app.state.templates.TemplateResponse(
         request, "dev/outbox.html", {"messages": messages}
     )

@@ -37,6 +37,13 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=REQUEST"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class OutgoingEmail:
     to: str
     subject: str
@@ -45,6 +52,13 @@ class OutgoingEmail:
     # Display names for To and From; the From name replaces SMTP_FROM's own display name.
     to_name: str = ""
     sender_name: str = ""
+    # A stable Message-ID (the same on every retry of one message); empty = a new one.
+    message_id: str = ""
+    reply_to: str = ""
+    reply_to_name: str = ""
+    # Extra headers such as List-Unsubscribe; values are header text (no line breaks).
+    headers: tuple[tuple[str, str], ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 class MessageNotSendable(Exception):
@@ -113,9 +127,23 @@ def build_message(email: OutgoingEmail, from_address: str) -> EmailMessage:
         )
         message["To"] = _address(header_text(email.to_name), email.to)
         message["Subject"] = header_text(email.subject, limit=250)
-        message["Message-ID"] = make_msgid(domain=_domain(sender))
+        message["Message-ID"] = email.message_id or make_msgid(domain=_domain(sender))
+        if email.reply_to:
+            message["Reply-To"] = _address(header_text(email.reply_to_name), email.reply_to)
+        for name, value in email.headers:
+            message[name] = header_text(value, limit=900)
         message.set_content(email.text)
         message.add_alternative(email.html, subtype="html")
+        for attachment in email.attachments:
+            maintype, _, rest = attachment.content_type.partition("/")
+            subtype, *params = [part.strip() for part in rest.split(";")]
+            message.add_attachment(
+                attachment.data,
+                maintype=maintype,
+                subtype=subtype,
+                filename=attachment.filename,
+                params=dict(p.split("=", 1) for p in params if "=" in p),
+            )
     except MessageNotSendable:
         raise
     except (ValueError, TypeError, LookupError, MessageError) as exc:
@@ -145,6 +173,11 @@ def _address(display_name: str, address: str) -> Address:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def message_id_for(key: str, from_address: str) -> str:
+    """A Message-ID made from a stable key (one message's id): the same on every attempt."""
+    return f"<{key}@{_domain(parseaddr(from_address)[1] or from_address)}>"
 
 
 def _domain(address: str) -> str:

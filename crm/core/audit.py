@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -18,7 +18,7 @@ from crm.utils.user_context import get_current_user
 def _json_default(value: Any) -> Any:
     if isinstance(value, Jsonb):
         return value.obj
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
@@ -59,7 +59,7 @@ def record(
             entity_id,
             action,
             json.dumps(changes or {}, default=_json_default),
-            f"user:{user.user_id}",
+            user.actor or f"user:{user.user_id}",
             current_request_id(),
         ),
     )

@@ -20,6 +20,10 @@ log = logging.getLogger("crm.migrate")
 _FILENAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 # Any constant works; it only has to be the same for every migrator.
 _LOCK_KEY = 7_400_211_001
+# `--! include PACKAGE PATH` on a line of its own applies a SQL file shipped inside an installed
+# package there (the job queue's schema, docs/messaging.md). The checksum covers the line, so a
+# new version of that package's schema needs a new migration, never an edit.
+_INCLUDE = re.compile(r"^--! include (?P<package>[a-z_]+) (?P<path>[\w./-]+\.sql)$", re.MULTILINE)
 
 
 class MigrationError(ConfigurationError):
@@ -52,6 +56,21 @@ def available_migrations() -> list[Migration]:
     if len(set(versions)) != len(versions):
         raise MigrationError(f"duplicate migration versions in {versions}")
     return found
+
+
+def expand_includes(text: str) -> str:
+    """The migration's SQL with each include line replaced by the file it names."""
+
+    def included(match: re.Match[str]) -> str:
+        try:
+            return resources.files(match["package"]).joinpath(match["path"]).read_text("utf-8")
+        except (ModuleNotFoundError, OSError) as exc:
+            raise MigrationError(
+                f"migration includes {match['path']} from {match['package']}, "
+                f"which is not installed: {exc}"
+            ) from exc
+
+    return _INCLUDE.sub(included, text)
 
 
 def latest_version() -> str:
@@ -89,7 +108,7 @@ def migrate(owner_conninfo: str) -> list[str]:
                     )
                 continue
             log.info("applying migration %s_%s", migration.version, migration.name)
-            conn.execute(migration.sql.encode())
+            conn.execute(expand_includes(migration.sql).encode())
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                 (migration.version, migration.name, migration.checksum),

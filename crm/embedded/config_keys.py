@@ -219,12 +219,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         Key("RATE_LIMIT_LOGIN_PER_IP", _rate_limit),
         Key("RATE_LIMIT_CONFIRM_PER_IP", _rate_limit),
     ),
-    # Read by a later SMS feature; stored and written to Vault already.
+    # Read by the SMS channel (crm/clients/sms_client.py); TWILIO_API_URL is for a stand-in.
     "crm/sms": _keys(
-        Key("SMS_PROVIDER", _text),
+        Key("SMS_PROVIDER", _choice("twilio")),
         Key("TWILIO_ACCOUNT_SID", _text),
         Key("TWILIO_AUTH_TOKEN", _text),
-        Key("SMS_FROM", _text),
+        Key("TWILIO_FROM", _text),
+        Key("TWILIO_API_URL", _base_url),
     ),
 }
 PATHS = tuple(SCHEMA)
@@ -239,6 +240,8 @@ DEFAULTS_NOTE = {
 # Any of these makes crm/smtp a relay that replaces the catcher; a relay needs all of RELAY_NEEDS.
 RELAY_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_CA_FILE")
 RELAY_NEEDS = ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM")
+# Text messages need all three; the SMS channel refuses some but not all (sms_settings_from).
+SMS_NEEDS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM")
 
 
 def check_path(path: str) -> dict[str, Key]:
@@ -307,5 +310,11 @@ def incomplete(config: Mapping[str, Mapping[str, str]]) -> list[str]:
     if ("LLM_REMOTE_PROVIDER" in llm) != ("LLM_REMOTE_API_KEY" in llm):
         notes.append(
             "crm/llm needs both LLM_REMOTE_PROVIDER and LLM_REMOTE_API_KEY for the remote model"
+        )
+    sms = config.get("crm/sms", {})
+    missing = [key for key in SMS_NEEDS if key not in sms]
+    if missing and len(missing) < len(SMS_NEEDS):
+        notes.append(
+            f"crm/sms needs {', '.join(missing)} too: text messages need {', '.join(SMS_NEEDS)}"
         )
     return notes

@@ -8,10 +8,12 @@ import ipaddress
 import json
 import logging
 import os
+import re
 import time
 import uuid
-from dataclasses import dataclass
-from email.message import EmailMessage
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage, Message
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,26 @@ log = logging.getLogger("crm.smtp")
 HOST = "127.0.0.1"
 CATCHER_FILE = "catcher.json"
 # Older messages are removed so a long-running dev stack does not fill the disk.
-KEEP_MESSAGES = 500
+KEEP_MESSAGES = 5000
+# Trimming lists the whole folder, so it runs on the first add and then every TRIM_EVERY adds.
+TRIM_EVERY = 100
+WAIT_POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    text: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)
@@ -37,6 +58,9 @@ class CaughtMessage:
     text: str
     html: str
     received_at: str
+    message_id: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +70,9 @@ class CaughtMessage:
             "text": self.text,
             "html": self.html,
             "received_at": self.received_at,
+            "message_id": self.message_id,
+            "headers": [[name, value] for name, value in self.headers],
+            "attachments": [a.as_dict() for a in self.attachments],
         }
 
 
@@ -58,11 +85,14 @@ class Outbox:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._adds = 0
 
     def add(self, message: CaughtMessage) -> None:
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.json"
         self._write(name, json.dumps(message.as_dict()))
-        self._trim()
+        if self._adds % TRIM_EVERY == 0:
+            self._trim()
+        self._adds += 1
 
     def record_catcher(self, host: str, port: int) -> None:
         self._write(CATCHER_FILE, json.dumps({"host": host, "port": port}))
@@ -88,34 +118,101 @@ class Outbox:
             handle.write(text)
         os.replace(tmp, self.folder / name)
 
-    def messages(self, limit: int = 100) -> list[dict[str, Any]]:
-        if not self.folder.exists():
-            return []
-        names = sorted((p.name for p in self.folder.glob("[0-9]*.json")), reverse=True)
-        result = []
-        for name in names[:limit]:
-            try:
-                result.append(json.loads((self.folder / name).read_text()))
-            except (OSError, ValueError):
-                continue
+    def messages(
+        self, limit: int = 100, *, to: str | None = None, message_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest `limit` caught messages, optionally only those to one address or one id."""
+        return self._matching(limit=limit, to=to, message_id=message_id, cache={})
+
+    def wait_for(
+        self, count: int, *, to: str | None = None, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """The newest `count` messages (to `to`), once that many arrived: mail is asynchronous."""
+        cache: dict[str, dict[str, Any] | None] = {}
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self._matching(limit=count, to=to, message_id=None, cache=cache)
+            if len(found) >= count:
+                return found
+            if time.monotonic() >= deadline:
+                recipient = f" to {to}" if to else ""
+                raise TimeoutError(
+                    f"{len(found)} of {count} messages{recipient} arrived within {timeout}s"
+                )
+            time.sleep(WAIT_POLL_SECONDS)
+
+    def _matching(
+        self,
+        *,
+        limit: int,
+        to: str | None,
+        message_id: str | None,
+        cache: dict[str, dict[str, Any] | None],
+    ) -> list[dict[str, Any]]:
+        # Files never change once written, so a poller may keep what it has read.
+        result: list[dict[str, Any]] = []
+        if limit <= 0:
+            return result
+        for name in self._names(newest_first=True):
+            if name not in cache:
+                cache[name] = self._read(name)
+            message = cache[name]
+            if message is not None and _matches(message, to=to, message_id=message_id):
+                result.append(message)
+                if len(result) >= limit:
+                    break
         return result
 
+    def _names(self, *, newest_first: bool) -> list[str]:
+        if not self.folder.exists():
+            return []
+        return sorted((p.name for p in self.folder.glob("[0-9]*.json")), reverse=newest_first)
+
+    def _read(self, name: str) -> dict[str, Any] | None:
+        try:
+            stored = json.loads((self.folder / name).read_text())
+        except (OSError, ValueError):
+            return None  # trimmed meanwhile, or not a message
+        if not isinstance(stored, dict):
+            return None
+        # Messages caught by an older version lack the newer fields.
+        return {"message_id": None, "headers": [], "attachments": [], **stored}
+
     def _trim(self) -> None:
-        names = sorted(p.name for p in self.folder.glob("[0-9]*.json"))
-        for name in names[:-KEEP_MESSAGES]:
+        for name in self._names(newest_first=False)[:-KEEP_MESSAGES]:
             (self.folder / name).unlink(missing_ok=True)
+
+
+def _matches(message: dict[str, Any], *, to: str | None, message_id: str | None) -> bool:
+    if to is not None:
+        wanted = to.strip().casefold()
+        if not any(str(r).casefold() == wanted for r in message.get("to") or []):
+            return False
+    if message_id is not None:
+        stored = message.get("message_id")
+        if stored is None or _bare_id(str(stored)) != _bare_id(message_id):
+            return False
+    return True
+
+
+def _bare_id(message_id: str) -> str:
+    """A Message-ID without its angle brackets, so `<x@y>` and `x@y` name the same message."""
+    return message_id.strip().removeprefix("<").removesuffix(">")
 
 
 def parse_message(raw: bytes, *, rcpt_tos: list[str], mail_from: str) -> CaughtMessage:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     text = html = ""
+    bodies: list[Message] = []
     if isinstance(parsed, EmailMessage):
         text_part = parsed.get_body(preferencelist=("plain",))
         html_part = parsed.get_body(preferencelist=("html",))
         if text_part is not None and isinstance(text_part, EmailMessage):
             text = str(text_part.get_content())
+            bodies.append(text_part)
         if html_part is not None and isinstance(html_part, EmailMessage):
             html = str(html_part.get_content())
+            bodies.append(html_part)
     return CaughtMessage(
         to=list(rcpt_tos),
         sender=str(parsed.get("From") or mail_from),
@@ -123,6 +220,54 @@ def parse_message(raw: bytes, *, rcpt_tos: list[str], mail_from: str) -> CaughtM
         text=text,
         html=html,
         received_at=utc_now().isoformat().replace("+00:00", "Z"),
+        message_id=_raw_header(parsed, "Message-ID"),
+        headers=[(name, str(value)) for name, value in parsed.items()],
+        attachments=[
+            _attachment(part)
+            for part in _leaves(parsed)
+            if not any(part is body for body in bodies)
+        ],
+    )
+
+
+def _raw_header(message: Message, name: str) -> str | None:
+    """A header's value as sent (unfolded), not as the parser would re-render it."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return re.sub(r"\r?\n(?=[ \t])", "", str(value)).strip()
+    return None
+
+
+def _leaves(part: Message) -> Iterator[Message]:
+    """Every part a mail client shows or offers (a forwarded message counts as one)."""
+    if part.is_multipart() and not part.get_content_type().startswith("message/"):
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                yield from _leaves(child)
+    else:
+        yield part
+
+
+def _attachment(part: Message) -> Attachment:
+    """Any part besides the text and HTML bodies: files, calendar invites, inline images."""
+    content_type = part.get_content_type()
+    if part.is_multipart():
+        data = b"".join(p.as_bytes() for p in part.get_payload() if isinstance(p, Message))
+    else:
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+    text = None
+    if content_type.startswith("text/"):
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            text = data.decode(charset, errors="replace")
+        except LookupError:
+            text = data.decode("utf-8", errors="replace")
+    return Attachment(
+        filename=part.get_filename() or "",
+        content_type=content_type,
+        size=len(data),
+        text=text,
     )
 
 

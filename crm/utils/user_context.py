@@ -21,6 +21,9 @@ class UserContext:
 
     user_id: UUID
     timezone: str
+    # Who acts in the audit trail when it is not the signed-in owner: "worker", or
+    # "customer:<contact id>" through a public link (docs/messaging.md).
+    actor: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.user_id, UUID):

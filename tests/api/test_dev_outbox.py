@@ -7,6 +7,8 @@ at all when the server is meant for other machines or mail goes to a real relay;
 
 from __future__ import annotations
 
+import asyncio
+import html
 import os
 import re
 import shutil
@@ -15,11 +17,15 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
+import aiosmtplib
 import httpx
 import psutil
 import pytest
@@ -27,6 +33,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from crm.api.dev import dev_routes_enabled, is_loopback, outbox_off_reason
+from crm.config import Settings
 from crm.embedded.processes import free_port
 from crm.main import Resources, create_app
 from crm.serve import serve_banner
@@ -43,6 +50,20 @@ def _serves_outbox(app: FastAPI) -> bool:
 
 def _from(app: FastAPI, host: str) -> TestClient:
     return TestClient(app, base_url=BASE, client=(host, 40000))
+
+
+def _send_invite(settings: Settings, *, to: str, subject: str) -> str:
+    """Send a mail with an .ics file through the catcher; returns its Message-ID."""
+    message = EmailMessage()
+    message["From"] = settings.smtp.from_address
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="crm.localhost")
+    message.set_content("Your visit is booked.")
+    ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    message.add_attachment(ics.encode(), "text", "calendar", filename="invite.ics")
+    asyncio.run(aiosmtplib.send(message, hostname=settings.smtp.host, port=settings.smtp.port))
+    return str(message["Message-ID"])
 
 
 # -- who may read it -----------------------------------------------------------------------
@@ -80,6 +101,52 @@ def test_this_machine_reads_the_outbox(app: FastAPI, peer: str) -> None:
     listed = client.get("/dev/outbox.json")
     assert listed.status_code == 200 and isinstance(listed.json(), list)
     assert client.get("/dev/outbox").status_code == 200
+
+
+def test_a_filtered_query_from_elsewhere_gets_404_too(app: FastAPI) -> None:
+    client = _from(app, "203.0.113.5")
+    for query in ("?limit=1", "?to=owner@example.com", "?message_id=x", "?limit=0"):
+        assert client.get("/dev/outbox.json" + query).status_code == 404
+
+
+def test_the_outbox_json_filters_by_recipient_message_id_and_limit(
+    app: FastAPI, settings: Settings
+) -> None:
+    client = _from(app, "127.0.0.1")
+    tag = uuid.uuid4().hex[:8]
+    ana, bob = f"ana-{tag}@example.com", f"bob-{tag}@example.com"
+    first = _send_invite(settings, to=ana, subject=f"First {tag}")
+    _send_invite(settings, to=bob, subject=f"Other {tag}")
+    second = _send_invite(settings, to=ana, subject=f"Second {tag}")
+
+    to_ana = client.get("/dev/outbox.json", params={"to": ana.upper()}).json()
+    assert [m["subject"] for m in to_ana] == [f"Second {tag}", f"First {tag}"]
+    assert [m["message_id"] for m in to_ana] == [second, first]
+    newest = client.get("/dev/outbox.json", params={"to": ana, "limit": 1}).json()
+    assert [m["subject"] for m in newest] == [f"Second {tag}"]
+
+    (by_id,) = client.get("/dev/outbox.json", params={"message_id": first}).json()
+    assert by_id["to"] == [ana] and by_id["subject"] == f"First {tag}"
+    assert ["Message-ID", first] in by_id["headers"]
+    (invite,) = by_id["attachments"]
+    assert (invite["filename"], invite["content_type"]) == ("invite.ics", "text/calendar")
+    assert invite["text"].startswith("BEGIN:VCALENDAR") and "METHOD:REQUEST" in invite["text"]
+    assert client.get("/dev/outbox.json", params={"message_id": f"<none-{tag}@x>"}).json() == []
+
+    page = client.get("/dev/outbox")
+    assert f"Message-ID {html.escape(second)}" in page.text
+    assert "invite.ics · text/calendar" in page.text
+
+
+@pytest.mark.parametrize("limit", ["0", "5001", "many"])
+def test_the_outbox_json_refuses_a_limit_out_of_bounds(app: FastAPI, limit: str) -> None:
+    response = _from(app, "127.0.0.1").get("/dev/outbox.json", params={"limit": limit})
+    assert response.status_code == 422
+
+
+def test_the_outbox_json_serves_up_to_5000(app: FastAPI) -> None:
+    response = _from(app, "127.0.0.1").get("/dev/outbox.json", params={"limit": 5000})
+    assert response.status_code == 200 and isinstance(response.json(), list)
 
 
 def test_the_default_test_client_is_not_loopback(client: TestClient) -> None:

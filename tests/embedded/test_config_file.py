@@ -99,6 +99,25 @@ def test_values_are_stored_the_way_the_app_reads_them(tmp_path: Path) -> None:
     assert stored["crm/app"]["ALLOWED_HOSTS"] == "crm.example.com,localhost:8000"
 
 
+def test_a_partial_sms_setup_is_a_note_naming_what_is_missing(tmp_path: Path) -> None:
+    result = set_values(
+        tmp_path,
+        "crm/sms",
+        ["SMS_PROVIDER=Twilio", "TWILIO_FROM=+15005550006", "TWILIO_API_URL=http://127.0.0.1:8/"],
+    )
+    assert result.notes == [
+        "crm/sms needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN too: text messages need "
+        "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM"
+    ]
+    assert _file(tmp_path)["crm/sms"] == {
+        "SMS_PROVIDER": "twilio",
+        "TWILIO_FROM": "+15005550006",
+        "TWILIO_API_URL": "http://127.0.0.1:8",
+    }
+    result = set_values(tmp_path, "crm/sms", ["TWILIO_ACCOUNT_SID=AC1", "TWILIO_AUTH_TOKEN=t"])
+    assert result.notes == []
+
+
 @pytest.mark.parametrize(
     ("path", "assignment", "message"),
     [
@@ -127,6 +146,9 @@ def test_values_are_stored_the_way_the_app_reads_them(tmp_path: Path) -> None:
         ("crm/app", "MAX_BODY_BYTES=1e6", "MAX_BODY_BYTES must be a positive whole number"),
         ("crm/app", "RATE_LIMIT_LOGIN_PER_IP=30", "RATE_LIMIT_LOGIN_PER_IP must look like COUNT/"),
         ("crm/app", "SESSION_IDLE_DAYS=120", "SESSION_IDLE_DAYS (120) must not exceed SESSION_"),
+        ("crm/sms", "SMS_PROVIDER=vonage", "crm/sms SMS_PROVIDER must be twilio, not 'vonage'"),
+        ("crm/sms", "TWILIO_API_URL=api.twilio.com", "TWILIO_API_URL must be an http://"),
+        ("crm/sms", "SMS_FROM=+15550001111", "crm/sms has no key 'SMS_FROM'; allowed: SMS_PRO"),
     ],
 )
 def test_refused_at_set_with_one_line_and_nothing_written(

@@ -4,10 +4,12 @@ private, and the catcher can print each message on the console instead."""
 from __future__ import annotations
 
 import asyncio
+import json
 import stat
 import uuid
 from dataclasses import replace
 from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 
 import aiosmtplib
@@ -17,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from crm.auth.email_service import EmailService, sign_in_email
 from crm.config import Settings, SmtpSettings
-from crm.embedded.smtp import Outbox, SmtpCatcher
+from crm.embedded.smtp import KEEP_MESSAGES, TRIM_EVERY, CaughtMessage, Outbox, SmtpCatcher
 from crm.main import Resources, create_app
 
 
@@ -30,6 +32,40 @@ def _send(settings: Settings, *, to: str, subject: str, text: str, html: str | N
     if html:
         message.add_alternative(html, subtype="html")
     asyncio.run(aiosmtplib.send(message, hostname=settings.smtp.host, port=settings.smtp.port))
+
+
+ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CRM//Tests//EN\r\nMETHOD:REQUEST\r\n"
+    "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20300101T090000Z\r\nSUMMARY:Window cleaning\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+LOGO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+
+
+def _invite(settings: Settings, *, to: str, uid: str) -> EmailMessage:
+    """A visit confirmation as calendar clients expect it: an invite part and an .ics file."""
+    message = EmailMessage()
+    message["From"] = settings.smtp.from_address
+    message["To"] = to
+    message["Subject"] = "Your visit is booked ✓"
+    message["Message-ID"] = make_msgid(domain="crm.localhost")
+    message["X-Visit"] = uid
+    message.set_content("See you on 1 January at 9:00.")
+    message.add_alternative(ICS.format(uid=uid), subtype="calendar", params={"method": "REQUEST"})
+    message.add_attachment(ICS.format(uid=uid).encode(), "text", "calendar", filename="invite.ics")
+    message.add_attachment(LOGO, "image", "png", filename="logo.png")
+    return message
+
+
+def _caught(*, to: str, subject: str) -> CaughtMessage:
+    return CaughtMessage(
+        to=[to],
+        sender="CRM <no-reply@crm.localhost>",
+        subject=subject,
+        text="",
+        html="",
+        received_at="2030-01-01T09:00:00Z",
+    )
 
 
 def test_caught_mail_is_listed_newest_first(app: FastAPI, settings: Settings) -> None:
@@ -113,3 +149,94 @@ def test_outbox_files_are_private_and_the_catcher_address_is_known(
 
 def test_no_catcher_address_means_a_relay(tmp_path: Path) -> None:
     assert not Outbox(tmp_path / "never-started").catches("127.0.0.1", 25)
+
+
+def test_an_invite_is_caught_as_the_customer_receives_it(settings: Settings) -> None:
+    tag = uuid.uuid4().hex[:8]
+    to = f"invitee-{tag}@example.com"
+    message = _invite(settings, to=to, uid=f"visit-{tag}")
+    asyncio.run(aiosmtplib.send(message, hostname=settings.smtp.host, port=settings.smtp.port))
+    assert settings.embedded_outbox is not None
+    # Recipients are matched in any case, as mail servers do.
+    (caught,) = Outbox(Path(settings.embedded_outbox)).wait_for(1, to=to.upper())
+
+    assert caught["message_id"] == message["Message-ID"]
+    assert [name for name, _ in caught["headers"]] == list(message.keys())
+    assert ["Subject", "Your visit is booked ✓"] in caught["headers"]
+    assert ["X-Visit", f"visit-{tag}"] in caught["headers"]
+    assert caught["text"].strip() == "See you on 1 January at 9:00."
+
+    inline, attached, logo = caught["attachments"]
+    assert (inline["filename"], inline["content_type"]) == ("", "text/calendar")
+    assert (attached["filename"], attached["content_type"]) == ("invite.ics", "text/calendar")
+    for invite in (inline, attached):
+        assert invite["text"].startswith("BEGIN:VCALENDAR")
+        assert "METHOD:REQUEST" in invite["text"] and f"UID:visit-{tag}" in invite["text"]
+        assert invite["size"] == len(ICS.format(uid=f"visit-{tag}").encode())
+    assert logo == {
+        "filename": "logo.png",
+        "content_type": "image/png",
+        "size": len(LOGO),
+        "text": None,
+    }
+
+
+def test_the_outbox_keeps_the_newest_messages_and_trims_in_batches(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.folder.mkdir()
+    # A folder already past the limit, written directly: the oldest names sort first.
+    for i in range(KEEP_MESSAGES + 50):
+        body = _caught(to=f"old-{i}@example.com", subject=f"Old {i}").as_dict()
+        (outbox.folder / f"{i + 1:020d}-00000000.json").write_text(json.dumps(body))
+
+    outbox.add(_caught(to="new@example.com", subject="New 0"))
+    kept = outbox.messages(limit=KEEP_MESSAGES + 10)
+    assert len(kept) == KEEP_MESSAGES
+    assert kept[0]["subject"] == "New 0"
+    # The 51 oldest went: the newest written directly are all still there.
+    assert kept[-1]["subject"] == "Old 51"
+
+    # Between trims the folder grows by at most TRIM_EVERY - 1 messages, then shrinks again.
+    for i in range(1, TRIM_EVERY):
+        outbox.add(_caught(to="new@example.com", subject=f"New {i}"))
+    files = list(outbox.folder.glob("[0-9]*.json"))
+    assert len(files) == KEEP_MESSAGES + TRIM_EVERY - 1
+    outbox.add(_caught(to="new@example.com", subject=f"New {TRIM_EVERY}"))
+    kept = outbox.messages(limit=KEEP_MESSAGES + TRIM_EVERY)
+    assert len(kept) == KEEP_MESSAGES
+    assert [m["subject"] for m in kept[:2]] == [f"New {TRIM_EVERY}", f"New {TRIM_EVERY - 1}"]
+
+
+def test_messages_filter_by_recipient_and_message_id(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    for i, to in enumerate(["Ana@Example.com", "bob@example.com", "ana@example.com"]):
+        outbox.add(replace(_caught(to=to, subject=f"Mail {i}"), message_id=f"<m{i}@crm.localhost>"))
+
+    assert [m["subject"] for m in outbox.messages(to="ANA@example.com")] == ["Mail 2", "Mail 0"]
+    assert [m["subject"] for m in outbox.messages(limit=1, to="ana@example.com")] == ["Mail 2"]
+    # With or without the angle brackets, the same message.
+    for wanted in ("<m1@crm.localhost>", "m1@crm.localhost"):
+        assert [m["subject"] for m in outbox.messages(message_id=wanted)] == ["Mail 1"]
+    assert outbox.messages(message_id="<m1@crm.localhost>", to="ana@example.com") == []
+
+
+def test_wait_for_returns_the_newest_or_says_how_many_arrived(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.add(_caught(to="ana@example.com", subject="First"))
+    outbox.add(_caught(to="bob@example.com", subject="Other"))
+    outbox.add(_caught(to="ana@example.com", subject="Second"))
+    found = outbox.wait_for(2, to="ana@example.com", timeout=1)
+    assert [m["subject"] for m in found] == ["Second", "First"]
+    with pytest.raises(TimeoutError, match=r"2 of 3 messages to ana@example\.com arrived"):
+        outbox.wait_for(3, to="ana@example.com", timeout=0.2)
+
+
+def test_messages_caught_by_an_older_version_still_list(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.folder.mkdir()
+    old = _caught(to="ana@example.com", subject="Before").as_dict()
+    for key in ("message_id", "headers", "attachments"):
+        del old[key]
+    (outbox.folder / f"{1:020d}-00000000.json").write_text(json.dumps(old))
+    (listed,) = outbox.messages()
+    assert (listed["message_id"], listed["headers"], listed["attachments"]) == (None, [], [])

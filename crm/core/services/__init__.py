@@ -12,6 +12,7 @@ from crm.core.services import (  # noqa: F401
     invoice_service,
     line_item_service,
     message_service,
+    messaging_service,
     note_service,
     staff_service,
     ticket_service,

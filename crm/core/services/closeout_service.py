@@ -190,6 +190,7 @@ def _create_next_step(
                 ),
                 "scheduled_for": datetime.fromisoformat(follow_up["scheduled_for"]),
                 "dedupe_key": f"reach_out:{ticket['id']}",
+                "templated": True,
             },
             entity_type="message",
         )

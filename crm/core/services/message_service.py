@@ -73,7 +73,8 @@ def schedule(conn: Connection, data: MessageSchedule) -> dict[str, Any]:
     key = data.dedupe_key
     taken = {_DEDUPE_CONSTRAINT: _duplicate(key, None)} if key is not None else {}
     with savepoint(conn, constraint_errors=taken):
-        return base.insert_row(conn, "scheduled_messages", data.model_dump(), entity_type="message")
+        values = {**data.model_dump(), "requested": True}
+        return base.insert_row(conn, "scheduled_messages", values, entity_type="message")
 
 
 def cancel_pending(conn: Connection, column: str, parent_id: UUID) -> None:

@@ -20,7 +20,7 @@ from crm.core.models.ticket import (
     TicketUpdate,
 )
 from crm.core.registry import REGISTRY, DataQuery
-from crm.core.services import base, contact_service, message_service
+from crm.core.services import appointment_messages, base, contact_service, message_service
 from crm.errors import Conflict, InvalidStatusTransition, TicketImmutable, ValidationFailed
 from crm.utils.timezone import get_zone, utc_now
 
@@ -64,6 +64,12 @@ def transition(conn: Connection, ticket: dict[str, Any], new: str, **extra: Any)
     audit.record(conn, entity_type="ticket", entity_id=ticket["id"], action=new, changes=changes)
     if new in ("cancelled", "no_show"):
         message_service.cancel_pending(conn, "ticket_id", ticket["id"])
+    if new in ("in_progress", "completed"):
+        appointment_messages.started(conn, ticket)
+    if new == "cancelled":
+        appointment_messages.cancelled(conn, ticket)
+    if new == "completed":
+        appointment_messages.completed(conn, ticket)
     return get(conn, ticket["id"])
 
 
@@ -136,6 +142,7 @@ def create(conn: Connection, data: TicketCreate) -> dict[str, Any]:
             action="assign_staff",
             changes={"staff_ids": {"old": [], "new": assigned}},
         )
+    appointment_messages.booked(conn, row)
     return get(conn, row["id"])
 
 
@@ -149,7 +156,13 @@ def update(conn: Connection, data: TicketUpdate) -> dict[str, Any]:
         raise ValidationFailed("scheduled_start can't be empty.")
     if "address_id" in values:
         _check_address(conn, values["address_id"], ticket["contact_id"])
-    return base.update_row(conn, "tickets", data.id, values, label="ticket", entity_type="ticket")
+    updated = base.update_row(
+        conn, "tickets", data.id, values, label="ticket", entity_type="ticket"
+    )
+    if "scheduled_start" in values:
+        appointment_messages.rescheduled(conn, ticket, updated)
+        return get(conn, data.id)
+    return updated
 
 
 @REGISTRY.action("ticket", "assign_staff", input=AssignStaff)

@@ -1,0 +1,1 @@
+"""Background jobs on procrastinate: sending messages and sweeping what a dead worker left."""

@@ -1,0 +1,48 @@
+"""The procrastinate app: the tasks, their queues, and the connection the workers use.
+
+Jobs are deferred in SQL, in the same transaction as the row they work on (the trigger on
+``scheduled_messages``, migration 0007), so a job exists exactly when its row does. A job's
+arguments are ids only; its body reads the row in that business's own unit of work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import procrastinate
+
+SEND_MESSAGE = "crm.send_message"
+SWEEP = "crm.sweep_messages"
+QUEUES = ("messages", "maintenance")
+# Every 30 seconds: messages a dead worker left in `sending`, and overdue ones without a job.
+SWEEP_CRON = "* * * * * */30"
+
+
+def build_app(conninfo: str, *, max_connections: int = 4) -> procrastinate.App:
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(
+            conninfo=conninfo,
+            min_size=1,
+            max_size=max_connections,
+            kwargs={"application_name": "crm-worker"},
+        )
+    )
+    app.task(name=SEND_MESSAGE, queue="messages", pass_context=True)(send_message)
+    app.periodic(cron=SWEEP_CRON, periodic_id="sweep")(
+        app.task(name=SWEEP, queue="maintenance", pass_context=True)(sweep_messages)
+    )
+    return app
+
+
+async def send_message(context: procrastinate.JobContext, user_id: str, message_id: str) -> str:
+    sender = context.additional_context["sender"]
+    return str(await sender.send(UUID(user_id), UUID(message_id)))
+
+
+async def sweep_messages(context: procrastinate.JobContext, timestamp: int) -> dict[str, Any]:
+    import asyncio
+
+    sender = context.additional_context["sender"]
+    result: dict[str, Any] = await asyncio.to_thread(sender.sweep)
+    return result

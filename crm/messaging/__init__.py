@@ -1,0 +1,1 @@
+"""Pure message building: calendar files and customer-facing message templates."""
