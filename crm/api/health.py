@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from crm.dependencies import AppResources
 from crm.errors import ServiceUnavailable
+from crm.jobs.status import queue_status
 from crm.responses import envelope, ok
 
 router = APIRouter(prefix="/api/health", tags=["health"])
@@ -42,7 +43,8 @@ def health(request: Request, resources: AppResources) -> JSONResponse:
     _add_restarts(request, checks)
     failed = [name for name, check in checks.items() if check["status"] != "ok"]
     if not failed:
-        return ok({"status": "ok", "checks": checks, **_last_backup(request)})
+        jobs = {"jobs": queue_status(resources.db)}
+        return ok({"status": "ok", "checks": checks, **jobs, **_last_backup(request)})
     body = envelope(
         None,
         success=False,

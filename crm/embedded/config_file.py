@@ -55,6 +55,10 @@ def config_path(data_dir: Path) -> Path:
 # -- the file ---------------------------------------------------------------------------------
 
 
+# Keys an older version wrote under another name: read under the new one.
+RENAMED_KEYS = {("crm/sms", "SMS_FROM"): "TWILIO_FROM"}
+
+
 def load(data_dir: Path) -> Config:
     """Read and check ``DIR/config.json`` ({} when absent); errors name the file."""
     path = config_path(data_dir)
@@ -82,6 +86,7 @@ def load(data_dir: Path) -> Config:
                 raise ConfigFileError(f"{name} must be an object of KEY: value")
             checked = {}
             for key, value in values.items():
+                key = RENAMED_KEYS.get((name, key), key)
                 check_key(name, key)
                 text_value = _scalar(value)
                 if text_value is None:

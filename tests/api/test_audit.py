@@ -153,6 +153,42 @@ def test_every_action_is_audited(
         run("business", "update", entity=str(signed_in["id"]), business_name="Crystal Clear")
     other_contact = run("contact", "create", first_name="Gone")
     run("contact", "delete", id=other_contact["id"])
+    if ("messaging", "update") in REGISTRY.actions:
+        run("messaging", "update", reminder_minutes=[1440], thank_you=True)
+        saved = run(
+            "message_template",
+            "save",
+            kind="reminder",
+            subject="See you {{ reminder_when }}",
+            body="Hi {{ customer_first_name }}",
+            sms="Hi",
+        )
+        run("message_template", "reset", entity=saved["id"], kind="reminder")
+        with owner.transaction():
+            owner.execute(
+                "SELECT set_config('app.current_user_id', %s, true)", (str(signed_in["id"]),)
+            )
+            owner.execute(
+                "UPDATE scheduled_messages SET status = 'failed' WHERE id = %s", (other["id"],)
+            )
+        run("message", "retry", id=other["id"])
+        billy = run("contact", "create", first_name="Billy", email="billy@example.com")
+        fresh = run(
+            "invoice",
+            "create_standalone",
+            contact_id=billy["id"],
+            lines=[{"description": "Gutters", "quantity": "1", "unit_price_cents": 9000}],
+        )
+        run("invoice", "send", entity=fresh["id"], id=fresh["id"])
+        if ("contact", "resubscribe") in REGISTRY.actions:
+            with owner.transaction():
+                owner.execute(
+                    "SELECT set_config('app.current_user_id', %s, true)", (str(signed_in["id"]),)
+                )
+                owner.execute(
+                    "UPDATE contacts SET email_opted_out_at = now() WHERE id = %s", (billy["id"],)
+                )
+            run("contact", "resubscribe", id=billy["id"])
 
     assert run.seen == set(REGISTRY.actions), sorted(set(REGISTRY.actions) - run.seen)
 

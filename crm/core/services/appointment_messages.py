@@ -64,12 +64,15 @@ def _localise(naive: datetime, zone: ZoneInfo) -> datetime:
 
 
 def _wants_automatic(conn: Connection, contact_id: Any) -> bool:
-    """Whether this contact takes messages they did not ask for one by one (preferred contact
-    method "none" means no automatic messages at all)."""
+    """Whether this contact can be reached (an email address or a phone number) and takes
+    messages they did not ask for one by one (preferred contact method "none": none at all)."""
     row = conn.execute(
-        "SELECT preferred_contact_method FROM contacts WHERE id = %s", (contact_id,)
+        "SELECT preferred_contact_method, email, phone FROM contacts WHERE id = %s",
+        (contact_id,),
     ).fetchone()
-    return row is not None and row["preferred_contact_method"] != "none"
+    if row is None or row["preferred_contact_method"] == "none":
+        return False
+    return bool(row["email"] or row["phone"])
 
 
 def _plan(

@@ -52,7 +52,7 @@ def update(conn: Connection, data: MessagingUpdate) -> dict[str, Any]:
 
 
 def _settings_view(settings: dict[str, Any]) -> dict[str, Any]:
-    view = {field: settings[field] for field in _SETTINGS_FIELDS}
+    view = {"id": settings.get("id"), **{field: settings[field] for field in _SETTINGS_FIELDS}}
     for field in ("quiet_start", "quiet_end"):
         view[field] = view[field].strftime("%H:%M")  # a local time of day
     return view
@@ -112,11 +112,13 @@ def reset_template(conn: Connection, data: TemplateReset) -> dict[str, Any]:
 
 def _template_view(conn: Connection, kind: str) -> dict[str, Any]:
     row = conn.execute(
-        "SELECT subject, body, sms, updated_at FROM message_templates WHERE kind = %s", (kind,)
+        "SELECT id, subject, body, sms, updated_at FROM message_templates WHERE kind = %s",
+        (kind,),
     ).fetchone()
     default = templates.DEFAULTS[kind]
     current = row or {"subject": default.subject, "body": default.body, "sms": default.sms}
     return {
+        "id": row["id"] if row else None,
         "kind": kind,
         "label": templates.KINDS[kind],
         "customised": row is not None,
