@@ -41,8 +41,14 @@ _SECRET_QUERY = re.compile(r"(?i)\b(token|code|q|search)=[^&\s\"']+")
 _REQUEST_QUERY = re.compile(r"(?<![^\s\"'])(/[^\s?\"']*)\?[^\s\"']*")
 
 
+# Public links carry their token in the path: /v/<token>, /u/…, /i/…, /b/…, /calendar/….ics.
+_PATH_TOKEN = re.compile(r"(?<![\w/])(/(?:v|u|i|b|calendar)/)[A-Za-z0-9_-]{16,}")
+
+
 def _without_query(value: str) -> str:
-    """The value with the query string of any request path in it dropped (path only)."""
+    """The value with the query string of any request path in it dropped (path only), and
+    the token of any public link blanked."""
+    value = _PATH_TOKEN.sub(r"\1[redacted]", value)
     return _SECRET_QUERY.sub(r"\1=[redacted]", _REQUEST_QUERY.sub(r"\1", value))
 
 

@@ -56,7 +56,7 @@ def config_path(data_dir: Path) -> Path:
 
 
 # Keys an older version wrote under another name: read under the new one.
-RENAMED_KEYS = {("crm/sms", "SMS_FROM"): "TWILIO_FROM"}
+RENAMED_KEYS: dict[tuple[str, str], str] = {("crm/sms", "SMS_FROM"): "TWILIO_FROM"}
 
 
 def load(data_dir: Path) -> Config:
@@ -85,8 +85,8 @@ def load(data_dir: Path) -> Config:
             if not isinstance(values, dict):
                 raise ConfigFileError(f"{name} must be an object of KEY: value")
             checked = {}
-            for key, value in values.items():
-                key = RENAMED_KEYS.get((name, key), key)
+            for given, value in values.items():
+                key = RENAMED_KEYS.get((name, str(given)), str(given))
                 check_key(name, key)
                 text_value = _scalar(value)
                 if text_value is None:

@@ -29,7 +29,7 @@ def queue_status(db: Database) -> dict[str, Any]:
             (HEARTBEAT_SECONDS,),
         ).fetchone()
     assert row is not None
-    status = {
+    status: dict[str, Any] = {
         "workers": int(row["workers"]),
         "due": int(row["due"]),
         "oldest_due_seconds": round(float(row["oldest_due_seconds"]), 1),

@@ -52,7 +52,7 @@ def test_unknown_domain_and_action_list_the_valid_ones(
     err = error(act(client, "kontakt", "create"), 400, "BAD_REQUEST")
     assert "contact" in err["details"]["valid_domains"]
     err = error(act(client, "contact", "explode"), 400, "BAD_REQUEST")
-    assert err["details"]["valid_actions"] == ["create", "delete", "update"]
+    assert err["details"]["valid_actions"] == ["create", "delete", "resubscribe", "update"]
 
 
 def test_addresses_primary_and_delete_rules(client: TestClient, signed_in: dict[str, Any]) -> None:

@@ -643,6 +643,7 @@ def test_capabilities_describe_invoices(client: TestClient, signed_in: dict) -> 
         "create_standalone",
         "mark_sent",
         "record_payment",
+        "send",
         "void",
     ]
     assert all(a["description"] for a in actions.values())

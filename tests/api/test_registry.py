@@ -252,7 +252,17 @@ def two_businesses(
 
 
 # Actions with no id in their input cannot name another business's data at all.
-ID_FREE_ACTIONS = {("staff", "create"), ("service", "create"), ("business", "update")}
+ID_FREE_ACTIONS = {
+    ("staff", "create"),
+    ("service", "create"),
+    ("business", "update"),
+    ("messaging", "update"),
+    ("message_template", "save"),
+    ("message_template", "reset"),
+}
+# Data types about the reader's own business as a whole (no ids): another business's reader
+# gets its own (default) values, never the first business's.
+OWN_BUSINESS_TYPES = {"messaging_settings", "message_templates"}
 
 
 def test_every_action_with_another_business_ids_is_404_and_changes_nothing(
@@ -281,7 +291,26 @@ def test_every_data_type_with_another_business_ids_finds_nothing(
     two_businesses: tuple[TestClient, dict[str, str], TestClient],
 ) -> None:
     owner_client, world, intruder = two_businesses
+    done(act(owner_client, "messaging", "update", reply_to="alice-secret@example.com"))
+    done(
+        act(
+            owner_client,
+            "message_template",
+            "save",
+            kind="reminder",
+            subject="Secret plans",
+            body="Secret body {{ customer_name }}",
+            sms="Secret",
+        )
+    )
+    for type_ in OWN_BUSINESS_TYPES:
+        mine = read(owner_client, type_).text.lower()
+        theirs = read(intruder, type_)
+        assert "secret" in mine and "secret" not in theirs.text.lower(), type_
+        assert theirs.status_code == 200
     for type_, spec in sorted(REGISTRY.data_types.items()):
+        if type_ in OWN_BUSINESS_TYPES:
+            continue
         entity = TYPE_ENTITY[type_]
         if world.get(entity):
             assert (

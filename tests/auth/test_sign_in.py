@@ -495,6 +495,7 @@ def test_uvicorn_access_log_lines_carry_the_path_only(caplog: pytest.LogCaptureF
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.02)
         httpx.get(f"http://127.0.0.1:{port}/contacts?q=4111%201111%201111%201111&page=2")
+        httpx.post(f"http://127.0.0.1:{port}/v/AbCdEfGhIjKlMnOpQrStUvWx123/confirm")
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -502,6 +503,9 @@ def test_uvicorn_access_log_lines_carry_the_path_only(caplog: pytest.LogCaptureF
     lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert any('"GET /contacts HTTP/1.1" 200' in line for line in lines), lines
     assert not any("4111" in line or "page=" in line for line in lines)
+    # A customer's visit link is a key to their appointment: its token is not logged either.
+    assert any('"POST /v/[redacted]/confirm HTTP/1.1"' in line for line in lines), lines
+    assert not any("AbCdEfGh" in line for line in lines)
 
 
 def test_valkey_down_fails_closed(

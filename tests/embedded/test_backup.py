@@ -27,11 +27,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crm.clients.vault_client import VaultClient
-from crm.config import load_settings
+from crm.config import Settings, load_settings
 from crm.db.migrate import latest_version
 from crm.db.roles import APP_ROLE
 from crm.embedded import backup, config_file, daily_backups, restore
 from crm.embedded.stack import EmbeddedStack
+from crm.jobs.worker import BackgroundWorker, WorkerOptions
 from crm.main import Resources, connect, create_app
 from tests.api.helpers import act, closeout_job, done, make, preview_input, read
 from tests.auth.helpers import request_login
@@ -120,6 +121,7 @@ def business(
     signed_in: dict[str, Any],
     owner: psycopg.Connection,
     database: TestDatabase,
+    settings: Settings,
 ) -> dict[str, Any]:
     """Two businesses; the first with every kind of row the app writes, made through the API."""
     soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
@@ -187,6 +189,41 @@ def business(
     )
     gone = make(client, "contact", first_name="Gone")
     done(act(client, "contact", "delete", id=gone["id"]))
+    # Messaging: settings, a template of its own, and a message really sent by a worker (its
+    # attempt, its unsubscribe link, and the queue's periodic sweep).
+    done(act(client, "messaging", "update", quiet_start="00:00", quiet_end="00:00"))
+    done(
+        act(
+            client,
+            "message_template",
+            "save",
+            kind="reminder",
+            subject="See you {{ reminder_when }}",
+            body="Hi {{ customer_first_name }}",
+            sms="Hi",
+        )
+    )
+    worker = BackgroundWorker(settings, WorkerOptions(1, "backup"))
+    worker.start()
+    try:
+        confirmation = done(
+            act(
+                client,
+                "message",
+                "schedule",
+                kind="custom",
+                contact_id=contact["id"],
+                subject="Spring special",
+                body="Book before April",
+                scheduled_for=datetime.now(UTC).isoformat(),
+            )
+        )
+        deadline = time.monotonic() + 15
+        while done(read(client, "messages", id=confirmation["id"]))["status"] != "sent":
+            assert time.monotonic() < deadline, "the confirmation was not sent"
+            time.sleep(0.1)
+    finally:
+        worker.stop()
 
     second = make_user(owner, email="second@example.com", business_name="Second Shine")
     # Extra clients without `with`: the app's lifespan (and its pools) belongs to `client`.
@@ -221,12 +258,22 @@ def test_backup_and_restore_round_trip_is_exact(
 ) -> None:
     source, restored = restore_root / "source", restore_root / "restored"
     config_file.set_values(source, "crm/app", ["TRUSTED_PROXIES=127.0.0.1"])
-    config_file.set_values(source, "crm/sms", ["SMS_PROVIDER=twilio", "TWILIO_AUTH_TOKEN=tw-se"])
+    config_file.set_values(
+        source,
+        "crm/sms",
+        [
+            "SMS_PROVIDER=twilio",
+            "TWILIO_ACCOUNT_SID=AC0123456789abcdef0123456789abcdef",
+            "TWILIO_AUTH_TOKEN=tw-se",
+            "TWILIO_FROM=+12565550100",
+        ],
+    )
     with _connect(database.superuser_url) as su:
         tables = _tables(su)
         original = {t: _rows(su, t) for t in tables}
         original_catalog = _catalog(su)
-    empty = sorted(t for t, rows in original.items() if not rows)
+    # A stopped worker unregisters itself: the queue's worker list is empty between runs.
+    empty = sorted(t for t, rows in original.items() if not rows and t != "procrastinate_workers")
     assert empty == [], f"the business left these tables empty: {empty}"
 
     result = backup.create_backup(

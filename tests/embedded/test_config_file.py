@@ -319,3 +319,13 @@ def test_the_stack_applies_the_overrides_at_start_and_drops_them_at_the_next(
             stack.stop()
     finally:
         relay.stop()
+
+
+def test_an_older_config_file_s_sms_from_is_read_as_twilio_from(tmp_path) -> None:
+    from crm.embedded import config_file
+
+    (tmp_path / "config.json").write_text(
+        '{"crm/sms": {"TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef", '
+        '"TWILIO_AUTH_TOKEN": "tok", "SMS_FROM": "+12565550100"}}'
+    )
+    assert config_file.load(tmp_path)["crm/sms"]["TWILIO_FROM"] == "+12565550100"

@@ -138,14 +138,20 @@ def booked(conn: Connection, ticket: dict[str, Any]) -> None:
     sync_reminders(conn, ticket, settings)
 
 
-def rescheduled(conn: Connection, before: dict[str, Any], after: dict[str, Any]) -> None:
+def rescheduled(
+    conn: Connection, before: dict[str, Any], after: dict[str, Any], *, confirmed: bool = False
+) -> None:
     """The appointment moved: a new calendar version, a fresh confirmation request, and the
-    reminders moved to the new time."""
+    reminders moved to the new time. ``confirmed``: the owner set the confirmation status in
+    the same change (the customer agreed to the new time on the phone): kept, and no request."""
     if before["scheduled_start"] == after["scheduled_start"] or after["status"] != "scheduled":
         return
+    conn.execute("UPDATE tickets SET ics_sequence = ics_sequence + 1 WHERE id = %s", (after["id"],))
+    if confirmed:
+        sync_reminders(conn, after, messaging_settings(conn))
+        return
     conn.execute(
-        "UPDATE tickets SET ics_sequence = ics_sequence + 1, "
-        "confirmation_status = 'unconfirmed', confirmation_note = '', "
+        "UPDATE tickets SET confirmation_status = 'unconfirmed', confirmation_note = '', "
         "confirmation_answered_at = NULL WHERE id = %s",
         (after["id"],),
     )

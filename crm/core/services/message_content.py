@@ -81,6 +81,8 @@ def compose(conn: Connection, message: dict[str, Any], channels: Channels) -> Co
         variables["invoice_link"] = links.make("invoice", invoice_id=invoice["id"])
 
     if message["audience"] == "business":
+        if ticket is not None:  # the owner's own page for the visit, not the customer's link
+            variables["visit_link"] = f"{channels.base_url.rstrip('/')}/tickets/{ticket['id']}"
         rendered = _render(conn, kind, message, variables, unsubscribe="")
         return Composed(
             channel="email",

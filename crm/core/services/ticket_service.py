@@ -160,7 +160,9 @@ def update(conn: Connection, data: TicketUpdate) -> dict[str, Any]:
         conn, "tickets", data.id, values, label="ticket", entity_type="ticket"
     )
     if "scheduled_start" in values:
-        appointment_messages.rescheduled(conn, ticket, updated)
+        appointment_messages.rescheduled(
+            conn, ticket, updated, confirmed="confirmation_status" in values
+        )
         return get(conn, data.id)
     return updated
 
