@@ -6,7 +6,15 @@ system call ``ctx.session.stack()``, which starts one shared stack on first use.
 
 from __future__ import annotations
 
-from bench import api_latency, backup, extraction_eval, page_weight, stack_start, unit_of_work
+from bench import (
+    api_latency,
+    backup,
+    extraction_eval,
+    messaging,
+    page_weight,
+    stack_start,
+    unit_of_work,
+)
 from bench.core import Measurement
 
 MEASUREMENTS: dict[str, Measurement] = {
@@ -19,6 +27,9 @@ MEASUREMENTS: dict[str, Measurement] = {
     "backup": backup.measure,
     # Starts its own `crm serve`; needs Debian's chromium (installed by `make bench`).
     "page_weight": page_weight.measure,
+    # Own stack and two `crm worker` processes: emails per second into the SMTP catcher, and
+    # the delay from each message's due time to its delivery.
+    "messaging": messaging.measure,
     # Precision and recall of the rule extractor on tests/data/notes_labelled.jsonl.
     "extraction": lambda ctx: extraction_eval.bench_rows(),
 }

@@ -7,16 +7,24 @@ arguments are ids only; its body reads the row in that business's own unit of wo
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 from uuid import UUID
 
 import procrastinate
+from procrastinate.exceptions import ConnectorException
+
+log = logging.getLogger("crm.worker")
 
 SEND_MESSAGE = "crm.send_message"
 SWEEP = "crm.sweep_messages"
 QUEUES = ("messages", "maintenance")
 # Every 30 seconds: messages a dead worker left in `sending`, and overdue ones without a job.
 SWEEP_CRON = "* * * * * */30"
+# A worker that has not sent a heartbeat for this long is dead (procrastinate's own default for
+# `stalled_worker_timeout`; workers beat every 10 s).
+STALLED_WORKER_SECONDS = 30.0
 
 
 def build_app(conninfo: str, *, max_connections: int = 4) -> procrastinate.App:
@@ -41,8 +49,25 @@ async def send_message(context: procrastinate.JobContext, user_id: str, message_
 
 
 async def sweep_messages(context: procrastinate.JobContext, timestamp: int) -> dict[str, Any]:
-    import asyncio
-
     sender = context.additional_context["sender"]
+    stalled = await retry_stalled_sends(context.app)
     result: dict[str, Any] = await asyncio.to_thread(sender.sweep)
-    return result
+    return {**result, "stalled_jobs": stalled}
+
+
+async def retry_stalled_sends(app: procrastinate.App) -> int:
+    """Run again the send jobs a dead worker had taken: killed before its claim committed,
+    the row is still pending and that job was its only one."""
+    stalled = await app.job_manager.get_stalled_jobs(
+        task_name=SEND_MESSAGE, seconds_since_heartbeat=STALLED_WORKER_SECONDS
+    )
+    retried = 0
+    for job in stalled:
+        try:
+            await app.job_manager.retry_job(job)
+        except ConnectorException:
+            continue  # another sweep retried it, or it finished meanwhile
+        retried += 1
+    if retried:
+        log.info("retried %d send job(s) of a stopped worker", retried)
+    return retried

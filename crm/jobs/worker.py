@@ -15,7 +15,7 @@ from crm.clients.postgres_client import Database, PoolSettings
 from crm.clients.sms_client import SmsClient
 from crm.config import Settings
 from crm.errors import ConfigurationError
-from crm.jobs.app import QUEUES, build_app
+from crm.jobs.app import QUEUES, build_app, retry_stalled_sends
 from crm.messaging.sender import RETRY_DELAYS, STUCK_AFTER, Sender, SenderOptions
 
 log = logging.getLogger("crm.worker")
@@ -73,6 +73,7 @@ async def run_worker(
         app = build_app(settings.database_url, max_connections=options.concurrency + 2)
         async with app.open_async():
             swept = await asyncio.to_thread(sender.sweep)
+            swept["stalled_jobs"] = await retry_stalled_sends(app)
             if any(swept.values()):
                 log.info("at start: %s", swept)
             await app.run_worker_async(

@@ -233,8 +233,9 @@ class Sender:
                 "VALUES (current_setting('app.current_user_id')::uuid, %s, %s, %s, %s)",
                 (claim.message_id, claim.composed.channel, outcome, detail[:1000]),
             )
-            if message["status"] != "sending":
-                # The sweeper gave up on this attempt meanwhile; a later one owns the row now.
+            if message["status"] != "sending" or message["attempts"] != claim.attempt:
+                # The sweeper gave up on this attempt meanwhile; a later one owns the row now
+                # (and may already be sending it again).
                 return f"{outcome}, but the message was already {message['status']}"
             if outcome == "sent":
                 self._set(conn, message, "sent", sent_at=utc_now(), last_error="")
