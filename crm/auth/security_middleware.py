@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,7 +47,17 @@ DOCS_CSP = (
 )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_EXACT = frozenset({"/login", "/login/check", "/api/health", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/auth/", "/api/health/", "/static/")
+# Customers' links (visit, unsubscribe, invoice, booking) and the owner's calendar feed need no
+# session: the token in the path is the key (crm/web/public.py).
+PUBLIC_PREFIXES = ("/auth/", "/api/health/", "/static/", "/v/", "/u/", "/i/", "/b/")
+PUBLIC_LINK = re.compile(r"/(?:[vuib]|calendar)/[^/]+")
+# RFC 8058 one-click unsubscribe: a mail provider POSTs the body "List-Unsubscribe=One-Click"
+# to the unsubscribe link, with no cookie and so no CSRF token. The one write that needs none:
+# only on an unsubscribe link's own path, and only with that one field in the body.
+ONE_CLICK_PATH = re.compile(r"/u/[A-Za-z0-9_-]{1,200}")
+ONE_CLICK_FORM = {"List-Unsubscribe": ["One-Click"]}
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 
 
 @dataclass
@@ -175,6 +187,8 @@ class AuthMiddleware:
     def is_public(self, path: str) -> bool:
         if path in PUBLIC_EXACT or path.startswith(PUBLIC_PREFIXES):
             return True
+        if path.startswith("/calendar/") and path.endswith(".ics"):
+            return True
         return self.public_dev and (path == "/dev" or path.startswith("/dev/"))
 
     def client_ip(self, scope: Scope, headers: dict[str, str]) -> str:
@@ -280,7 +294,7 @@ class AuthMiddleware:
             lambda: self.service.security.record(
                 "csrf_failed",
                 client=scope["state"]["auth"].client,
-                details={"path": scope["path"], "reason": reason},
+                details={"path": _loggable_path(scope["path"]), "reason": reason},
             )
         )
 
@@ -291,7 +305,12 @@ class AuthMiddleware:
         supplied = headers.get("x-csrf-token")
         body_messages: list[Message] = []
         content_type = headers.get("content-type", "")
-        if supplied is None and content_type.startswith("application/x-www-form-urlencoded"):
+        one_click = (
+            supplied is None
+            and ONE_CLICK_PATH.fullmatch(scope["path"]) is not None
+            and content_type.startswith((FORM_URLENCODED, MULTIPART))
+        )
+        if supplied is None and (content_type.startswith(FORM_URLENCODED) or one_click):
             body = b""
             while True:
                 message = await receive()
@@ -301,21 +320,17 @@ class AuthMiddleware:
                 body += message.get("body", b"")
                 if not message.get("more_body"):
                     break
-            values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [])
+            fields = await _form_fields(headers, body)
+            values = fields.get("csrf_token", [])
             supplied = values[0] if values else None
+            if one_click and fields == ONE_CLICK_FORM:
+                return _replaying(receive, body_messages)
         if not supplied or not hmac.compare_digest(supplied.encode(), expected.encode()):
             await self._log_csrf(scope, reason="missing_token" if not supplied else "bad_token")
             raise CsrfFailed()
         if not body_messages:
             return receive
-        replay = list(body_messages)
-
-        async def replaying_receive() -> Message:
-            if replay:
-                return replay.pop(0)
-            return await receive()
-
-        return replaying_receive
+        return _replaying(receive, body_messages)
 
     def _cookie(self, name: str, value: str, *, max_age: int | None = None) -> str:
         return build_cookie(name, value, secure=self.secure, max_age=max_age)
@@ -338,6 +353,50 @@ def allowed_origins(base_url: str, allowed_hosts: Iterable[str]) -> set[str]:
     origins = {base_url.rstrip("/").lower()}
     origins.update(f"{scheme}://{host}" for host in allowed_hosts)
     return origins
+
+
+def _replaying(receive: Receive, messages: list[Message]) -> Receive:
+    """A receive that first replays the body messages already read."""
+    replay = list(messages)
+
+    async def replaying_receive() -> Message:
+        if replay:
+            return replay.pop(0)
+        return await receive()
+
+    return replaying_receive
+
+
+async def _form_fields(headers: dict[str, str], body: bytes) -> dict[str, list[str]]:
+    """The text fields of a form body; multipart is read only for a one-click unsubscribe."""
+    if headers.get("content-type", "").startswith(FORM_URLENCODED):
+        return parse_qs(body.decode("utf-8", "replace"))
+
+    async def stream() -> Any:
+        yield body
+
+    parser = MultiPartParser(
+        Headers(headers={"content-type": headers["content-type"]}),
+        stream(),
+        max_files=0,
+        max_fields=10,
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        return {}
+    fields: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            fields.setdefault(key, []).append(value)
+    await form.close()
+    return fields
+
+
+def _loggable_path(path: str) -> str:
+    """The path without a public link's token, which must never reach a log."""
+    match = PUBLIC_LINK.match(path)
+    return path[: path.index("/", 1) + 1] + "…" if match else path
 
 
 def _needs_no_session(path: str) -> bool:

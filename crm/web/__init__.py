@@ -5,12 +5,15 @@ Each module has a `router`; they are included in this order by crm/main.py.
 
 from crm.web import (
     calendar,
+    calendar_feed,
     catalog,
     closeout,
     contacts,
     invoices,
     messages,
+    public,
     settings,
+    settings_messaging,
     ticket_edit,
     tickets,
     tickets_new,
@@ -28,4 +31,7 @@ WEB_MODULES = (
     invoices,
     messages,
     settings,
+    settings_messaging,
+    calendar_feed,
+    public,
 )

@@ -13,7 +13,8 @@ from crm.core.exceptions import AddressInUse
 from crm.core.models.address import AddressFields
 from crm.core.models.contact import ContactCreate
 from crm.core.vocabulary import VOCABULARY
-from crm.web.common import Outcome, page, perform, read, redirect, render
+from crm.messaging.templates import KINDS
+from crm.web.common import NOTICES, Outcome, page, perform, read, redirect, render
 from crm.web.contact_facts import group_attributes, parse_value, value_hint, vocabulary_groups
 from crm.web.formats import phone
 from crm.web.forms import FormData, clean, problems, summary
@@ -40,8 +41,10 @@ CONTACT_METHODS = {
     "none": "Do not contact",
 }
 NAME_NEEDED = "Enter a first name, last name or company."
+RECENT_MESSAGES = 20
 OPEN_TICKETS = ("scheduled", "in_progress")
 UNPAID_INVOICES = ("draft", "sent", "partial")
+PAGE_NOTICES = {**NOTICES, "resubscribed": "Resubscribed: they get your emails again."}
 
 
 # -- form helpers ----------------------------------------------------------------------------
@@ -169,6 +172,7 @@ def _detail(
         "contacts/detail.html",
         status=status if error else 200,
         section="contacts",
+        notices=PAGE_NOTICES,
         contact=contact,
         methods=CONTACT_METHODS,
         groups=group_attributes(contact["attributes"]),
@@ -177,6 +181,9 @@ def _detail(
         tickets=tickets,
         billed=sum(t["total_cents"] for t in tickets if t["status"] == "completed"),
         open_tickets=sum(1 for t in tickets if t["status"] in OPEN_TICKETS),
+        messages=contact["messages"][:RECENT_MESSAGES],
+        message_count=len(contact["messages"]),
+        kinds=KINDS,
         form_name=form_name,
         target=target,
         error=error,
@@ -246,6 +253,15 @@ def _delete_page(request: Request, contact_id: UUID, *, error: str | None = None
         blocked=blocked,
         error=error,
     )
+
+
+@router.post("/contacts/{contact_id}/resubscribe", response_class=HTMLResponse)
+def resubscribe(request: Request, contact_id: UUID) -> Response:
+    """The customer asked for emails again: follow-ups and offers go to them once more."""
+    outcome = perform(request, "contact", "resubscribe", {"id": str(contact_id)})
+    if not outcome.ok:
+        return _detail(request, contact_id, form_name="subscription", outcome=outcome, status=409)
+    return redirect(f"/contacts/{contact_id}#messages", "resubscribed")
 
 
 # -- addresses ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from crm.core.models.invoice import InvoiceFromTicket, InvoiceLineInput, RecordPayment
 from crm.core.services.invoice_service import STATUSES
 from crm.errors import AppError, NotFound
-from crm.utils.timezone import business_today
+from crm.utils.timezone import business_today, utc_now
 from crm.utils.user_context import get_current_user
 from crm.web.common import NOTICES, Outcome, page, perform, read, redirect, render
 from crm.web.formats import dollars
@@ -42,7 +42,8 @@ DETAIL = "lines,payments,contact,audit_trail"
 # Shown after a redirect here.
 PAGE_NOTICES = {
     **NOTICES,
-    "created": "Draft invoice created. Check it, then mark it sent or record a payment.",
+    "created": "Draft invoice created. Check it, then send it or record a payment.",
+    "emailed": "The invoice is on its way to the customer by email, with a link to view it.",
 }
 _LINE_KEY = re.compile(r"lines\.([0-9]{1,3})\.\w+")
 TAX_RATE = limits(InvoiceFromTicket, "tax_rate_bp")
@@ -271,11 +272,14 @@ def _detail(
         "method": "cash",
         "paid_on": business_today(get_current_user().timezone).isoformat(),
     }
+    emails = read(request, "messages", invoice_id=str(invoice_id), kind="invoice", limit=50)
     return _page(
         request,
         "invoices/detail.html",
         status=status,
         invoice=invoice,
+        emails=emails,
+        now=utc_now(),
         error=error,
         fields=fields or {},
         form={**pay, **(form or {})},
@@ -301,6 +305,13 @@ def _after(request: Request, iid: UUID, outcome: Outcome, notice: str, **kw: Any
 def mark_sent(request: Request, invoice_id: str) -> Response:
     iid = _id(invoice_id, "invoice")
     return _after(request, iid, perform(request, "invoice", "mark_sent", {"id": str(iid)}), "sent")
+
+
+@router.post("/invoices/{invoice_id}/send", response_class=HTMLResponse)
+def send(request: Request, invoice_id: str) -> Response:
+    """Email the invoice now (a draft becomes sent); the worker does the sending."""
+    iid = _id(invoice_id, "invoice")
+    return _after(request, iid, perform(request, "invoice", "send", {"id": str(iid)}), "emailed")
 
 
 @router.post("/invoices/{invoice_id}/void", response_class=HTMLResponse)

@@ -1,4 +1,7 @@
-"""Pages: settings — the business's name and timezone, your display name, and the staff."""
+"""Pages: settings — the business's name and timezone, your display name, and the staff.
+
+Messaging (what is sent, when, and its wording) is in crm/web/settings_messaging.py.
+"""
 
 from __future__ import annotations
 

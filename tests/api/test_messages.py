@@ -301,6 +301,8 @@ def test_cancelling_a_ticket_cancels_its_pending_messages(
 
 
 def test_message_reads_filter_and_order(client: TestClient, signed_in: dict) -> None:
+    # Only the messages scheduled here: no automatic confirmation or reminders for the booking.
+    done(act(client, "messaging", "update", confirmations=False, reminder_minutes=[]))
     ann, bob = contact(client), contact(client, "Bob")
     job = ticket(client, ann["id"])
     # Chicago is UTC-5 in May: 04:30Z on May 2 is 23:30 on May 1 locally.
@@ -332,20 +334,27 @@ def test_message_reads_filter_and_order(client: TestClient, signed_in: dict) -> 
     error(read(client, "messages", **{"from": "May 1"}), 422, "VALIDATION_ERROR")
     error(read(client, "messages", status="queued"), 422, "VALIDATION_ERROR")
     error(read(client, "messages", ticket_id="nope"), 422, "VALIDATION_ERROR")
-    error(read(client, "messages", kind="reminder"), 400, "BAD_REQUEST")
+    assert ids(kind="reminder") == ids() and ids(kind="invoice") == []
+    assert ids(channel="email") == ids() and ids(channel="sms") == []
+    error(read(client, "messages", kind="spam"), 422, "VALIDATION_ERROR")
+    error(read(client, "messages", channel="fax"), 422, "VALIDATION_ERROR")
+    error(read(client, "messages", colour="red"), 400, "BAD_REQUEST")
     error(read(client, "messages", id=MISSING), 404, "NOT_FOUND")
 
 
 def test_capabilities_describe_messages(client: TestClient, signed_in: dict) -> None:
     caps = done(client.get("/api/capabilities"))
     actions = caps["domains"]["message"]["actions"]
-    assert sorted(actions) == ["cancel", "schedule"]
+    assert sorted(actions) == ["cancel", "retry", "schedule"]
     assert all(a["description"] for a in actions.values())
     assert caps["data_types"]["messages"]["filters"] == [
+        "channel",
         "contact_id",
         "from",
+        "invoice_id",
+        "kind",
         "status",
         "ticket_id",
         "to",
     ]
-    assert caps["data_types"]["messages"]["includes"] == ["audit_trail"]
+    assert caps["data_types"]["messages"]["includes"] == ["audit_trail", "attempts", "quiet_wait"]

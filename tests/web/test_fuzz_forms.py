@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import random
 import re
+import secrets
 from collections import Counter
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -20,7 +22,10 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crm.core.services import public_links
+from crm.utils.timezone import utc_now
 from crm.web import WEB_MODULES
+from tests.api.helpers import act, done, make
 from tests.fuzzing import FUZZ, World, row_counts, seed_world
 
 HOSTILE = st.one_of(
@@ -104,14 +109,66 @@ def _pages(world: World) -> list[str]:
         "/invoices/new",
         f"/invoices/{invoice}",
         "/settings",
+        "/settings/messaging",
+        "/settings/messaging/templates/reminder",
         "/messages",
     ]
 
 
-def _collect(client: TestClient, world: World) -> dict[str, dict[str, str]]:
+def _messaging_states(client: TestClient, database: Any, world: World) -> None:
+    """A failed message, an unsubscribed contact and the business's own wording, so the retry,
+    resubscribe and reset forms show (only the worker and a customer's link do the first two)."""
+    contact = world.ids["contact"][0]
+    failed = done(
+        act(
+            client,
+            "message",
+            "schedule",
+            kind="custom",
+            contact_id=contact,
+            subject="Failed",
+            body="Not delivered",
+            scheduled_for="2027-01-06T15:00:00Z",
+        )
+    )
+    done(act(client, "message_template", "save", kind="reminder", subject="Hi", body="Hello"))
+    with database.superuser() as admin:
+        admin.execute(
+            "UPDATE scheduled_messages SET status = 'failed' WHERE id = %s", (failed["id"],)
+        )
+        admin.execute("UPDATE contacts SET email_opted_out_at = now() WHERE id = %s", (contact,))
+
+
+def _public_pages(client: TestClient, database: Any, world: World) -> list[str]:
+    """The calendar feed settings with a live link, and a customer's visit, unsubscribe and
+    booking pages (their links written straight into the table)."""
+    client.post("/settings/calendar")
+    customer, contact = world.ids["contact"][:2]  # the second is kept free of tickets
+    start = (utc_now() + timedelta(days=30)).isoformat()
+    visit = make(client, "ticket", contact_id=customer, scheduled_start=start)["id"]
+    paths = ["/settings/calendar"]
+    with database.superuser() as admin:
+        row = admin.execute("SELECT user_id FROM contacts WHERE id = %s", (contact,)).fetchone()
+        for purpose, ticket_id, contact_id in (
+            ("visit", visit, None),
+            ("unsubscribe", None, contact),
+            ("book", None, contact),
+        ):
+            token = secrets.token_urlsafe(24)
+            admin.execute(
+                "INSERT INTO public_links (user_id, purpose, token_hash, ticket_id, contact_id) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (row["user_id"], purpose, public_links.token_hash(token), ticket_id, contact_id),
+            )
+            paths.append(public_links.PATHS[purpose] + token)
+    return paths
+
+
+def _collect(client: TestClient, world: World, database: Any) -> dict[str, dict[str, str]]:
     """Post forms by action URL (the first one seen for each)."""
+    _messaging_states(client, database, world)
     forms: dict[str, dict[str, str]] = {}
-    for path in _pages(world):
+    for path in _pages(world) + _public_pages(client, database, world):
         page = client.get(path)
         assert page.status_code == 200, path
         parser = _Forms()
@@ -142,9 +199,9 @@ def _template(path: str) -> re.Pattern[str]:
 
 
 def test_every_post_page_route_is_reached_by_a_form(
-    client: TestClient, signed_in: dict[str, Any]
+    client: TestClient, signed_in: dict[str, Any], database: Any
 ) -> None:
-    forms = _collect(client, seed_world(client))
+    forms = _collect(client, seed_world(client), database)
     missing = [r for r in _post_routes() if not any(_template(r).match(a) for a in forms)]
     assert missing == []
 
@@ -153,7 +210,7 @@ def test_no_form_post_is_a_server_error_or_half_saved(
     client: TestClient, signed_in: dict[str, Any], database: Any
 ) -> None:
     world = seed_world(client)
-    forms = _collect(client, world)
+    forms = _collect(client, world, database)
     failures: list[str] = []
     statuses: Counter[int] = Counter()
     rng = random.Random(1130)

@@ -19,7 +19,7 @@ from crm.errors import NotFound, ValidationFailed
 COLUMNS = sql.SQL(
     "c.id, c.first_name, c.last_name, c.company, c.email, c.phone, "
     "c.preferred_contact_method, c.preferred_time_of_day, c.source, c.external_id, "
-    "c.referred_by_id, c.created_at, c.updated_at"
+    "c.referred_by_id, c.email_opted_out_at, c.created_at, c.updated_at"
 )
 
 
@@ -86,6 +86,22 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
         (data.id,),
     )
     return base.soft_delete(conn, "contacts", data.id, label="contact", entity_type="contact")
+
+
+@REGISTRY.action("contact", "resubscribe", input=Ref)
+def resubscribe(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Send emails to a contact who unsubscribed again (they asked you to); nothing to do if
+    they never unsubscribed."""
+    base.update_row(
+        conn,
+        "contacts",
+        data.id,
+        {"email_opted_out_at": None},
+        label="contact",
+        entity_type="contact",
+        action="resubscribe",
+    )
+    return get(conn, data.id)
 
 
 # -- reads ---------------------------------------------------------------------------------

@@ -17,8 +17,37 @@ from crm.core.services import base
 from crm.errors import Conflict, InvalidStatusTransition, ValidationFailed
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "skipped")
+KINDS = (
+    "appointment_confirmation",
+    "reminder",
+    "follow_up",
+    "reach_out",
+    "invoice",
+    "custom",
+    "thank_you",
+    "cancellation",
+    "visit_answer",
+)
+CHANNELS = ("email", "sms")
 _DEDUPE_CONSTRAINT = "scheduled_messages_user_id_dedupe_key_key"
-INCLUDES = (base.audit_trail("message"),)
+INCLUDES = (
+    base.audit_trail("message"),
+    base.Include(
+        "attempts",
+        "SELECT message_id AS _parent, id, channel, outcome, detail, attempted_at "
+        "FROM message_attempts WHERE message_id = ANY(%(ids)s) ORDER BY attempted_at, id",
+    ),
+    # The last time the worker held the message back for the business's quiet hours, and
+    # until when: the page says "waits for quiet hours" while that is still its time.
+    base.Include(
+        "quiet_wait",
+        "SELECT entity_id AS _parent, created_at, "
+        "(changes->'scheduled_for'->>'new')::timestamptz AS until FROM audit_log "
+        "WHERE entity_type = 'message' AND action = 'wait' AND entity_id = ANY(%(ids)s) "
+        "ORDER BY created_at DESC, id DESC",
+        one=True,
+    ),
+)
 
 
 def _same_contact(row: dict[str, Any], contact_id: UUID, field: str, label: str) -> None:
@@ -128,6 +157,9 @@ def cancel(conn: Connection, data: Ref) -> dict[str, Any]:
         "status": "pending, sending, sent, failed, cancelled or skipped",
         "contact_id": "messages to this contact",
         "ticket_id": "messages about this ticket",
+        "invoice_id": "messages about this invoice",
+        "kind": ", ".join(KINDS[:-1]) + " or " + KINDS[-1],
+        "channel": "email or sms",
         "from": "first local date (YYYY-MM-DD) in the business's timezone",
         "to": "last local date, inclusive",
     },
@@ -138,13 +170,20 @@ def load_messages(conn: Connection, query: DataQuery) -> Any:
     if query.id is not None:
         row = base.load(conn, "scheduled_messages", query.id, label="message")
         return base.with_includes(conn, [row], query.include, INCLUDES)[0]
+    for name, allowed in (("kind", KINDS), ("channel", CHANNELS)):
+        if query.filters.get(name) and query.filters[name] not in allowed:
+            raise ValidationFailed(
+                f"Unknown message {name} {query.filters[name]!r}.",
+                details={"fields": [{"field": name, "message": f"not a {name}"}]},
+            )
     rows = base.list_rows(
         conn,
         query,
         sql.SQL("SELECT * FROM scheduled_messages"),
         order=("scheduled_for", "id"),
         local_dates="scheduled_for",
-        ids=("contact_id", "ticket_id"),
+        ids=("contact_id", "ticket_id", "invoice_id"),
+        equals=("kind", "channel"),
         statuses=STATUSES,
         label="message",
     )
