@@ -157,6 +157,8 @@ def serve_banner(
                 "             crm config set crm/app BASE_URL=http://<this machine>:<port>",
             ]
     lines += [
+        "  Worker:  sends customer messages (confirmations, reminders, invoices) from this",
+        f"           process; add more with `crm worker --data-dir {data_dir}`.",
         f"  Health:  {base_url}/api/health    API docs: {base_url}/docs",
         f"  Data:    {data_dir}   (`crm dev-info` describes the stack)",
         f"  Stack started in {started_in:.1f}s. Stop with Ctrl-C.",
