@@ -38,9 +38,19 @@ _NO_CHANGES = ("create", "clock_in", "clock_out", "close_out_preview")
 def describe_history(
     trail: list[dict[str, Any]], staff_names: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """Audit rows in words: what happened, when, and what changed."""
-    events = []
+    """Audit rows in words: what happened, when, by whom when not the owner, and what changed.
+
+    Going back to the close-out review re-runs it each time; consecutive reviews read as one
+    line ("Close-out reviewed 3 times") at the time of the last.
+    """
+    events: list[dict[str, Any]] = []
+    reviews = 0
     for row in trail:
+        if row["action"] == "close_out_preview" and reviews and events:
+            reviews += 1
+            events[-1].update(what=f"Close-out reviewed {reviews} times", at=row["created_at"])
+            continue
+        reviews = 1 if row["action"] == "close_out_preview" else 0
         changes = row.get("changes") or {}
         words = []
         if row["action"] not in _NO_CHANGES:
@@ -50,14 +60,24 @@ def describe_history(
                 old = _word(key, change.get("old"), staff_names)
                 new = _word(key, change.get("new"), staff_names)
                 words.append(f"{FIELD_WORDS[key]}: {old} → {new}")
+        what = ACTION_WORDS.get(row["action"], row["action"].replace("_", " ").title())
         events.append(
             {
-                "what": ACTION_WORDS.get(row["action"], row["action"].replace("_", " ").title()),
+                "what": what + _by(str(row.get("actor") or "")),
                 "at": row["created_at"],
                 "changes": words,
             }
         )
     return events
+
+
+def _by(actor: str) -> str:
+    """Who acted, when it was not the signed-in owner (docs/messaging.md: actors)."""
+    if actor.startswith("customer:"):
+        return " by the customer"
+    if actor == "worker":
+        return " by the message worker"
+    return ""
 
 
 def _word(key: str, value: Any, staff_names: dict[str, str]) -> str:
