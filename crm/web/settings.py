@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crm.auth.security_middleware import auth_state
+from crm.utils.timezone import business_today, is_valid_timezone, to_business_time
 from crm.web.common import Outcome, page, perform, read, redirect, render
 from crm.web.forms import FormData, clean, summary
 
@@ -57,6 +58,13 @@ def update_business(request: Request, form: FormData) -> Response:
         fields["timezone_other"] = "Type a timezone name, like America/Boise, or pick one above."
     if fields:
         return _page(request, form_name="business", values=form, fields=fields)
+    user = auth_state(request).user
+    assert user is not None
+    if data["timezone"] != user.timezone and not form.get("confirm_timezone"):
+        today = business_today(user.timezone).isoformat()
+        upcoming = read(request, "tickets", limit=500, status="scheduled", **{"from": today})
+        if upcoming and is_valid_timezone(data["timezone"]):
+            return _confirm_timezone(request, data, user.timezone, upcoming)
     outcome = perform(request, "business", "update", data)
     if not outcome.ok:
         return _page(request, form_name="business", values=form, outcome=outcome)
@@ -94,6 +102,24 @@ def delete_staff(request: Request, staff_id: UUID) -> Response:
     if not outcome.ok:
         return _page(request, form_name="staff-list", outcome=outcome)
     return redirect("/settings#staff", "deleted")
+
+
+def _confirm_timezone(
+    request: Request, data: dict[str, str], old: str, upcoming: list[dict[str, Any]]
+) -> HTMLResponse:
+    """Changing the timezone keeps every appointment at its moment in time, so its clock time
+    changes: say so, with the first upcoming one as the example, before saving."""
+    first = upcoming[0]["scheduled_start"]
+    return render(
+        request,
+        "settings/timezone_confirm.html",
+        section="settings",
+        data=data,
+        old=old,
+        count=len(upcoming),
+        before=to_business_time(first, old),
+        after=to_business_time(first, data["timezone"]),
+    )
 
 
 def _page(

@@ -138,3 +138,32 @@ def test_staff_add_rename_delete(client: TestClient, signed_in: dict[str, Any]) 
     assert [s["name"] for s in done(read(client, "staff"))] == ["Kim Park"]
     again = post(client, f"/settings/staff/{other['id']}/delete", signed_in)
     assert again.status_code == 422 and "No staff member with id" in again.text
+
+
+def test_changing_the_timezone_with_appointments_ahead_asks_first(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    contact = make(client, "contact", first_name="Ann")
+    make(client, "ticket", contact_id=contact["id"], scheduled_start="2031-03-04T15:00:00Z")
+    asked = post(
+        client,
+        "/settings",
+        signed_in,
+        business_name="Sparkle Windows",
+        display_name="Sam Owner",
+        timezone="America/New_York",
+        timezone_other="",
+    )
+    assert asked.status_code == 200
+    assert business(client)["timezone"] == "America/Chicago"  # nothing saved yet
+    text = asked.text
+    assert "You have 1 upcoming appointment." in text
+    assert "9:00 AM on Tuesday, March 4</strong> in America/Chicago" in text
+    assert "10:00 AM on Tuesday, March 4</strong>" in text
+    hidden = dict(re.findall(r'name="(\w+)" value="([^"]*)"', text))
+    assert hidden["confirm_timezone"] == "1" and hidden["timezone_other"] == "America/New_York"
+    confirmed = client.post("/settings", data=hidden, follow_redirects=False)
+    assert confirmed.status_code == 303
+    assert business(client)["timezone"] == "America/New_York"
+    ticket = done(read(client, "tickets", limit=1))[0]
+    assert ticket["scheduled_start"] == "2031-03-04T10:00:00-05:00"  # the same moment
