@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+# node_modules/.package-lock.json is what `npm ci` writes last: newer than the lock file = done.
+NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: run test lint bench fuzz install clean browser
+.PHONY: run test lint bench fuzz install clean browser crm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +20,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/crm serve
+	$(BIN)/crm serve --port $(PORT)
+
+# Any `crm` command without activating the venv: make crm ARGS="config show".
+crm: $(STAMP)
+	$(BIN)/crm $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,8 +34,16 @@ lint: $(STAMP)
 test: lint browser
 	$(BIN)/pytest
 
+# axe-core for the layout test, pinned in package-lock.json; skipped when already installed.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing Debian's npm for the layout test"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+
 # Browser tests drive Debian's chromium (never a downloaded browser).
-browser:
+browser: $(NODE_STAMP)
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing Debian's chromium for the browser tests"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
@@ -43,4 +58,4 @@ bench: $(STAMP) browser
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache

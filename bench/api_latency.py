@@ -57,24 +57,25 @@ CONTACT_COLUMNS = (
     "c.preferred_contact_method, c.preferred_time_of_day, c.source, c.external_id, "
     "c.referred_by_id, c.created_at, c.updated_at"
 )
-# The SQL of crm.core.services.contact_service.search, with the tenant filter written out
+# The SQL of search_contacts (migration 0008, without its typo fallback), with the tenant filter
+# written out
 # (RLS on contacts is `user_id = <current user> AND deleted_at IS NULL`).
 SEARCH_SQL = f"""
 WITH q AS (
     SELECT to_tsquery('simple', (
         SELECT string_agg(quote_literal(word) || ':*', ' & ')
-        FROM unnest(tsvector_to_array(to_tsvector('simple', %(phrase)s))) AS word
+        FROM unnest(tsvector_to_array(to_tsvector('simple', search_fold(%(phrase)s)))) AS word
     )) AS tsq
 )
 SELECT {CONTACT_COLUMNS},
        COALESCE(ts_rank(c.search_vector, q.tsq), 0) * 2
-       + word_similarity(%(phrase)s, c.search_names)
+       + word_similarity(search_fold(%(phrase)s), c.search_names)
        + CASE WHEN length(%(digits)s) >= 4 AND c.phone_digits LIKE %(digits_like)s
               THEN 1 ELSE 0 END AS rank
 FROM contacts c, q
 WHERE c.user_id = %(user)s AND c.deleted_at IS NULL AND (
        c.search_vector @@ q.tsq
-    OR %(phrase)s <%% c.search_names
+    OR search_fold(%(phrase)s) <%% c.search_names
     OR (length(%(digits)s) >= 4 AND c.phone_digits LIKE %(digits_like)s))
 ORDER BY rank DESC, c.created_at DESC
 LIMIT %(limit)s

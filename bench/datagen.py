@@ -567,9 +567,11 @@ class _Business:
 # refresh_contact_search() for every contact of the given businesses, in one statement.
 SEARCH_SQL = """
 UPDATE contacts c
-SET search_names = lower(concat_ws(' ', c.first_name, c.last_name, c.company)),
-    search_text = lower(left(d.doc, 100000)),
-    search_vector = to_tsvector('simple', left(d.doc, 100000))
+SET search_names = search_fold(concat_ws(' ', c.first_name, c.last_name, c.company)),
+    search_text = search_fold(left(d.doc, 100000)),
+    search_vector = to_tsvector(
+        'simple', search_street_suffixes(search_fold(left(d.doc, 100000)))
+    )
 FROM (
     SELECT c2.id,
            concat_ws(' ', c2.first_name, c2.last_name, c2.company, c2.email,
@@ -650,6 +652,12 @@ def load(superuser_url: str, *, seed: int = SEED, now: datetime | None = None) -
         with conn.transaction():
             conn.execute("SET LOCAL session_replication_role = replica")
             conn.execute(SEARCH_SQL, {"users": dataset.user_ids})
+            conn.execute(
+                "INSERT INTO search_terms (user_id, word) SELECT DISTINCT c.user_id, t.word "
+                "FROM contacts c, "
+                "regexp_split_to_table(c.search_text, '[^[:alpha:]]+') AS t (word) "
+                "WHERE length(t.word) >= 3 ON CONFLICT DO NOTHING"
+            )
         dataset.search_seconds = time.perf_counter() - started
 
         started = time.perf_counter()

@@ -28,7 +28,8 @@ from crm.embedded.valkey import EmbeddedValkey
 log = logging.getLogger("crm.embedded")
 
 DATABASE = "crm"
-SMTP_FROM = "CRM <no-reply@crm.localhost>"
+# The demo business, shown only if a message names none (each sets its own business's name).
+SMTP_FROM = "Crystal Clear Window Cleaning <no-reply@crm.localhost>"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from crm.errors import NotFound
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
+CACHE_A_DAY = "public, max-age=86400"
 
 
 class Assets:
@@ -60,4 +61,16 @@ def static_file(request: Request, hashed: str) -> Response:
         path.read_bytes(),
         media_type=media_type,
         headers={"Cache-Control": CACHE_FOREVER if immutable else "no-cache"},
+    )
+
+
+@router.get("/favicon.ico")
+def favicon(request: Request) -> Response:
+    """The icon for browsers that ask at the site root whatever the page links (never a 404)."""
+    assets: Assets = request.app.state.assets
+    found = assets.file("favicon.svg")
+    if found is None:
+        raise NotFound("No such file.")
+    return Response(
+        found[0].read_bytes(), media_type="image/svg+xml", headers={"Cache-Control": CACHE_A_DAY}
     )

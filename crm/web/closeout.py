@@ -83,7 +83,7 @@ def _step_of(key: str) -> str:
 
 def _ticket(request: Request, ticket_id: UUID) -> dict[str, Any]:
     ticket: dict[str, Any] = read(
-        request, "tickets", id=ticket_id, include="line_items,time_entries,contact"
+        request, "tickets", id=ticket_id, include="line_items,time_entries,contact,notes"
     )
     return ticket
 
@@ -129,6 +129,8 @@ def _check(
             fields["duration"] = str(exc)
         data["line_items"] = []
         for line in ticket["line_items"]:
+            if line.get("kind", "item") == "discount":
+                continue  # discounts follow the confirmed items
             lid = str(line["id"])
             item: dict[str, Any] = {
                 "line_item_id": lid,

@@ -12,11 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from crm.core.models.common import format_money
-from crm.utils.timezone import to_business_time
+from crm.utils.timezone import business_today, to_business_time
 from crm.utils.user_context import get_current_user
 
 PRICING_MODES = {"fixed": "fixed price", "flexible": "flexible price", "per_unit": "per unit"}
 _NANP = re.compile(r"\+1(\d{3})(\d{3})(\d{4})")
+# A date this far from today, or in another year, is shown with its year.
+_NEAR_DAYS = 183
 
 
 def money(cents: Any) -> str:
@@ -72,16 +74,30 @@ def service_label(service: dict[str, Any]) -> str:
 
 
 def local(value: Any, fmt: str = "%a %b %-d, %-I:%M %p") -> str:
-    """A stored time in the business's timezone ("Tue Jan 7, 2:00 PM"); dates as they are."""
+    """A stored time in the business's timezone ("Tue Jan 7, 2:00 PM"); dates as they are.
+
+    A day in another year or about six months or more away gets its year ("Tue Jan 7, 2031,
+    2:00 PM"), so a visit a year out never reads as next week.
+    """
     if value is None:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
+    timezone = get_current_user().timezone
     if isinstance(value, datetime):
-        return to_business_time(value, get_current_user().timezone).strftime(fmt)
-    if isinstance(value, date):
-        return value.strftime(fmt)
-    return str(value)
+        value = to_business_time(value, timezone)
+    elif not isinstance(value, date):
+        return str(value)
+    return value.strftime(_with_year(fmt, value, business_today(timezone)))
+
+
+def _with_year(fmt: str, value: date, today: date) -> str:
+    """The format with ", %Y" after the day of the month, when the year is worth saying."""
+    day = value.date() if isinstance(value, datetime) else value
+    far = day.year != today.year or abs((day - today).days) > _NEAR_DAYS
+    if not far or "%Y" in fmt or "%-d" not in fmt:
+        return fmt
+    return fmt.replace("%-d", "%-d, %Y", 1)
 
 
 FILTERS = {"money": money, "local": local}

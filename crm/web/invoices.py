@@ -1,8 +1,10 @@
-"""Pages: invoices — the list by status, a standalone invoice, the detail with payments, print."""
+"""Pages: invoices — the list by status, a standalone invoice, the detail with payments
+(refunds, removal, tips), editing a draft, and the print view."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -10,13 +12,18 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from crm.core.models.invoice import InvoiceFromTicket, InvoiceLineInput, RecordPayment
+from crm.core.models.invoice import (
+    InvoiceFromTicket,
+    InvoiceLineInput,
+    RecordPayment,
+    RefundPayment,
+)
 from crm.core.services.invoice_service import STATUSES
 from crm.errors import AppError, NotFound
 from crm.utils.timezone import business_today, utc_now
 from crm.utils.user_context import get_current_user
 from crm.web.common import NOTICES, Outcome, page, perform, read, redirect, render
-from crm.web.formats import dollars
+from crm.web.formats import dollars, percent
 from crm.web.forms import (
     Form,
     FormData,
@@ -44,10 +51,19 @@ PAGE_NOTICES = {
     **NOTICES,
     "created": "Draft invoice created. Check it, then send it or record a payment.",
     "emailed": "The invoice is on its way to the customer by email, with a link to view it.",
+    "updated": "Draft invoice saved.",
+    "refunded": "Refund recorded.",
+    "removed": "Payment removed. It stays in the history, with the reason.",
+    "not_draft": "Only a draft can be edited. To change a sent invoice, void it and bill again.",
 }
+# What a line row is: its price field means the price, the amount off, or the percent off.
+LINE_KINDS = {"item": "Item", "discount": "Discount ($ off)", "percent": "Discount (% off)"}
 _LINE_KEY = re.compile(r"lines\.([0-9]{1,3})\.\w+")
 TAX_RATE = limits(InvoiceFromTicket, "tax_rate_bp")
-LINE_PRICE = limits(InvoiceLineInput, "unit_price_cents")
+# A line's price field is never negative: a discount's amount off is typed as a positive.
+LINE_PRICE = replace(limits(InvoiceLineInput, "unit_price_cents"), low=Decimal(0))
+PERCENT_OFF = limits(InvoiceLineInput, "percent_bp")
+REFUND = limits(RefundPayment, "amount_cents")
 LINE_QUANTITY = limits(InvoiceLineInput, "quantity")
 PRICE_NEEDED = "Enter a price in dollars (0 if free)."
 PAYMENT = limits(RecordPayment, "amount_cents")
@@ -76,7 +92,7 @@ def _id(value: str, label: str) -> UUID:
 
 
 def _tax_rate(form: Form, data: dict[str, Any]) -> None:
-    """An empty tax rate means no tax: the action's default."""
+    """An empty tax rate means the business's default rate (Settings → Invoices)."""
     rate = parse_percent(form.get("tax_rate", ""), required=False, limits=TAX_RATE)
     if rate is not None:
         data["tax_rate_bp"] = rate
@@ -125,7 +141,9 @@ def invoice_list(request: Request, status: str = "") -> HTMLResponse:
 def from_ticket(request: Request, ticket_id: str, form: FormData) -> Response:
     """Bill a ticket; a ticket that already has an invoice leads to that invoice."""
     tid = _id(ticket_id, "ticket")
-    data: dict[str, Any] = {"ticket_id": str(tid), "notes": form.get("notes", "")}
+    data: dict[str, Any] = {"ticket_id": str(tid)}
+    if form.get("notes", "").strip():
+        data["notes"] = form["notes"]
     try:
         _tax_rate(form, data)
     except ValueError as exc:
@@ -171,6 +189,7 @@ def _new_form(
         form=form,
         rows=rows,
         max_rows=MAX_ROWS,
+        kinds=LINE_KINDS,
         error=error,
         fields=fields or {},
     )
@@ -191,31 +210,68 @@ def _lines(
     positions: list[int] = []
     fields: dict[str, str] = {}
     for i in range(rows):
+        kind = form.get(f"lines.{i}.kind", "item")
+        kind = kind if kind in LINE_KINDS else "item"
         description = form.get(f"lines.{i}.description", "").strip()
         quantity = form.get(f"lines.{i}.quantity", "").strip()
         price = form.get(f"lines.{i}.unit_price", "").strip()
         if not (description or price):
             continue  # an untouched row (its quantity is prefilled with 1)
-        if not description:
+        if kind != "item":
+            description = description or "Discount"
+        elif not description:
             fields[f"lines.{i}.description"] = "Describe the work or item."
         line: dict[str, Any] = {"description": description, "quantity": Decimal(1)}
         try:
-            line["unit_price_cents"] = parse_cents(
-                price, required=True, limits=LINE_PRICE, empty=PRICE_NEEDED
-            )
+            _price(line, kind, price)
         except ValueError as exc:
             fields[f"lines.{i}.unit_price"] = str(exc)
-        try:
-            line["quantity"] = (
-                parse_quantity(quantity, required=False, limits=LINE_QUANTITY) or line["quantity"]
-            )
-        except ValueError as exc:
-            fields[f"lines.{i}.quantity"] = str(exc)
+        if kind == "item":
+            try:
+                line["quantity"] = (
+                    parse_quantity(quantity, required=False, limits=LINE_QUANTITY)
+                    or line["quantity"]
+                )
+            except ValueError as exc:
+                fields[f"lines.{i}.quantity"] = str(exc)
         lines.append(line)
         positions.append(i)
     if not lines and not fields:
         fields["lines.0.description"] = "Add at least one line: what you did or sold."
     return lines, positions, fields
+
+
+def _price(line: dict[str, Any], kind: str, text: str) -> None:
+    """An item's price, a discount's amount off (stored negative), or a percent off."""
+    if kind == "percent":
+        line.update(
+            kind="discount", percent_bp=parse_percent(text, required=True, limits=PERCENT_OFF)
+        )
+        return
+    cents = parse_cents(text, required=True, limits=LINE_PRICE, empty=PRICE_NEEDED)
+    if kind == "discount":
+        line.update(kind="discount", unit_price_cents=-cents)
+    else:
+        line["unit_price_cents"] = cents
+
+
+def _line_form(lines: list[dict[str, Any]]) -> dict[str, str]:
+    """An invoice's lines as the form's fields, for editing."""
+    form: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        p = f"lines.{i}."
+        form[p + "description"] = line["description"]
+        form[p + "quantity"] = str(Decimal(str(line["quantity"])).normalize())
+        if line["kind"] == "item":
+            form[p + "kind"], form[p + "unit_price"] = "item", dollars(line["unit_price_cents"])
+        elif line["percent_bp"]:
+            form[p + "kind"], form[p + "unit_price"] = "percent", percent(line["percent_bp"])
+        else:
+            form[p + "kind"], form[p + "unit_price"] = (
+                "discount",
+                dollars(-line["unit_price_cents"]),
+            )
+    return form
 
 
 def _row_count(form: dict[str, str]) -> int:
@@ -265,6 +321,7 @@ def _detail(
     error: str | None = None,
     fields: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    target: str = "",
 ) -> HTMLResponse:
     invoice = read(request, "invoices", id=invoice_id, include=DETAIL)
     pay = {
@@ -278,12 +335,26 @@ def _detail(
         "invoices/detail.html",
         status=status,
         invoice=invoice,
+        payments=_payment_rows(invoice["payments"]),
         emails=emails,
         now=utc_now(),
         error=error,
         fields=fields or {},
         form={**pay, **(form or {})},
+        target=target,
     )
+
+
+def _payment_rows(payments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each payment with what can still be refunded of it (its live refunds deducted)."""
+    refunded: dict[Any, int] = {}
+    for p in payments:
+        if p["kind"] == "refund" and p["removed_at"] is None:
+            refunded[p["refund_of"]] = refunded.get(p["refund_of"], 0) - int(p["amount_cents"])
+    return [
+        {**p, "refundable_cents": int(p["amount_cents"]) - refunded.get(p["id"], 0)}
+        for p in payments
+    ]
 
 
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
@@ -323,7 +394,7 @@ def void(request: Request, invoice_id: str, form: FormData) -> Response:
 
 @router.post("/invoices/{invoice_id}/payments", response_class=HTMLResponse)
 def record_payment(request: Request, invoice_id: str, form: FormData) -> Response:
-    """Record money received; an amount above the balance is refused on the page."""
+    """Record money received; above the balance it is refused unless the extra is a tip."""
     iid = _id(invoice_id, "invoice")
     data: dict[str, Any] = {
         "invoice_id": str(iid),
@@ -333,24 +404,137 @@ def record_payment(request: Request, invoice_id: str, form: FormData) -> Respons
     if form.get("paid_on"):
         data["paid_on"] = form["paid_on"]
     try:
-        data["amount_cents"] = parse_cents(form.get("amount", ""), required=True, limits=PAYMENT)
+        received = parse_cents(form.get("amount", ""), required=True, limits=PAYMENT)
     except ValueError as exc:
         error = "The payment wasn't recorded: check the amount."
         return _detail(
             request, iid, status=422, error=error, fields={"amount": str(exc)}, form=form
         )
+    balance = int(read(request, "invoices", id=iid)["balance_cents"])
+    data["amount_cents"] = received
+    if form.get("tip") and received > balance > 0:
+        data["amount_cents"], data["tip_cents"] = balance, received - balance
     outcome = perform(request, "invoice", "record_payment", data)
     if outcome.ok or outcome.fields:
         return _after(request, iid, outcome, "payment", form=form)
     error = f"The payment wasn't recorded. {outcome.error}"
-    fields = {"amount": "Enter no more than the balance due."}
+    fields = {"amount": "Enter no more than the balance due, or tick “the extra is a tip”."}
     return _detail(request, iid, status=409, error=error, fields=fields, form=form)
+
+
+@router.post("/invoices/{invoice_id}/payments/{payment_id}/refund", response_class=HTMLResponse)
+def refund(request: Request, invoice_id: str, payment_id: str, form: FormData) -> Response:
+    """Give money back from a payment, with the reason."""
+    iid, pid = _id(invoice_id, "invoice"), _id(payment_id, "payment")
+    target = f"refund-{pid}"
+    data: dict[str, Any] = {"payment_id": str(pid), "reason": form.get("reason", "")}
+    try:
+        data["amount_cents"] = parse_cents(form.get("amount", ""), required=True, limits=REFUND)
+    except ValueError as exc:
+        error = "The refund wasn't recorded: check the amount."
+        fields = {"amount": str(exc)}
+        return _detail(
+            request, iid, status=422, error=error, fields=fields, form=form, target=target
+        )
+    outcome = perform(request, "invoice", "refund", data)
+    return _after(request, iid, outcome, "refunded", form=form, target=target)
+
+
+@router.post("/invoices/{invoice_id}/payments/{payment_id}/remove", response_class=HTMLResponse)
+def remove_payment(request: Request, invoice_id: str, payment_id: str, form: FormData) -> Response:
+    """Take back a payment recorded by mistake; it stays in the history with the reason."""
+    iid, pid = _id(invoice_id, "invoice"), _id(payment_id, "payment")
+    data = {"payment_id": str(pid), "reason": form.get("reason", "")}
+    outcome = perform(request, "invoice", "remove_payment", data)
+    return _after(request, iid, outcome, "removed", form=form, target=f"remove-{pid}")
+
+
+# -- editing a draft -------------------------------------------------------------------------
+
+
+def _edit_form(
+    request: Request,
+    invoice: dict[str, Any],
+    form: dict[str, str],
+    *,
+    rows: int,
+    status: int = 200,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return _page(
+        request,
+        "invoices/edit.html",
+        status=status,
+        invoice=invoice,
+        form=form,
+        rows=rows,
+        max_rows=MAX_ROWS,
+        kinds=LINE_KINDS,
+        error=error,
+        fields=fields or {},
+    )
+
+
+@router.get("/invoices/{invoice_id}/edit", response_class=HTMLResponse)
+@page
+def edit_invoice(request: Request, invoice_id: str) -> Response:
+    """A draft's lines, tax, due date and notes; a sent invoice goes back to its page."""
+    invoice = read(request, "invoices", id=_id(invoice_id, "invoice"), include="lines")
+    if invoice["status"] != "draft":
+        return redirect(f"/invoices/{invoice['id']}", "not_draft")
+    form = {
+        **_line_form(invoice["lines"]),
+        "tax_rate": percent(invoice["tax_rate_bp"]).removesuffix("%"),
+        "due_on": invoice["due_on"].isoformat() if invoice["due_on"] else "",
+        "notes": invoice["notes"],
+    }
+    rows = min(max(len(invoice["lines"]) + 1, LINE_ROWS), MAX_ROWS)
+    return _edit_form(request, invoice, form, rows=rows)
+
+
+@router.post("/invoices/{invoice_id}/edit", response_class=HTMLResponse)
+def update_invoice(request: Request, invoice_id: str, form: FormData) -> Response:
+    """Save a draft's lines, tax, due date and notes; problems come back on the form."""
+    invoice = read(request, "invoices", id=_id(invoice_id, "invoice"))
+    rows = _row_count(form)
+    if "more" in form:
+        return _edit_form(request, invoice, form, rows=min(rows + LINE_ROWS, MAX_ROWS))
+    lines, positions, fields = _lines(form, rows)
+    data: dict[str, Any] = {
+        "id": str(invoice["id"]),
+        "lines": lines,
+        "notes": form.get("notes", ""),
+    }
+    if form.get("due_on"):
+        data["due_on"] = form["due_on"]
+    try:
+        data["tax_rate_bp"] = (
+            parse_percent(form.get("tax_rate", ""), required=False, limits=TAX_RATE) or 0
+        )
+    except ValueError as exc:
+        fields["tax_rate"] = str(exc)
+    if fields:
+        error = "Please check the highlighted fields."
+        return _edit_form(request, invoice, form, rows=rows, status=422, error=error, fields=fields)
+    outcome = perform(request, "invoice", "update", data)
+    if outcome.ok:
+        return redirect(f"/invoices/{invoice['id']}", "redacted" if outcome.redacted else "updated")
+    fields = {_form_name(k, positions): v for k, v in outcome.fields.items()}
+    status = _status(outcome, fields)
+    return _edit_form(
+        request, invoice, form, rows=rows, status=status, error=outcome.error, fields=fields
+    )
+
+
+# -- print -----------------------------------------------------------------------------------
 
 
 @router.get("/invoices/{invoice_id}/print", response_class=HTMLResponse)
 @page
 def print_invoice(request: Request, invoice_id: str) -> HTMLResponse:
-    """The invoice on paper: no navigation, the business and the customer's address."""
+    """The invoice on paper: the business's contact details, the customer, and where and
+    when the work was done."""
     invoice = read(request, "invoices", id=_id(invoice_id, "invoice"), include="lines,contact")
     contact = None
     if invoice["contact"] is not None:
@@ -358,4 +542,17 @@ def print_invoice(request: Request, invoice_id: str) -> HTMLResponse:
             contact = read(request, "contacts", id=invoice["contact_id"], include="addresses")
         except AppError:
             contact = invoice["contact"]
-    return _page(request, "invoices/print.html", invoice=invoice, contact=contact)
+    ticket = None
+    if invoice["ticket_id"]:
+        try:
+            ticket = read(request, "tickets", id=invoice["ticket_id"], include="address")
+        except AppError:
+            ticket = None  # a deleted ticket: the invoice still prints
+    return _page(
+        request,
+        "invoices/print.html",
+        invoice=invoice,
+        contact=contact,
+        ticket=ticket,
+        business=read(request, "invoice_settings"),
+    )

@@ -18,6 +18,7 @@ ACTION_WORDS = {
     "no_show": "Marked as a no-show",
     "assign_staff": "Staff assigned",
     "close_out_preview": "Close-out reviewed",
+    "reopen": "Reopened",
 }
 FIELD_WORDS = {
     "status": "status",

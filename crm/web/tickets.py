@@ -2,7 +2,8 @@
 
 GET  /tickets                                list (``?status=``): in progress, upcoming, earlier
 GET  /tickets/{id}                           the ticket
-POST /tickets/{id}/clock-in, /clock-out      → 303 back with a notice
+POST /tickets/{id}/clock-in, /clock-out      → 303 back with a notice (and which clock stopped)
+POST /tickets/{id}/notes                     add a note before close-out
 POST /tickets/{id}/cancel                    reason required (422 page without one)
 POST /tickets/{id}/no-show
 POST /tickets/{id}/lines                     add a line item
@@ -15,15 +16,20 @@ close-out wizard (``/tickets/{id}/close…``) in crm/web/closeout.py.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote_plus
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm.core.models.note import NoteCreate
 from crm.core.models.ticket import LineItemAdd
 from crm.dependencies import CurrentUser
+from crm.errors import NotFound
 from crm.utils.timezone import business_today, to_business_time
-from crm.web.common import Outcome, page, perform, read, redirect, render
+from crm.web.common import NOTICES, Outcome, page, perform, read, redirect, render
+from crm.web.contact_facts import group_attributes
+from crm.web.formats import address_text
 from crm.web.forms import FormData, field_map, limits, parse_cents, parse_quantity
 from crm.web.ticket_history import describe_history
 
@@ -39,6 +45,14 @@ STATUSES = {
 DETAIL_INCLUDES = "line_items,time_entries,notes,staff,contact,address,audit_trail"
 QUANTITY = limits(LineItemAdd, "quantity")
 PRICE = limits(LineItemAdd, "unit_price_cents")
+NOTE = limits(NoteCreate, "body")
+# The facts that matter on arrival, by the key's family (crm/core/vocabulary.py).
+ARRIVAL_FACTS = ("access", "hazards", "pets", "equipment", "property", "preferences")
+PAGE_NOTICES = {
+    **NOTICES,
+    "clock_switched": "Clocked in. The clock on the other ticket was stopped.",
+    "note_added": "Note added.",
+}
 
 
 def conflict_status(outcome: Outcome) -> int:
@@ -95,6 +109,59 @@ def ticket_list(request: Request, user: CurrentUser, status: str = "") -> HTMLRe
 # -- the ticket page -------------------------------------------------------------------------
 
 
+def maps_url(address: dict[str, Any] | None) -> str:
+    """Directions on any phone: Google's universal link opens the maps app or the web."""
+    text = address_text(address)
+    if not text:
+        return ""
+    extra = [address[k] for k in ("region", "postal_code") if address and address.get(k)]
+    query = ", ".join([text, *extra])
+    return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(query)
+
+
+def _arrival_facts(request: Request, ticket: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    rows = read(request, "attributes", contact_id=str(ticket["contact_id"]), limit=500)
+    wanted = [
+        r
+        for r in rows
+        if r["key"].split(".", 1)[0] in ARRIVAL_FACTS
+        # A fact about another of the customer's properties is not for this visit.
+        and r.get("address_id") in (None, ticket["address_id"])
+    ]
+    return group_attributes(sorted(wanted, key=lambda r: r["key"]))
+
+
+def _last_visit(request: Request, ticket: dict[str, Any]) -> dict[str, Any] | None:
+    """The customer's latest completed visit before this one, with its notes and lines."""
+    visits = read(
+        request,
+        "tickets",
+        contact_id=str(ticket["contact_id"]),
+        status="completed",
+        limit=20,
+        include="line_items,notes",
+    )
+    earlier = (
+        v
+        for v in visits
+        if v["id"] != ticket["id"] and v["scheduled_start"] <= ticket["scheduled_start"]
+    )
+    return next(earlier, None)
+
+
+def _notices(request: Request) -> dict[str, str]:
+    """The notices, with the clock that a clock-in stopped named by its customer."""
+    stopped = request.query_params.get("stopped", "")
+    if request.query_params.get("notice") != "clock_switched" or not stopped:
+        return PAGE_NOTICES
+    try:
+        other = read(request, "tickets", id=UUID(stopped), include="contact")
+    except (ValueError, NotFound):
+        return PAGE_NOTICES
+    name = other["contact"]["display_name"] if other["contact"] else "the other ticket"
+    return {**PAGE_NOTICES, "clock_switched": f"Clocked in. Stopped the clock on {name}."}
+
+
 def _detail(
     request: Request,
     ticket_id: UUID,
@@ -117,13 +184,18 @@ def _detail(
         "tickets/detail.html",
         status=status,
         section="tickets",
+        notices=_notices(request),
         ticket=ticket,
         status_label=STATUSES.get(ticket["status"], ticket["status"]),
         editable=editable,
         clock_running=any(e["ended_at"] is None for e in ticket["time_entries"]),
+        maps_url=maps_url(ticket["address"]),
+        facts=_arrival_facts(request, ticket) if editable else [],
+        last_visit=_last_visit(request, ticket) if editable else None,
         services=read(request, "services") if editable else [],
         invoice=invoice,
         history=describe_history(ticket["audit_trail"], staff_names),
+        note_limit=NOTE.max_length,
         form=form,
         error=error,
         fields=fields or {},
@@ -166,15 +238,14 @@ def _act(
 
 @router.post("/tickets/{ticket_id}/clock-in", response_class=HTMLResponse)
 def clock_in(request: Request, ticket_id: UUID) -> Response:
-    return _act(
-        request,
-        ticket_id,
-        "ticket",
-        "clock_in",
-        {"id": ticket_id},
-        notice="clocked_in",
-        form="clock",
-    )
+    outcome = perform(request, "ticket", "clock_in", {"id": ticket_id})
+    if not outcome.ok:
+        status = conflict_status(outcome)
+        return _detail(request, ticket_id, status=status, form="clock", error=outcome.error)
+    stopped = outcome.result["stopped_clock"]
+    if stopped is None:
+        return redirect(f"/tickets/{ticket_id}", "clocked_in")
+    return redirect(f"/tickets/{ticket_id}?stopped={stopped['ticket_id']}", "clock_switched")
 
 
 @router.post("/tickets/{ticket_id}/clock-out", response_class=HTMLResponse)
@@ -226,6 +297,34 @@ def no_show(request: Request, ticket_id: UUID, form: FormData) -> Response:
         notice="saved",
         form="no_show",
         names={"reason": "no_show_reason"},
+        values=form,
+    )
+
+
+@router.post("/tickets/{ticket_id}/notes", response_class=HTMLResponse)
+def add_note(request: Request, ticket_id: UUID, form: FormData) -> Response:
+    body = form.get("body", "").strip()
+    if not body:
+        return _detail(
+            request,
+            ticket_id,
+            status=422,
+            form="note",
+            error="The note was not added: it is empty.",
+            fields={"body": "Type the note, like “Side gate sticks; lift it to open”."},
+            values=form,
+        )
+    outcome = perform(request, "note", "create", {"ticket_id": ticket_id, "body": body})
+    if outcome.ok:
+        notice = "redacted" if outcome.redacted else "note_added"
+        return redirect(f"/tickets/{ticket_id}#notes", notice)
+    return _detail(
+        request,
+        ticket_id,
+        status=conflict_status(outcome),
+        form="note",
+        error=outcome.error,
+        fields=field_map(outcome.fields, {}),
         values=form,
     )
 

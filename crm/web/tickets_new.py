@@ -2,18 +2,25 @@
 
 GET  /tickets/new   the form; ``?start=YYYY-MM-DDTHH:MM`` (a calendar slot), ``?date=``,
                     ``?contact_q=`` (search), ``?contact_id=`` prefill it
+GET  /tickets/new/customer  the contact list and the chosen contact's addresses as an HTML
+                    fragment (``?contact_q=&contact_id=``): ticket_new.js searches without a reload
 POST /tickets       create → 303 /tickets/{id}?notice=created. A new contact and address typed
                     into the form, the ticket and every line are one unit of work: if any part
                     is refused, nothing is saved and the form comes back with what was typed
-                    and the message next to the part that was refused.
+                    and the message next to the part that was refused. ``intent=search`` or
+                    ``pick`` (the Search and Show addresses buttons without JavaScript) only
+                    re-render the form with everything typed; a visit that overlaps another for
+                    the same people comes back with a warning (409) until ``intent=anyway``,
+                    which saves it with a note on the ticket naming the clashes.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -21,10 +28,12 @@ from fastapi.responses import HTMLResponse, Response
 from crm.core.dispatch import Batch
 from crm.core.models.contact import ContactCreate
 from crm.core.models.ticket import LineItemAdd, TicketCreate
+from crm.core.services import ticket_overlaps
 from crm.dependencies import CurrentUser
 from crm.errors import AppError
 from crm.utils.timezone import get_zone, utc_now
 from crm.web.common import Outcome, page, perform_all, read, redirect, render
+from crm.web.formats import local
 from crm.web.forms import (
     FormData,
     field_map,
@@ -57,7 +66,7 @@ Line = tuple[dict[str, Any], dict[str, Any]]
 
 
 def _defaults(start: str | None, on: str | None, timezone: str) -> dict[str, str]:
-    values = {"duration": "60", "date": "", "time": ""}
+    values = {"duration": "60", "duration_auto": "60", "date": "", "time": ""}
     try:
         if start:
             moment = datetime.fromisoformat(start)
@@ -67,23 +76,14 @@ def _defaults(start: str | None, on: str | None, timezone: str) -> dict[str, str
     except ValueError:
         pass
     if not values["date"]:
-        local = utc_now().astimezone(get_zone(timezone))
-        upcoming = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        local_now = utc_now().astimezone(get_zone(timezone))
+        upcoming = local_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         values["date"], values["time"] = upcoming.date().isoformat(), upcoming.strftime("%H:%M")
     return values
 
 
-def _form(
-    request: Request,
-    values: dict[str, Any],
-    *,
-    services: list[dict[str, Any]] | None = None,
-    contact_q: str = "",
-    status: int = 200,
-    error: str | None = None,
-    fields: dict[str, str] | None = None,
-) -> HTMLResponse:
-    contact_q = contact_q.strip()
+def _customer(request: Request, values: dict[str, Any], contact_q: str) -> dict[str, Any]:
+    """The contacts to pick from (a search's matches, or the newest) and the one picked."""
     contacts: list[dict[str, Any]] = read(
         request, "contacts", search=contact_q or None, limit=20, include="addresses"
     )
@@ -96,6 +96,61 @@ def _form(
         except (AppError, ValueError):
             selected = values["contact_id"] = ""
     chosen = next((c for c in contacts if str(c["id"]) == selected), None)
+    # An address picked for another contact (the pick changed) falls back to the primary one.
+    known = {str(a["id"]) for a in chosen["addresses"]} if chosen else set()
+    if values.get("address_id") not in known | {"new"}:
+        values["address_id"] = ""
+    return {"contact_q": contact_q, "contacts": contacts, "chosen": chosen}
+
+
+def catalog_minutes(services: list[dict[str, Any]], values: dict[str, Any]) -> int | None:
+    """How long the picked lines usually take, by the catalog; None when nothing is picked.
+
+    A per-unit service's usual time is for one unit (5 minutes a window), so it is multiplied
+    by the quantity; any other service counts its usual time once. The sum is rounded up to
+    the form's 5-minute step and kept within a ticket's bounds.
+    """
+    total, picked = Decimal(0), False
+    for service in services:
+        raw = str(values.get(f"qty-{service['id']}", "")).strip()
+        if not raw or raw == "0":
+            continue
+        count = Decimal(1)
+        if service["pricing_mode"] == "per_unit":
+            try:
+                count = parse_quantity(raw, required=True, limits=QUANTITY)
+            except ValueError:
+                continue
+        picked = True
+        total += count * service["default_duration_minutes"]
+    if not picked or total <= 0:
+        return None
+    minutes = math.ceil(total / 5) * 5
+    return int(min(max(minutes, DURATION.low or 5), DURATION.high or 1440))
+
+
+def _duration(values: dict[str, Any], services: list[dict[str, Any]]) -> None:
+    """Fill the duration from the catalog unless the owner typed their own."""
+    typed = values.get("duration", "")
+    if typed and typed != values.get("duration_auto"):
+        return
+    minutes = str(catalog_minutes(services, values) or 60)
+    values["duration"] = values["duration_auto"] = minutes
+
+
+def _form(
+    request: Request,
+    values: dict[str, Any],
+    *,
+    services: list[dict[str, Any]] | None = None,
+    contact_q: str = "",
+    status: int = 200,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+    overlaps: list[dict[str, Any]] | None = None,
+) -> HTMLResponse:
+    services = read(request, "services") if services is None else services
+    _duration(values, services)
     return render(
         request,
         "tickets/new.html",
@@ -103,14 +158,13 @@ def _form(
         section="tickets",
         values=values,
         staff_ids=values.get("staff_ids", []),
-        contact_q=contact_q,
-        contacts=contacts,
-        chosen=chosen,
-        services=read(request, "services") if services is None else services,
+        **_customer(request, values, contact_q.strip()),
+        services=services,
         staff=read(request, "staff"),
         duration=DURATION,
         error=error,
         fields=fields or {},
+        overlaps=overlaps or [],
     )
 
 
@@ -128,6 +182,25 @@ def new_ticket(
     values: dict[str, Any] = _defaults(start, on, user.timezone)
     values["contact_id"] = contact_id
     return _form(request, values, contact_q=contact_q)
+
+
+@router.get("/tickets/new/customer", response_class=HTMLResponse)
+@page
+def customer_fragment(
+    request: Request, contact_q: str = "", contact_id: str = "", address_id: str = ""
+) -> HTMLResponse:
+    """The contact list and the chosen contact's addresses, for a search without a reload."""
+    values: dict[str, Any] = {"contact_id": contact_id, "address_id": address_id}
+    context = {"values": values, "fields": {}, **_customer(request, values, contact_q.strip())}
+    template = request.app.state.templates.get_template("tickets/new.html")
+    parts = [
+        f'<div id="{part}">' + "".join(template.blocks[name](template.new_context(context)))
+        for name, part in (
+            ("contact_list", "contact-list-part"),
+            ("addresses", "contact-addresses-part"),
+        )
+    ]
+    return HTMLResponse("</div>".join(parts) + "</div>")
 
 
 # -- reading and checking what was typed -----------------------------------------------------
@@ -214,8 +287,11 @@ def _contact(message: str) -> str:
 # -- creating it, all or nothing -------------------------------------------------------------
 
 
-def _create(batch: Batch, values: dict[str, Any], ticket: dict[str, Any], lines: list[Line]) -> Any:
-    """The new contact, the new address, the ticket and its lines, in one unit of work."""
+def _create(
+    batch: Batch, values: dict[str, Any], ticket: dict[str, Any], lines: list[Line], note: str
+) -> Any:
+    """The new contact, the new address, the ticket, its lines and the overlap note, if any,
+    in one unit of work."""
     contact_id = values.get("contact_id")
     address_id = values.get("address_id") if contact_id else None
     if not contact_id:
@@ -228,6 +304,8 @@ def _create(batch: Batch, values: dict[str, Any], ticket: dict[str, Any], lines:
     made = batch.run("ticket", "create", data, label="ticket")
     for index, (_, line) in enumerate(lines):
         batch.run("line_item", "add", {"ticket_id": made["id"], **line}, label=f"lines.{index}")
+    if note:
+        batch.run("note", "create", {"ticket_id": made["id"], "body": note}, label="ticket")
     return made
 
 
@@ -269,18 +347,55 @@ def _refusal(outcome: Outcome, lines: list[Line]) -> str:
     return f"The ticket was not created and nothing was saved. {reason}"
 
 
+def _overlaps(request: Request, user: Any, ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """The live tickets this visit would overlap for the same people (a read, no lock)."""
+    db = request.app.state.resources.db
+    with db.read_only(user.user_id) as conn:
+        return ticket_overlaps.overlapping(
+            conn,
+            start=ticket["scheduled_start"],
+            minutes=ticket["duration_minutes"],
+            staff_ids=[UUID(str(s)) for s in ticket["staff_ids"]],
+        )
+
+
+def overlap_note(overlaps: list[dict[str, Any]]) -> str:
+    """The note a ticket saved anyway keeps: which visits it overlapped when it was booked."""
+    visits = "; ".join(
+        f"{o['contact_name'] or 'A visit'}, {local(o['scheduled_start'])}"
+        f" to {local(o['scheduled_end'], '%-I:%M %p')}"
+        + (f" ({', '.join(o['staff_names'])})" if o["staff_names"] else "")
+        for o in overlaps
+    )
+    return f"Saved anyway, overlapping: {visits}."
+
+
 @router.post("/tickets", response_class=HTMLResponse)
 def create_ticket(request: Request, form: FormData, user: CurrentUser) -> Response:
     """Create a ticket, with the contact and address typed into the form, all or nothing."""
     values: dict[str, Any] = {k: v.strip() for k, v in form.items()}
     values["staff_ids"] = form.getlist("staff_ids")
+    intent = values.pop("intent", "")
     services = _picked(request, values)
+    if intent in ("search", "pick"):  # without JavaScript: find or pick, keeping every field
+        if intent == "search":
+            values["contact_id"] = values["address_id"] = ""
+        return _form(request, values, services=services, contact_q=values.get("contact_q", ""))
+    _duration(values, services)
     ticket, lines, fields = _parse(values, services, user.timezone)
     _check(values, ticket, fields)
     if fields:
         error = "The ticket was not created. Please fix the highlighted fields."
         return _form(request, values, services=services, status=422, error=error, fields=fields)
-    outcome = perform_all(request, lambda batch: _create(batch, values, ticket, lines))
+    overlaps = _overlaps(request, user, ticket)
+    if overlaps and intent != "anyway":
+        error = (
+            "The ticket was not created yet: it overlaps another visit for the same people. "
+            "Change the time or the staff, or save it anyway."
+        )
+        return _form(request, values, services=services, status=409, error=error, overlaps=overlaps)
+    note = overlap_note(overlaps) if overlaps else ""
+    outcome = perform_all(request, lambda batch: _create(batch, values, ticket, lines, note))
     if not outcome.ok:
         return _form(
             request,

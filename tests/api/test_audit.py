@@ -123,12 +123,15 @@ def test_every_action_is_audited(
             scheduled_for="2026-12-05T15:00:00Z",
         )
         run("message", "cancel", id=other["id"])
+    run("line_item", "add_discount", ticket_id=for_cancel["id"], percent_bp=1000)
     run("ticket", "cancel", id=for_cancel["id"], reason="rain")
     if ("message", "schedule") in REGISTRY.actions:
         assert done(read(client, "messages", id=message["id"]))["status"] == "cancelled"
     no_show = run(
         "ticket", "create", contact_id=contact["id"], scheduled_start="2026-12-03T15:00:00Z"
     )
+    run("ticket", "mark_no_show", id=no_show["id"])
+    run("ticket", "reopen", id=no_show["id"])
     run("ticket", "mark_no_show", id=no_show["id"])
     gone = run("ticket", "create", contact_id=contact["id"], scheduled_start="2026-12-04T15:00:00Z")
     run("ticket", "delete", id=gone["id"])
@@ -142,17 +145,50 @@ def test_every_action_is_audited(
             invoice_id=invoice["id"],
             amount_cents=100,
         )
+        paid = run(
+            "invoice",
+            "record_payment",
+            entity=invoice["id"],
+            invoice_id=invoice["id"],
+            amount_cents=200,
+        )
+        run(
+            "invoice",
+            "refund",
+            entity=invoice["id"],
+            payment_id=paid["payment"]["id"],
+            amount_cents=50,
+            reason="Missed a window",
+        )
+        refunded = run(
+            "invoice",
+            "refund",
+            entity=invoice["id"],
+            payment_id=paid["payment"]["id"],
+            amount_cents=150,
+            reason="Rest of it",
+        )
+        run(
+            "invoice",
+            "remove_payment",
+            entity=refunded["payment"]["id"],
+            payment_id=refunded["payment"]["id"],
+            reason="Refunded by mistake",
+        )
         standalone = run(
             "invoice",
             "create_standalone",
             contact_id=contact["id"],
             lines=[{"description": "Screens", "quantity": "3", "unit_price_cents": 500}],
         )
+        run("invoice", "update", id=standalone["id"], tax_rate_bp=825, notes="Thanks")
         run("invoice", "void", id=standalone["id"])
     if ("business", "update") in REGISTRY.actions:
         run("business", "update", entity=str(signed_in["id"]), business_name="Crystal Clear")
     other_contact = run("contact", "create", first_name="Gone")
     run("contact", "delete", id=other_contact["id"])
+    settings = run("invoice_settings", "update", tax_rate_bp=700, phone="256 555 0100")
+    assert settings["phone"] == "+12565550100"
     if ("messaging", "update") in REGISTRY.actions:
         run("messaging", "update", reminder_minutes=[1440], thank_you=True)
         saved = run(

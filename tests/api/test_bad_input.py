@@ -318,6 +318,18 @@ def world(client: TestClient) -> dict[str, str]:
             lines=[{"description": "Gutters", "quantity": "1", "unit_price_cents": 9000}],
         )
     )
+    paid = done(
+        act(
+            client,
+            "invoice",
+            "create_standalone",
+            contact_id=contact,
+            lines=[{"description": "Screens", "quantity": "1", "unit_price_cents": 5000}],
+        )
+    )
+    payment = done(
+        act(client, "invoice", "record_payment", invoice_id=paid["id"], amount_cents=5000)
+    )
     message = done(
         act(
             client,
@@ -344,6 +356,7 @@ def world(client: TestClient) -> dict[str, str]:
             client, "attribute", contact_id=contact, key="pets.dog_name", value="Rex"
         )["id"],
         "invoice": invoice["id"],
+        "payment": payment["payment"]["id"],
         "message": message["id"],
         "preview": json.dumps(preview_input(job)),
     }
@@ -397,11 +410,39 @@ BASE: dict[tuple[str, str], Callable[[dict[str, str]], dict[str, Any]]] = {
         "due_on": "2026-12-31",
         "notes": "Thanks",
     },
+    ("invoice", "update"): lambda w: {
+        "id": w["invoice"],
+        "lines": [
+            {"description": "Gutters", "quantity": "2", "unit_price_cents": 900},
+            {"description": "Loyal customer", "kind": "discount", "percent_bp": 1000},
+            {"description": "Coupon", "kind": "discount", "unit_price_cents": -100},
+        ],
+        "tax_rate_bp": 825,
+        "due_on": "2026-12-31",
+        "notes": "Thanks",
+    },
+    ("invoice", "refund"): lambda w: {
+        "payment_id": w["payment"],
+        "amount_cents": 100,
+        "reason": "Screen left dirty",
+        "method": "cash",
+        "refunded_on": "2026-11-28",
+    },
+    ("invoice", "remove_payment"): lambda w: {"payment_id": w["payment"], "reason": "Twice"},
+    ("invoice_settings", "update"): lambda w: {
+        "tax_rate_bp": 825,
+        "due_days": 30,
+        "default_notes": "Thank you!",
+        "address": "12 Main St\nHuntsville, AL 35801",
+        "phone": "(256) 555-0100",
+        "email": "office@example.com",
+    },
     ("invoice", "mark_sent"): lambda w: {"id": w["invoice"]},
     ("invoice", "void"): lambda w: {"id": w["invoice"], "reason": "Sent twice"},
     ("invoice", "record_payment"): lambda w: {
         "invoice_id": w["invoice"],
         "amount_cents": 100,
+        "tip_cents": 0,
         "method": "check",
         "paid_on": "2026-11-27",
         "reference": "check 1001",
@@ -417,8 +458,14 @@ BASE: dict[tuple[str, str], Callable[[dict[str, str]], dict[str, Any]]] = {
         "description": "Window wash",
         "quantity": "1",
         "unit_price_cents": 16000,
+        "price_note": "Agreed on site",
     },
     ("line_item", "remove"): lambda w: {"id": w["screens"]},
+    ("line_item", "add_discount"): lambda w: {
+        "ticket_id": w["ticket"],
+        "description": "Spring special",
+        "percent_bp": 1000,
+    },
     ("message", "schedule"): lambda w: {
         "kind": "custom",
         "contact_id": w["contact"],
@@ -485,6 +532,7 @@ BASE: dict[tuple[str, str], Callable[[dict[str, str]], dict[str, Any]]] = {
     ("ticket", "clock_out"): lambda w: {"id": w["ticket"]},
     ("ticket", "cancel"): lambda w: {"id": w["other"], "reason": "Rain"},
     ("ticket", "mark_no_show"): lambda w: {"id": w["other"], "reason": "Nobody home"},
+    ("ticket", "reopen"): lambda w: {"id": w["other"], "scheduled_start": WHEN},
     ("ticket", "delete"): lambda w: {"id": w["other"]},
     ("ticket", "close_out_preview"): lambda w: {
         **json.loads(w["preview"]),

@@ -372,3 +372,32 @@ def test_a_broken_local_model_falls_back_to_the_rules(
     assert "pets.dog_name" in {p["key"] for p in draft["proposed_attributes"]}
     usage = done(read(client, "audit", entity_id=job["ticket"]["id"]))
     assert usage[-1]["changes"]["extraction_route"]["new"] == "rules"
+
+
+def test_a_ticket_with_discounts_closes_out_with_them_applied(
+    client: TestClient, signed_in: dict
+) -> None:
+    """The technician confirms the services; a fixed discount stays, a percent one follows the
+    confirmed prices, and the invoice carries both."""
+    job = closeout_job(client, start="2026-11-26T15:00:00Z")
+    ticket_id = job["ticket"]["id"]
+    done(act(client, "line_item", "add_discount", ticket_id=ticket_id, amount_cents=1000))
+    done(act(client, "line_item", "add_discount", ticket_id=ticket_id, percent_bp=1000))
+    done(act(client, "ticket", "clock_in", id=ticket_id))
+    draft = done(act(client, "ticket", "close_out_preview", **preview_input(job)))
+    # 22 screens x $3.50 + $175 wash = $252; minus $10 and 10 % of $252 ($25.20).
+    assert draft["subtotal_cents"] == 25200 - 1000 - 2520
+    done(
+        act(
+            client,
+            "ticket",
+            "close",
+            ticket_id=ticket_id,
+            draft_id=draft["draft_id"],
+            decisions=[
+                {"key": p["key"], "decision": "reject"} for p in draft["proposed_attributes"]
+            ],
+        )
+    )
+    invoice = done(act(client, "invoice", "create_from_ticket", ticket_id=ticket_id))
+    assert invoice["subtotal_cents"] == 25200 - 1000 - 2520

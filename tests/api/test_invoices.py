@@ -466,7 +466,8 @@ def test_overpayment_is_rejected_with_the_balance(client: TestClient, signed_in:
         {"amount_cents": "lots"},
         {"amount_cents": 100, "method": "bitcoin"},
         {"amount_cents": 100, "paid_on": "yesterday"},
-        {"amount_cents": 100, "tip_cents": 5},
+        {"amount_cents": 100, "tip_cents": -5},
+        {"amount_cents": 100, "change_cents": 5},
     ],
 )
 def test_payment_input_is_validated(
@@ -643,7 +644,10 @@ def test_capabilities_describe_invoices(client: TestClient, signed_in: dict) -> 
         "create_standalone",
         "mark_sent",
         "record_payment",
+        "refund",
+        "remove_payment",
         "send",
+        "update",
         "void",
     ]
     assert all(a["description"] for a in actions.values())

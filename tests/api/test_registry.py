@@ -257,12 +257,13 @@ ID_FREE_ACTIONS = {
     ("service", "create"),
     ("business", "update"),
     ("messaging", "update"),
+    ("invoice_settings", "update"),
     ("message_template", "save"),
     ("message_template", "reset"),
 }
 # Data types about the reader's own business as a whole (no ids): another business's reader
 # gets its own (default) values, never the first business's.
-OWN_BUSINESS_TYPES = {"messaging_settings", "message_templates"}
+OWN_BUSINESS_TYPES = {"messaging_settings", "message_templates", "invoice_settings"}
 
 
 def test_every_action_with_another_business_ids_is_404_and_changes_nothing(
@@ -292,6 +293,7 @@ def test_every_data_type_with_another_business_ids_finds_nothing(
 ) -> None:
     owner_client, world, intruder = two_businesses
     done(act(owner_client, "messaging", "update", reply_to="alice-secret@example.com"))
+    done(act(owner_client, "invoice_settings", "update", address="1 Secret Ln"))
     done(
         act(
             owner_client,

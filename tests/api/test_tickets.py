@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -9,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crm.clients.postgres_client import Database
-from crm.errors import TicketImmutable
+from crm.errors import Conflict, TicketImmutable
 from tests.api.helpers import act, done, error, make, read
 
 
@@ -114,6 +116,107 @@ def test_clock_in_and_out(client: TestClient, job: dict[str, Any]) -> None:
     assert detail["clocked_minutes"] >= 0
     actions = [a["action"] for a in detail["audit_trail"]]
     assert actions == ["create", "clock_in", "in_progress", "clock_out", "clock_in", "clock_out"]
+
+
+def running_entries(owner: psycopg.Connection, user_id: Any) -> list[dict[str, Any]]:
+    with owner.transaction():
+        owner.execute("SELECT set_config('app.current_user_id', %s, true)", (str(user_id),))
+        return owner.execute("SELECT * FROM time_entries WHERE ended_at IS NULL").fetchall()
+
+
+def test_clocking_into_a_second_ticket_stops_the_first(
+    client: TestClient, job: dict[str, Any], owner: psycopg.Connection, signed_in: dict[str, Any]
+) -> None:
+    first = job["ticket"]["id"]
+    bob = make(client, "contact", first_name="Bob", last_name="Marsh")
+    second = make(client, "ticket", contact_id=bob["id"], scheduled_start="2026-12-01T11:00:00Z")
+    assert done(act(client, "ticket", "clock_in", id=first))["stopped_clock"] is None
+    moved = done(act(client, "ticket", "clock_in", id=second["id"]))
+    assert moved["stopped_clock"]["ticket_id"] == first
+    assert moved["stopped_clock"]["minutes"] == 0
+    assert moved["stopped_clock"]["customer"] == "Ann Lee"
+    running = running_entries(owner, signed_in["id"])
+    assert [str(e["ticket_id"]) for e in running] == [second["id"]]
+    before = done(read(client, "tickets", id=first, include="time_entries,audit_trail"))
+    assert before["status"] == "in_progress"  # still to close out; only its clock stopped
+    assert all(e["ended_at"] is not None for e in before["time_entries"])
+    stop = before["audit_trail"][-1]
+    assert stop["action"] == "clock_out"
+    assert stop["changes"]["clocked_in_on"]["new"] == second["id"]
+    # Clocking back into the first ticket stops the second one's clock the same way.
+    back = done(act(client, "ticket", "clock_in", id=first))
+    assert back["stopped_clock"]["ticket_id"] == second["id"]
+    assert back["stopped_clock"]["customer"] == "Bob Marsh"
+
+
+def test_two_clock_ins_at_once_leave_one_clock_running(
+    app: Any, client: TestClient, owner: psycopg.Connection, signed_in: dict[str, Any]
+) -> None:
+    ann = make(client, "contact", first_name="Ann")
+    tickets = [
+        make(client, "ticket", contact_id=ann["id"], scheduled_start=f"2026-12-0{d}T15:00:00Z")
+        for d in (1, 2)
+    ]
+    barrier = threading.Barrier(2)
+    results: dict[str, Any] = {}
+
+    def go(ticket_id: str) -> None:
+        browser = TestClient(app, base_url="http://localhost")
+        browser.cookies.set("crm_session", signed_in["cookie"], domain="localhost.local")
+        browser.headers["X-CSRF-Token"] = signed_in["csrf_token"]
+        barrier.wait()
+        results[ticket_id] = act(browser, "ticket", "clock_in", id=ticket_id)
+
+    threads = [threading.Thread(target=go, args=(t["id"],)) for t in tickets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    answers = {tid: done(response) for tid, response in results.items()}
+    assert len(running_entries(owner, signed_in["id"])) == 1
+    # They took turns: the second one stopped the first one's clock.
+    stopped = [a["stopped_clock"] for a in answers.values() if a["stopped_clock"]]
+    assert len(stopped) == 1 and stopped[0]["ticket_id"] in answers
+
+
+def test_the_database_refuses_a_second_running_clock(
+    db: Database, client: TestClient, job: dict[str, Any], signed_in: dict[str, Any]
+) -> None:
+    other = make(
+        client, "ticket", contact_id=job["contact"]["id"], scheduled_start="2026-12-03T15:00:00Z"
+    )
+    done(act(client, "ticket", "clock_in", id=job["ticket"]["id"]))
+    with pytest.raises(Conflict), db.unit_of_work(signed_in["id"]) as conn:
+        conn.execute(
+            "INSERT INTO time_entries (user_id, ticket_id, started_at) "
+            "VALUES (current_setting('app.current_user_id')::uuid, %s, now())",
+            (other["id"],),
+        )
+
+
+def test_current_ticket_is_the_running_clock_not_one_clocked_out(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    ann = make(client, "contact", first_name="Ann", last_name="Lee")
+    # Both began minutes ago and are not over yet, so they count as today's at any hour.
+    now = datetime.now(UTC)
+    started = make(
+        client,
+        "ticket",
+        contact_id=ann["id"],
+        scheduled_start=(now - timedelta(minutes=20)).isoformat(),
+    )
+    later = make(
+        client,
+        "ticket",
+        contact_id=ann["id"],
+        scheduled_start=(now - timedelta(minutes=10)).isoformat(),
+    )
+    done(act(client, "ticket", "clock_in", id=started["id"]))
+    assert done(read(client, "tickets", current="true"))["id"] == started["id"]
+    done(act(client, "ticket", "clock_out", id=started["id"]))
+    current = done(read(client, "tickets", current="true"))
+    assert current["id"] == later["id"] and current["status"] == "scheduled"
 
 
 @pytest.mark.parametrize(

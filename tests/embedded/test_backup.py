@@ -192,6 +192,7 @@ def business(
     # Messaging: settings, a template of its own, and a message really sent by a worker (its
     # attempt, its unsubscribe link, and the queue's periodic sweep).
     done(act(client, "messaging", "update", quiet_start="00:00", quiet_end="00:00"))
+    done(act(client, "invoice_settings", "update", tax_rate_bp=825, phone="(256) 555-0100"))
     done(
         act(
             client,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from pydantic import BaseModel, Field
@@ -14,10 +16,12 @@ from crm.core.models.invoice import InvoiceFromTicket, RecordPayment
 from crm.core.models.service import ServiceCreate
 from crm.core.models.ticket import LineItemAdd, TicketCreate
 from crm.utils import timezone
+from crm.utils.user_context import UserContext, user_context
 from crm.web.closeout import MONTHS
 from crm.web.formats import (
     address_text,
     dollars,
+    local,
     money,
     percent,
     phone,
@@ -247,3 +251,46 @@ def test_business_today_is_the_date_where_the_business_is(
     monkeypatch.setattr(timezone, "utc_now", lambda: datetime(2031, 1, 8, 3, 0, tzinfo=UTC))
     assert timezone.business_today("America/Chicago") == date(2031, 1, 7)
     assert timezone.business_today("Asia/Tokyo") == date(2031, 1, 8)
+
+
+@pytest.fixture
+def in_chicago_on_jul_1_2031(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A business in Chicago whose today is Tue Jul 1, 2031 (it is 03:00 on Jul 2 in UTC)."""
+    monkeypatch.setattr(timezone, "utc_now", lambda: datetime(2031, 7, 2, 3, 0, tzinfo=UTC))
+    with user_context(UserContext(uuid4(), "America/Chicago")):
+        yield
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (datetime(2031, 7, 8, 19, 0, tzinfo=UTC), "Tue Jul 8, 2:00 PM"),  # next week
+        (datetime(2031, 12, 30, 20, 0, tzinfo=UTC), "Tue Dec 30, 2:00 PM"),  # this year
+        (datetime(2032, 1, 6, 20, 0, tzinfo=UTC), "Tue Jan 6, 2032, 2:00 PM"),  # next year
+        (datetime(2030, 12, 31, 20, 0, tzinfo=UTC), "Tue Dec 31, 2030, 2:00 PM"),  # last year
+        ("2031-07-02T03:30:00+00:00", "Tue Jul 1, 10:30 PM"),  # still today in Chicago
+        (datetime(2032, 7, 1, 1, 0, tzinfo=UTC), "Wed Jun 30, 2032, 8:00 PM"),  # a year out
+    ],
+)
+@pytest.mark.usefixtures("in_chicago_on_jul_1_2031")
+def test_times_far_from_today_carry_their_year(value: Any, shown: str) -> None:
+    assert local(value) == shown
+
+
+@pytest.mark.usefixtures("in_chicago_on_jul_1_2031")
+def test_dates_and_custom_formats_carry_the_year_only_when_it_is_missing() -> None:
+    assert local(date(2031, 9, 1), "%A, %B %-d") == "Monday, September 1"
+    assert local(date(2032, 9, 1), "%A, %B %-d") == "Wednesday, September 1, 2032"
+    assert local(date(2032, 9, 1), "%b %-d, %Y") == "Sep 1, 2032"  # already has one
+    assert local(date(2031, 7, 1), "%b %-d, %Y") == "Jul 1, 2031"
+    assert local(datetime(2033, 1, 1, 15, 0, tzinfo=UTC), "%-I:%M %p") == "9:00 AM"  # no day
+    assert local(None) == ""
+
+
+def test_a_day_half_a_year_away_in_the_same_year_carries_its_year(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(timezone, "utc_now", lambda: datetime(2031, 12, 30, 18, 0, tzinfo=UTC))
+    with user_context(UserContext(uuid4(), "America/Chicago")):
+        assert local(date(2031, 6, 1), "%b %-d") == "Jun 1, 2031"
+        assert local(date(2031, 7, 1), "%b %-d") == "Jul 1"

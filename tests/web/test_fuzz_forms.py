@@ -164,11 +164,39 @@ def _public_pages(client: TestClient, database: Any, world: World) -> list[str]:
     return paths
 
 
+def _money_pages(client: TestClient, world: World) -> list[str]:
+    """A draft invoice's edit page, a paid invoice (its refund and removal forms) and the
+    invoice settings."""
+    contact = world.ids["contact"][0]
+    lines = [{"description": "Screens", "quantity": "2", "unit_price_cents": 500}]
+    draft = done(act(client, "invoice", "create_standalone", contact_id=contact, lines=lines))
+    paid = done(act(client, "invoice", "create_standalone", contact_id=contact, lines=lines))
+    done(act(client, "invoice", "record_payment", invoice_id=paid["id"], amount_cents=600))
+    return [f"/invoices/{draft['id']}/edit", f"/invoices/{paid['id']}", "/settings/business"]
+
+
+def _ticket_states(client: TestClient, world: World) -> list[str]:
+    """A cancelled ticket (its reopen form) and one with its clock running (clock out)."""
+    contact = world.ids["contact"][0]
+    start = (utc_now() + timedelta(days=2)).isoformat()
+    cancelled = make(client, "ticket", contact_id=contact, scheduled_start=start)
+    done(act(client, "ticket", "cancel", id=cancelled["id"], reason="Rain"))
+    running = make(client, "ticket", contact_id=contact, scheduled_start=start)
+    done(act(client, "ticket", "clock_in", id=running["id"]))
+    return [f"/tickets/{cancelled['id']}", f"/tickets/{running['id']}"]
+
+
 def _collect(client: TestClient, world: World, database: Any) -> dict[str, dict[str, str]]:
     """Post forms by action URL (the first one seen for each)."""
     _messaging_states(client, database, world)
     forms: dict[str, dict[str, str]] = {}
-    for path in _pages(world) + _public_pages(client, database, world):
+    pages = (
+        _pages(world)
+        + _public_pages(client, database, world)
+        + _money_pages(client, world)
+        + _ticket_states(client, world)
+    )
+    for path in pages:
         page = client.get(path)
         assert page.status_code == 200, path
         parser = _Forms()

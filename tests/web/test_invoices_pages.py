@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from tests.api.helpers import act, done, make
+from tests.api.helpers import act, done, make, read
 
 START = "2030-05-01T15:00:00Z"
 
@@ -262,7 +262,8 @@ def test_partial_then_full_payment(client: TestClient, signed_in: dict[str, Any]
     page = client.get(first.headers["location"])
     assert "Payment recorded." in page.text and '<span class="badge partial">' in page.text
     assert "$60.00" in page.text and "1042" in page.text and "Check" in page.text
-    assert "can't be voided" in page.text and "/void" not in page.text
+    assert "To void it, refund or remove the payments first." in page.text
+    assert "/void" not in page.text
 
     _post(
         client, f"{path}/payments", signed_in, amount="60.00", method="cash", paid_on="2030-05-02"
@@ -279,9 +280,9 @@ def test_overpayment_is_refused_on_the_page(client: TestClient, signed_in: dict[
     path = f"/invoices/{invoice['id']}"
     over = _post(client, f"{path}/payments", signed_in, amount="100.01", method="cash")
     assert over.status_code == 409
-    assert "The payment wasn&#39;t recorded. That is more than the balance of $100.00." in over.text
+    assert "The payment wasn&#39;t recorded. That is more than the balance of $100.00" in over.text
     assert 'value="100.01"' in over.text and "Invoice #1" in over.text
-    assert "Enter no more than the balance due." in over.text
+    assert "Enter no more than the balance due, or tick" in over.text
 
     cents = _post(client, f"{path}/payments", signed_in, amount="10.001", method="cash")
     assert cents.status_code == 422
@@ -312,7 +313,7 @@ def test_void_rules(client: TestClient, signed_in: dict[str, Any]) -> None:
     done(act(client, "invoice", "record_payment", invoice_id=paying["id"], amount_cents=100))
     refused = _post(client, f"{paying_path}/void", signed_in, reason="Changed mind")
     assert refused.status_code == 409
-    assert "has payments recorded, so it can&#39;t be voided" in refused.text
+    assert "$1.00 is paid on this invoice; refund or remove the payments first" in refused.text
 
 
 def test_missing_invoice_is_not_found(client: TestClient, signed_in: dict[str, Any]) -> None:
@@ -346,3 +347,200 @@ def test_print_view_has_no_navigation(client: TestClient, signed_in: dict[str, A
         "Edna Whitfield" in page.text and "12 Elm St" in page.text and "Huntsville, AL" in page.text
     )
     assert "Amount due: $123.45" in page.text and "/static/" in page.text
+
+
+# -- corrections: edit a draft, discounts, tips, refunds, removal, settings -------------------
+
+
+def test_a_draft_is_edited_on_its_page_with_discount_lines(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    invoice = _invoice(client, _contact(client)["id"])  # $100.00
+    path = f"/invoices/{invoice['id']}"
+    assert f'href="{path}/edit"' in client.get(path).text
+    form = client.get(f"{path}/edit")
+    assert form.status_code == 200 and 'value="Pressure washing"' in form.text
+    assert 'value="100.00"' in form.text and "Discount (% off)" in form.text
+
+    saved = _post(
+        client,
+        f"{path}/edit",
+        signed_in,
+        rows="3",
+        **{
+            "lines.0.kind": "item",
+            "lines.0.description": "Pressure washing",
+            "lines.0.quantity": "2",
+            "lines.0.unit_price": "100",
+            "lines.1.kind": "discount",
+            "lines.1.description": "Coupon",
+            "lines.1.unit_price": "15",
+            "lines.2.kind": "percent",
+            "lines.2.unit_price": "10",
+        },
+        tax_rate="",
+        due_on="2030-07-01",
+        notes="Thanks!",
+    )
+    _notice(saved, path, "updated")
+    page = client.get(path).text
+    assert "-$15.00" in page and "10% off" in page and "-$20.00" in page
+    assert "$165.00" in page and "Jul 1, 2030" in page and "Thanks!" in page
+    assert "Edited" in page  # the history
+
+    too_much = _post(
+        client,
+        f"{path}/edit",
+        signed_in,
+        rows="2",
+        **{
+            "lines.0.description": "Windows",
+            "lines.0.unit_price": "10",
+            "lines.1.kind": "discount",
+            "lines.1.unit_price": "11",
+        },
+    )
+    assert too_much.status_code == 422 and "never goes below zero" in too_much.text
+    assert 'value="11"' in too_much.text  # what was typed stays
+
+
+def test_a_sent_invoice_is_not_edited(client: TestClient, signed_in: dict[str, Any]) -> None:
+    invoice = _invoice(client, _contact(client)["id"])
+    path = f"/invoices/{invoice['id']}"
+    done(act(client, "invoice", "mark_sent", id=invoice["id"]))
+    assert f'href="{path}/edit"' not in client.get(path).text
+    _notice(client.get(f"{path}/edit", follow_redirects=False), path, "not_draft")
+    refused = _post(
+        client, f"{path}/edit", signed_in, **{"lines.0.description": "X", "lines.0.unit_price": "1"}
+    )
+    assert refused.status_code == 409 and "Only a draft invoice can be edited" in refused.text
+
+
+def test_an_overpayment_is_a_tip_when_ticked(client: TestClient, signed_in: dict[str, Any]) -> None:
+    invoice = _invoice(client, _contact(client)["id"])  # $100.00
+    path = f"/invoices/{invoice['id']}"
+    assert 'name="tip"' in client.get(path).text
+    paid = _post(client, f"{path}/payments", signed_in, amount="120.00", method="cash", tip="1")
+    _notice(paid, path, "payment")
+    page = client.get(path).text
+    assert '<span class="badge paid">' in page and "plus a $20.00 tip" in page
+
+
+def test_refund_and_removal_on_the_page(client: TestClient, signed_in: dict[str, Any]) -> None:
+    invoice = _invoice(client, _contact(client)["id"])
+    path = f"/invoices/{invoice['id']}"
+    payment = done(
+        act(client, "invoice", "record_payment", invoice_id=invoice["id"], amount_cents=10000)
+    )["payment"]
+    page = client.get(path).text
+    refund_path = f"{path}/payments/{payment['id']}/refund"
+    assert f'action="{refund_path}"' in page and "Record refund" in page
+
+    no_reason = _post(client, refund_path, signed_in, amount="25.00", reason="")
+    assert no_reason.status_code == 422
+    _notice(
+        _post(client, refund_path, signed_in, amount="25.00", reason="Missed one"), path, "refunded"
+    )
+    page = client.get(path).text
+    assert "Refund recorded" in page and "-$25.00" in page and "Reason: Missed one" in page
+
+    refund = next(
+        p for p in done(read(client, "payments", invoice_id=invoice["id"])) if p["kind"] == "refund"
+    )
+    removed = _post(
+        client, f"{path}/payments/{refund['id']}/remove", signed_in, reason="Refunded by mistake"
+    )
+    _notice(removed, path, "removed")
+    page = client.get(path).text
+    assert "<s><strong>-$25.00</strong></s>" in page and "Refunded by mistake" in page
+    assert "Payment removed" in page and '<span class="badge paid">' in page
+
+
+def test_void_is_offered_once_payments_are_refunded(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    invoice = _invoice(client, _contact(client)["id"])
+    path = f"/invoices/{invoice['id']}"
+    payment = done(
+        act(client, "invoice", "record_payment", invoice_id=invoice["id"], amount_cents=10000)
+    )["payment"]
+    assert f'action="{path}/void"' not in client.get(path).text
+    done(
+        act(
+            client,
+            "invoice",
+            "refund",
+            payment_id=payment["id"],
+            amount_cents=10000,
+            reason="Moved",
+        )
+    )
+    assert f'action="{path}/void"' in client.get(path).text
+    _notice(_post(client, f"{path}/void", signed_in, reason="Moved away"), path, "voided")
+
+
+def test_business_settings_page_saves_tax_and_contact_details(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    assert 'href="/settings/business"' in client.get("/settings").text
+    page = client.get("/settings/business")
+    assert page.status_code == 200 and 'name="tax_rate"' in page.text
+    bad = _post(client, "/settings/business", signed_in, tax_rate="101", due_days="14")
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    bad_phone = _post(
+        client, "/settings/business", signed_in, tax_rate="8", due_days="14", phone="12"
+    )
+    assert bad_phone.status_code == 422 and 'value="12"' in bad_phone.text
+    saved = _post(
+        client,
+        "/settings/business",
+        signed_in,
+        tax_rate="8.25",
+        due_days="30",
+        address="12 Main St\nHuntsville, AL 35801",
+        phone="2565550100",
+        email="office@example.com",
+        default_notes="Thank you!",
+    )
+    _notice(saved, "/settings/business", "saved")
+    page = client.get("/settings/business").text
+    assert 'value="8.25"' in page and 'value="(256) 555-0100"' in page
+    assert done(read(client, "invoice_settings"))["tax_rate_bp"] == 825
+
+
+def test_print_view_shows_the_business_and_where_and_when_the_work_was_done(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    done(
+        act(
+            client,
+            "invoice_settings",
+            "update",
+            address="12 Main St\nHuntsville, AL 35801",
+            phone="256-555-0100",
+            email="office@sparkle.example",
+        )
+    )
+    contact = make(client, "contact", first_name="Edna", last_name="Whitfield", phone="2565550142")
+    done(
+        act(
+            client,
+            "address",
+            "create",
+            contact_id=contact["id"],
+            line1="4410 Old Gurley Rd",
+            city="Huntsville",
+            region="AL",
+            postal_code="35811",
+        )
+    )
+    ticket = _ticket(client, contact["id"])
+    done(act(client, "line_item", "add_discount", ticket_id=ticket["id"], amount_cents=2000))
+    invoice = done(act(client, "invoice", "create_from_ticket", ticket_id=ticket["id"]))
+    page = client.get(f"/invoices/{invoice['id']}/print").text
+    assert "12 Main St\nHuntsville, AL 35801" in page
+    assert "(256) 555-0100" in page and "office@sparkle.example" in page
+    assert "(256) 555-0142" in page and "+12565550142" not in page
+    assert "Service date</dt><dd>May 1, 2030" in page
+    assert "Service address</dt><dd>4410 Old Gurley Rd, Huntsville, AL 35811" in page
+    assert "-$20.00" in page and "Amount due: $232.00" in page

@@ -161,3 +161,245 @@ def test_a_refused_ticket_leaves_no_new_contact_behind(
     assert "The ticket was not created and nothing was saved." in response.text
     assert 'value="Ruth"' in response.text
     assert row_counts(owner, signed_in["id"]) == before
+
+
+# -- the form keeps what was typed, knows the catalog's times and warns about overlaps --------
+
+
+@pytest.fixture
+def timed(client: TestClient, signed_in: dict[str, Any]) -> dict[str, Any]:
+    """A 90-minute gutter clean, windows at 5 minutes each, and two staff members."""
+    return {
+        "gutters": make(
+            client,
+            "service",
+            name="A gutter clean",
+            pricing_mode="fixed",
+            unit_price_cents=12000,
+            default_duration_minutes=90,
+        ),
+        "windows": make(
+            client,
+            "service",
+            name="B window cleaning",
+            pricing_mode="per_unit",
+            unit_price_cents=400,
+            unit_label="window",
+            default_duration_minutes=5,
+        ),
+        "jo": make(client, "staff", name="Jo Ladder"),
+        "sam": make(client, "staff", name="Sam Squeegee"),
+    }
+
+
+@pytest.fixture
+def landlord(client: TestClient, signed_in: dict[str, Any]) -> dict[str, Any]:
+    """Edna with a rental (added first) and her home (added later, made primary)."""
+    edna = make(client, "contact", first_name="Edna", last_name="Whitfield", phone="2565551234")
+    rental = make(
+        client, "address", contact_id=edna["id"], label="Rental on Oak St", line1="14 Oak St"
+    )
+    home = make(
+        client,
+        "address",
+        contact_id=edna["id"],
+        label="Home",
+        line1="4410 Old Gurley Rd",
+        city="Huntsville",
+        is_primary=True,
+    )
+    return {"contact": edna, "rental": rental, "home": home}
+
+
+def _typed(client: TestClient, timed: dict[str, Any]) -> dict[str, Any]:
+    """Everything but the customer typed in: day, time, minutes, lines, staff and title."""
+    form = form_fields(client.get("/tickets/new").text, "/tickets")
+    form.update(
+        date="2031-01-07",
+        time="14:30",
+        duration="75",
+        title="Spring clean",
+        staff_ids=[timed["jo"]["id"]],
+        **{f"qty-{timed['gutters']['id']}": "1", f"qty-{timed['windows']['id']}": "24"},
+    )
+    return form
+
+
+def test_searching_without_javascript_keeps_every_field(
+    client: TestClient,
+    timed: dict[str, Any],
+    landlord: dict[str, Any],
+    signed_in: dict[str, Any],
+    owner: psycopg.Connection[dict[str, Any]],
+) -> None:
+    form = _typed(client, timed)
+    before = row_counts(owner, signed_in["id"])
+
+    found = submit(
+        client,
+        "/tickets",
+        {**form, "contact_q": "whitfield", "intent": "search"},
+        signed_in["csrf_token"],
+    )
+
+    assert found.status_code == 200, found.text
+    text = found.text
+    assert f'<option value="{landlord["contact"]["id"]}" selected>' in text
+    assert 'id="date" name="date" type="date" required value="2031-01-07"' in text
+    assert 'value="14:30"' in text and 'value="Spring clean"' in text
+    assert re.search(r'id="duration"[^>]*value="75"', text)
+    assert (
+        f'name="qty-{timed["windows"]["id"]}" inputmode="decimal" placeholder="0" value="24"'
+        in (text)
+    )
+    assert re.search(rf'name="qty-{timed["gutters"]["id"]}" value="1"[^>]* checked', text)
+    assert f'name="staff_ids" value="{timed["jo"]["id"]}" checked' in text
+    assert row_counts(owner, signed_in["id"]) == before  # a search saves nothing
+    # The re-rendered form posts as it is: the customer found, everything else as typed.
+    again = form_fields(text, "/tickets")
+    response = submit(client, "/tickets", again, signed_in["csrf_token"])
+    assert response.status_code == 303, response.text
+    tid = response.headers["location"].split("/")[2].split("?")[0]
+    made = done(read(client, "tickets", id=tid, include="line_items"))
+    assert made["contact_id"] == landlord["contact"]["id"]
+    assert made["address_id"] == landlord["home"]["id"]  # the primary one, picked for her
+    assert made["title"] == "Spring clean" and made["duration_minutes"] == 75
+    assert len(made["line_items"]) == 2
+
+
+def test_a_validation_error_keeps_the_quantities(
+    client: TestClient, timed: dict[str, Any], signed_in: dict[str, Any]
+) -> None:
+    form = {**_typed(client, timed), "date": "", "first_name": "Ruth"}
+
+    response = submit(client, "/tickets", form, signed_in["csrf_token"])
+
+    assert response.status_code == 422
+    text = response.text
+    assert "Pick the day of the visit." in text
+    assert (
+        f'name="qty-{timed["windows"]["id"]}" inputmode="decimal" placeholder="0" value="24"'
+        in (text)
+    )
+    assert re.search(rf'name="qty-{timed["gutters"]["id"]}" value="1"[^>]* checked', text)
+    assert 'value="Ruth"' in text and 'value="Spring clean"' in text
+    assert re.search(r'id="duration"[^>]*value="75"', text)
+
+
+def test_the_chosen_contacts_addresses_are_listed_with_labels_primary_first(
+    client: TestClient, landlord: dict[str, Any]
+) -> None:
+    page = client.get(f"/tickets/new?contact_id={landlord['contact']['id']}").text
+    home, rental = page.index("<strong>Home</strong>"), page.index("<strong>Rental on Oak St")
+    assert home < rental
+    assert re.search(
+        rf'value="{landlord["home"]["id"]}" checked> <span><strong>Home</strong> · '
+        r'4410 Old Gurley Rd, Huntsville <span class="muted">\(primary\)',
+        page,
+    )
+    assert "Edna Whitfield — Home: 4410 Old Gurley Rd, Huntsville (+1 more)" in page
+    # The fragment the page's script fetches: the search's matches and the labelled addresses.
+    fragment = client.get("/tickets/new/customer", params={"contact_q": "whitfield"})
+    assert fragment.status_code == 200
+    assert f'<option value="{landlord["contact"]["id"]}" selected>' in fragment.text
+    assert "1 match for “whitfield”" in fragment.text
+    assert fragment.text.index("Home</strong>") < fragment.text.index("Rental on Oak St</strong>")
+    assert "<html" not in fragment.text
+
+
+def test_the_duration_comes_from_the_catalog_unless_typed(
+    client: TestClient, timed: dict[str, Any], landlord: dict[str, Any], signed_in: dict[str, Any]
+) -> None:
+    form = {**_typed(client, timed), "contact_id": landlord["contact"]["id"], "staff_ids": []}
+    form["duration"] = form["duration_auto"]  # left as the page showed it
+
+    response = submit(client, "/tickets", form, signed_in["csrf_token"])
+
+    assert response.status_code == 303, response.text
+    tid = response.headers["location"].split("/")[2].split("?")[0]
+    # 90 minutes of gutters and 24 windows at 5 minutes each.
+    assert done(read(client, "tickets", id=tid))["duration_minutes"] == 90 + 24 * 5
+    # A search shows the worked-out minutes; a number typed by hand is kept.
+    shown = submit(client, "/tickets", {**form, "intent": "search"}, signed_in["csrf_token"])
+    assert re.search(r'id="duration"[^>]*value="210"', shown.text)
+    assert 'name="duration_auto" value="210"' in shown.text
+    typed = submit(
+        client, "/tickets", {**form, "duration": "45", "time": "08:00"}, signed_in["csrf_token"]
+    )
+    tid = typed.headers["location"].split("/")[2].split("?")[0]
+    assert done(read(client, "tickets", id=tid))["duration_minutes"] == 45
+
+
+def test_an_overlap_for_the_same_staff_warns_and_can_be_saved_anyway(
+    client: TestClient,
+    timed: dict[str, Any],
+    landlord: dict[str, Any],
+    signed_in: dict[str, Any],
+    owner: psycopg.Connection[dict[str, Any]],
+) -> None:
+    make(  # Jo is at Edna's rental 2:00 to 3:00 PM (Chicago)
+        client,
+        "ticket",
+        contact_id=landlord["contact"]["id"],
+        scheduled_start="2031-01-07T20:00:00Z",
+        staff_ids=[timed["jo"]["id"], timed["sam"]["id"]],
+    )
+    form = {**_typed(client, timed), "first_name": "Ruth", "last_name": "Ames"}  # 2:30, Jo
+    before = row_counts(owner, signed_in["id"])
+
+    warned = submit(client, "/tickets", form, signed_in["csrf_token"])
+
+    assert warned.status_code == 409, warned.text
+    text = warned.text
+    assert "It overlaps 1 other visit for the same staff" in text
+    assert (
+        "Edna Whitfield</a>, Tue Jan 7, 2031, 2:00 PM to 3:00 PM (Jo Ladder, Sam Squeegee)" in text
+    )
+    assert 'name="intent" value="anyway"' in text
+    assert 'value="Ruth"' in text and 'value="24"' in text
+    assert row_counts(owner, signed_in["id"]) == before
+
+    saved = submit(client, "/tickets", {**form, "intent": "anyway"}, signed_in["csrf_token"])
+
+    assert saved.status_code == 303, saved.text
+    tid = saved.headers["location"].split("/")[2].split("?")[0]
+    notes = done(read(client, "notes", ticket_id=tid))
+    assert [n["body"] for n in notes] == [
+        "Saved anyway, overlapping: Edna Whitfield, Tue Jan 7, 2031, 2:00 PM to 3:00 PM "
+        "(Jo Ladder, Sam Squeegee)."
+    ]
+
+
+def test_no_overlap_warning_for_another_staff_member(
+    client: TestClient,
+    timed: dict[str, Any],
+    landlord: dict[str, Any],
+    signed_in: dict[str, Any],
+) -> None:
+    make(
+        client,
+        "ticket",
+        contact_id=landlord["contact"]["id"],
+        scheduled_start="2031-01-07T20:00:00Z",
+        staff_ids=[timed["sam"]["id"]],
+    )
+    form = {**_typed(client, timed), "contact_id": landlord["contact"]["id"]}  # 2:30, Jo
+
+    response = submit(client, "/tickets", form, signed_in["csrf_token"])
+
+    assert response.status_code == 303, response.text
+    tid = response.headers["location"].split("/")[2].split("?")[0]
+    assert done(read(client, "notes", ticket_id=tid)) == []
+    # Without staff, a visit is nobody's time yet in a business with a crew...
+    alone = submit(
+        client, "/tickets", {**form, "staff_ids": [], "time": "14:00"}, signed_in["csrf_token"]
+    )
+    assert alone.status_code == 303, alone.text
+    # ...but a solo owner (no staff at all) is busy with every visit.
+    for person in ("jo", "sam"):
+        done(act(client, "staff", "delete", id=timed[person]["id"]))
+    again = submit(
+        client, "/tickets", {**form, "staff_ids": [], "time": "14:45"}, signed_in["csrf_token"]
+    )
+    assert again.status_code == 409, again.text
+    assert "It overlaps 3 other visits for you (no staff assigned)" in again.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -165,7 +165,7 @@ def test_list_shows_tickets_and_filters_by_status(
     page = client.get("/tickets")
     assert page.status_code == 200
     assert "Edna Whitfield" in page.text and "Front windows" in page.text
-    assert "Tue Jan 7, 2:00 PM" in page.text  # 20:00 UTC in Chicago
+    assert "Tue Jan 7, 2031, 2:00 PM" in page.text  # 20:00 UTC in Chicago
     assert f'href="/tickets/{ticket["id"]}"' in page.text
     scheduled = client.get("/tickets?status=scheduled")
     assert "Edna Whitfield" in scheduled.text
@@ -321,7 +321,7 @@ def test_ticket_page_shows_the_job(client: TestClient, ticket: dict[str, Any]) -
     assert '<span id="ticket-status" class="badge scheduled">Scheduled</span>' in text
     assert f'href="/contacts/{ticket["contact"]["id"]}"' in text
     assert "4410 Old Gurley Rd, Huntsville" in text and "Jo Ladder" in text
-    assert "Tue Jan 7, 2:00 PM" in text
+    assert "Tue Jan 7, 2031, 2:00 PM" in text
     assert "Screen cleaning" in text and "20 \u00d7 $3.50 per screen" in text and "$70.00" in text
     assert "Clock in" in text and "Cancel ticket" in text and "Mark as no-show" in text
     assert "Created" in text and "Staff assigned" in text  # history in words
@@ -447,3 +447,178 @@ def test_pages_stay_within_the_budget(
         page = client.get(url)
         assert page.status_code == 200
         assert first_load_bytes(client, page) <= 30_000, url
+
+
+# -- the job sheet, notes before close-out, one running clock --------------------------------
+
+
+def completed(owner: Any, user_id: Any, ticket_id: str) -> None:
+    """A finished earlier visit (the close-out has its own tests)."""
+    with owner.transaction():
+        owner.execute("SELECT set_config('app.current_user_id', %s, true)", (str(user_id),))
+        owner.execute("UPDATE tickets SET status = 'in_progress' WHERE id = %s", (ticket_id,))
+        owner.execute("UPDATE tickets SET status = 'completed' WHERE id = %s", (ticket_id,))
+
+
+def test_job_sheet_shows_what_to_know_before_going_in(
+    client: TestClient, catalog: dict[str, Any], owner: Any, signed_in: dict[str, Any]
+) -> None:
+    rose = make(client, "contact", first_name="Rose", last_name="Tyler", phone="2565550142")
+    make(
+        client,
+        "address",
+        contact_id=rose["id"],
+        label="Home",
+        line1="12 Birch Lane",
+        city="Madison",
+        region="AL",
+        access_notes="Key in lockbox 1990",
+    )
+    facts = {
+        "access.gate_code": "4321",
+        "pets.dog_name": "Biscuit",
+        "hazards.bees": True,
+        "equipment.extension_ladder": True,
+        "people.spouse_name": "Mickey",  # not something to know at the door
+    }
+    for key, value in facts.items():
+        make(client, "attribute", contact_id=rose["id"], key=key, value=value)
+    earlier = make(client, "ticket", contact_id=rose["id"], scheduled_start="2030-06-03T15:00:00Z")
+    act(
+        client,
+        "line_item",
+        "add",
+        ticket_id=earlier["id"],
+        service_id=catalog["screens"]["id"],
+        quantity=14,
+    )
+    make(client, "note", ticket_id=earlier["id"], body="Side gate sticks; lift to open.")
+    completed(owner, signed_in["id"], earlier["id"])
+    visit = make(client, "ticket", contact_id=rose["id"], scheduled_start="2031-01-07T15:00:00Z")
+
+    page = client.get(f"/tickets/{visit['id']}")
+    assert page.status_code == 200
+    text = page.text
+    sheet = text[text.index("Before you go in") : text.index("The work")]
+    assert '<span class="badge">Home</span> <strong>12 Birch Lane, Madison</strong>' in sheet
+    assert (
+        'href="https://www.google.com/maps/search/?api=1&amp;query=12+Birch+Lane%2C+Madison%2C+AL"'
+        in sheet
+    )
+    assert "Key in lockbox 1990" in sheet
+    assert "<dt>Code for the gate or entry keypad</dt><dd>4321</dd>" in sheet
+    assert "<dt>The dog&#39;s name</dt><dd>Biscuit</dd>" in sheet
+    assert "<dt>Bees or wasps on the property</dt><dd>Yes</dd>" in sheet
+    assert "Bring the extension ladder" in sheet
+    assert "Mickey" not in sheet
+    assert "14 \u00d7 Screen cleaning" in sheet and "Side gate sticks; lift to open." in sheet
+    assert f'href="/tickets/{earlier["id"]}"' in sheet
+    assert text.index("Before you go in") < text.index("Clock in") < text.index('id="lines"')
+    assert_no_inline(text)
+    # The earlier visit itself is finished: no job sheet there.
+    assert "Before you go in" not in client.get(f"/tickets/{earlier['id']}").text
+
+
+def test_first_visit_says_so(client: TestClient, ticket: dict[str, Any]) -> None:
+    text = client.get(f"/tickets/{ticket['id']}").text
+    assert "First visit" in text and "No codes, pets or hazards on file" in text
+
+
+def test_note_before_close_out_shows_on_the_ticket_and_in_close_out(
+    client: TestClient, ticket: dict[str, Any], signed_in: dict[str, Any]
+) -> None:
+    tid, csrf = ticket["id"], signed_in["csrf_token"]
+    empty = submit(client, f"/tickets/{tid}/notes", {"body": "  "}, csrf)
+    assert empty.status_code == 422 and 'id="body-error"' in empty.text
+    form = form_fields(client.get(f"/tickets/{tid}").text, f"/tickets/{tid}/notes")
+    form["body"] = "Dog named Biscuit is friendly; gate code 4321."
+    added = submit(client, f"/tickets/{tid}/notes", form, csrf)
+    assert added.headers["location"] == f"/tickets/{tid}?notice=note_added#notes"
+    page = client.get(added.headers["location"]).text
+    assert "Note added." in page and "Dog named Biscuit is friendly" in page
+    assert submit(client, f"/tickets/{tid}/clock-in", {}, csrf).status_code == 303
+    work = client.get(f"/tickets/{tid}/close").text
+    data = form_fields(work, f"/tickets/{tid}/close/notes")
+    data.update(confirm="1")
+    notes = submit(client, f"/tickets/{tid}/close/notes", data, csrf)
+    assert notes.status_code == 200, notes.text
+    assert "Notes already on this ticket" in notes.text
+    assert "Dog named Biscuit is friendly" in notes.text
+
+
+def test_clocking_in_elsewhere_stops_the_running_clock(
+    client: TestClient, ticket: dict[str, Any], signed_in: dict[str, Any]
+) -> None:
+    csrf = signed_in["csrf_token"]
+    bob = make(client, "contact", first_name="Bob", last_name="Marsh")
+    other = make(client, "ticket", contact_id=bob["id"], scheduled_start="2031-01-07T22:00:00Z")
+    assert submit(client, f"/tickets/{ticket['id']}/clock-in", {}, csrf).status_code == 303
+    moved = submit(client, f"/tickets/{other['id']}/clock-in", {}, csrf)
+    assert moved.headers["location"] == (
+        f"/tickets/{other['id']}?stopped={ticket['id']}&notice=clock_switched"
+    )
+    page = client.get(moved.headers["location"]).text
+    assert "Clocked in. Stopped the clock on Edna Whitfield." in page
+    assert "Clock running" in page and f'action="/tickets/{other["id"]}/clock-out"' in page
+    first = client.get(f"/tickets/{ticket['id']}").text
+    assert "Clock stopped" in first and f'action="/tickets/{ticket["id"]}/clock-in"' in first
+
+
+def test_now_pill_ignores_a_ticket_clocked_out(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    csrf = signed_in["csrf_token"]
+    ann = make(client, "contact", first_name="Ann", last_name="Lee")
+    bob = make(client, "contact", first_name="Bob", last_name="Marsh")
+    # Both began minutes ago and are not over yet, so they count as today's at any hour.
+    now = datetime.now(CHICAGO).replace(second=0, microsecond=0)
+    done_early = make(
+        client,
+        "ticket",
+        contact_id=ann["id"],
+        scheduled_start=(now - timedelta(minutes=20)).isoformat(),
+    )
+    next_up = make(
+        client,
+        "ticket",
+        contact_id=bob["id"],
+        scheduled_start=(now - timedelta(minutes=10)).isoformat(),
+    )
+    submit(client, f"/tickets/{done_early['id']}/clock-in", {}, csrf)
+    pill = re.compile(r'<a class="now" href="/tickets/([^"]+)">([^<]*)</a>')
+    match = pill.search(client.get("/tickets").text)
+    assert match and match.groups() == (done_early["id"], "Now: Ann Lee")
+    submit(client, f"/tickets/{done_early['id']}/clock-out", {}, csrf)
+    match = pill.search(client.get("/tickets").text)
+    assert match and match.group(1) == next_up["id"]
+    assert match.group(2).startswith("Next ") and match.group(2).endswith(": Bob Marsh")
+
+
+def test_a_cancelled_ticket_can_be_put_back_on_the_calendar(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    contact = make(client, "contact", first_name="Rosa")
+    ticket = make(
+        client, "ticket", contact_id=contact["id"], scheduled_start="2031-03-04T15:00:00Z"
+    )
+    done(act(client, "ticket", "cancel", id=ticket["id"], reason="Rain"))
+    page = client.get(f"/tickets/{ticket['id']}")
+    assert "Put it back on the calendar" in page.text
+    token = signed_in["csrf_token"]
+    bad = client.post(
+        f"/tickets/{ticket['id']}/reopen",
+        data={"csrf_token": token, "date": "2031-03-05", "time": ""},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422 and "pick both a day and a start time" in bad.text
+    assert done(read(client, "tickets", id=ticket["id"]))["status"] == "cancelled"
+    response = client.post(
+        f"/tickets/{ticket['id']}/reopen",
+        data={"csrf_token": token, "date": "2031-03-05", "time": "10:30"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    reopened = done(read(client, "tickets", id=ticket["id"]))
+    assert reopened["status"] == "scheduled"
+    assert reopened["scheduled_start"] == "2031-03-05T10:30:00-06:00"
+    assert "Reopened" in client.get(f"/tickets/{ticket['id']}").text

@@ -41,6 +41,12 @@ class CancelTicket(Input):
     reason: Line = Field(min_length=1, max_length=500)
 
 
+class ReopenTicket(Input):
+    id: UUID
+    # The new time; none keeps the old one.
+    scheduled_start: BusinessDatetime | None = None
+
+
 class NoShow(Input):
     id: UUID
     reason: Line = Field("", max_length=500)

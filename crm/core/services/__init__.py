@@ -10,10 +10,12 @@ from crm.core.services import (  # noqa: F401
     closeout_service,
     contact_service,
     invoice_service,
+    invoice_settings_service,
     line_item_service,
     message_service,
     messaging_service,
     note_service,
     staff_service,
+    ticket_reopen,
     ticket_service,
 )

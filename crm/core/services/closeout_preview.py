@@ -51,8 +51,9 @@ def fingerprint(ticket: dict[str, Any], lines: list[dict[str, Any]]) -> str:
 
 
 def _check_lines(data: CloseOutPreview, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The confirmed list must be exactly the ticket's lines, priced by their modes."""
-    current = {str(line["id"]): line for line in lines}
+    """The confirmed list must be exactly the ticket's item lines, priced by their modes; its
+    discount lines follow them (a percent one recomputed on the confirmed items)."""
+    current = {str(line["id"]): line for line in lines if line.get("kind", "item") == "item"}
     confirmed = [str(c.line_item_id) for c in data.line_items]
     if len(set(confirmed)) != len(confirmed) or set(confirmed) != set(current):
         raise ValidationFailed(
@@ -90,6 +91,23 @@ def _check_lines(data: CloseOutPreview, lines: list[dict[str, Any]]) -> list[dic
                 "total_cents": total,
                 "changed": item.quantity != line["quantity"]
                 or item.unit_price_cents != line["unit_price_cents"],
+            }
+        )
+    items = sum(line["total_cents"] for line in result)
+    for line in lines:
+        if line.get("kind", "item") != "discount":
+            continue
+        bp = line.get("percent_bp")
+        amount = -((items * bp + 5000) // 10000) if bp else int(line["unit_price_cents"])
+        result.append(
+            {
+                "line_item_id": str(line["id"]),
+                "description": line["description"],
+                "pricing_mode": line["pricing_mode"],
+                "quantity": "1",
+                "unit_price_cents": amount,
+                "total_cents": amount,
+                "changed": False,  # the database reprices a percent discount itself
             }
         )
     return result

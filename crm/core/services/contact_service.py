@@ -184,10 +184,13 @@ _NAME_SIMILARITY = 0.45
 def search(conn: Connection, text: str, *, limit: int) -> list[dict[str, Any]]:
     """Full-text over the contact's document, trigram for typos, digits for phone numbers.
 
+    Accents and case never matter, and street suffixes match either spelling (Ln, Lane).
     Every word must prefix-match a word of the document (names, company, email, phone,
     addresses, notes, attribute keys and values), or the query must be close to the name, or
-    its digits (4+) must appear in the phone number. Ranked by text rank, name, phone.
-    The matching runs in search_contacts() (migration 0003) so its indexes can be used.
+    its digits (4+) must appear in the phone number; only when no word matched exactly, typos
+    in any word of the document count too. Ranked by text rank, name, phone.
+    The matching and the query's normalisation run in search_contacts() (migrations 0003,
+    0008) so its indexes can be used; see docs/search.md.
     """
     phrase = " ".join(text.lower().split())[:200]
     if not phrase:

@@ -1,12 +1,15 @@
 """Invoices: a numbered snapshot of a ticket's lines (or free lines), sent, paid, or voided.
 
-Status machine: draft -> sent -> partial -> paid, with payments moving an invoice along;
-void only from draft or sent and only without payments. Paid and void invoices are final.
-Money is integer cents; no float ever touches an amount.
+Status machine: draft -> sent -> partial -> paid, with payments moving an invoice along and
+refunds or removed payments moving it back; a draft can be edited; void only from draft or
+sent with nothing paid (refund or remove the payments first). Void invoices are final.
+Lines are items or discounts (a fixed amount, or a percent of the items); a total never goes
+below zero. Money is integer cents; no float ever touches an amount.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -17,9 +20,24 @@ from crm.clients.postgres_client import Connection, savepoint
 from crm.core import audit
 from crm.core.exceptions import InvoiceExists, PaymentRejected
 from crm.core.models.common import Ref, format_money
-from crm.core.models.invoice import InvoiceFromTicket, InvoiceStandalone, RecordPayment, VoidInvoice
+from crm.core.models.invoice import (
+    InvoiceFromTicket,
+    InvoiceLineInput,
+    InvoiceStandalone,
+    InvoiceUpdate,
+    RecordPayment,
+    RefundPayment,
+    RemovePayment,
+    VoidInvoice,
+)
 from crm.core.registry import REGISTRY, DataQuery
-from crm.core.services import base, contact_service, message_service, ticket_service
+from crm.core.services import (
+    base,
+    contact_service,
+    invoice_settings_service,
+    message_service,
+    ticket_service,
+)
 from crm.errors import Conflict, InvalidStatusTransition, NotFound, ValidationFailed
 from crm.utils.timezone import business_today, utc_now
 from crm.utils.user_context import get_current_user
@@ -58,6 +76,55 @@ def tax_cents(subtotal_cents: int, tax_rate_bp: int) -> int:
     return (subtotal_cents * tax_rate_bp + 5000) // 10000
 
 
+def priced_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each line with its total: items by quantity x price, a fixed discount as its (negative)
+    price, a percent discount as that percent of the items, rounded half up.
+
+    Refused when the discounts come to more than the items: a total never goes below zero.
+    """
+    items = sum(
+        line_total_cents(line["quantity"], line["unit_price_cents"])
+        for line in lines
+        if line.get("kind", "item") == "item"
+    )
+    priced = []
+    for line in lines:
+        kind = line.get("kind", "item")
+        percent = line.get("percent_bp")
+        price = -tax_cents(items, percent) if kind == "discount" and percent else None
+        price = line["unit_price_cents"] if price is None else price
+        total = line_total_cents(line["quantity"], price) if kind == "item" else price
+        priced.append(
+            {
+                "description": line["description"],
+                "kind": kind,
+                "quantity": line["quantity"],
+                "unit_label": line.get("unit_label", ""),
+                "unit_price_cents": price,
+                "percent_bp": percent if kind == "discount" else None,
+                "total_cents": total,
+            }
+        )
+    subtotal = sum(line["total_cents"] for line in priced)
+    if subtotal < 0:
+        raise ValidationFailed(
+            f"The discounts come to more than the lines ({format_money(items)}); "
+            "a total never goes below zero.",
+            details={"fields": [{"field": "lines", "message": "discounts above the lines"}]},
+        )
+    return priced
+
+
+def _totals(lines: list[dict[str, Any]], tax_rate_bp: int) -> dict[str, int]:
+    subtotal = sum(int(line["total_cents"]) for line in lines)
+    tax = tax_cents(subtotal, tax_rate_bp)
+    return {"subtotal_cents": subtotal, "tax_cents": tax, "total_cents": subtotal + tax}
+
+
+def _input_lines(lines: list[InvoiceLineInput]) -> list[dict[str, Any]]:
+    return priced_lines([line.model_dump() for line in lines])
+
+
 # -- creation --------------------------------------------------------------------------------
 
 
@@ -79,13 +146,45 @@ def _allocate_number(conn: Connection) -> int:
     return int(row["next_number"])
 
 
+def _terms(conn: Connection, data: InvoiceFromTicket | InvoiceStandalone) -> dict[str, Any]:
+    """Tax rate, due date and notes: as given, else the business's invoice settings."""
+    settings = invoice_settings_service.current(conn)
+    today = business_today(get_current_user().timezone)
+    return {
+        "tax_rate_bp": settings["tax_rate_bp"] if data.tax_rate_bp is None else data.tax_rate_bp,
+        "due_on": data.due_on or today + timedelta(days=settings["due_days"]),
+        "notes": settings["default_notes"] if data.notes is None else data.notes,
+    }
+
+
+def _insert_lines(conn: Connection, invoice_id: UUID, lines: list[dict[str, Any]]) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO invoice_lines (user_id, invoice_id, description, kind, quantity, "
+            "unit_label, unit_price_cents, percent_bp, total_cents, position) VALUES "
+            "(current_setting('app.current_user_id')::uuid, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    invoice_id,
+                    line["description"],
+                    line.get("kind", "item"),
+                    line["quantity"],
+                    line["unit_label"],
+                    line["unit_price_cents"],
+                    line.get("percent_bp"),
+                    line["total_cents"],
+                    position,
+                )
+                for position, line in enumerate(lines)
+            ],
+        )
+
+
 def _insert_invoice(
     conn: Connection, values: dict[str, Any], lines: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Insert the invoice and its lines; one audit row records both."""
-    subtotal = sum(int(line["total_cents"]) for line in lines)
-    tax = tax_cents(subtotal, values["tax_rate_bp"])
-    values = {**values, "subtotal_cents": subtotal, "tax_cents": tax, "total_cents": subtotal + tax}
+    values = {**values, **_totals(lines, values["tax_rate_bp"])}
     columns = sql.SQL(", ").join(sql.Identifier(c) for c in values)
     placeholders = sql.SQL(", ").join(sql.Placeholder() for _ in values)
     with savepoint(conn, constraint_errors={"invoices_one_per_ticket": InvoiceExists}):
@@ -97,24 +196,7 @@ def _insert_invoice(
             tuple(values.values()),
         ).fetchone()
     assert row is not None
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO invoice_lines (user_id, invoice_id, description, quantity, unit_label, "
-            "unit_price_cents, total_cents, position) VALUES "
-            "(current_setting('app.current_user_id')::uuid, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                (
-                    row["id"],
-                    line["description"],
-                    line["quantity"],
-                    line["unit_label"],
-                    line["unit_price_cents"],
-                    line["total_cents"],
-                    position,
-                )
-                for position, line in enumerate(lines)
-            ],
-        )
+    _insert_lines(conn, row["id"], lines)
     changes = {k: {"old": None, "new": v} for k, v in values.items()}
     changes["lines"] = {"old": None, "new": lines}
     audit.record(conn, entity_type="invoice", entity_id=row["id"], action="create", changes=changes)
@@ -123,7 +205,8 @@ def _insert_invoice(
 
 @REGISTRY.action("invoice", "create_from_ticket", input=InvoiceFromTicket)
 def create_from_ticket(conn: Connection, data: InvoiceFromTicket) -> dict[str, Any]:
-    """Bill a ticket: a draft invoice with a snapshot of its line items (one per ticket)."""
+    """Bill a ticket: a draft invoice with a snapshot of its line items (one per ticket); tax,
+    due date and notes default to the business's invoice settings."""
     number = _allocate_number(conn)
     ticket = ticket_service.get(conn, data.ticket_id, lock=True)
     # The bill is the contact's too: a deleted contact takes no new invoice.
@@ -143,7 +226,7 @@ def create_from_ticket(conn: Connection, data: InvoiceFromTicket) -> dict[str, A
             details={"invoice_id": str(existing["id"]), "number": existing["number"]},
         )
     lines = conn.execute(
-        "SELECT description, quantity, unit_label, unit_price_cents, total_cents "
+        "SELECT description, kind, quantity, unit_label, unit_price_cents, percent_bp "
         "FROM line_items WHERE ticket_id = %s ORDER BY position, created_at, id",
         (data.ticket_id,),
     ).fetchall()
@@ -156,11 +239,9 @@ def create_from_ticket(conn: Connection, data: InvoiceFromTicket) -> dict[str, A
         "number": number,
         "contact_id": ticket["contact_id"],
         "ticket_id": ticket["id"],
-        "tax_rate_bp": data.tax_rate_bp,
-        "due_on": data.due_on,
-        "notes": data.notes,
+        **_terms(conn, data),
     }
-    return _insert_invoice(conn, values, [dict(line) for line in lines])
+    return _insert_invoice(conn, values, priced_lines([dict(line) for line in lines]))
 
 
 @REGISTRY.action("invoice", "create_standalone", input=InvoiceStandalone)
@@ -168,25 +249,44 @@ def create_standalone(conn: Connection, data: InvoiceStandalone) -> dict[str, An
     """Bill a contact for lines you type in, without a ticket (a draft invoice)."""
     number = _allocate_number(conn)
     base.lock_parent(conn, "contacts", data.contact_id, label="contact")
-    lines = [
-        {
-            "description": line.description,
-            "quantity": line.quantity,
-            "unit_label": line.unit_label,
-            "unit_price_cents": line.unit_price_cents,
-            "total_cents": line_total_cents(line.quantity, line.unit_price_cents),
-        }
-        for line in data.lines
-    ]
-    values = {
-        "number": number,
-        "contact_id": data.contact_id,
-        "ticket_id": None,
-        "tax_rate_bp": data.tax_rate_bp,
-        "due_on": data.due_on,
-        "notes": data.notes,
+    values = {"number": number, "contact_id": data.contact_id, "ticket_id": None}
+    return _insert_invoice(conn, {**values, **_terms(conn, data)}, _input_lines(data.lines))
+
+
+def _lines_of(conn: Connection, invoice_id: UUID) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT description, kind, quantity, unit_label, unit_price_cents, percent_bp, "
+        "total_cents FROM invoice_lines WHERE invoice_id = %s ORDER BY position",
+        (invoice_id,),
+    ).fetchall()
+
+
+@REGISTRY.action("invoice", "update", input=InvoiceUpdate)
+def update(conn: Connection, data: InvoiceUpdate) -> dict[str, Any]:
+    """Correct a draft: its lines (all replaced), tax rate, due date or notes; once it is
+    sent or paid, it can only be voided and billed again."""
+    invoice = _lock(conn, data.id)
+    if invoice["status"] != "draft":
+        raise Conflict(
+            f"Only a draft invoice can be edited; this one is {invoice['status']}.",
+            details={"status": invoice["status"]},
+        )
+    values: dict[str, Any] = {
+        field: getattr(data, field)
+        for field in ("tax_rate_bp", "due_on", "notes")
+        if field in data.model_fields_set and getattr(data, field) is not None
     }
-    return _insert_invoice(conn, values, lines)
+    old_lines = _lines_of(conn, data.id)
+    lines = old_lines if data.lines is None else _input_lines(data.lines)
+    context = None
+    if data.lines is not None:
+        conn.execute("DELETE FROM invoice_lines WHERE invoice_id = %s", (data.id,))
+        _insert_lines(conn, data.id, lines)
+        context = {"lines": {"old": old_lines, "new": lines}}
+    rate = values.get("tax_rate_bp", invoice["tax_rate_bp"])
+    values.update(_totals(lines, rate))
+    changed = {k: v for k, v in values.items() if invoice.get(k) != v}
+    return _apply(conn, invoice, changed, action="update", context=context)
 
 
 # -- status ----------------------------------------------------------------------------------
@@ -201,13 +301,14 @@ def _apply(
     context: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Update a locked invoice and audit the change (plus ``context``) in one row."""
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = %s").format(sql.Identifier(column)) for column in values
-    )
-    conn.execute(
-        sql.SQL("UPDATE invoices SET {} WHERE id = %s").format(assignments),
-        (*values.values(), invoice["id"]),
-    )
+    if values:
+        assignments = sql.SQL(", ").join(
+            sql.SQL("{} = %s").format(sql.Identifier(column)) for column in values
+        )
+        conn.execute(
+            sql.SQL("UPDATE invoices SET {} WHERE id = %s").format(assignments),
+            (*values.values(), invoice["id"]),
+        )
     changes = {k: {"old": invoice.get(k), "new": v} for k, v in values.items()}
     changes.update(context or {})
     audit.record(
@@ -230,15 +331,13 @@ def mark_sent(conn: Connection, data: Ref) -> dict[str, Any]:
 
 @REGISTRY.action("invoice", "void", input=VoidInvoice)
 def void(conn: Connection, data: VoidInvoice) -> dict[str, Any]:
-    """Cancel a draft or sent invoice that has no payments; it keeps its number, and its
-    pending messages are cancelled."""
+    """Cancel a draft or sent invoice with nothing paid on it (refund or remove payments
+    first); it keeps its number, and its pending messages are cancelled."""
     invoice = _lock(conn, data.id)
-    payments = conn.execute(
-        "SELECT count(*) AS n FROM payments WHERE invoice_id = %s", (data.id,)
-    ).fetchone()
-    if payments and payments["n"]:
+    if invoice["paid_cents"]:
         raise InvalidStatusTransition(
-            "This invoice has payments recorded, so it can't be voided.",
+            f"{format_money(invoice['paid_cents'])} is paid on this invoice; refund or remove "
+            "the payments first, then void it.",
             details={"from": invoice["status"], "to": "void", "paid_cents": invoice["paid_cents"]},
         )
     if invoice["status"] not in ("draft", "sent"):
@@ -253,13 +352,32 @@ def void(conn: Connection, data: VoidInvoice) -> dict[str, Any]:
     )
 
 
+# -- payments --------------------------------------------------------------------------------
+
+
+def _status_when_paid(invoice: dict[str, Any], paid: int) -> str:
+    """What an invoice is once ``paid`` of it is paid: back to sent (or draft) at zero."""
+    if paid == 0:
+        return "sent" if invoice["sent_at"] else "draft"
+    return "paid" if paid == invoice["total_cents"] else "partial"
+
+
+def _settle(
+    conn: Connection, invoice: dict[str, Any], change: int, *, action: str, context: dict[str, Any]
+) -> dict[str, Any]:
+    paid = int(invoice["paid_cents"]) + change
+    values = {"paid_cents": paid, "status": _status_when_paid(invoice, paid)}
+    return _apply(conn, invoice, values, action=action, context=context)
+
+
 @REGISTRY.action("invoice", "record_payment", input=RecordPayment)
 def record_payment(conn: Connection, data: RecordPayment) -> dict[str, Any]:
     """Record money received against an invoice's balance; it becomes partial or paid.
 
-    Drafts take payments too (paid on the spot, before any invoice was sent): they move
-    straight to partial or paid without passing through sent. Paid and void invoices are
-    final. The invoice row is locked, so concurrent payments can't overpay.
+    An overpayment is a tip: ``amount_cents`` pays the balance, ``tip_cents`` is the extra
+    the customer chose to give, kept on the payment and never owed back. Drafts take payments
+    too (paid on the spot): they move straight to partial or paid. The invoice row is
+    locked, so concurrent payments can't overpay.
     """
     invoice = _lock(conn, data.invoice_id)
     status = invoice["status"]
@@ -271,7 +389,12 @@ def record_payment(conn: Connection, data: RecordPayment) -> dict[str, Any]:
         )
     if data.amount_cents > balance:
         raise PaymentRejected(
-            f"That is more than the balance of {format_money(balance)}.",
+            f"That is more than the balance of {format_money(balance)}; record the extra as a tip.",
+            details={"balance_cents": balance, "amount_cents": data.amount_cents},
+        )
+    if data.tip_cents and data.amount_cents != balance:
+        raise PaymentRejected(
+            f"A tip comes with paying the whole balance of {format_money(balance)}.",
             details={"balance_cents": balance, "amount_cents": data.amount_cents},
         )
     payment = base.insert_row(
@@ -280,21 +403,112 @@ def record_payment(conn: Connection, data: RecordPayment) -> dict[str, Any]:
         {
             "invoice_id": data.invoice_id,
             "amount_cents": data.amount_cents,
+            "tip_cents": data.tip_cents,
             "method": data.method,
             "paid_on": data.paid_on or business_today(get_current_user().timezone),
             "reference": data.reference,
         },
         entity_type="payment",
     )
-    paid = int(invoice["paid_cents"]) + data.amount_cents
-    updated = _apply(
-        conn,
-        invoice,
-        {"paid_cents": paid, "status": "paid" if paid == invoice["total_cents"] else "partial"},
-        action="payment",
-        context={"payment_id": {"old": None, "new": payment["id"]}},
-    )
+    context = {"payment_id": {"old": None, "new": payment["id"]}}
+    if data.tip_cents:
+        context["tip_cents"] = {"old": None, "new": data.tip_cents}
+    updated = _settle(conn, invoice, data.amount_cents, action="payment", context=context)
     return {**updated, "payment": payment}
+
+
+def _payment_and_invoice(
+    conn: Connection, payment_id: UUID
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The payment and its invoice, locked invoice first (the parent), then the payment."""
+    invoice_id = base.load(conn, "payments", payment_id, label="payment")["invoice_id"]
+    invoice = _lock(conn, invoice_id)
+    payment = base.load(conn, "payments", payment_id, label="payment", lock=True)
+    if payment["removed_at"] is not None:
+        raise Conflict("This payment was removed.", details={"payment_id": str(payment_id)})
+    if invoice["status"] == "void":
+        raise InvalidStatusTransition("This invoice is void; its payments are final.")
+    return payment, invoice
+
+
+def _refunded(conn: Connection, payment_id: UUID) -> int:
+    row = conn.execute(
+        "SELECT COALESCE(-sum(amount_cents), 0) AS n FROM payments "
+        "WHERE refund_of = %s AND removed_at IS NULL",
+        (payment_id,),
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+@REGISTRY.action("invoice", "refund", input=RefundPayment)
+def refund(conn: Connection, data: RefundPayment) -> dict[str, Any]:
+    """Give back part or all of a payment: a negative payment row with its reason; the
+    invoice's balance grows again (and with nothing paid it can be voided)."""
+    payment, invoice = _payment_and_invoice(conn, data.payment_id)
+    if payment["kind"] != "payment":
+        raise Conflict("A refund is given back from a payment, not from another refund.")
+    refundable = int(payment["amount_cents"]) - _refunded(conn, payment["id"])
+    if data.amount_cents > refundable:
+        raise PaymentRejected(
+            f"At most {format_money(refundable)} of this payment can be refunded.",
+            details={"refundable_cents": refundable, "amount_cents": data.amount_cents},
+        )
+    row = base.insert_row(
+        conn,
+        "payments",
+        {
+            "invoice_id": invoice["id"],
+            "kind": "refund",
+            "refund_of": payment["id"],
+            "amount_cents": -data.amount_cents,
+            "method": data.method or payment["method"],
+            "paid_on": data.refunded_on or business_today(get_current_user().timezone),
+            "reason": data.reason,
+        },
+        entity_type="payment",
+    )
+    context = {
+        "refund_id": {"old": None, "new": row["id"]},
+        "refund_of": {"old": None, "new": payment["id"]},
+        "reason": {"old": None, "new": data.reason},
+    }
+    updated = _settle(conn, invoice, -data.amount_cents, action="refund", context=context)
+    return {**updated, "payment": row}
+
+
+@REGISTRY.action("invoice", "remove_payment", input=RemovePayment)
+def remove_payment(conn: Connection, data: RemovePayment) -> dict[str, Any]:
+    """Take back a payment (or refund) recorded by mistake: it stays on record, marked
+    removed with the reason, and no longer counts towards what is paid."""
+    payment, invoice = _payment_and_invoice(conn, data.payment_id)
+    if payment["kind"] == "payment" and _refunded(conn, payment["id"]):
+        raise Conflict(
+            "Part of this payment was refunded; remove the refund first.",
+            details={"payment_id": str(payment["id"])},
+        )
+    paid = int(invoice["paid_cents"]) - int(payment["amount_cents"])
+    if paid > invoice["total_cents"]:
+        raise PaymentRejected(
+            "Removing this refund would pay more than the invoice's total.",
+            details={"total_cents": invoice["total_cents"], "paid_cents": paid},
+        )
+    removed = base.update_row(
+        conn,
+        "payments",
+        payment["id"],
+        {"removed_at": utc_now(), "removed_reason": data.reason},
+        label="payment",
+        entity_type="payment",
+        action="remove",
+    )
+    context = {
+        "removed_payment_id": {"old": None, "new": payment["id"]},
+        "reason": {"old": None, "new": data.reason},
+    }
+    updated = _settle(
+        conn, invoice, -int(payment["amount_cents"]), action="payment_removed", context=context
+    )
+    return {**updated, "payment": removed}
 
 
 # -- reads -----------------------------------------------------------------------------------

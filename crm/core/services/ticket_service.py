@@ -185,9 +185,52 @@ def assign_staff(conn: Connection, data: AssignStaff) -> dict[str, Any]:
     return {**ticket, "staff_ids": after}
 
 
+# Two-key advisory lock class for "this user's clock" (the second key is the user id's hash).
+_CLOCK_LOCK = 7_400_211
+
+
+def _stop_other_clock(conn: Connection, ticket_id: UUID) -> dict[str, Any] | None:
+    """Stop the user's clock running on another ticket, audited on that ticket; what it was."""
+    entry = conn.execute(
+        "UPDATE time_entries SET ended_at = greatest(started_at, %s) "
+        "WHERE ended_at IS NULL AND ticket_id <> %s RETURNING *",
+        (utc_now(), ticket_id),
+    ).fetchone()
+    if entry is None:
+        return None
+    audit.record(
+        conn,
+        entity_type="ticket",
+        entity_id=entry["ticket_id"],
+        action="clock_out",
+        changes={
+            "time_entry_id": {"old": None, "new": entry["id"]},
+            "ended_at": {"old": None, "new": entry["ended_at"]},
+            "clocked_in_on": {"old": None, "new": ticket_id},
+        },
+    )
+    other = conn.execute(
+        "SELECT c.first_name, c.last_name, c.company FROM tickets t "
+        "JOIN contacts c ON c.id = t.contact_id WHERE t.id = %s",
+        (entry["ticket_id"],),
+    ).fetchone()
+    seconds = (entry["ended_at"] - entry["started_at"]).total_seconds()
+    return {
+        "ticket_id": entry["ticket_id"],
+        "minutes": round(seconds / 60),
+        "customer": contact_service.display_name(other) if other else "",
+    }
+
+
 @REGISTRY.action("ticket", "clock_in", input=Ref)
 def clock_in(conn: Connection, data: Ref) -> dict[str, Any]:
-    """Start the clock on a ticket; the first clock-in starts the job."""
+    """Start the clock on a ticket; the first clock-in starts the job. One clock runs at a time:
+    a clock running on another ticket is stopped first (``stopped_clock`` says which)."""
+    # Clock-ins of one user take turns, so two at once cannot both leave a clock running.
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(%s, hashtext(current_setting('app.current_user_id')))",
+        (_CLOCK_LOCK,),
+    )
     ticket = get(conn, data.id, lock=True)
     ensure_editable(ticket)
     open_entry = conn.execute(
@@ -195,6 +238,7 @@ def clock_in(conn: Connection, data: Ref) -> dict[str, Any]:
     ).fetchone()
     if open_entry:
         raise ClockStateConflict("You are already clocked in on this ticket.")
+    stopped = _stop_other_clock(conn, data.id)
     now = utc_now()
     entry = conn.execute(
         "INSERT INTO time_entries (user_id, ticket_id, started_at) "
@@ -214,7 +258,7 @@ def clock_in(conn: Connection, data: Ref) -> dict[str, Any]:
     )
     if ticket["status"] == "scheduled":
         transition(conn, ticket, "in_progress")
-    return {**get(conn, data.id), "time_entry": entry}
+    return {**get(conn, data.id), "time_entry": entry, "stopped_clock": stopped}
 
 
 @REGISTRY.action("ticket", "clock_out", input=Ref)
@@ -333,7 +377,7 @@ INCLUDES = (
         "to": "last local date, inclusive",
         "status": "scheduled, in_progress, completed, cancelled or no_show",
         "contact_id": "this contact's tickets",
-        "current": "true: the ticket in progress, else the next one today",
+        "current": "true: the ticket whose clock runs, else the next one scheduled today",
     },
     includes=base.include_names(INCLUDES),
 )
@@ -363,12 +407,14 @@ def _one(conn: Connection, ticket: dict[str, Any], include: frozenset[str]) -> d
 
 
 def _current(conn: Connection, timezone: str) -> dict[str, Any] | None:
+    """The ticket whose clock is running; else the next one scheduled today, not yet over."""
     zone = get_zone(timezone)
     now = utc_now()
     local_today = now.astimezone(zone).date()
     day_end = datetime.combine(local_today + timedelta(days=1), time.min, tzinfo=zone)
     row = conn.execute(
-        "(SELECT *, 0 AS rank FROM tickets WHERE status = 'in_progress' "
+        "(SELECT *, 0 AS rank FROM tickets t WHERE status = 'in_progress' AND EXISTS "
+        " (SELECT 1 FROM time_entries e WHERE e.ticket_id = t.id AND e.ended_at IS NULL) "
         " ORDER BY scheduled_start LIMIT 1) "
         "UNION ALL "
         "(SELECT *, 1 AS rank FROM tickets WHERE status = 'scheduled' "

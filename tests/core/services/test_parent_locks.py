@@ -260,6 +260,19 @@ def on_invoice(write: Callable[[UUID, UUID], Data]) -> Callable[[Business], Case
     return setup
 
 
+def _payment(b: Business) -> Case:
+    """A payment that can be refunded, against its removal (both lock the invoice first)."""
+    contact = _contact(b)
+    invoice = b.act("invoice", "create_standalone", contact_id=contact, lines=[LINE])
+    paid = b.act("invoice", "record_payment", invoice_id=invoice["id"], amount_cents=5000)
+    payment = paid["payment"]["id"]
+    return Case(
+        payment,
+        {"payment_id": payment, "reason": "Recorded twice"},
+        {"payment_id": payment, "amount_cents": 1000, "reason": "Broken screen"},
+    )
+
+
 CONTACT = ("contact", "delete")
 TICKET = ("ticket", "delete")
 
@@ -351,6 +364,13 @@ PAIRS = (
         "ticket_id",
         "SELECT id FROM line_items WHERE ticket_id = %(parent)s",
         on_ticket(lambda c, t: {"ticket_id": t, "description": "Gutters", "unit_price_cents": 5}),
+    ),
+    Pair(
+        TICKET,
+        ("line_item", "add_discount"),
+        "ticket_id",
+        "SELECT id FROM line_items WHERE ticket_id = %(parent)s",
+        on_ticket(lambda c, t: {"ticket_id": t, "percent_bp": 1000}),
     ),
     Pair(
         TICKET,
@@ -454,11 +474,24 @@ PAIRS = (
         "SELECT id FROM scheduled_messages WHERE invoice_id = %(parent)s",
         on_invoice(lambda c, i: _message(c, kind="invoice", invoice_id=i)),
     ),
+    # A payment: a refund comes from a payment still on record; a refunded one stays.
+    Pair(
+        ("invoice", "remove_payment"),
+        ("invoice", "refund"),
+        "payment_id",
+        "SELECT id FROM payments WHERE refund_of = %(parent)s",
+        _payment,
+    ),
 )
 
 # Input fields holding ids (other than the action's own ``id``) that name no parent.
 NOT_PARENTS = {
     ("ticket", "close", "draft_id"): "the ticket's own draft, read and deleted under its lock",
+    (
+        "invoice",
+        "remove_payment",
+        "payment_id",
+    ): "the row it marks removed, under its invoice's lock",
 }
 
 # What no removal may leave behind, whatever the order (read as the superuser: all rows).
@@ -487,7 +520,8 @@ LEFT_BEHIND = {
     ),
     "invoice": (
         "SELECT i.id FROM invoices i WHERE i.id = %(parent)s AND i.status = 'void' AND ("
-        " EXISTS (SELECT 1 FROM payments p WHERE p.invoice_id = i.id)"
+        " EXISTS (SELECT 1 FROM payments p WHERE p.invoice_id = i.id AND p.removed_at IS NULL"
+        "  HAVING sum(p.amount_cents) <> 0)"
         " OR EXISTS (SELECT 1 FROM scheduled_messages m WHERE m.invoice_id = i.id"
         "  AND m.status = 'pending'))"
     ),
