@@ -622,3 +622,32 @@ def test_a_cancelled_ticket_can_be_put_back_on_the_calendar(
     assert reopened["status"] == "scheduled"
     assert reopened["scheduled_start"] == "2031-03-05T10:30:00-06:00"
     assert "Reopened" in client.get(f"/tickets/{ticket['id']}").text
+
+
+def test_discounts_from_the_ticket_page(client: TestClient, signed_in: dict[str, Any]) -> None:
+    contact = make(client, "contact", first_name="Rosa")
+    ticket = make(
+        client, "ticket", contact_id=contact["id"], scheduled_start="2031-03-04T15:00:00Z"
+    )
+    service = make(
+        client, "service", name="Window wash", pricing_mode="fixed", unit_price_cents=20000
+    )
+    done(act(client, "line_item", "add", ticket_id=ticket["id"], service_id=service["id"]))
+    token = signed_in["csrf_token"]
+
+    def post(**data: str) -> Any:
+        return client.post(
+            f"/tickets/{ticket['id']}/discount",
+            data={"csrf_token": token, **data},
+            follow_redirects=False,
+        )
+
+    assert post(discount="15", discount_note="Neighbour discount").status_code == 303
+    assert post(discount="10%").status_code == 303
+    refused = post(discount="lots")
+    assert refused.status_code == 422 and 'value="lots"' in refused.text
+    lines = done(read(client, "tickets", id=ticket["id"], include="line_items"))["line_items"]
+    discounts = {line["description"]: line["unit_price_cents"] for line in lines[1:]}
+    assert discounts == {"Neighbour discount": -1500, "Discount": -2000}
+    page = client.get(f"/tickets/{ticket['id']}").text
+    assert "Neighbour discount" in page and "Add a discount" in page
