@@ -15,6 +15,7 @@ from crm.core.services import (  # noqa: F401
     message_service,
     messaging_service,
     note_service,
+    payment_service,
     staff_service,
     ticket_reopen,
     ticket_service,
