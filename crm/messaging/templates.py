@@ -9,15 +9,18 @@ read attributes or build large values: rendering is linear in the template's siz
 from __future__ import annotations
 
 import functools
-import html
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
 import jinja2
 from jinja2 import StrictUndefined, nodes
 from jinja2.sandbox import SandboxedEnvironment
+
+from crm.messaging.email_html import normalise as _normalise
+from crm.messaging.email_html import wrap_html
+from crm.messaging.template_defaults import DEFAULTS as DEFAULTS  # re-exported: one place to ask
+from crm.messaging.template_defaults import Template
 
 KINDS: dict[str, str] = {
     "appointment_confirmation": "Confirmation request",
@@ -101,15 +104,6 @@ _REFUSED_NODES: dict[type[nodes.Node], str] = {
 
 
 @dataclass(frozen=True)
-class Template:
-    """A message kind's editable text; ``sms`` may be empty (no text message)."""
-
-    subject: str
-    body: str
-    sms: str
-
-
-@dataclass(frozen=True)
 class Rendered:
     """A message ready to send: ``html`` is always built from ``text`` by ``wrap_html``."""
 
@@ -128,165 +122,6 @@ class TemplateRefused(ValueError):
         self.reason = reason
         where = field if line is None else f"{field}, line {line}"
         super().__init__(f"{where}: {reason}")
-
-
-def _lines(*lines: str) -> str:
-    """One line of message text per argument (a single newline is a line break in HTML)."""
-    return "\n".join(lines) + "\n"
-
-
-_HI = 'Hi {{ customer_first_name or customer_name or "there" }},'
-_SIGNATURE = ("Thanks,", "{{ business_name }}", "{{ business_phone }}")
-
-DEFAULTS: dict[str, Template] = {
-    "appointment_confirmation": Template(
-        subject="Please confirm your appointment on {{ appointment_date }}",
-        body=_lines(
-            _HI,
-            "",
-            "You're booked with {{ business_name }} on {{ appointment_date }} "
-            "at {{ appointment_time }}.",
-            "",
-            "Address: {{ address }}",
-            "Services: {{ services }}",
-            "{% if price %}",
-            "Price: {{ price }}",
-            "{% endif %}",
-            "",
-            "Confirm, cancel or ask to reschedule: {{ visit_link }}",
-            "",
-            *_SIGNATURE,
-        ),
-        sms="{{ business_name }}: you're booked for {{ appointment_date }} at "
-        "{{ appointment_time }}. Please confirm, cancel or reschedule: {{ visit_link }}",
-    ),
-    "reminder": Template(
-        subject="Reminder: window cleaning {{ reminder_when }} at {{ appointment_time }}",
-        body=_lines(
-            _HI,
-            "",
-            "A friendly reminder that your window cleaning with {{ business_name }} "
-            "is {{ reminder_when }}.",
-            "",
-            "When: {{ appointment_date }} at {{ appointment_time }}",
-            "Where: {{ address }}",
-            "Services: {{ services }}",
-            "",
-            "To help us do our best work, please unlock any gates and keep pets inside.",
-            "",
-            "Need to change something? {{ visit_link }}",
-            "",
-            *_SIGNATURE,
-        ),
-        sms="Reminder from {{ business_name }}: we'll see you {{ reminder_when }} at "
-        "{{ appointment_time }}. Need to change it? {{ visit_link }}",
-    ),
-    "follow_up": Template(
-        subject="How did your window cleaning go?",
-        body=_lines(
-            _HI,
-            "",
-            "Thanks for having {{ business_name }} out on {{ appointment_date }}. "
-            "We hope you're enjoying the view!",
-            "",
-            "If anything isn't sparkling, just reply to this email or call "
-            "{{ business_phone }} and we'll make it right.",
-            "",
-            "Book your next cleaning: {{ book_link }}",
-            "",
-            *_SIGNATURE,
-        ),
-        sms="Thanks for choosing {{ business_name }}! If anything isn't sparkling, call "
-        "{{ business_phone }}. Book your next cleaning: {{ book_link }}",
-    ),
-    "reach_out": Template(
-        subject="Time for sparkling windows again?",
-        body=_lines(
-            _HI,
-            "",
-            "It's been a while since {{ business_name }} cleaned your windows. "
-            "If you'd like them sparkling again, we'd love to come back.",
-            "",
-            "Pick a time that suits you: {{ book_link }}",
-            "",
-            "Or just reply to this email or call {{ business_phone }}.",
-            "",
-            *_SIGNATURE,
-        ),
-        sms="Hi from {{ business_name }}! Time for clean windows again? "
-        "Book a time that suits you: {{ book_link }}",
-    ),
-    "invoice": Template(
-        subject="Invoice {{ invoice_number }} from {{ business_name }}",
-        body=_lines(
-            _HI,
-            "",
-            "Here is invoice {{ invoice_number }} for {{ invoice_total }}, due {{ invoice_due }}.",
-            "",
-            "View invoice: {{ invoice_link }}",
-            "",
-            "Questions? Reply to this email or call {{ business_phone }}.",
-            "",
-            *_SIGNATURE,
-        ),
-        sms="{{ business_name }}: invoice {{ invoice_number }} for {{ invoice_total }} "
-        "is due {{ invoice_due }}. View it here: {{ invoice_link }}",
-    ),
-    "thank_you": Template(
-        subject="Thank you from {{ business_name }}",
-        body=_lines(
-            _HI,
-            "",
-            "Thank you for choosing {{ business_name }}. It was a pleasure cleaning your "
-            "windows, and we hope to see you again soon.",
-            "",
-            "Book your next cleaning: {{ book_link }}",
-            "",
-            *_SIGNATURE,
-        ),
-        sms="Thank you for choosing {{ business_name }}! "
-        "Book your next cleaning any time: {{ book_link }}",
-    ),
-    "cancellation": Template(
-        subject="Your appointment on {{ appointment_date }} is cancelled",
-        body=_lines(
-            _HI,
-            "",
-            "Your window cleaning with {{ business_name }} on {{ appointment_date }} "
-            "at {{ appointment_time }} has been cancelled.",
-            "{% if reason %}",
-            "",
-            "Reason: {{ reason }}",
-            "{% endif %}",
-            "",
-            "Book another time: {{ book_link }}",
-            "",
-            *_SIGNATURE,
-        ),
-        sms="{{ business_name }}: your appointment on {{ appointment_date }} at "
-        "{{ appointment_time }} is cancelled. Book another time: {{ book_link }}",
-    ),
-    "visit_answer": Template(
-        subject="{{ customer_name }} {{ answer }} ({{ appointment_date }})",
-        body=_lines(
-            "{{ customer_name }} {{ answer }} for the visit on {{ appointment_date }} "
-            "at {{ appointment_time }}.",
-            "",
-            "Address: {{ address }}",
-            "Services: {{ services }}",
-            "{% if reason %}",
-            "",
-            "Their message: {{ reason }}",
-            "{% endif %}",
-            "",
-            "Open the visit: {{ visit_link }}",
-        ),
-        sms="{{ customer_name }} {{ answer }}: {{ appointment_date }} {{ appointment_time }}, "
-        "{{ address }}. {{ visit_link }}",
-    ),
-    # Custom messages carry the owner's literal text (see ``render_literal``): not templated.
-    "custom": Template("", "", ""),
-}
 
 
 def sample_variables() -> dict[str, str]:
@@ -359,97 +194,6 @@ def render_literal(
     return _assemble(subject, body, body.strip(), values, unsubscribe_link)
 
 
-def wrap_html(
-    text: str,
-    *,
-    heading: str,
-    unsubscribe_link: str = "",
-    buttons: Mapping[str, str] | None = None,
-) -> str:
-    """Plain text to a small phone-friendly HTML email; the text is escaped, never trusted.
-
-    ``buttons`` maps a URL to a fallback label: a line ending in that URL becomes a button
-    labelled with the line's text before the URL.
-    """
-    buttons = buttons or {}
-    blocks: list[str] = []
-    if heading.strip():
-        blocks.append(f'<h1 style="font-size:20px;margin:0 0 16px">{html.escape(heading)}</h1>')
-    for paragraph in re.split(r"\n[ \t]*\n+", _normalise(text).strip()):
-        blocks.extend(_paragraph_html(paragraph, buttons))
-    if unsubscribe_link:
-        blocks.append(
-            '<p style="margin:32px 0 0;font-size:13px;color:#6a737d">'
-            "Don't want these emails? "
-            f'<a href="{html.escape(unsubscribe_link)}" style="color:#6a737d">Unsubscribe</a></p>'
-        )
-    title = html.escape(heading)
-    return (
-        '<!doctype html><html><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{title}</title></head>"
-        '<body style="margin:0;padding:0;background:#f4f5f7">'
-        '<div style="max-width:560px;margin:0 auto;padding:24px 16px;background:#fff;'
-        'font:16px/1.5 Arial,Helvetica,sans-serif;color:#1f2328">'
-        + "\n".join(blocks)
-        + "</div></body></html>"
-    )
-
-
-_P = '<p style="margin:0 0 16px">'
-_BUTTON = (
-    'style="display:inline-block;padding:12px 20px;background:#0b66c3;color:#fff;'
-    'text-decoration:none;border-radius:6px;font-weight:bold"'
-)
-_URL = re.compile(r"https?://[^\s<>\"']+")
-_URL_TRAILING = ".,;:!?)]}"
-
-
-def _paragraph_html(paragraph: str, buttons: Mapping[str, str]) -> Iterator[str]:
-    lines: list[str] = []
-    for line in paragraph.split("\n"):
-        button = _button(line, buttons)
-        if button is None:
-            lines.append(_linkify(line))
-            continue
-        if lines:
-            yield _P + "<br>".join(lines) + "</p>"
-            lines = []
-        yield button
-    if lines:
-        yield _P + "<br>".join(lines) + "</p>"
-
-
-def _button(line: str, buttons: Mapping[str, str]) -> str | None:
-    """A line that ends with a button link, e.g. "Confirm or cancel: https://…"."""
-    found = list(_urls(line))
-    if len(found) != 1:
-        return None
-    start, end, url = found[0]
-    if url not in buttons or line[end:].strip(" \t" + _URL_TRAILING):
-        return None
-    label = line[:start].strip().rstrip(":-\u2013\u2014 ").strip() or buttons[url]
-    return f'{_P}<a href="{html.escape(url)}" {_BUTTON}>{html.escape(label)}</a></p>'
-
-
-def _linkify(line: str) -> str:
-    out: list[str] = []
-    position = 0
-    for start, end, url in _urls(line):
-        out.append(html.escape(line[position:start]))
-        out.append(f'<a href="{html.escape(url)}">{html.escape(url)}</a>')
-        position = end
-    out.append(html.escape(line[position:]))
-    return "".join(out)
-
-
-def _urls(line: str) -> Iterator[tuple[int, int, str]]:
-    for match in _URL.finditer(line):
-        url = match.group().rstrip(_URL_TRAILING)
-        if len(url) > len("https://"):
-            yield match.start(), match.start() + len(url), url
-
-
 def _assemble(
     subject: str, body: str, sms: str, values: Mapping[str, str], unsubscribe_link: str
 ) -> Rendered:
@@ -469,10 +213,6 @@ def _assemble(
         ),
         sms=sms,
     )
-
-
-def _normalise(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _value(value: object) -> str:
