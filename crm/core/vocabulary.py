@@ -82,8 +82,20 @@ VOCABULARY: dict[str, Term] = {
         ),
         Term("people.spouse_name", "name", "the spouse's or partner's name"),
         Term("people.tenant_name", "name", "the tenant's name"),
+        Term("property.usual_price", "text", "the price agreed for this property"),
     )
 }
+
+# Facts about a place rather than a person: close-out files them under the ticket's address,
+# a hand-entered one goes to the contact's primary address unless another is named
+# (docs/property-facts.md). Migration 0012 moved existing rows by the same rule.
+PROPERTY_PREFIXES = ("pets", "access", "property", "equipment", "hazards", "duration")
+PROPERTY_KEYS = frozenset({"people.tenant_name"})
+
+
+def is_property_fact(key: str) -> bool:
+    """Whether ``key`` describes a property (an address) rather than the customer."""
+    return key in PROPERTY_KEYS or key.split(".", 1)[0] in PROPERTY_PREFIXES
 
 
 class VocabularyError(ValueError):

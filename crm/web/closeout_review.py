@@ -62,6 +62,8 @@ def proposals(draft: dict[str, Any], chosen: dict[str, dict[str, str]]) -> list[
                     "value": value_display(key, conflict["existing_value"]),
                     "source": _source_text(conflict["existing_source"]),
                 },
+                # docs/property-facts.md: saved for the ticket's address, or the customer.
+                "property": bool(proposal.get("address_id")),
                 "decision": previous.get("decision", "accept"),
                 "edit": previous.get("value", value_text(proposal["value"])),
             }

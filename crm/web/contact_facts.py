@@ -1,4 +1,4 @@
-"""A contact's facts (attributes): shown in words, grouped for the card, and parsed back.
+"""A contact's facts (attributes): shown in words, grouped by place for the card, parsed back.
 
 The vocabulary (crm/core/vocabulary.py) says what each key means and what shape its value has;
 this is how the contact card shows a value ("20+", "Monday, Friday"), what it tells a person
@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crm.core.vocabulary import VOCABULARY, Term, VocabularyError, normalise_value
+from crm.core.vocabulary import (
+    VOCABULARY,
+    Term,
+    VocabularyError,
+    is_property_fact,
+    normalise_value,
+)
+from crm.web.formats import address_text
 
 # Attribute groups, in the order the card shows them (the key's prefix).
 GROUPS = {
@@ -127,8 +134,62 @@ def group_attributes(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[st
     return sorted(groups.items(), key=lambda item: order.index(item[0]))
 
 
+def place_title(address: dict[str, Any]) -> str:
+    """ "Rental on Oak St · 88 Oak St" or just the street when the address has no label."""
+    text = address_text(address)
+    return f"{address['label']} · {text}" if address.get("label") else text
+
+
+def facts_by_place(contact: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card's facts: the customer's own first, then each property that has any (primary
+    first), each grouped as ``group_attributes`` does. A fact about an address
+    (docs/property-facts.md) is shown under that address only."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for row in contact["attributes"]:
+        rows.setdefault(str(row["address_id"] or ""), []).append(row)
+    name = contact.get("first_name") or contact.get("display_name") or "the customer"
+    places = []
+    if rows.get(""):
+        places.append(
+            {"title": f"About {name}", "address": None, "groups": group_attributes(rows[""])}
+        )
+    for address in sorted(contact["addresses"], key=lambda a: not a["is_primary"]):
+        if rows.get(str(address["id"])):
+            places.append(
+                {
+                    "title": place_title(address),
+                    "address": address,
+                    "groups": group_attributes(rows[str(address["id"])]),
+                }
+            )
+    return places
+
+
+def taken_keys(contact: dict[str, Any]) -> set[str]:
+    """Keys with no place left for a new value: a customer fact already on file, or a property
+    fact every address already has (on the customer when there is no address)."""
+    places: dict[str, set[str]] = {row["key"]: set() for row in contact["attributes"]}
+    for row in contact["attributes"]:
+        places[row["key"]].add(str(row["address_id"] or ""))
+    addresses = {str(a["id"]) for a in contact["addresses"]} or {""}
+    return {
+        key
+        for key, where in places.items()
+        if (addresses <= where if is_property_fact(key) else "" in where)
+    }
+
+
+def place_options(contact: dict[str, Any]) -> list[tuple[str, str]]:
+    """The "About" select: each property (primary first), then the customer themself."""
+    name = contact.get("first_name") or contact.get("display_name") or "the customer"
+    addresses = sorted(contact["addresses"], key=lambda a: not a["is_primary"])
+    return [(str(a["id"]), place_title(a)) for a in addresses] + [
+        ("contact", f"{name} (not a property)")
+    ]
+
+
 def vocabulary_groups(taken: set[str]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The key select: (group, [(key, label)]) for keys this contact doesn't have yet."""
+    """The key select: (group, [(key, label)]) for keys this contact can still be given."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for key, term in VOCABULARY.items():
         if key in taken:

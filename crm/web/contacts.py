@@ -12,10 +12,15 @@ from fastapi.responses import HTMLResponse, Response
 from crm.core.exceptions import AddressInUse
 from crm.core.models.address import AddressFields
 from crm.core.models.contact import ContactCreate
-from crm.core.vocabulary import VOCABULARY
 from crm.messaging.templates import KINDS
 from crm.web.common import NOTICES, Outcome, page, perform, read, redirect, render
-from crm.web.contact_facts import group_attributes, parse_value, value_hint, vocabulary_groups
+from crm.web.contact_facts import (
+    facts_by_place,
+    place_options,
+    taken_keys,
+    value_hint,
+    vocabulary_groups,
+)
 from crm.web.formats import phone
 from crm.web.forms import FormData, clean, problems, summary
 
@@ -56,7 +61,7 @@ def contact_input(form: dict[str, str]) -> dict[str, str]:
     return data
 
 
-def _done(url: str, outcome: Outcome, notice: str) -> Response:
+def done_redirect(url: str, outcome: Outcome, notice: str) -> Response:
     return redirect(url, "redacted" if outcome.redacted else notice)
 
 
@@ -106,9 +111,11 @@ def create_contact(request: Request, form: FormData) -> Response:
     if wants_address:
         added = perform(request, "address", "create", {**address, "contact_id": str(contact_id)})
         if not added.ok:
-            return _detail(request, contact_id, form_name="address", outcome=added, values=address)
+            return detail_page(
+                request, contact_id, form_name="address", outcome=added, values=address
+            )
         outcome.redacted = outcome.redacted or added.redacted
-    return _done(f"/contacts/{contact_id}", outcome, "created")
+    return done_redirect(f"/contacts/{contact_id}", outcome, "created")
 
 
 def _form(
@@ -141,11 +148,11 @@ def _form(
 
 @router.get("/contacts/{contact_id}", response_class=HTMLResponse)
 @page
-def contact_detail(request: Request, contact_id: UUID) -> HTMLResponse:
-    return _detail(request, contact_id)
+def contactdetail_page(request: Request, contact_id: UUID) -> HTMLResponse:
+    return detail_page(request, contact_id)
 
 
-def _detail(
+def detail_page(
     request: Request,
     contact_id: UUID,
     *,
@@ -164,6 +171,10 @@ def _detail(
         include="addresses,attributes,notes,tickets,messages",
     )
     tickets = contact["tickets"]
+    for address in contact["addresses"]:
+        address["fact_count"] = sum(
+            1 for a in contact["attributes"] if a["address_id"] == address["id"]
+        )
     fields = {**clean(outcome.fields), **(fields or {})} if outcome else dict(fields or {})
     what = "Not deleted" if form_name in ("addresses", "details") else "Not saved"
     error = summary(fields, outcome.error if outcome else None, what)
@@ -175,8 +186,9 @@ def _detail(
         notices=PAGE_NOTICES,
         contact=contact,
         methods=CONTACT_METHODS,
-        groups=group_attributes(contact["attributes"]),
-        keys=vocabulary_groups({a["key"] for a in contact["attributes"]}),
+        places=facts_by_place(contact),
+        place_options=place_options(contact),
+        keys=vocabulary_groups(taken_keys(contact)),
         value_hint=value_hint(None),
         tickets=tickets,
         billed=sum(t["total_cents"] for t in tickets if t["status"] == "completed"),
@@ -214,7 +226,7 @@ def update_contact(request: Request, contact_id: UUID, form: FormData) -> Respon
         return _form(
             request, values=form, contact=contact, fields=clean(outcome.fields), error=outcome.error
         )
-    return _done(f"/contacts/{contact_id}", outcome, "saved")
+    return done_redirect(f"/contacts/{contact_id}", outcome, "saved")
 
 
 @router.get("/contacts/{contact_id}/delete", response_class=HTMLResponse)
@@ -260,7 +272,9 @@ def resubscribe(request: Request, contact_id: UUID) -> Response:
     """The customer asked for emails again: follow-ups and offers go to them once more."""
     outcome = perform(request, "contact", "resubscribe", {"id": str(contact_id)})
     if not outcome.ok:
-        return _detail(request, contact_id, form_name="subscription", outcome=outcome, status=409)
+        return detail_page(
+            request, contact_id, form_name="subscription", outcome=outcome, status=409
+        )
     return redirect(f"/contacts/{contact_id}#messages", "resubscribed")
 
 
@@ -273,18 +287,18 @@ def add_address(request: Request, contact_id: UUID, form: FormData) -> Response:
     data["is_primary"] = "true" if form.get("is_primary") else "false"
     if not data["line1"]:
         fields = {"line1": "Enter the street address."}
-        return _detail(request, contact_id, form_name="address", values=form, fields=fields)
+        return detail_page(request, contact_id, form_name="address", values=form, fields=fields)
     outcome = perform(request, "address", "create", {**data, "contact_id": str(contact_id)})
     if not outcome.ok:
-        return _detail(request, contact_id, form_name="address", outcome=outcome, values=form)
-    return _done(f"/contacts/{contact_id}#addresses", outcome, "created")
+        return detail_page(request, contact_id, form_name="address", outcome=outcome, values=form)
+    return done_redirect(f"/contacts/{contact_id}#addresses", outcome, "created")
 
 
 @router.post("/contacts/{contact_id}/addresses/{address_id}/primary", response_class=HTMLResponse)
 def make_primary(request: Request, contact_id: UUID, address_id: UUID) -> Response:
     outcome = perform(request, "address", "update", {"id": str(address_id), "is_primary": True})
     if not outcome.ok:
-        return _detail(request, contact_id, form_name="addresses", outcome=outcome)
+        return detail_page(request, contact_id, form_name="addresses", outcome=outcome)
     return redirect(f"/contacts/{contact_id}#addresses", "saved")
 
 
@@ -299,7 +313,7 @@ def delete_address(request: Request, contact_id: UUID, address_id: UUID) -> Resp
                 "done there, and that ticket's history needs it. If they moved, add the new "
                 "address and make it primary; the old one stays for the records."
             )
-        return _detail(
+        return detail_page(
             request,
             contact_id,
             form_name="addresses",
@@ -310,63 +324,6 @@ def delete_address(request: Request, contact_id: UUID, address_id: UUID) -> Resp
     return redirect(f"/contacts/{contact_id}#addresses", "deleted")
 
 
-# -- attributes --------------------------------------------------------------------------------
-
-
-@router.post("/contacts/{contact_id}/attributes", response_class=HTMLResponse)
-def add_attribute(request: Request, contact_id: UUID, form: FormData) -> Response:
-    key = form.get("key", "")
-    values = {"key": key, "value": form.get("value", "")}
-    if key not in VOCABULARY:
-        fields = {"key": "Choose what you want to record from the list."}
-        return _detail(request, contact_id, form_name="attribute", values=values, fields=fields)
-    try:
-        value = parse_value(key, form.getlist("value"))
-    except ValueError as exc:
-        fields = {"value": str(exc)}
-        return _detail(request, contact_id, form_name="attribute", values=values, fields=fields)
-    data = {"contact_id": str(contact_id), "key": key, "value": value}
-    outcome = perform(request, "attribute", "create", data)
-    if not outcome.ok:
-        return _detail(request, contact_id, form_name="attribute", outcome=outcome, values=values)
-    return _done(f"/contacts/{contact_id}#details", outcome, "saved")
-
-
-@router.post("/contacts/{contact_id}/attributes/{attribute_id}", response_class=HTMLResponse)
-def edit_attribute(
-    request: Request, contact_id: UUID, attribute_id: UUID, form: FormData
-) -> Response:
-    attribute = read(request, "attributes", id=attribute_id)
-    try:
-        value = parse_value(attribute["key"], form.getlist("value"))
-    except ValueError as exc:
-        return _detail(
-            request,
-            contact_id,
-            form_name="edit-attribute",
-            target=str(attribute_id),
-            fields={"value": str(exc)},
-        )
-    outcome = perform(request, "attribute", "update", {"id": str(attribute_id), "value": value})
-    if not outcome.ok:
-        return _detail(
-            request,
-            contact_id,
-            form_name="edit-attribute",
-            target=str(attribute_id),
-            outcome=outcome,
-        )
-    return _done(f"/contacts/{contact_id}#details", outcome, "saved")
-
-
-@router.post("/contacts/{contact_id}/attributes/{attribute_id}/delete", response_class=HTMLResponse)
-def delete_attribute(request: Request, contact_id: UUID, attribute_id: UUID) -> Response:
-    outcome = perform(request, "attribute", "delete", {"id": str(attribute_id)})
-    if not outcome.ok:
-        return _detail(request, contact_id, form_name="details", outcome=outcome)
-    return redirect(f"/contacts/{contact_id}#details", "deleted")
-
-
 # -- notes -------------------------------------------------------------------------------------
 
 
@@ -375,8 +332,8 @@ def add_note(request: Request, contact_id: UUID, form: FormData) -> Response:
     body = form.get("body", "").strip()
     if not body:
         fields = {"body": "Write something first."}
-        return _detail(request, contact_id, form_name="note", values=form, fields=fields)
+        return detail_page(request, contact_id, form_name="note", values=form, fields=fields)
     outcome = perform(request, "note", "create", {"contact_id": str(contact_id), "body": body})
     if not outcome.ok:
-        return _detail(request, contact_id, form_name="note", outcome=outcome, values=form)
-    return _done(f"/contacts/{contact_id}#notes", outcome, "created")
+        return detail_page(request, contact_id, form_name="note", outcome=outcome, values=form)
+    return done_redirect(f"/contacts/{contact_id}#notes", outcome, "created")

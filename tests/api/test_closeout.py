@@ -69,9 +69,12 @@ def test_close_out_end_to_end(client: TestClient, job: dict[str, Any]) -> None:
         assert proposal["source"] == "rules"
         assert 0 < proposal["confidence"] <= 1
     assert draft["extraction"]["route"] == "rules"
+    # The gate is a fact about the property: the hand-entered one went to the primary address,
+    # the ticket is at that address, so the two meet.
     assert draft["conflicts"] == [
         {
             "key": "access.gate_closed",
+            "address_id": job["ticket"]["address_id"],
             "existing_value": False,
             "existing_source": "manual",
             "proposed_value": True,

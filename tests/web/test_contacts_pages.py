@@ -275,7 +275,9 @@ def test_attributes_add_edit_delete_grouped_by_prefix(
     assert stored["property.window_count"]["value"] == {"count": 20, "plus": True}
 
     page = client.get(url).text
-    assert "<h3>Pets</h3>" in page and "<h3>Property</h3>" in page
+    # No address: every fact is about Ann herself.
+    assert "<h3>About Ann</h3>" in page
+    assert "<h4>Pets</h4>" in page and "<h4>Property</h4>" in page
     assert "<strong>A dog lives there:</strong> Yes" in page
     assert "<strong>The dog&#39;s name:</strong> Rex" in page
     assert "<strong>Number of windows:</strong> 20+" in page
@@ -372,3 +374,80 @@ def test_unknown_contact_is_a_404_page(client: TestClient, signed_in: dict[str, 
     response = client.get("/contacts/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404
     assert "Not found" in response.text
+
+
+def test_facts_are_grouped_by_property_and_can_move(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    """The landlord: the home's and the rental's facts under their own headings; a detail put
+    on the wrong property moves with the "About" select; an address goes with its details."""
+    contact = make(client, "contact", first_name="Ruth", last_name="Okafor")
+    home = make(
+        client,
+        "address",
+        contact_id=contact["id"],
+        label="Home",
+        line1="12 Birch Lane",
+        is_primary=True,
+    )
+    rental = make(
+        client, "address", contact_id=contact["id"], label="Rental on Oak St", line1="88 Oak St"
+    )
+    url = f"/contacts/{contact['id']}"
+    # "Where it belongs": a property detail goes to the primary address…
+    assert post(
+        client, f"{url}/attributes", signed_in, key="property.window_count", value="26"
+    ).is_redirect
+    # …the same key for the rental, chosen in the select, is a second detail, not a clash.
+    assert post(
+        client,
+        f"{url}/attributes",
+        signed_in,
+        key="property.window_count",
+        value="14",
+        place=rental["id"],
+    ).is_redirect
+    assert post(
+        client, f"{url}/attributes", signed_in, key="payment.preference", value="check"
+    ).is_redirect
+    # A lockbox code filed on the home by mistake.
+    assert post(
+        client,
+        f"{url}/attributes",
+        signed_in,
+        key="access.lockbox_code",
+        value="1990",
+        place=home["id"],
+    ).is_redirect
+
+    page = client.get(url).text
+    details = page.split('id="details"')[1].split("Add a detail")[0]
+    about, home_part, rental_part = (
+        details.split("<h3>About Ruth</h3>")[1].split("<h3>")[0],
+        details.split("<h3>Home · 12 Birch Lane</h3>")[1].split("<h3>")[0],
+        details.split("<h3>Rental on Oak St · 88 Oak St</h3>")[1],
+    )
+    assert "How they like to pay" in about and "Number of windows" not in about
+    assert "<strong>Number of windows:</strong> 26" in home_part
+    assert "<strong>Number of windows:</strong> 14" in rental_part
+    assert "Lockbox code" in home_part and "Lockbox code" not in rental_part
+    # Both addresses have a window count: nothing left to add it to.
+    assert '<option value="property.window_count">' not in page
+    assert '<option value="property.stories">' in page
+
+    lockbox = next(
+        a
+        for a in done(read(client, "attributes", contact_id=contact["id"]))
+        if a["key"] == "access.lockbox_code"
+    )
+    moved = post(
+        client, f"{url}/attributes/{lockbox['id']}", signed_in, value="1990", place=rental["id"]
+    )
+    assert moved.status_code == 303
+    assert done(read(client, "attributes", id=lockbox["id"]))["address_id"] == rental["id"]
+    page = client.get(url).text
+    assert "Delete this address and the 2 details about it?" in page
+
+    assert post(client, f"{url}/addresses/{rental['id']}/delete", signed_in).status_code == 303
+    left = {a["key"] for a in done(read(client, "attributes", contact_id=contact["id"]))}
+    assert left == {"property.window_count", "payment.preference"}

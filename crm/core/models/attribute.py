@@ -14,9 +14,20 @@ class AttributeCreate(Input):
     key: Line = Field(pattern=KEY_PATTERN)
     value: Json
     evidence: Text = Field("", max_length=2000)
+    address_id: UUID | None = Field(
+        None,
+        description=(
+            "The contact's address this fact is about. Omitted: a property fact (counts, "
+            "access, pets, hazards, equipment…) goes to the primary address, any other key to "
+            "the contact. null: about the contact whatever the key."
+        ),
+    )
 
 
 class AttributeUpdate(Input):
     id: UUID
     value: Json = None
     evidence: Text = Field("", max_length=2000)
+    address_id: UUID | None = Field(
+        None, description="Move the fact to another of the contact's addresses (null: the contact)."
+    )

@@ -1,4 +1,5 @@
-"""Addresses: where the work happens. Hard-deleted, but never while a ticket uses them."""
+"""Addresses: where the work happens. Hard-deleted, but never while a ticket uses them; the
+facts about the property (attributes with its address_id) go with it."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def update(conn: Connection, data: AddressUpdate) -> dict[str, Any]:
 
 @REGISTRY.action("address", "delete", input=Ref)
 def delete(conn: Connection, data: Ref) -> dict[str, Any]:
-    """Delete an address that no ticket uses."""
+    """Delete an address that no ticket uses, and the facts about that property."""
     # Locked before the check: a ticket being pointed at it right now holds a share lock.
     base.load(conn, "addresses", data.id, label="address", lock=True)
     used = conn.execute(
@@ -68,6 +69,11 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
         raise AddressInUse(details={"tickets": used["n"]})
     # Deleted tickets (hidden by RLS) still point at it: the foreign key says so.
     with savepoint(conn, constraint_errors={_TICKET_ADDRESS: AddressInUse}):
+        facts = conn.execute("SELECT id FROM attributes WHERE address_id = %s", (data.id,))
+        for fact in facts.fetchall():
+            base.hard_delete(
+                conn, "attributes", fact["id"], label="attribute", entity_type="attribute"
+            )
         return base.hard_delete(conn, "addresses", data.id, label="address", entity_type="address")
 
 

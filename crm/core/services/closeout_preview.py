@@ -21,6 +21,7 @@ from crm.core import audit
 from crm.core.models.closeout import CloseOutPreview, ReachOut, ScheduleNow
 from crm.core.registry import REGISTRY, ActionContext
 from crm.core.services import ticket_service
+from crm.core.vocabulary import is_property_fact
 from crm.errors import Conflict, TicketImmutable, ValidationFailed
 from crm.utils.timezone import get_zone, utc_now
 
@@ -140,21 +141,31 @@ def _follow_up(data: CloseOutPreview, timezone: str) -> dict[str, Any]:
     return {"kind": "none"}
 
 
+def _place(proposals: list[dict[str, Any]], ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each proposal with the place it is about: a property fact (docs/property-facts.md) goes
+    to the ticket's address, anything else to the customer."""
+    address = str(ticket["address_id"]) if ticket["address_id"] else None
+    return [{**p, "address_id": address if is_property_fact(p["key"]) else None} for p in proposals]
+
+
 def _conflicts(conn: Connection, contact_id: UUID, proposals: list[dict[str, Any]]) -> list[Any]:
+    """Proposals that meet a fact on file for the same key at the same place."""
     existing = {
-        row["key"]: row
+        (row["key"], str(row["address_id"]) if row["address_id"] else None): row
         for row in conn.execute(
-            "SELECT key, value, source FROM attributes WHERE contact_id = %s", (contact_id,)
+            "SELECT key, value, source, address_id FROM attributes WHERE contact_id = %s",
+            (contact_id,),
         ).fetchall()
     }
     conflicts = []
     for proposal in proposals:
-        row = existing.get(proposal["key"])
+        row = existing.get((proposal["key"], proposal.get("address_id")))
         if row is None:
             continue
         conflicts.append(
             {
                 "key": proposal["key"],
+                "address_id": proposal.get("address_id"),
                 "existing_value": row["value"],
                 "existing_source": row["source"],
                 "proposed_value": proposal["value"],
@@ -177,7 +188,7 @@ def preview(context: ActionContext, data: CloseOutPreview) -> dict[str, Any]:
         follow_up = _follow_up(data, user.timezone)
         seen = fingerprint(ticket, lines)
     result = context.extractor.extract(data.notes, user_id=user.user_id)
-    proposals = [p.as_dict() for p in result.proposals]
+    proposals = _place([p.as_dict() for p in result.proposals], ticket)
     subtotal = sum(line["total_cents"] for line in confirmed)
     payload = {
         "input": data.model_dump(mode="json"),

@@ -19,7 +19,7 @@ from crm.core.models.closeout import CloseOutPreview, CloseTicket, ScheduleNow
 from crm.core.models.common import format_money
 from crm.core.models.ticket import TicketCreate
 from crm.core.registry import REGISTRY
-from crm.core.services import base, contact_service, ticket_service
+from crm.core.services import attribute_service, base, contact_service, ticket_service
 from crm.core.services.closeout_preview import current_lines, fingerprint, require_in_progress
 from crm.core.vocabulary import VocabularyError, normalise_value
 from crm.errors import ValidationFailed
@@ -148,10 +148,12 @@ def _store_attribute(
         "source_note_id": note_id,
         "source_ticket_id": ticket["id"],
     }
-    existing = conn.execute(
-        "SELECT id FROM attributes WHERE contact_id = %s AND key = %s",
-        (ticket["contact_id"], attribute["key"]),
-    ).fetchone()
+    # A draft from before property facts has no address_id: the same rule places it now.
+    address_id = attribute.get("address_id")
+    place = UUID(address_id) if address_id else None
+    if "address_id" not in attribute:
+        place = attribute_service.place_for(conn, ticket["contact_id"], attribute["key"], None)
+    existing = attribute_service.find(conn, ticket["contact_id"], attribute["key"], place)
     if existing:
         return base.update_row(
             conn, "attributes", existing["id"], values, label="attribute", entity_type="attribute"
@@ -159,7 +161,12 @@ def _store_attribute(
     return base.insert_row(
         conn,
         "attributes",
-        {"contact_id": ticket["contact_id"], "key": attribute["key"], **values},
+        {
+            "contact_id": ticket["contact_id"],
+            "address_id": place,
+            "key": attribute["key"],
+            **values,
+        },
         entity_type="attribute",
     )
 

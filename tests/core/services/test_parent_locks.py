@@ -232,6 +232,14 @@ def _address_and(write: Callable[[UUID, UUID, UUID], Data]) -> Callable[[Busines
     return setup
 
 
+def _fact_and_address(b: Business) -> Case:
+    """A fact on the person, and an address it is being moved to."""
+    contact = _contact(b)
+    fact = b.act("attribute", "create", contact_id=contact, key="hazards.bees", value=True)
+    address = UUID(str(b.act("address", "create", contact_id=contact, line1="1 Main St")["id"]))
+    return Case(address, {"id": address}, {"id": fact["id"], "address_id": address})
+
+
 def _staff_and(write: Callable[[UUID, UUID, UUID], Data]) -> Callable[[Business], Case]:
     def setup(b: Business) -> Case:
         contact = _contact(b)
@@ -435,6 +443,28 @@ PAIRS = (
         "address_id",
         "SELECT id FROM tickets WHERE address_id = %(parent)s",
         _address_and(lambda c, t, a: {"id": t, "address_id": a}),
+    ),
+    # A property's facts go with it (docs/property-facts.md): none may survive its address.
+    Pair(
+        ("address", "delete"),
+        ("attribute", "create"),
+        "address_id",
+        "SELECT id FROM attributes WHERE address_id = %(parent)s",
+        _address_and(lambda c, t, a: {"contact_id": c, "key": "pets", "value": 1, "address_id": a}),
+    ),
+    Pair(  # no address given: a property fact goes to the primary one
+        ("address", "delete"),
+        ("attribute", "create"),
+        "contact_id",
+        "SELECT id FROM attributes WHERE address_id = %(parent)s",
+        _address_and(lambda c, t, a: {"contact_id": c, "key": "access.gate_code", "value": "1"}),
+    ),
+    Pair(
+        ("address", "delete"),
+        ("attribute", "update"),
+        "address_id",
+        "SELECT id FROM attributes WHERE address_id = %(parent)s",
+        _fact_and_address,
     ),
     # A staff member: tickets keep pointing at deleted staff, but none is assigned after.
     Pair(
