@@ -8,7 +8,9 @@ from crm.web import (
     calendar_feed,
     catalog,
     closeout,
+    contact_attributes,
     contacts,
+    invoice_forms,
     invoice_payments,
     invoices,
     messages,
@@ -23,7 +25,8 @@ from crm.web import (
     tickets_new,
 )
 
-# Order matters where paths overlap: /tickets/new must be matched before /tickets/{ticket_id}.
+# Order matters where paths overlap: /tickets/new must be matched before /tickets/{ticket_id},
+# /invoices/new before /invoices/{invoice_id}.
 WEB_MODULES = (
     calendar,
     ticket_edit,
@@ -33,7 +36,9 @@ WEB_MODULES = (
     ticket_discount,
     closeout,
     contacts,
+    contact_attributes,
     catalog,
+    invoice_forms,
     invoices,
     invoice_payments,
     messages,

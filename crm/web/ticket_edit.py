@@ -2,7 +2,9 @@
 
 GET  /tickets/{id}/edit   the form, filled in from the ticket
 POST /tickets/{id}/edit   ticket.update (+ ticket.assign_staff when the crew changed)
-                          → 303 /tickets/{id}?notice=saved; problems re-render with 422/409
+                          → 303 /tickets/{id}?notice=saved; problems re-render with 422/409.
+                          A day moved far from today (crm/web/far_dates.py) comes back with a
+                          warning (409) until ``intent=anyway``.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm.core.models.ticket import TicketUpdate
 from crm.dependencies import CurrentUser
 from crm.errors import NotFound
 from crm.utils.timezone import get_zone, to_business_time
 from crm.web.common import page, perform, read, redirect, render
-from crm.web.forms import FormData
+from crm.web.far_dates import ANYWAY, far_date
+from crm.web.forms import FormData, problems
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,6 +61,7 @@ def _page(
     status: int = 200,
     error: str | None = None,
     fields: dict[str, str] | None = None,
+    far: str = "",
 ) -> HTMLResponse:
     addresses = read(request, "addresses", contact_id=str(ticket["contact_id"]))
     return render(
@@ -70,7 +75,18 @@ def _page(
         staff=read(request, "staff"),
         error=error,
         fields=fields or {},
+        far_date=far,
     )
+
+
+def _far(ticket: dict[str, Any], values: dict[str, Any], data: dict[str, Any], tz: str) -> str:
+    """A warning for a day moved far from today, once the rest of the form is right."""
+    day = datetime.fromisoformat(data["scheduled_start"]).date()
+    if day == to_business_time(ticket["scheduled_start"], tz).date():
+        return ""
+    if values.get("intent") == ANYWAY or problems(TicketUpdate, data):
+        return ""
+    return far_date(day, timezone=tz, subject="The new day")
 
 
 @router.get("/tickets/{ticket_id}/edit", response_class=HTMLResponse)
@@ -109,6 +125,9 @@ def save_ticket(request: Request, ticket_id: str, form: FormData, user: CurrentU
     }
     if values.get("address_id"):
         data["address_id"] = values["address_id"]
+    if far := _far(ticket, values, data, user.timezone):
+        error = "The ticket was not changed yet: check the day. Change it, or save it anyway."
+        return _page(request, ticket, values, status=409, error=error, far=far)
     outcome = perform(request, "ticket", "update", data)
     if outcome.ok and sorted(values["staff_ids"]) != sorted(str(s["id"]) for s in ticket["staff"]):
         outcome = perform(

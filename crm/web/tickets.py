@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from crm.core.models.note import NoteCreate
 from crm.core.models.ticket import LineItemAdd
+from crm.core.vocabulary import is_property_fact
 from crm.dependencies import CurrentUser
 from crm.errors import NotFound
 from crm.utils.timezone import business_today, to_business_time
@@ -46,8 +47,6 @@ DETAIL_INCLUDES = "line_items,time_entries,notes,staff,contact,address,audit_tra
 QUANTITY = limits(LineItemAdd, "quantity")
 PRICE = limits(LineItemAdd, "unit_price_cents")
 NOTE = limits(NoteCreate, "body")
-# The facts that matter on arrival, by the key's family (crm/core/vocabulary.py).
-ARRIVAL_FACTS = ("access", "hazards", "pets", "equipment", "property", "preferences")
 PAGE_NOTICES = {
     **NOTICES,
     "clock_switched": "Clocked in. The clock on the other ticket was stopped.",
@@ -124,7 +123,9 @@ def _arrival_facts(request: Request, ticket: dict[str, Any]) -> list[tuple[str, 
     wanted = [
         r
         for r in rows
-        if r["key"].split(".", 1)[0] in ARRIVAL_FACTS
+        # What is true of the place (codes, pets, hazards, the tenant's name…) and how the
+        # customer likes things done; not who their spouse is.
+        if (is_property_fact(r["key"]) or r["key"].startswith("preferences."))
         # A fact about another of the customer's properties is not for this visit.
         and r.get("address_id") in (None, ticket["address_id"])
     ]

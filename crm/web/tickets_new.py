@@ -1,7 +1,8 @@
 """Pages: a new ticket — the form, and creating it with its contact, address and lines at once.
 
 GET  /tickets/new   the form; ``?start=YYYY-MM-DDTHH:MM`` (a calendar slot), ``?date=``,
-                    ``?contact_q=`` (search), ``?contact_id=`` prefill it
+                    ``?contact_q=`` (search), ``?contact_id=``, ``?again=<ticket id>`` (book
+                    that visit again) prefill it (crm/web/ticket_prefill.py)
 GET  /tickets/new/customer  the contact list and the chosen contact's addresses as an HTML
                     fragment (``?contact_q=&contact_id=``): ticket_new.js searches without a reload
 POST /tickets       create → 303 /tickets/{id}?notice=created. A new contact and address typed
@@ -10,14 +11,14 @@ POST /tickets       create → 303 /tickets/{id}?notice=created. A new contact a
                     and the message next to the part that was refused. ``intent=search`` or
                     ``pick`` (the Search and Show addresses buttons without JavaScript) only
                     re-render the form with everything typed; a visit that overlaps another for
-                    the same people comes back with a warning (409) until ``intent=anyway``,
-                    which saves it with a note on the ticket naming the clashes.
+                    the same people, or on a day far from today (crm/web/far_dates.py), comes
+                    back with a warning (409) until ``intent=anyway``, which saves it (with a
+                    note on the ticket naming the clashes, if any).
 """
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -31,8 +32,9 @@ from crm.core.models.ticket import LineItemAdd, TicketCreate
 from crm.core.services import ticket_overlaps
 from crm.dependencies import CurrentUser
 from crm.errors import AppError
-from crm.utils.timezone import get_zone, utc_now
+from crm.utils.timezone import get_zone
 from crm.web.common import Outcome, page, perform_all, read, redirect, render
+from crm.web.far_dates import ANYWAY, far_date
 from crm.web.formats import local
 from crm.web.forms import (
     FormData,
@@ -43,11 +45,10 @@ from crm.web.forms import (
     parse_quantity,
     problems,
 )
+from crm.web.ticket_prefill import DURATION, QUANTITY, again, defaults, fill_duration
 
 router = APIRouter(include_in_schema=False)
 
-DURATION = limits(TicketCreate, "duration_minutes")
-QUANTITY = limits(LineItemAdd, "quantity")
 PRICE = limits(LineItemAdd, "unit_price_cents")
 # The ticket's input fields → the form's inputs.
 TICKET_FIELDS = {
@@ -63,23 +64,6 @@ Line = tuple[dict[str, Any], dict[str, Any]]
 
 
 # -- the form --------------------------------------------------------------------------------
-
-
-def _defaults(start: str | None, on: str | None, timezone: str) -> dict[str, str]:
-    values = {"duration": "60", "duration_auto": "60", "date": "", "time": ""}
-    try:
-        if start:
-            moment = datetime.fromisoformat(start)
-            values["date"], values["time"] = moment.date().isoformat(), moment.strftime("%H:%M")
-        elif on:
-            values["date"], values["time"] = date.fromisoformat(on).isoformat(), "09:00"
-    except ValueError:
-        pass
-    if not values["date"]:
-        local_now = utc_now().astimezone(get_zone(timezone))
-        upcoming = local_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        values["date"], values["time"] = upcoming.date().isoformat(), upcoming.strftime("%H:%M")
-    return values
 
 
 def _customer(request: Request, values: dict[str, Any], contact_q: str) -> dict[str, Any]:
@@ -103,41 +87,6 @@ def _customer(request: Request, values: dict[str, Any], contact_q: str) -> dict[
     return {"contact_q": contact_q, "contacts": contacts, "chosen": chosen}
 
 
-def catalog_minutes(services: list[dict[str, Any]], values: dict[str, Any]) -> int | None:
-    """How long the picked lines usually take, by the catalog; None when nothing is picked.
-
-    A per-unit service's usual time is for one unit (5 minutes a window), so it is multiplied
-    by the quantity; any other service counts its usual time once. The sum is rounded up to
-    the form's 5-minute step and kept within a ticket's bounds.
-    """
-    total, picked = Decimal(0), False
-    for service in services:
-        raw = str(values.get(f"qty-{service['id']}", "")).strip()
-        if not raw or raw == "0":
-            continue
-        count = Decimal(1)
-        if service["pricing_mode"] == "per_unit":
-            try:
-                count = parse_quantity(raw, required=True, limits=QUANTITY)
-            except ValueError:
-                continue
-        picked = True
-        total += count * service["default_duration_minutes"]
-    if not picked or total <= 0:
-        return None
-    minutes = math.ceil(total / 5) * 5
-    return int(min(max(minutes, DURATION.low or 5), DURATION.high or 1440))
-
-
-def _duration(values: dict[str, Any], services: list[dict[str, Any]]) -> None:
-    """Fill the duration from the catalog unless the owner typed their own."""
-    typed = values.get("duration", "")
-    if typed and typed != values.get("duration_auto"):
-        return
-    minutes = str(catalog_minutes(services, values) or 60)
-    values["duration"] = values["duration_auto"] = minutes
-
-
 def _form(
     request: Request,
     values: dict[str, Any],
@@ -148,9 +97,11 @@ def _form(
     error: str | None = None,
     fields: dict[str, str] | None = None,
     overlaps: list[dict[str, Any]] | None = None,
+    far: str = "",
+    booking_again: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     services = read(request, "services") if services is None else services
-    _duration(values, services)
+    fill_duration(values, services)
     return render(
         request,
         "tickets/new.html",
@@ -165,6 +116,8 @@ def _form(
         error=error,
         fields=fields or {},
         overlaps=overlaps or [],
+        far_date=far,
+        booking_again=booking_again,
     )
 
 
@@ -177,10 +130,13 @@ def new_ticket(
     on: str | None = Query(None, alias="date"),
     contact_q: str = "",
     contact_id: str = "",
+    again_id: str = Query("", alias="again"),
 ) -> HTMLResponse:
-    """The create form, prefilled from a calendar slot or a date."""
-    values: dict[str, Any] = _defaults(start, on, user.timezone)
-    values["contact_id"] = contact_id
+    """The create form, prefilled from a calendar slot, a date or a ticket to book again."""
+    if again_id:
+        values, booking = again(request, again_id, user.timezone)
+        return _form(request, values, booking_again=booking)
+    values = {**defaults(start, on, user.timezone), "contact_id": contact_id}
     return _form(request, values, contact_q=contact_q)
 
 
@@ -381,19 +337,29 @@ def create_ticket(request: Request, form: FormData, user: CurrentUser) -> Respon
         if intent == "search":
             values["contact_id"] = values["address_id"] = ""
         return _form(request, values, services=services, contact_q=values.get("contact_q", ""))
-    _duration(values, services)
+    fill_duration(values, services)
     ticket, lines, fields = _parse(values, services, user.timezone)
     _check(values, ticket, fields)
     if fields:
         error = "The ticket was not created. Please fix the highlighted fields."
         return _form(request, values, services=services, status=422, error=error, fields=fields)
     overlaps = _overlaps(request, user, ticket)
-    if overlaps and intent != "anyway":
-        error = (
-            "The ticket was not created yet: it overlaps another visit for the same people. "
-            "Change the time or the staff, or save it anyway."
+    far = far_date(ticket["scheduled_start"].date(), timezone=user.timezone, subject="The day")
+    if (overlaps or far) and intent != ANYWAY:
+        error = "The ticket was not created yet: " + (
+            "it overlaps another visit for the same people. Change the time or the staff, "
+            if overlaps
+            else "check the day. Change it, "
         )
-        return _form(request, values, services=services, status=409, error=error, overlaps=overlaps)
+        return _form(
+            request,
+            values,
+            services=services,
+            status=409,
+            error=error + "or save it anyway.",
+            overlaps=overlaps,
+            far=far,
+        )
     note = overlap_note(overlaps) if overlaps else ""
     outcome = perform_all(request, lambda batch: _create(batch, values, ticket, lines, note))
     if not outcome.ok:

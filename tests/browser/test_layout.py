@@ -296,11 +296,13 @@ def test_every_page_fits_a_phone_and_passes_axe(
     for url, name in [
         ("/", "calendar-day"),
         (f"/?view=day&date={today + timedelta(days=1)}", "calendar-day-booked"),
+        (f"/?view=day&date={today + timedelta(days=2)}", "calendar-day-cancelled"),
         ("/?view=week", "calendar-week"),
         ("/?view=month", "calendar-month"),
         (f"/?view=month&date={today + timedelta(days=400)}", "calendar-month-next-year"),
         ("/tickets", "tickets"),
         ("/tickets/new", "ticket-new"),
+        (f"/tickets/new?again={ids['cancelled']}", "ticket-book-again"),
         (f"/tickets/{ids['booked']}", "ticket"),
         (f"/tickets/{ids['booked']}/edit", "ticket-edit"),
         (f"/tickets/{ids['cancelled']}", "ticket-cancelled"),

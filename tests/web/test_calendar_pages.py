@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import make
+from tests.api.helpers import act, done, make, read
+from tests.web.test_tickets_pages import form_fields, submit
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -58,8 +59,6 @@ def test_week_and_month(client: TestClient, signed_in: dict[str, Any]) -> None:
 def test_current_ticket_is_a_quick_action_in_the_header(
     client: TestClient, signed_in: dict[str, Any]
 ) -> None:
-    from tests.api.helpers import act, done
-
     contact = make(client, "contact", first_name="Nora")
     start = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
     ticket = make(client, "ticket", contact_id=contact["id"], scheduled_start=start)
@@ -87,3 +86,64 @@ def test_static_files_are_hashed_compressed_and_cached(
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert response.headers.get("content-encoding") == "gzip"
     assert client.get("/static/css/app.0000000000.css").status_code == 404
+
+
+def test_a_cancelled_visit_is_booked_again_with_its_customer_address_services_and_crew(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    contact = make(client, "contact", first_name="Edna", last_name="Whitfield")
+    home = make(client, "address", contact_id=contact["id"], line1="4410 Old Gurley Rd")
+    make(client, "address", contact_id=contact["id"], line1="14 Oak St", is_primary=True)
+    jo = make(client, "staff", name="Jo Ladder")
+    windows = make(
+        client,
+        "service",
+        name="Windows",
+        pricing_mode="per_unit",
+        unit_price_cents=400,
+        unit_label="window",
+    )
+    wash = make(client, "service", name="Wash", pricing_mode="flexible", unit_price_cents=9000)
+    visit = {"contact_id": contact["id"], "scheduled_start": "2031-01-08T16:00:00Z"}
+    old = make(
+        client,
+        "ticket",
+        **visit,
+        address_id=home["id"],
+        duration_minutes=75,
+        staff_ids=[jo["id"]],
+        title="Spring clean",
+    )
+    lines = ({"service_id": windows["id"], "quantity": "24"}, {"service_id": wash["id"]})
+    for line, cents in zip(lines, (400, 17500), strict=True):
+        done(act(client, "line_item", "add", ticket_id=old["id"], **line, unit_price_cents=cents))
+    done(act(client, "ticket", "cancel", id=old["id"], reason="Rain"))
+    booked = make(client, "ticket", **visit)
+
+    day = client.get("/?date=2031-01-08").text
+    assert f'href="/tickets/new?again={old["id"]}"' in day and ">Book again</a>" in day
+    assert f"/tickets/new?again={booked['id']}" not in day  # only a cancelled or no-show visit
+    week = client.get("/?view=week&date=2031-01-08").text
+    assert f'href="/tickets/new?again={old["id"]}"' in week
+
+    page = client.get(f"/tickets/new?again={old['id']}").text
+    assert "Booking again the cancelled visit" in page
+    form = form_fields(page, "/tickets")
+    assert form["contact_id"] == contact["id"] and form["address_id"] == home["id"]
+    assert form[f"qty-{windows['id']}"] == "24" and form[f"price-{wash['id']}"] == "175.00"
+    assert form["duration"] == "75" and form["staff_ids"] == jo["id"]
+    assert form["title"] == "Spring clean"
+    assert form["date"] >= _local_today().date().isoformat() and form["time"] == "10:00"
+
+    response = submit(client, "/tickets", form, signed_in["csrf_token"])
+
+    assert response.status_code == 303, response.text
+    tid = response.headers["location"].split("/")[2].split("?")[0]
+    new = done(read(client, "tickets", id=tid, include="line_items,staff"))
+    assert (new["contact_id"], new["address_id"]) == (contact["id"], home["id"])
+    assert new["duration_minutes"] == 75 and [s["name"] for s in new["staff"]] == ["Jo Ladder"]
+    assert sorted((i["description"], i["total_cents"]) for i in new["line_items"]) == [
+        ("Wash", 17500),
+        ("Windows", 9600),
+    ]
+    assert done(read(client, "tickets", id=old["id"]))["status"] == "cancelled"  # kept as it was

@@ -127,3 +127,27 @@ def test_edit_and_retire(client: TestClient, signed_in: dict[str, Any]) -> None:
     assert "can't be added to new tickets" in shown
     edit = client.get(f"/catalog/{service['id']}/edit").text
     assert "Retired on" in edit and "/retire" not in edit
+
+
+def test_a_per_unit_services_usual_time_is_per_unit(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    assert "minutes per window (one unit), multiplied by the quantity" in (
+        client.get("/catalog/new").text
+    )
+    windows = make(
+        client,
+        "service",
+        name="Windows",
+        pricing_mode="per_unit",
+        unit_price_cents=400,
+        unit_label="window",
+        default_duration_minutes=5,
+    )
+    make(client, "service", name="Gutters", pricing_mode="fixed", default_duration_minutes=90)
+
+    form = client.get(f"/catalog/{windows['id']}/edit").text
+    assert '<label for="default_duration_minutes">Usual time per window (minutes)</label>' in form
+    assert "Minutes for one window: a new ticket multiplies it by the quantity" in form
+    listed = client.get("/catalog").text
+    assert "Per unit · 5 min each" in listed and "Fixed price · about 90 min" in listed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -192,7 +193,7 @@ def test_standalone_invoice_model_errors_land_on_the_right_row(
 
 
 def test_standalone_invoice_is_created_with_tax(
-    client: TestClient, signed_in: dict[str, Any]
+    client: TestClient, signed_in: dict[str, Any], pinned_today: date
 ) -> None:
     contact = _contact(client)
     created = _post(
@@ -353,7 +354,7 @@ def test_print_view_has_no_navigation(client: TestClient, signed_in: dict[str, A
 
 
 def test_a_draft_is_edited_on_its_page_with_discount_lines(
-    client: TestClient, signed_in: dict[str, Any]
+    client: TestClient, signed_in: dict[str, Any], pinned_today: date
 ) -> None:
     invoice = _invoice(client, _contact(client)["id"])  # $100.00
     path = f"/invoices/{invoice['id']}"
@@ -544,3 +545,50 @@ def test_print_view_shows_the_business_and_where_and_when_the_work_was_done(
     assert "Service date</dt><dd>May 1, 2030" in page
     assert "Service address</dt><dd>4410 Old Gurley Rd, Huntsville, AL 35811" in page
     assert "-$20.00" in page and "Amount due: $232.00" in page
+
+
+def test_a_due_date_years_ago_warns_keeps_the_form_and_saves_anyway(
+    client: TestClient, signed_in: dict[str, Any], pinned_today: date
+) -> None:
+    contact = _contact(client)
+    typed = {
+        "contact_id": contact["id"],
+        "lines.0.description": "Gutters",
+        "lines.0.unit_price": "120",
+        "due_on": "2020-03-01",
+        "notes": "From the old ledger",
+    }
+
+    warned = _post(client, "/invoices", signed_in, **typed)
+
+    assert warned.status_code == 409
+    assert "The due date, March 1, 2020, is more than a year ago." in warned.text
+    for value in ('value="Gutters"', 'value="120"', 'value="2020-03-01"', "From the old ledger"):
+        assert value in warned.text, value
+    assert 'name="intent" value="anyway"' in warned.text
+    assert done(read(client, "invoices")) == []  # nothing saved yet
+
+    saved = _post(client, "/invoices", signed_in, **typed, intent="anyway")
+
+    assert saved.status_code == 303, saved.text
+    (invoice,) = done(read(client, "invoices"))
+    assert invoice["due_on"] == "2020-03-01"
+
+
+def test_a_draft_moved_far_ahead_warns_and_an_unchanged_due_date_does_not(
+    client: TestClient, signed_in: dict[str, Any], pinned_today: date
+) -> None:
+    invoice = _invoice(client, _contact(client)["id"])
+    path = f"/invoices/{invoice['id']}"
+    line = {"lines.0.description": "Pressure washing", "lines.0.unit_price": "100"}
+
+    warned = _post(client, f"{path}/edit", signed_in, **line, due_on="2040-01-01")
+
+    assert warned.status_code == 409
+    assert "The due date, January 1, 2040, is more than two years ahead." in warned.text
+    assert 'value="2040-01-01"' in warned.text
+    saved = _post(client, f"{path}/edit", signed_in, **line, due_on="2040-01-01", intent="anyway")
+    _notice(saved, path, "updated")
+    # Saved once, the far due date is no longer asked about when other fields change.
+    again = _post(client, f"{path}/edit", signed_in, **line, due_on="2040-01-01", notes="Hi")
+    _notice(again, path, "updated")

@@ -13,6 +13,9 @@ from psycopg import sql
 from tests.api.helpers import act, done, make, read
 from tests.web.test_tickets_pages import form_fields, submit
 
+# Every test here types fixed days in 2031: the far-date check takes them as ordinary.
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 TABLES = ("contacts", "addresses", "tickets", "line_items")
 
 
@@ -403,3 +406,51 @@ def test_no_overlap_warning_for_another_staff_member(
     )
     assert again.status_code == 409, again.text
     assert "It overlaps 3 other visits for you (no staff assigned)" in again.text
+
+
+# -- a day far from today is asked about, then saved anyway -----------------------------------
+
+
+def test_a_day_far_in_the_past_warns_keeps_what_was_typed_and_saves_anyway(
+    client: TestClient,
+    services: dict[str, Any],
+    signed_in: dict[str, Any],
+    owner: psycopg.Connection[dict[str, Any]],
+) -> None:
+    form = {**_new_ticket_form(client, services), "date": "2001-01-07", "title": "Old job"}
+    before = row_counts(owner, signed_in["id"])
+
+    warned = submit(client, "/tickets", form, signed_in["csrf_token"])
+
+    assert warned.status_code == 409, warned.text
+    text = warned.text
+    assert "The ticket was not created yet: check the day." in text
+    assert "The day, January 7, 2001, is more than a year ago. Is the year right?" in text
+    assert 'name="intent" value="anyway"' in text
+    assert 'id="date" name="date" type="date" required value="2001-01-07"' in text
+    for typed in ('value="Ruth"', 'value="12 Pine St"', 'value="Old job"', 'value="12"'):
+        assert typed in text, typed
+    assert row_counts(owner, signed_in["id"]) == before  # nothing saved yet
+
+    again = form_fields(text, "/tickets")  # the re-rendered form, posted with "Save anyway"
+    saved = submit(client, "/tickets", {**again, "intent": "anyway"}, signed_in["csrf_token"])
+
+    assert saved.status_code == 303, saved.text
+    tid = saved.headers["location"].split("/")[2].split("?")[0]
+    made = done(read(client, "tickets", id=tid, include="line_items"))
+    assert made["scheduled_start"].startswith("2001-01-07T14:00")
+    assert made["title"] == "Old job" and len(made["line_items"]) == 2
+    assert done(read(client, "notes", ticket_id=tid)) == []  # no overlap, no note
+
+
+def test_a_day_far_ahead_warns_too_and_a_near_one_does_not(
+    client: TestClient, services: dict[str, Any], signed_in: dict[str, Any]
+) -> None:
+    form = _new_ticket_form(client, services)  # today is pinned to Oct 1, 2030
+
+    far = submit(client, "/tickets", {**form, "date": "2032-10-02"}, signed_in["csrf_token"])
+    assert far.status_code == 409
+    assert "The day, October 2, 2032, is more than two years ahead." in far.text
+
+    near = submit(client, "/tickets", {**form, "date": "2032-09-30"}, signed_in["csrf_token"])
+    assert near.status_code == 303, near.text

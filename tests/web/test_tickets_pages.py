@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -212,7 +212,7 @@ def test_contact_search_rerenders_the_select(client: TestClient, ticket: dict[st
 
 
 def test_create_with_a_new_contact_address_lines_and_staff(
-    client: TestClient, catalog: dict[str, Any], signed_in: dict[str, Any]
+    client: TestClient, catalog: dict[str, Any], signed_in: dict[str, Any], pinned_today: date
 ) -> None:
     form = form_fields(client.get("/tickets/new?start=2031-01-07T14:00").text, "/tickets")
     form.update(
@@ -537,10 +537,8 @@ def test_note_before_close_out_shows_on_the_ticket_and_in_close_out(
     page = client.get(added.headers["location"]).text
     assert "Note added." in page and "Dog named Biscuit is friendly" in page
     assert submit(client, f"/tickets/{tid}/clock-in", {}, csrf).status_code == 303
-    work = client.get(f"/tickets/{tid}/close").text
-    data = form_fields(work, f"/tickets/{tid}/close/notes")
-    data.update(confirm="1")
-    notes = submit(client, f"/tickets/{tid}/close/notes", data, csrf)
+    # The close-out's notes step (part of the wizard page) shows it next to the notes box.
+    notes = client.get(f"/tickets/{tid}/close/notes")
     assert notes.status_code == 200, notes.text
     assert "Notes already on this ticket" in notes.text
     assert "Dog named Biscuit is friendly" in notes.text
