@@ -86,7 +86,8 @@ def catalog(request: Request, retired: str = "") -> HTMLResponse:
 @router.get("/catalog/new", response_class=HTMLResponse)
 @page
 def new_service(request: Request) -> HTMLResponse:
-    return _form(request, values={"pricing_mode": "fixed", "default_duration_minutes": "60"})
+    # Minutes left empty: 60 for a job, 5 per unit (ServiceCreate).
+    return _form(request, values={"pricing_mode": "fixed"})
 
 
 @router.post("/catalog", response_class=HTMLResponse)

@@ -31,15 +31,22 @@ def done_page(
         for m in read(request, "messages", ticket_id=ticket_id, status="pending")
         if m["kind"] == "reach_out"
     ]
-    upcoming = read(
-        request,
-        "tickets",
-        contact_id=str(ticket["contact_id"]),
-        status="scheduled",
-        limit=5,
-        include="",
-        **{"from": business_today(get_current_user().timezone).isoformat()},
-    )
+    # The visit this close-out booked ("schedule the next visit now"): created in the same
+    # transaction that completed the ticket, so at the same now(). Another visit the customer
+    # already had (the other property's, say) is not this close-out's next step.
+    upcoming = [
+        t
+        for t in read(
+            request,
+            "tickets",
+            contact_id=str(ticket["contact_id"]),
+            status="scheduled",
+            limit=100,
+            include="",
+            **{"from": business_today(get_current_user().timezone).isoformat()},
+        )
+        if ticket["completed_at"] is not None and t["created_at"] == ticket["completed_at"]
+    ]
     return render(
         request,
         "closeout/done.html",

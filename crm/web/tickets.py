@@ -133,14 +133,16 @@ def _arrival_facts(request: Request, ticket: dict[str, Any]) -> list[tuple[str, 
 
 
 def _last_visit(request: Request, ticket: dict[str, Any]) -> dict[str, Any] | None:
-    """The customer's latest completed visit before this one, with its notes and lines."""
+    """The latest completed visit before this one at the same address (the customer's, when
+    the ticket has none), with its notes and lines: a landlord's home visit says nothing about
+    the rental."""
+    where = (
+        {"address_id": str(ticket["address_id"])}
+        if ticket["address_id"]
+        else {"contact_id": str(ticket["contact_id"])}
+    )
     visits = read(
-        request,
-        "tickets",
-        contact_id=str(ticket["contact_id"]),
-        status="completed",
-        limit=20,
-        include="line_items,notes",
+        request, "tickets", status="completed", limit=20, include="line_items,notes", **where
     )
     earlier = (
         v

@@ -232,6 +232,12 @@ def test_schedule_now_creates_the_next_ticket(client: TestClient, job: dict[str,
     assert new_ticket["status"] == "scheduled"
     assert new_ticket["contact_id"] == job["contact"]["id"]
     assert datetime.fromisoformat(new_ticket["scheduled_start"]) == datetime.fromisoformat(start)
+    # The same services come along, as confirmed: 22 screens, the wash at the $175 charged.
+    lines = done(read(client, "tickets", id=new_ticket["id"], include="line_items"))["line_items"]
+    assert [(li["description"], li["quantity"], li["unit_price_cents"]) for li in lines] == [
+        ("Screen cleaning", "22", 350),
+        ("Window wash", "1", 17500),
+    ]
     past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     other = make(client, "ticket", contact_id=job["contact"]["id"], scheduled_start=past)
     done(act(client, "ticket", "clock_in", id=other["id"]))

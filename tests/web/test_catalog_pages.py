@@ -62,6 +62,25 @@ def test_create_each_pricing_mode_and_list_prices(
     assert "$19.99 each" in page
 
 
+def test_usual_time_left_empty_is_an_hour_a_job_or_five_minutes_a_unit(
+    client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    """An hour per window would block a whole day for a 26-window house."""
+    assert (
+        'value="60"'
+        not in client.get("/catalog/new").text.split("default_duration_minutes")[1][:300]
+    )
+    for data in (
+        {"name": "Gutters", "pricing_mode": "fixed", "price": "90"},
+        {"name": "Windows", "pricing_mode": "per_unit", "price": "5", "unit_label": "window"},
+    ):
+        assert post(client, "/catalog", signed_in, default_duration_minutes="", **data).is_redirect
+    services = {s["name"]: s for s in done(read(client, "services"))}
+    assert services["Gutters"]["default_duration_minutes"] == 60
+    assert services["Windows"]["default_duration_minutes"] == 5
+    assert "5 min each" in client.get("/catalog").text
+
+
 def test_create_problems_are_shown_next_to_the_fields(
     client: TestClient, signed_in: dict[str, Any]
 ) -> None:

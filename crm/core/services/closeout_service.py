@@ -17,9 +17,15 @@ from crm.clients.postgres_client import Connection
 from crm.core.exceptions import CloseOutDraftInvalid
 from crm.core.models.closeout import CloseOutPreview, CloseTicket, ScheduleNow
 from crm.core.models.common import format_money
-from crm.core.models.ticket import TicketCreate
+from crm.core.models.ticket import LineItemAdd, TicketCreate
 from crm.core.registry import REGISTRY
-from crm.core.services import attribute_service, base, contact_service, ticket_service
+from crm.core.services import (
+    attribute_service,
+    base,
+    contact_service,
+    line_item_service,
+    ticket_service,
+)
 from crm.core.services.closeout_preview import current_lines, fingerprint, require_in_progress
 from crm.core.vocabulary import VocabularyError, normalise_value
 from crm.errors import ValidationFailed
@@ -220,5 +226,33 @@ def _create_next_step(
                 is_price_estimated=ticket["is_price_estimated"],
             ),
         )
+        _copy_services(conn, ticket["id"], new_ticket["id"])
         return {"kind": "schedule_now", "ticket": new_ticket}
     return {"kind": "none"}
+
+
+def _copy_services(conn: Connection, done_id: UUID, next_id: UUID) -> None:
+    """The next visit gets this visit's services as confirmed (quantities; a flexible price as
+    charged; set prices at today's catalog price). A service retired since comes along as a
+    custom line with its last price. Discounts were for this visit and are not copied."""
+    rows = conn.execute(
+        "SELECT l.*, s.retired_at FROM line_items l LEFT JOIN services s ON s.id = l.service_id "
+        "WHERE l.ticket_id = %s AND l.kind = 'item' ORDER BY l.position, l.created_at",
+        (done_id,),
+    ).fetchall()
+    for line in rows:
+        live = line["service_id"] is not None and line["retired_at"] is None
+        line_item_service.add_line_item(
+            conn,
+            LineItemAdd(
+                ticket_id=next_id,
+                service_id=line["service_id"] if live else None,
+                description=line["description"],
+                quantity=line["quantity"],
+                unit_price_cents=(
+                    line["unit_price_cents"]
+                    if not live or line["pricing_mode"] == "flexible"
+                    else None
+                ),
+            ),
+        )

@@ -377,6 +377,7 @@ INCLUDES = (
         "to": "last local date, inclusive",
         "status": "scheduled, in_progress, completed, cancelled or no_show",
         "contact_id": "this contact's tickets",
+        "address_id": "the tickets at this address",
         "current": "true: the ticket whose clock runs, else the next one scheduled today",
     },
     includes=base.include_names(INCLUDES),
@@ -395,7 +396,7 @@ def load_tickets(conn: Connection, query: DataQuery) -> Any:
         # A date range reads like a calendar (in time order); otherwise newest first.
         order=("scheduled_start", "id") if base.dated(query) else ("scheduled_start DESC", "id"),
         local_dates="scheduled_start",
-        ids=("contact_id",),
+        ids=("contact_id", "address_id"),
         statuses=STATUSES,
         label="ticket",
     )
