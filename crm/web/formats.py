@@ -37,6 +37,17 @@ def quantity(value: Any) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
+def units(value: Any, label: str) -> str:
+    """(24, "window") → "24 windows", (1, "window") → "1 window", (3, "") → "3"."""
+    amount = quantity(value)
+    if not label:
+        return amount
+    plural = Decimal(amount) != 1 and not label.endswith("s")
+    if plural:
+        label = label[:-1] + "ies" if re.search(r"[^aeiou]y$", label) else label + "s"
+    return f"{amount} {label}"
+
+
 def percent(basis_points: Any) -> str:
     """825 → "8.25%", 800 → "8%"."""
     whole, part = divmod(int(basis_points or 0), 100)
@@ -105,6 +116,7 @@ GLOBALS = {
     "money": money,
     "dollars": dollars,
     "quantity": quantity,
+    "units": units,
     "percent": percent,
     "phone": phone,
     "address_text": address_text,

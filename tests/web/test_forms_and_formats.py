@@ -28,6 +28,7 @@ from crm.web.formats import (
     price_text,
     quantity,
     service_label,
+    units,
 )
 from crm.web.forms import (
     Form,
@@ -294,3 +295,13 @@ def test_a_day_half_a_year_away_in_the_same_year_carries_its_year(
     with user_context(UserContext(uuid4(), "America/Chicago")):
         assert local(date(2031, 6, 1), "%b %-d") == "Jun 1, 2031"
         assert local(date(2031, 7, 1), "%b %-d") == "Jul 1"
+
+
+def test_units_are_counted_in_words() -> None:
+    assert units("24.000", "window") == "24 windows"
+    assert units("1", "window") == "1 window"
+    assert units("2.5", "hour") == "2.5 hours"
+    assert units("3", "gutter run") == "3 gutter runs"
+    assert units("2", "story") == "2 stories"
+    assert units("4", "screens") == "4 screens"
+    assert units("7", "") == "7"
