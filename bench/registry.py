@@ -12,6 +12,7 @@ from bench import (
     extraction_eval,
     messaging,
     page_weight,
+    plans,
     stack_start,
     unit_of_work,
 )
@@ -30,6 +31,9 @@ MEASUREMENTS: dict[str, Measurement] = {
     # Own stack and two `crm worker` processes: emails per second into the SMTP catcher, and
     # the delay from each message's due time to its delivery.
     "messaging": messaging.measure,
+    # Own `crm serve`: 1,000 plans expanded a year ahead by the worker's code, plan.create
+    # over HTTP, and the calendar week at that size.
+    "plans": plans.measure,
     # Precision and recall of the rule extractor on tests/data/notes_labelled.jsonl.
     "extraction": lambda ctx: extraction_eval.bench_rows(),
 }

@@ -47,3 +47,11 @@ class CloseOutDraftInvalid(Conflict):
         "This close-out preview can't be used (it expired, was already used, or belongs to "
         "another ticket). Review the close-out again."
     )
+
+
+class PlanOverlaps(Conflict):
+    code = "PLAN_OVERLAPS"
+    default_message = (
+        "Some of the plan's visits overlap other visits of the same staff; nothing was saved. "
+        "Change the time or staff, or save anyway (confirm_overlaps)."
+    )

@@ -15,10 +15,15 @@ from uuid import UUID
 import procrastinate
 from procrastinate.exceptions import ConnectorException
 
+from crm.jobs.plans import extend_plans
+
 log = logging.getLogger("crm.worker")
 
 SEND_MESSAGE = "crm.send_message"
 SWEEP = "crm.sweep_messages"
+EXTEND_PLANS = "crm.extend_plans"
+# Every hour: the service plans' visits stay booked 12 months ahead (crm/jobs/plans.py).
+EXTEND_PLANS_CRON = "17 * * * *"
 QUEUES = ("messages", "maintenance")
 # Every 30 seconds: messages a dead worker left in `sending`, and overdue ones without a job.
 SWEEP_CRON = "* * * * * */30"
@@ -40,6 +45,9 @@ def build_app(conninfo: str, *, max_connections: int = 4) -> procrastinate.App:
     app.periodic(cron=SWEEP_CRON, periodic_id="sweep")(
         app.task(name=SWEEP, queue="maintenance", pass_context=True)(sweep_messages)
     )
+    app.periodic(cron=EXTEND_PLANS_CRON, periodic_id="extend_plans")(
+        app.task(name=EXTEND_PLANS, queue="maintenance", pass_context=True)(extend_all_plans)
+    )
     return app
 
 
@@ -53,6 +61,11 @@ async def sweep_messages(context: procrastinate.JobContext, timestamp: int) -> d
     stalled = await retry_stalled_sends(context.app)
     result: dict[str, Any] = await asyncio.to_thread(sender.sweep)
     return {**result, "stalled_jobs": stalled}
+
+
+async def extend_all_plans(context: procrastinate.JobContext, timestamp: int) -> dict[str, int]:
+    sender = context.additional_context["sender"]
+    return await asyncio.to_thread(extend_plans, sender.db)
 
 
 async def retry_stalled_sends(app: procrastinate.App) -> int:

@@ -16,6 +16,7 @@ from crm.clients.sms_client import SmsClient
 from crm.config import Settings
 from crm.errors import ConfigurationError
 from crm.jobs.app import QUEUES, build_app, retry_stalled_sends
+from crm.jobs.plans import extend_plans
 from crm.messaging.sender import RETRY_DELAYS, STUCK_AFTER, Sender, SenderOptions
 
 log = logging.getLogger("crm.worker")
@@ -74,6 +75,10 @@ async def run_worker(
         async with app.open_async():
             swept = await asyncio.to_thread(sender.sweep)
             swept["stalled_jobs"] = await retry_stalled_sends(app)
+            # Plans behind the horizon (a worker down over midnight): caught up at once.
+            swept.update(
+                {f"plan_{k}": v for k, v in (await asyncio.to_thread(extend_plans, db)).items()}
+            )
             if any(swept.values()):
                 log.info("at start: %s", swept)
             await app.run_worker_async(

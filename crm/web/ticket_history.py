@@ -31,6 +31,7 @@ FIELD_WORDS = {
     "confirmation_status": "confirmation",
     "address_id": "address",
     "staff_ids": "staff",
+    "plan_detached": "changed apart from its plan",
 }
 # Actions whose changes are the whole row (or only the clock): the words say enough.
 _NO_CHANGES = ("create", "clock_in", "clock_out", "close_out_preview")
@@ -54,6 +55,9 @@ def describe_history(
         reviews = 1 if row["action"] == "close_out_preview" else 0
         changes = row.get("changes") or {}
         words = []
+        if "plan_id" in changes and row["action"] == "update":
+            # "This and following" moved the visit to the plan's new version.
+            words.append("now part of the plan's new version (this visit and the following)")
         if row["action"] not in _NO_CHANGES:
             for key, change in changes.items():
                 if key not in FIELD_WORDS or not isinstance(change, dict):
@@ -78,6 +82,8 @@ def _by(actor: str) -> str:
         return " by the customer"
     if actor == "worker":
         return " by the message worker"
+    if actor == "worker:plans":
+        return " by the plan's booking ahead"
     return ""
 
 

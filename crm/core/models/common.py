@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -176,6 +176,8 @@ def present(value: Any, timezone: str) -> Any:
         return to_business_time(value, timezone).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")  # a local time of day (a plan's start time)
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, Decimal):

@@ -18,6 +18,8 @@ from crm.errors import ValidationFailed
 
 # The foreign key from tickets (deleted ones included) to their address.
 _TICKET_ADDRESS = "tickets_user_id_address_id_fkey"
+# The foreign key from plans (ended ones included, which still name the address they visited).
+_PLAN_ADDRESS = "plans_user_id_contact_id_address_id_fkey"
 
 
 def _clear_other_primaries(conn: Connection, contact_id: UUID, keep: UUID | None) -> None:
@@ -67,8 +69,18 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
     ).fetchone()
     if used and used["n"]:
         raise AddressInUse(details={"tickets": used["n"]})
+    plans = conn.execute(
+        "SELECT count(*) AS n FROM plans WHERE address_id = %s AND status <> 'ended'", (data.id,)
+    ).fetchone()
+    if plans and plans["n"]:
+        raise AddressInUse(
+            "A service plan visits this address; change the plan's address or end it first.",
+            details={"plans": plans["n"]},
+        )
     # Deleted tickets (hidden by RLS) still point at it: the foreign key says so.
-    with savepoint(conn, constraint_errors={_TICKET_ADDRESS: AddressInUse}):
+    with savepoint(
+        conn, constraint_errors={_TICKET_ADDRESS: AddressInUse, _PLAN_ADDRESS: AddressInUse}
+    ):
         facts = conn.execute("SELECT id FROM attributes WHERE address_id = %s", (data.id,))
         for fact in facts.fetchall():
             base.hard_delete(

@@ -138,6 +138,13 @@ def booked(conn: Connection, ticket: dict[str, Any]) -> None:
     sync_reminders(conn, ticket, settings)
 
 
+def plan_reminders(conn: Connection, contact_id: Any) -> dict[str, Any] | None:
+    """For a plan's visits (docs/plans.md): the messaging settings when this customer gets
+    reminders, else None. A plan's visit gets its reminders but no request to confirm a visit
+    months away (the reminder before it asks); ``sync_reminders`` plans them per visit."""
+    return messaging_settings(conn) if _wants_automatic(conn, contact_id) else None
+
+
 def rescheduled(
     conn: Connection, before: dict[str, Any], after: dict[str, Any], *, confirmed: bool = False
 ) -> None:

@@ -65,7 +65,8 @@ def update(conn: Connection, data: ContactUpdate) -> dict[str, Any]:
 
 @REGISTRY.action("contact", "delete", input=Ref)
 def delete(conn: Connection, data: Ref) -> dict[str, Any]:
-    """Delete a contact that has no open tickets and no unpaid invoices."""
+    """Delete a contact that has no open tickets and no unpaid invoices; their service plans
+    end."""
     # Locked before the check: a ticket or invoice being created for this contact right now
     # holds a share lock on it (base.lock_parent), so we wait for it and then count it.
     base.load(conn, "contacts", data.id, label="contact", lock=True)
@@ -85,6 +86,18 @@ def delete(conn: Connection, data: Ref) -> dict[str, Any]:
         "WHERE contact_id = %s AND status = 'pending'",
         (data.id,),
     )
+    # A plan with no visits booked (paused, say) must never make one for a deleted customer.
+    for plan in conn.execute(
+        "SELECT id FROM plans WHERE contact_id = %s AND status <> 'ended'", (data.id,)
+    ).fetchall():
+        base.update_row(
+            conn,
+            "plans",
+            plan["id"],
+            {"status": "ended", "status_reason": "the customer was deleted"},
+            label="plan",
+            entity_type="plan",
+        )
     return base.soft_delete(conn, "contacts", data.id, label="contact", entity_type="contact")
 
 

@@ -1,4 +1,4 @@
-"""Tickets (appointment = job): schedule, staff, clock in/out, status."""
+"""Tickets (appointment = job): schedule, staff, status. The clock: ticket_clock.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from psycopg import sql
 
 from crm.clients.postgres_client import Connection
 from crm.core import audit
-from crm.core.exceptions import ClockStateConflict, InvoiceExists
+from crm.core.exceptions import InvoiceExists
 from crm.core.models.common import Ref
 from crm.core.models.ticket import (
     AssignStaff,
@@ -84,7 +84,7 @@ def _check_address(conn: Connection, address_id: UUID | None, contact_id: UUID) 
         )
 
 
-def _set_staff(conn: Connection, ticket_id: UUID, staff_ids: list[UUID]) -> list[str]:
+def set_staff(conn: Connection, ticket_id: UUID, staff_ids: list[UUID]) -> list[str]:
     wanted = list(dict.fromkeys(staff_ids))
     for staff_id in wanted:
         base.lock_parent(conn, "staff", staff_id, label="staff member")
@@ -108,7 +108,7 @@ def stop_clock(conn: Connection, ticket_id: UUID) -> None:
     )
 
 
-def _staff_ids(conn: Connection, ticket_id: UUID) -> list[str]:
+def staff_ids_of(conn: Connection, ticket_id: UUID) -> list[str]:
     rows = conn.execute(
         "SELECT staff_id FROM ticket_staff WHERE ticket_id = %s ORDER BY created_at, staff_id",
         (ticket_id,),
@@ -134,7 +134,7 @@ def create(conn: Connection, data: TicketCreate) -> dict[str, Any]:
     values["address_id"] = address_id
     row = base.insert_row(conn, "tickets", values, entity_type="ticket")
     if data.staff_ids:
-        assigned = _set_staff(conn, row["id"], data.staff_ids)
+        assigned = set_staff(conn, row["id"], data.staff_ids)
         audit.record(
             conn,
             entity_type="ticket",
@@ -148,10 +148,18 @@ def create(conn: Connection, data: TicketCreate) -> dict[str, Any]:
 
 @REGISTRY.action("ticket", "update", input=TicketUpdate)
 def update(conn: Connection, data: TicketUpdate) -> dict[str, Any]:
-    """Reschedule or change a ticket that is not finished."""
+    """Reschedule or change a ticket that is not finished. A plan's visit changed on its own
+    is detached from the plan: editing the series later leaves it as it is (docs/plans.md)."""
+    return change(conn, data, detach=True)
+
+
+def change(conn: Connection, data: TicketUpdate, *, detach: bool) -> dict[str, Any]:
+    """``ticket.update``'s work; a plan edit applying to its visits passes ``detach=False``."""
     ticket = get(conn, data.id, lock=True)
     ensure_editable(ticket)
     values = base.changed_fields(data)
+    if detach and values and ticket["plan_id"] and not ticket["plan_detached"]:
+        values["plan_detached"] = True
     if "scheduled_start" in values and values["scheduled_start"] is None:
         raise ValidationFailed("scheduled_start can't be empty.")
     if "address_id" in values:
@@ -172,8 +180,12 @@ def assign_staff(conn: Connection, data: AssignStaff) -> dict[str, Any]:
     """Set who works on a ticket (replaces the current assignment)."""
     ticket = get(conn, data.id, lock=True)
     ensure_editable(ticket)
-    before = _staff_ids(conn, data.id)
-    after = _set_staff(conn, data.id, data.staff_ids)
+    before = staff_ids_of(conn, data.id)
+    after = set_staff(conn, data.id, data.staff_ids)
+    if before != after and ticket["plan_id"] and not ticket["plan_detached"]:
+        base.update_row(
+            conn, "tickets", data.id, {"plan_detached": True}, label="ticket", entity_type="ticket"
+        )
     if before != after:
         audit.record(
             conn,
@@ -183,107 +195,6 @@ def assign_staff(conn: Connection, data: AssignStaff) -> dict[str, Any]:
             changes={"staff_ids": {"old": before, "new": after}},
         )
     return {**ticket, "staff_ids": after}
-
-
-# Two-key advisory lock class for "this user's clock" (the second key is the user id's hash).
-_CLOCK_LOCK = 7_400_211
-
-
-def _stop_other_clock(conn: Connection, ticket_id: UUID) -> dict[str, Any] | None:
-    """Stop the user's clock running on another ticket, audited on that ticket; what it was."""
-    entry = conn.execute(
-        "UPDATE time_entries SET ended_at = greatest(started_at, %s) "
-        "WHERE ended_at IS NULL AND ticket_id <> %s RETURNING *",
-        (utc_now(), ticket_id),
-    ).fetchone()
-    if entry is None:
-        return None
-    audit.record(
-        conn,
-        entity_type="ticket",
-        entity_id=entry["ticket_id"],
-        action="clock_out",
-        changes={
-            "time_entry_id": {"old": None, "new": entry["id"]},
-            "ended_at": {"old": None, "new": entry["ended_at"]},
-            "clocked_in_on": {"old": None, "new": ticket_id},
-        },
-    )
-    other = conn.execute(
-        "SELECT c.first_name, c.last_name, c.company FROM tickets t "
-        "JOIN contacts c ON c.id = t.contact_id WHERE t.id = %s",
-        (entry["ticket_id"],),
-    ).fetchone()
-    seconds = (entry["ended_at"] - entry["started_at"]).total_seconds()
-    return {
-        "ticket_id": entry["ticket_id"],
-        "minutes": round(seconds / 60),
-        "customer": contact_service.display_name(other) if other else "",
-    }
-
-
-@REGISTRY.action("ticket", "clock_in", input=Ref)
-def clock_in(conn: Connection, data: Ref) -> dict[str, Any]:
-    """Start the clock on a ticket; the first clock-in starts the job. One clock runs at a time:
-    a clock running on another ticket is stopped first (``stopped_clock`` says which)."""
-    # Clock-ins of one user take turns, so two at once cannot both leave a clock running.
-    conn.execute(
-        "SELECT pg_advisory_xact_lock(%s, hashtext(current_setting('app.current_user_id')))",
-        (_CLOCK_LOCK,),
-    )
-    ticket = get(conn, data.id, lock=True)
-    ensure_editable(ticket)
-    open_entry = conn.execute(
-        "SELECT id FROM time_entries WHERE ticket_id = %s AND ended_at IS NULL", (data.id,)
-    ).fetchone()
-    if open_entry:
-        raise ClockStateConflict("You are already clocked in on this ticket.")
-    stopped = _stop_other_clock(conn, data.id)
-    now = utc_now()
-    entry = conn.execute(
-        "INSERT INTO time_entries (user_id, ticket_id, started_at) "
-        "VALUES (current_setting('app.current_user_id')::uuid, %s, %s) RETURNING *",
-        (data.id, now),
-    ).fetchone()
-    assert entry is not None
-    audit.record(
-        conn,
-        entity_type="ticket",
-        entity_id=data.id,
-        action="clock_in",
-        changes={
-            "time_entry_id": {"old": None, "new": entry["id"]},
-            "started_at": {"old": None, "new": now},
-        },
-    )
-    if ticket["status"] == "scheduled":
-        transition(conn, ticket, "in_progress")
-    return {**get(conn, data.id), "time_entry": entry, "stopped_clock": stopped}
-
-
-@REGISTRY.action("ticket", "clock_out", input=Ref)
-def clock_out(conn: Connection, data: Ref) -> dict[str, Any]:
-    """Stop the clock on a ticket."""
-    ticket = get(conn, data.id, lock=True)
-    ensure_editable(ticket)
-    entry = conn.execute(
-        "UPDATE time_entries SET ended_at = %s WHERE ticket_id = %s AND ended_at IS NULL "
-        "RETURNING *",
-        (utc_now(), data.id),
-    ).fetchone()
-    if entry is None:
-        raise ClockStateConflict("You are not clocked in on this ticket.")
-    audit.record(
-        conn,
-        entity_type="ticket",
-        entity_id=data.id,
-        action="clock_out",
-        changes={
-            "time_entry_id": {"old": None, "new": entry["id"]},
-            "ended_at": {"old": None, "new": entry["ended_at"]},
-        },
-    )
-    return {**get(conn, data.id), "time_entry": entry}
 
 
 @REGISTRY.action("ticket", "cancel", input=CancelTicket)

@@ -1,0 +1,466 @@
+"""Service plans: recurring visits for a customer (docs/plans.md).
+
+A plan is a rule (plan_rules) with the visit's defaults; its visits are tickets (plan_visits)
+created 12 months ahead and extended daily by the worker. Changing a plan applies to one
+visit (``this``: the visit is detached), this and the ``following`` ones (the plan is split in
+two at that visit) or ``all`` future visits; past, started and finished visits never change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from crm.clients.postgres_client import Connection
+from crm.core import audit
+from crm.core.exceptions import PlanOverlaps
+from crm.core.models.common import Ref
+from crm.core.models.plan import PlanCreate, PlanEnd, PlanFields, PlanSkip, PlanUpdate
+from crm.core.models.ticket import AssignStaff, CancelTicket, TicketUpdate
+from crm.core.plan_rules import Rule, RuleError, describe, local_start, normalise
+from crm.core.registry import REGISTRY, DataQuery
+from crm.core.services import base, line_item_service, plan_visits, ticket_service
+from crm.errors import Conflict, ValidationFailed
+from crm.utils.timezone import business_today, get_zone
+from crm.utils.user_context import get_current_user
+
+STATUSES = ("active", "paused", "ended")
+
+
+def _today() -> date:
+    return business_today(get_current_user().timezone)
+
+
+def _rule(text: str, start_date: date, data: PlanFields, plan: dict[str, Any] | None) -> Rule:
+    """The rule checked (RuleError → 422 on the rrule field)."""
+    fields = data.model_fields_set
+    until = data.until if "until" in fields or plan is None else plan["until_date"]
+    count = data.count if "count" in fields or plan is None else plan["max_count"]
+    start_time = data.start_time if "start_time" in fields or plan is None else plan["start_time"]
+    try:
+        return normalise(
+            text, start_date=start_date, start_time=start_time, until=until, count=count
+        )
+    except RuleError as exc:
+        raise ValidationFailed(
+            str(exc), details={"fields": [{"field": "rrule", "message": str(exc)}]}
+        ) from exc
+
+
+def _check_parents(conn: Connection, contact_id: UUID, data: PlanFields) -> None:
+    if "address_id" in data.model_fields_set and data.address_id is not None:
+        address = base.lock_parent(conn, "addresses", data.address_id, label="address")
+        if address["contact_id"] != contact_id:
+            raise ValidationFailed(
+                "That address belongs to a different contact.",
+                details={"fields": [{"field": "address_id", "message": "not this contact's"}]},
+            )
+    for staff_id in dict.fromkeys(data.staff_ids if "staff_ids" in data.model_fields_set else []):
+        base.lock_parent(conn, "staff", staff_id, label="staff member")
+    for line in data.lines if "lines" in data.model_fields_set else []:
+        if line.service_id is not None:
+            service = base.lock_parent(conn, "services", line.service_id, label="service")
+            if service["retired_at"] is not None:
+                raise ValidationFailed(f"{service['name']} is retired; pick a current service.")
+        elif not line.description or line.unit_price_cents is None:
+            raise ValidationFailed("A line without a service needs a description and a price.")
+
+
+def _refuse_overlaps(conn: Connection, plan_id: UUID, confirm: bool, today: date) -> list[Any]:
+    found = plan_visits.overlaps(conn, plan_id, today)
+    if found and not confirm:
+        raise PlanOverlaps(details={"visits": found})
+    return found
+
+
+def _primary_address(conn: Connection, contact_id: UUID) -> UUID | None:
+    row = conn.execute(
+        "SELECT id FROM addresses WHERE contact_id = %s AND is_primary FOR KEY SHARE",
+        (contact_id,),
+    ).fetchone()
+    return row["id"] if row else None
+
+
+@REGISTRY.action("plan", "create", input=PlanCreate)
+def create(conn: Connection, data: PlanCreate) -> dict[str, Any]:
+    """Start a service plan: its visits for the next 12 months are booked at once (reminders
+    as for any visit, no confirmation request per visit). Refused with PLAN_OVERLAPS (nothing
+    saved) when visits overlap another ticket of the same staff, unless confirm_overlaps."""
+    base.lock_parent(conn, "contacts", data.contact_id, label="contact")
+    _check_parents(conn, data.contact_id, data)
+    rule = _rule(data.rrule, data.start_date, data, None)
+    address_id = data.address_id or _primary_address(conn, data.contact_id)
+    values = {
+        "contact_id": data.contact_id,
+        "address_id": address_id,
+        "title": data.title,
+        "rrule": rule.text,
+        "start_date": data.start_date,
+        "start_time": data.start_time,
+        "duration_minutes": data.duration_minutes,
+        "until_date": rule.until,
+        "max_count": rule.count,
+        "skip_dates": sorted(set(data.skip_dates)),
+        "lines": plan_visits.store_lines(data.lines),
+        "staff_ids": list(dict.fromkeys(data.staff_ids)),
+        "crew_note": data.crew_note,
+    }
+    plan = base.insert_row(conn, "plans", values, entity_type="plan")
+    today = _today()
+    created = plan_visits.generate(conn, plan, today)
+    found = _refuse_overlaps(conn, plan["id"], data.confirm_overlaps, today)
+    return {**_shown(conn, get(conn, plan["id"])), "created": len(created), "overlaps": found}
+
+
+def get(conn: Connection, plan_id: UUID, *, lock: bool = False) -> dict[str, Any]:
+    return base.load(conn, "plans", plan_id, label="plan", lock=lock)
+
+
+def _changed(data: PlanUpdate, plan: dict[str, Any], rule: Rule) -> dict[str, Any]:
+    """The plan columns this update changes."""
+    fields = data.model_fields_set
+    values: dict[str, Any] = {}
+    simple = ("address_id", "title", "duration_minutes", "crew_note", "start_time")
+    for name in simple:
+        if name in fields and getattr(data, name) != plan[name]:
+            values[name] = getattr(data, name)
+    if "staff_ids" in fields and list(dict.fromkeys(data.staff_ids)) != list(plan["staff_ids"]):
+        values["staff_ids"] = list(dict.fromkeys(data.staff_ids))
+    if "lines" in fields:
+        lines = plan_visits.store_lines(data.lines)
+        if lines.obj != plan["lines"]:
+            values["lines"] = lines
+    if "skip_dates" in fields and sorted(set(data.skip_dates)) != list(plan["skip_dates"]):
+        values["skip_dates"] = sorted(set(data.skip_dates))
+    for name, value in (
+        ("rrule", rule.text),
+        ("start_date", rule.start_date),
+        ("until_date", rule.until),
+        ("max_count", rule.count),
+    ):
+        if value != plan[name]:
+            values[name] = value
+    return values
+
+
+@REGISTRY.action("plan", "update", input=PlanUpdate)
+def update(conn: Connection, data: PlanUpdate) -> dict[str, Any]:
+    """Change a plan's visits: ``this`` one (it is detached from the plan), this and the
+    ``following`` ones (the plan is split at ``ticket_id``) or ``all`` future visits."""
+    plan = get(conn, data.id, lock=True)
+    if plan["status"] == "ended" and data.scope != "this":
+        raise Conflict("This plan has ended; start a new one.")
+    _check_parents(conn, plan["contact_id"], data)
+    today = _today()
+    if data.scope == "all":
+        return _update_all(conn, plan, data, today)
+    visit = _visit_of(conn, plan, data.ticket_id)
+    if data.scope == "this":
+        return _update_one(conn, plan, visit, data)
+    if rule_number(plan, visit["plan_occurrence"]) == plan["first_number"]:
+        return _update_all(conn, plan, data, today)  # from its first visit: the whole plan
+    return _split(conn, plan, visit, data, today)
+
+
+def _visit_of(conn: Connection, plan: dict[str, Any], ticket_id: UUID | None) -> dict[str, Any]:
+    if ticket_id is None:
+        raise ValidationFailed(
+            "Say which visit: ticket_id is needed for 'this' and 'following'.",
+            details={"fields": [{"field": "ticket_id", "message": "required"}]},
+        )
+    visit = ticket_service.get(conn, ticket_id, lock=True)
+    if visit["plan_id"] != plan["id"]:
+        raise ValidationFailed(
+            "That visit is not one of this plan's.",
+            details={"fields": [{"field": "ticket_id", "message": "not this plan's"}]},
+        )
+    if visit["status"] != "scheduled":
+        raise Conflict(
+            f"That visit is {visit['status'].replace('_', ' ')}; only a scheduled one changes."
+        )
+    return visit
+
+
+def _update_all(
+    conn: Connection, plan: dict[str, Any], data: PlanUpdate, today: date
+) -> dict[str, Any]:
+    start_date = data.start_date or plan["start_date"]
+    rule = _rule(data.rrule or plan["rrule"], start_date, data, plan)
+    values = _changed(data, plan, rule)
+    if not values:
+        return {**_shown(conn, plan), "visits": {"deleted": 0, "changed": 0, "created": 0}}
+    after = base.update_row(conn, "plans", plan["id"], values, label="plan", entity_type="plan")
+    counts = plan_visits.apply(conn, plan, after, today)
+    found = _refuse_overlaps(conn, plan["id"], data.confirm_overlaps, today)
+    return {**_shown(conn, get(conn, plan["id"])), "visits": counts, "overlaps": found}
+
+
+def _update_one(
+    conn: Connection, plan: dict[str, Any], visit: dict[str, Any], data: PlanUpdate
+) -> dict[str, Any]:
+    """One visit changed on its own: a plain ticket change that detaches it."""
+    fields = data.model_fields_set
+    changes: dict[str, Any] = {}
+    zone = get_zone(get_current_user().timezone)
+    if {"start_date", "start_time"} & fields:
+        local = visit["scheduled_start"].astimezone(zone)
+        day = data.start_date or local.date()
+        at = data.start_time if "start_time" in fields else local.time()
+        changes["scheduled_start"] = local_start(day, at, zone)
+    for name in ("duration_minutes", "address_id", "title"):
+        if name in fields:
+            changes[name] = getattr(data, name)
+    if changes:
+        ticket_service.update(conn, TicketUpdate(id=visit["id"], **changes))
+    if "staff_ids" in fields:
+        ticket_service.assign_staff(conn, AssignStaff(id=visit["id"], staff_ids=data.staff_ids))
+    if "lines" in fields:
+        # The plan's services are catalog lines; a custom line added by hand stays.
+        for line in conn.execute(
+            "SELECT id FROM line_items WHERE ticket_id = %s AND kind = 'item' "
+            "AND service_id IS NOT NULL",
+            (visit["id"],),
+        ).fetchall():
+            line_item_service.remove_line_item(conn, Ref(id=line["id"]))
+        plan_visits.add_lines(conn, visit["id"], plan_visits.store_lines(data.lines).obj)
+    if not ticket_service.get(conn, visit["id"])["plan_detached"]:
+        base.update_row(
+            conn,
+            "tickets",
+            visit["id"],
+            {"plan_detached": True},
+            label="ticket",
+            entity_type="ticket",
+        )
+    found = _refuse_overlaps(conn, plan["id"], data.confirm_overlaps, _today())
+    return {
+        **_shown(conn, plan),
+        "ticket": ticket_service.get(conn, visit["id"]),
+        "overlaps": found,
+    }
+
+
+def _split(
+    conn: Connection, plan: dict[str, Any], visit: dict[str, Any], data: PlanUpdate, today: date
+) -> dict[str, Any]:
+    """This visit and the following: the plan ends the day before, a new plan (with the
+    changes) starts at this visit and takes over its visits from there."""
+    occurrence = visit["plan_occurrence"]
+    number = rule_number(plan, occurrence)
+    old_rule = plan_visits.rule_of(plan)
+    remaining = None
+    if plan["max_count"] is not None:
+        remaining = max(1, plan["max_count"] - (old_rule.number(occurrence) - 1))
+    base.update_row(
+        conn,
+        "plans",
+        plan["id"],
+        {"until_date": occurrence - timedelta(days=1), "max_count": None},
+        label="plan",
+        entity_type="plan",
+    )
+    start_date = data.start_date or occurrence
+    fields = data.model_fields_set
+    copy = {
+        name: getattr(data, name) if name in fields else plan[name]
+        for name in ("address_id", "title", "duration_minutes", "crew_note", "start_time")
+    }
+    rule_input = data.model_copy()
+    if "count" not in fields and "until" not in fields:
+        rule_input = data.model_copy(
+            update={"count": remaining, "until": plan["until_date"] if remaining is None else None}
+        )
+        rule_input.model_fields_set.update({"count", "until"})
+    rule = _rule(data.rrule or plan["rrule"], start_date, rule_input, plan)
+    values = {
+        "contact_id": plan["contact_id"],
+        **copy,
+        "rrule": rule.text,
+        "start_date": start_date,
+        "until_date": rule.until,
+        "max_count": rule.count,
+        "skip_dates": sorted(set(data.skip_dates))
+        if "skip_dates" in fields
+        else plan["skip_dates"],
+        "lines": plan_visits.store_lines(data.lines) if "lines" in fields else Jsonb(plan["lines"]),
+        "staff_ids": list(dict.fromkeys(data.staff_ids))
+        if "staff_ids" in fields
+        else plan["staff_ids"],
+        "split_from": plan["id"],
+        "first_number": number,
+    }
+    new = base.insert_row(conn, "plans", values, entity_type="plan")
+    moved = conn.execute(
+        "UPDATE tickets SET plan_id = %s WHERE plan_id = %s AND plan_occurrence >= %s "
+        "AND status = 'scheduled' RETURNING id",
+        (new["id"], plan["id"], occurrence),
+    ).fetchall()
+    for row in moved:
+        audit.record(
+            conn,
+            entity_type="ticket",
+            entity_id=row["id"],
+            action="update",
+            changes={"plan_id": {"old": plan["id"], "new": new["id"]}},
+        )
+    conn.execute(
+        "UPDATE plans SET generated_through = %s WHERE id = %s",
+        (plan["generated_through"], new["id"]),
+    )
+    before = {**plan, "id": new["id"]}
+    after = get(conn, new["id"], lock=True)
+    counts = plan_visits.apply(conn, before, after, today)
+    found = _refuse_overlaps(conn, new["id"], data.confirm_overlaps, today)
+    return {
+        **_shown(conn, get(conn, new["id"])),
+        "split_from": _shown(conn, get(conn, plan["id"])),
+        "visits": counts,
+        "overlaps": found,
+    }
+
+
+@REGISTRY.action("plan", "skip", input=PlanSkip)
+def skip(conn: Connection, data: PlanSkip) -> dict[str, Any]:
+    """Skip one visit of a plan: it is cancelled with the reason (the customer is told as for
+    any cancellation) and never made again; the plan carries on."""
+    visit = ticket_service.get(conn, data.ticket_id, lock=True)
+    if visit["plan_id"] is None:
+        raise ValidationFailed(
+            "That ticket is not a plan's visit; cancel it instead.",
+            details={"fields": [{"field": "ticket_id", "message": "not a plan's visit"}]},
+        )
+    get(conn, visit["plan_id"], lock=True)
+    if visit["status"] != "scheduled":
+        raise Conflict(f"That visit is {visit['status'].replace('_', ' ')}; it can't be skipped.")
+    return ticket_service.cancel(
+        conn, CancelTicket(id=visit["id"], reason=f"Skipped: {data.reason}"[:500])
+    )
+
+
+@REGISTRY.action("plan", "pause", input=Ref)
+def pause(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Stop making visits for now: the future visits that were not changed on their own are
+    taken off the calendar (quietly: no cancellation messages); resume brings them back."""
+    plan = get(conn, data.id, lock=True)
+    if plan["status"] != "active":
+        raise Conflict(f"This plan is {plan['status']}; only an active plan can be paused.")
+    today = _today()
+    removed = 0
+    for visit in plan_visits.future_visits(conn, plan["id"], today):
+        _quiet_delete(conn, visit["id"])
+        removed += 1
+    after = base.update_row(
+        conn,
+        "plans",
+        plan["id"],
+        {"status": "paused", "generated_through": None},
+        label="plan",
+        entity_type="plan",
+    )
+    return {**_shown(conn, after), "removed": removed}
+
+
+def _quiet_delete(conn: Connection, ticket_id: UUID) -> None:
+    """A paused plan's visit: off the calendar, its pending messages cancelled."""
+    ticket_service.delete(conn, Ref(id=ticket_id))
+
+
+@REGISTRY.action("plan", "resume", input=Ref)
+def resume(conn: Connection, data: Ref) -> dict[str, Any]:
+    """Make visits again from today, as the rule gives them."""
+    plan = get(conn, data.id, lock=True)
+    if plan["status"] != "paused":
+        raise Conflict(f"This plan is {plan['status']}; only a paused plan can be resumed.")
+    after = base.update_row(
+        conn, "plans", plan["id"], {"status": "active"}, label="plan", entity_type="plan"
+    )
+    created = plan_visits.generate(conn, after, _today())
+    return {**_shown(conn, get(conn, plan["id"])), "created": len(created)}
+
+
+@REGISTRY.action("plan", "end", input=PlanEnd)
+def end(conn: Connection, data: PlanEnd) -> dict[str, Any]:
+    """End a plan: every future visit not yet started is cancelled (the customer is told, as
+    for any cancellation, when messaging is on); past visits stay."""
+    plan = get(conn, data.id, lock=True)
+    if plan["status"] == "ended":
+        raise Conflict("This plan has already ended.")
+    today = _today()
+    rows = conn.execute(
+        "SELECT id FROM tickets WHERE plan_id = %s AND status = 'scheduled' "
+        "AND plan_occurrence >= %s ORDER BY plan_occurrence",
+        (plan["id"], today),
+    ).fetchall()
+    reason = f"Plan ended{': ' + data.reason if data.reason else ''}"[:500]
+    for row in rows:
+        ticket_service.cancel(conn, CancelTicket(id=row["id"], reason=reason))
+    until = max(plan["start_date"], today - timedelta(days=1))
+    after = base.update_row(
+        conn,
+        "plans",
+        plan["id"],
+        {"status": "ended", "status_reason": data.reason, "until_date": until, "max_count": None},
+        label="plan",
+        entity_type="plan",
+    )
+    return {**_shown(conn, after), "cancelled": len(rows)}
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+
+def rule_number(plan: dict[str, Any], occurrence: date) -> int:
+    """Which visit of the whole series (across splits) the occurrence is."""
+    return plan["first_number"] - 1 + plan_visits.rule_of(plan).number(occurrence)
+
+
+def visit_label(plan: dict[str, Any], occurrence: date) -> str:
+    """ "visit 7 of ∞", "visit 3 of 10"."""
+    total = plan_visits.rule_of(plan).total()
+    of = "∞" if total is None else str(plan["first_number"] - 1 + total)
+    return f"visit {rule_number(plan, occurrence)} of {of}"
+
+
+def _shown(conn: Connection, plan: dict[str, Any]) -> dict[str, Any]:
+    """A plan as the API returns it: the row, its rule in words and its next visits."""
+    upcoming = conn.execute(
+        "SELECT id, scheduled_start, plan_occurrence, plan_detached, status FROM tickets "
+        "WHERE plan_id = %s AND status = 'scheduled' AND plan_occurrence >= %s "
+        "ORDER BY plan_occurrence LIMIT 3",
+        (plan["id"], _today()),
+    ).fetchall()
+    return {**plan, "summary": describe(plan_visits.rule_of(plan)), "next_visits": upcoming}
+
+
+@REGISTRY.data_type(
+    "plans",
+    filters={"contact_id": "this contact's plans", "status": "active, paused or ended"},
+    includes=("visits", "audit_trail"),
+)
+def load_plans(conn: Connection, query: DataQuery) -> Any:
+    """Service plans with their rule in plain words and next visits; ``visits``: every visit."""
+    if query.id is not None:
+        rows = [get(conn, query.id)]
+    else:
+        rows = base.list_rows(
+            conn,
+            query,
+            sql.SQL("SELECT * FROM plans"),
+            order=("created_at DESC", "id"),
+            ids=("contact_id",),
+            statuses=STATUSES,
+            label="plan",
+        )
+    shown = [_shown(conn, row) for row in rows]
+    if "visits" in query.include:
+        for plan in shown:
+            plan["visits"] = conn.execute(
+                "SELECT * FROM tickets WHERE plan_id = %s ORDER BY plan_occurrence",
+                (plan["id"],),
+            ).fetchall()
+    shown = base.with_includes(conn, shown, query.include, (base.audit_trail("plan"),))
+    return shown[0] if query.id is not None else shown
