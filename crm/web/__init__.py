@@ -10,10 +10,13 @@ from crm.web import (
     closeout,
     contact_attributes,
     contacts,
+    due,
     invoice_forms,
     invoice_payments,
     invoices,
     messages,
+    plan_visit,
+    plans,
     public,
     settings,
     settings_business,
@@ -23,6 +26,7 @@ from crm.web import (
     ticket_reopen,
     tickets,
     tickets_new,
+    waitlist,
 )
 
 # Order matters where paths overlap: /tickets/new must be matched before /tickets/{ticket_id},
@@ -47,4 +51,8 @@ WEB_MODULES = (
     settings_messaging,
     calendar_feed,
     public,
+    waitlist,
+    plans,
+    plan_visit,
+    due,
 )

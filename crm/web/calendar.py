@@ -14,6 +14,7 @@ from crm.dependencies import CurrentUser
 from crm.errors import ValidationFailed
 from crm.utils.timezone import business_today, to_business_time
 from crm.web.common import page, read, render
+from crm.web.waitlist_offers import for_day as waitlist_for_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,6 +91,9 @@ def home(
         for t in tickets:
             if t["status"] != "cancelled":
                 counts[t["local_start"].date()] = counts.get(t["local_start"].date(), 0) + 1
+        repeats = {
+            t["local_start"].date() for t in tickets if t["plan_id"] and t["status"] != "cancelled"
+        }
         prev_month = (first - timedelta(days=1)).replace(day=1)
         next_month = (first + timedelta(days=32)).replace(day=1)
         return render(
@@ -102,6 +106,7 @@ def home(
             first=first,
             weeks=weeks,
             counts=counts,
+            repeats=repeats,
             prev=_step(prev_month),
             next=_step(next_month),
         )
@@ -122,6 +127,7 @@ def home(
         early=early,
         late=late,
         tickets=tickets,
+        waitlist_gaps=waitlist_for_day(request, day, tickets, user.timezone),
         prev=_step(day - timedelta(days=1)),
         next=_step(day + timedelta(days=1)),
         slot_time=lambda h: datetime(day.year, day.month, day.day, h).strftime("%Y-%m-%dT%H:%M"),

@@ -23,6 +23,7 @@ from crm.web.contact_facts import (
 )
 from crm.web.formats import phone
 from crm.web.forms import FormData, clean, problems, summary
+from crm.web.plans import for_contact as plans_for_contact
 
 router = APIRouter(include_in_schema=False)
 
@@ -191,6 +192,7 @@ def detail_page(
         keys=vocabulary_groups(taken_keys(contact)),
         value_hint=value_hint(None),
         tickets=tickets,
+        plans=plans_for_contact(request, contact_id),
         billed=sum(t["total_cents"] for t in tickets if t["status"] == "completed"),
         open_tickets=sum(1 for t in tickets if t["status"] in OPEN_TICKETS),
         messages=contact["messages"][:RECENT_MESSAGES],

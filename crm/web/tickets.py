@@ -32,7 +32,9 @@ from crm.web.common import NOTICES, Outcome, page, perform, read, redirect, rend
 from crm.web.contact_facts import group_attributes
 from crm.web.formats import address_text
 from crm.web.forms import FormData, field_map, limits, parse_cents, parse_quantity
+from crm.web.plan_visit import for_ticket as plan_for_ticket
 from crm.web.ticket_history import describe_history
+from crm.web.waitlist_offers import for_ticket as waitlist_for_ticket
 
 router = APIRouter(include_in_schema=False)
 
@@ -197,6 +199,8 @@ def _detail(
         last_visit=_last_visit(request, ticket) if editable else None,
         services=read(request, "services") if editable else [],
         invoice=invoice,
+        waitlist_offer=waitlist_for_ticket(request, ticket),
+        plan_visit=plan_for_ticket(request, ticket),
         history=describe_history(ticket["audit_trail"], staff_names),
         note_limit=NOTE.max_length,
         form=form,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import psycopg
@@ -187,6 +188,39 @@ def test_every_action_is_audited(
         run("business", "update", entity=str(signed_in["id"]), business_name="Crystal Clear")
     other_contact = run("contact", "create", first_name="Gone")
     run("contact", "delete", id=other_contact["id"])
+    if ("plan", "create") in REGISTRY.actions:
+        start = (date.today() + timedelta(days=7)).isoformat()
+        plan = run(
+            "plan",
+            "create",
+            contact_id=contact["id"],
+            rrule="FREQ=WEEKLY;INTERVAL=4",
+            start_date=start,
+            start_time="09:00",
+        )
+        visits = done(read(client, "plans", id=plan["id"], include="visits"))["visits"]
+        run("plan", "update", id=plan["id"], scope="all", start_time="10:00")
+        run(
+            "plan",
+            "update",
+            entity=visits[1]["id"],
+            id=plan["id"],
+            scope="this",
+            ticket_id=visits[1]["id"],
+            duration_minutes=90,
+        )
+        run("plan", "skip", ticket_id=visits[2]["id"], reason="Away")
+        later = run(
+            "plan",
+            "update",
+            id=plan["id"],
+            scope="following",
+            ticket_id=visits[3]["id"],
+            start_time="11:00",
+        )
+        run("plan", "pause", id=later["id"])
+        run("plan", "resume", id=later["id"])
+        run("plan", "end", id=later["id"], reason="Moved away")
     settings = run("invoice_settings", "update", tax_rate_bp=700, phone="256 555 0100")
     assert settings["phone"] == "+12565550100"
     if ("messaging", "update") in REGISTRY.actions:
@@ -225,6 +259,24 @@ def test_every_action_is_audited(
                     "UPDATE contacts SET email_opted_out_at = now() WHERE id = %s", (billy["id"],)
                 )
             run("contact", "resubscribe", id=billy["id"])
+
+    wanted = run(
+        "waitlist",
+        "create",
+        contact_id=contact["id"],
+        services=[{"service_id": service["id"]}],
+        latest_date="2031-07-01",
+    )
+    run("waitlist", "update", id=wanted["id"], weekdays=[1, 2], note="Mornings")
+    run("waitlist", "book", id=wanted["id"], scheduled_start="2031-06-02T15:00:00Z")
+    unwanted = run(
+        "waitlist",
+        "create",
+        contact_id=contact["id"],
+        services=[{"service_id": service["id"]}],
+        latest_date="2031-07-01",
+    )
+    run("waitlist", "remove", id=unwanted["id"])
 
     assert run.seen == set(REGISTRY.actions), sorted(set(REGISTRY.actions) - run.seen)
 

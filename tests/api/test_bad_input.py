@@ -300,7 +300,28 @@ CORNERS: tuple[Any, ...] = (
     DEEP,
 )
 # Actions that end a record (or the clock) go last, so the others meet live records.
-LAST = ("delete", "remove", "void", "cancel", "retire", "mark_no_show", "close", "clock_out")
+LAST = (
+    "delete",
+    "remove",
+    "void",
+    "cancel",
+    "retire",
+    "mark_no_show",
+    "close",
+    "clock_out",
+    "end",
+)
+
+
+def _waitlist(client: TestClient, contact: str, service: str) -> str:
+    entry = make(
+        client,
+        "waitlist",
+        contact_id=contact,
+        services=[{"service_id": service, "quantity": "2"}],
+        latest_date="2031-07-01",
+    )
+    return str(entry["id"])
 
 
 def world(client: TestClient) -> dict[str, str]:
@@ -342,7 +363,18 @@ def world(client: TestClient) -> dict[str, str]:
             scheduled_for=WHEN,
         )
     )
+    plan = make(
+        client,
+        "plan",
+        contact_id=contact,
+        rrule="FREQ=WEEKLY;INTERVAL=4;BYDAY=TU",
+        start_date="2027-01-05",
+        start_time="09:00",
+    )
+    plan_visits = done(read(client, "plans", id=plan["id"], include="visits"))["visits"]
     return {
+        "plan": plan["id"],
+        "plan_visit": plan_visits[0]["id"],
         "contact": contact,
         "address": make(client, "address", contact_id=contact, line1="12 Oak St")["id"],
         "staff": make(client, "staff", name="Sam Crew")["id"],
@@ -359,6 +391,8 @@ def world(client: TestClient) -> dict[str, str]:
         "payment": payment["payment"]["id"],
         "message": message["id"],
         "preview": json.dumps(preview_input(job)),
+        "waitlist": _waitlist(client, contact, job["wash"]["service_id"]),
+        "waitlist_book": _waitlist(client, contact, job["wash"]["service_id"]),
     }
 
 
@@ -538,11 +572,63 @@ BASE: dict[tuple[str, str], Callable[[dict[str, str]], dict[str, Any]]] = {
         **json.loads(w["preview"]),
         "next_step": {"kind": "schedule_now", "start": "2027-01-05T15:00:00Z"},
     },
+    ("waitlist", "create"): lambda w: {
+        "contact_id": w["contact"],
+        "address_id": w["address"],
+        "services": [{"service_id": w["service"], "quantity": "2"}],
+        "duration_minutes": 90,
+        "weekdays": [1, 3],
+        "earliest_time": "09:00",
+        "latest_time": "15:00",
+        "earliest_date": "2031-06-01",
+        "latest_date": "2031-07-01",
+        "note": "Mornings if possible",
+    },
+    ("waitlist", "update"): lambda w: {
+        "id": w["waitlist"],
+        "address_id": w["address"],
+        "services": [{"service_id": w["service"], "quantity": "3"}],
+        "weekdays": [2],
+        "earliest_time": "08:00",
+        "latest_date": "2031-08-01",
+        "note": "Afternoons now",
+    },
+    ("waitlist", "remove"): lambda w: {"id": w["waitlist"]},
+    ("waitlist", "book"): lambda w: {
+        "id": w["waitlist_book"],
+        "scheduled_start": "2031-06-02T15:00:00Z",
+        "staff_ids": [w["staff"]],
+    },
     ("ticket", "close"): lambda w: {
         "ticket_id": w["ticket"],
         "draft_id": str(uuid.uuid4()),
         "decisions": [{"key": "pets.dog_name", "decision": "edit", "value": "Rex"}],
     },
+    ("plan", "create"): lambda w: {
+        "contact_id": w["contact"],
+        "address_id": w["address"],
+        "rrule": "FREQ=MONTHLY;BYDAY=2TU",
+        "start_date": "2027-01-05",
+        "start_time": "09:00",
+        "duration_minutes": 60,
+        "staff_ids": [w["staff"]],
+        "lines": [{"service_id": w["service"], "quantity": "2"}],
+        "until": "2027-12-31",
+        "skip_dates": ["2027-02-09"],
+        "crew_note": "Bring the ladder",
+        "confirm_overlaps": True,
+    },
+    ("plan", "update"): lambda w: {
+        "id": w["plan"],
+        "scope": "all",
+        "start_time": "10:00",
+        "duration_minutes": 90,
+        "confirm_overlaps": True,
+    },
+    ("plan", "skip"): lambda w: {"ticket_id": w["plan_visit"], "reason": "Away"},
+    ("plan", "pause"): lambda w: {"id": w["plan"]},
+    ("plan", "resume"): lambda w: {"id": w["plan"]},
+    ("plan", "end"): lambda w: {"id": w["plan"], "reason": "Moved away"},
 }
 
 

@@ -28,6 +28,8 @@ DOMAIN_ENTITY = {
     "attribute": "attribute",
     "invoice": "invoice",
     "message": "message",
+    "waitlist": "waitlist",
+    "plan": "plan",
 }
 TYPE_ENTITY = {
     "contacts": "contact",
@@ -42,6 +44,9 @@ TYPE_ENTITY = {
     "payments": "payment",
     "messages": "message",
     "audit": "audit",
+    "waitlist": "waitlist",
+    "plans": "plan",
+    "due_for_service": "contact",
 }
 # Reference fields whose target is not the field name's own entity.
 REFERENCE_ENTITY = {"referred_by_id": "contact", "staff_ids": "staff"}
@@ -69,6 +74,12 @@ FILLERS: dict[str, Any] = {
     "notes": "",
     "next_step": {"kind": "none"},
     "decisions": [],
+    "services": [{"service_id": "00000000-0000-0000-0000-000000000001"}],
+    "latest_date": "2031-07-01",
+    "rrule": "FREQ=WEEKLY",
+    "start_date": "2026-12-01",
+    "start_time": "09:00",
+    "scope": "all",
 }
 
 
@@ -135,6 +146,16 @@ def build_world(client: TestClient) -> dict[str, str]:
         act(client, "line_item", "add", ticket_id=ticket["id"], service_id=ids["service"])
     )["id"]
     ids["note"] = make(client, "note", contact_id=contact["id"], body="Alice's gate code")["id"]
+    if ("plan", "create") in REGISTRY.actions:
+        ids["plan"] = make(
+            client,
+            "plan",
+            contact_id=contact["id"],
+            rrule="FREQ=MONTHLY;BYDAY=1MO",
+            start_date="2026-12-01",
+            start_time="09:00",
+            title="Alice's secret plan",
+        )["id"]
     ids["attribute"] = make(
         client, "attribute", contact_id=contact["id"], key="access.gate_code", value="4321"
     )["id"]
@@ -176,6 +197,15 @@ def build_world(client: TestClient) -> dict[str, str]:
                 next_step={"kind": "none"},
             )
         )["draft_id"]
+    ids["waitlist"] = make(
+        client,
+        "waitlist",
+        contact_id=contact["id"],
+        address_id=ids["address"],
+        services=[{"service_id": ids["service"]}],
+        latest_date="2031-07-01",
+        note="Alice's wish",
+    )["id"]
     audit = done(read(client, "audit", limit=1))
     ids["audit"] = audit[0]["id"]
     return ids
@@ -225,6 +255,7 @@ def _snapshot(owner: psycopg.Connection, user_id: Any) -> dict[str, Any]:
         "invoices",
         "payments",
         "scheduled_messages",
+        "plans",
         "audit_log",
     ]
     with owner.transaction():

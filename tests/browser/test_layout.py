@@ -236,6 +236,18 @@ def seed(api: Api) -> dict[str, str]:
     done = ticket(0, 8, "Front windows")
     cancelled = ticket(2, 14, "Back porch")
     api("ticket", "cancel", id=cancelled["id"], reason="Customer away")
+    wish = api(
+        "waitlist",
+        "create",
+        contact_id=contact["id"],
+        services=[{"service_id": wash["id"]}, {"service_id": screens["id"], "quantity": 20}],
+        duration_minutes=60,
+        weekdays=[1, 2, 3, 4, 5],
+        earliest_time="08:00",
+        latest_date=(today + timedelta(days=30)).isoformat(),
+        note="Any weekday morning",
+    )
+    seed_due(api, today)
     invoice = api(
         "invoice",
         "create_standalone",
@@ -243,14 +255,64 @@ def seed(api: Api) -> dict[str, str]:
         lines=[{"description": "Skylight", "quantity": "2", "unit_price_cents": 4500}],
     )
     api("invoice", "send", id=invoice["id"])
+    plan = api(
+        "plan",
+        "create",
+        contact_id=contact["id"],
+        rrule="FREQ=WEEKLY;INTERVAL=4;BYDAY=TU",
+        start_date=(today + timedelta(days=3)).isoformat(),
+        start_time="07:00",
+        lines=[{"service_id": screens["id"], "quantity": 12}],
+    )
     return {
         "contact": contact["id"],
         "service": screens["id"],
+        "plan": plan["id"],
+        "plan_visit": plan["next_visits"][0]["id"],
         "booked": booked["id"],
         "done": done["id"],
         "cancelled": cancelled["id"],
         "invoice": invoice["id"],
+        "waitlist": wish["id"],
     }
+
+
+def seed_due(api: Api, today: Any) -> None:
+    """Two regulars due for service (three visits six weeks apart, nothing booked); one has a
+    reach-out on its way, so /due shows both the Send button and the disabled one."""
+    for name, weeks_ago in (("Rita", 5), ("Omar", 8)):
+        regular = api("contact", "create", first_name=name, last_name="Regular", phone="2565550199")
+        api("address", "create", contact_id=regular["id"], line1="9 Elm St", city="Madison")
+        for n in (2, 1, 0):
+            day = today - timedelta(weeks=weeks_ago + 6 * n)
+            start = datetime.combine(day, datetime.min.time()).replace(hour=9, tzinfo=BUSINESS_TZ)
+            visit = api(
+                "ticket", "create", contact_id=regular["id"], scheduled_start=start.isoformat()
+            )
+            api("ticket", "clock_in", id=visit["id"])
+            draft = api(
+                "ticket",
+                "close_out_preview",
+                ticket_id=visit["id"],
+                duration_minutes=60,
+                line_items=[],
+                notes="",
+                next_step={"kind": "none"},
+            )
+            api("ticket", "close", ticket_id=visit["id"], draft_id=draft["draft_id"], decisions=[])
+    later = datetime.combine(today + timedelta(days=3), datetime.min.time()).replace(
+        hour=10, tzinfo=BUSINESS_TZ
+    )
+    api(
+        "message",
+        "schedule",
+        kind="reach_out",
+        contact_id=regular["id"],
+        subject="Time again?",
+        body="From the template.",
+        scheduled_for=later.isoformat(),
+        templated=True,
+    )
 
 
 def close_out(walk: Walk, base: str, ticket_id: str) -> None:
@@ -312,6 +374,16 @@ def test_every_page_fits_a_phone_and_passes_axe(
         (f"/contacts/{ids['contact']}", "contact"),
         (f"/contacts/{ids['contact']}/edit", "contact-edit"),
         (f"/contacts/{ids['contact']}/delete", "contact-delete"),
+        ("/waitlist", "waitlist"),
+        ("/due", "due"),
+        ("/waitlist/new", "waitlist-new"),
+        (f"/waitlist/new?contact_id={ids['contact']}", "waitlist-form"),
+        (f"/waitlist/{ids['waitlist']}/edit", "waitlist-edit"),
+        (f"/plans/new?contact_id={ids['contact']}", "plan-new"),
+        (f"/plans/{ids['plan']}", "plan"),
+        (f"/plans/{ids['plan']}/change", "plan-change"),
+        (f"/tickets/{ids['plan_visit']}", "plan-visit"),
+        (f"/tickets/{ids['plan_visit']}/visit", "plan-visit-change"),
         ("/catalog", "catalog"),
         ("/catalog/new", "catalog-new"),
         (f"/catalog/{ids['service']}/edit", "catalog-edit"),

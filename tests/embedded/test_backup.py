@@ -147,6 +147,26 @@ def business(
     )
     make(client, "note", contact_id=other["id"], body="Prefers mornings; side gate sticks")
     make(client, "attribute", contact_id=other["id"], key="pets.dog_name", value="Pepper")
+    make(
+        client,
+        "plan",
+        contact_id=other["id"],
+        rrule="FREQ=WEEKLY;INTERVAL=6;BYDAY=TH",
+        start_date=(soon + timedelta(days=7)).date().isoformat(),
+        start_time="10:00",
+        lines=[{"service_id": job["wash"]["service_id"]}],
+        crew_note="Side gate sticks",
+        confirm_overlaps=True,
+    )
+    make(
+        client,
+        "waitlist",
+        contact_id=other["id"],
+        services=[{"service_id": job["wash"]["service_id"]}],
+        weekdays=[1, 2],
+        earliest_time="09:00",
+        latest_date=(soon + timedelta(days=60)).date().isoformat(),
+    )
     invoice = done(act(client, "invoice", "create_from_ticket", ticket_id=job["ticket"]["id"]))
     done(act(client, "invoice", "mark_sent", id=invoice["id"]))
     done(act(client, "invoice", "record_payment", invoice_id=invoice["id"], amount_cents=5000))
@@ -379,7 +399,14 @@ def _assert_app_serves_a_signed_in_read(new: EmbeddedStack, business: dict[str, 
             found = done(read(client, "contacts", search="Díaz"))
             assert [c["id"] for c in found] == [business["other"]["id"]]
             tickets = done(read(client, "tickets", include="line_items,notes"))
-            assert {t["status"] for t in tickets} == {"completed", "in_progress"}
+            assert {t["status"] for t in tickets if not t["plan_id"]} == {
+                "completed",
+                "in_progress",
+            }
+            [plan] = done(read(client, "plans", include="visits"))
+            assert plan["summary"] == "Every 6 weeks on Thursday at 10:00 AM"
+            assert {t["id"] for t in plan["visits"]} == {t["id"] for t in tickets if t["plan_id"]}
+            assert len(plan["visits"]) >= 8
             # Writes work too: sequences and invoice numbers continue where they were.
             again = make(client, "contact", first_name="After", last_name="Restore")
             assert done(read(client, "contacts", id=again["id"]))["last_name"] == "Restore"

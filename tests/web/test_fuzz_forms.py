@@ -13,9 +13,10 @@ import random
 import re
 import secrets
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -26,6 +27,9 @@ from crm.core.services import public_links
 from crm.utils.timezone import utc_now
 from crm.web import WEB_MODULES
 from tests.api.helpers import act, done, make
+from tests.api.test_due import customer as due_customer
+from tests.api.test_due import today as due_today
+from tests.api.test_due import visit as due_visit
 from tests.fuzzing import FUZZ, World, row_counts, seed_world
 
 HOSTILE = st.one_of(
@@ -186,6 +190,54 @@ def _ticket_states(client: TestClient, world: World) -> list[str]:
     return [f"/tickets/{cancelled['id']}", f"/tickets/{running['id']}"]
 
 
+def _waitlist_pages(client: TestClient, world: World) -> list[str]:
+    """The waitlist with an entry (edit, remove), its forms, and a cancelled visit it fits
+    (the Book button)."""
+    contact, service = world.ids["contact"][0], world.ids["service"][1]
+    wish = {"contact_id": contact, "services": [{"service_id": service}]}
+    latest = (utc_now() + timedelta(days=60)).date().isoformat()
+    entry = make(client, "waitlist", **wish, latest_date=latest)
+    make(client, "waitlist", **wish, latest_date=latest)
+    day = (utc_now() + timedelta(days=3)).astimezone(ZoneInfo("America/Chicago")).date()
+    start = datetime.combine(day, time(10), tzinfo=ZoneInfo("America/Chicago")).isoformat()
+    freed = make(client, "ticket", contact_id=contact, scheduled_start=start)
+    done(act(client, "ticket", "cancel", id=freed["id"], reason="Away"))
+    return [
+        "/waitlist",
+        f"/waitlist/new?contact_id={contact}",
+        f"/waitlist/{entry['id']}/edit",
+        f"/tickets/{freed['id']}",
+    ]
+
+
+def _due_pages(client: TestClient, world: World) -> list[str]:
+    """Due for service with a customer on it (the reach-out form); before _ticket_states, whose
+    running clock the close-outs here would stop."""
+    regular = due_customer(client, "Dora")
+    for weeks_ago in (11, 5):
+        due_visit(client, regular, due_today() - timedelta(weeks=weeks_ago))
+    return ["/due"]
+
+
+def _plan_pages(client: TestClient, world: World) -> list[str]:
+    """A service plan's new, change and own pages, a visit's change page, and a paused plan
+    (its Resume form)."""
+    contact = world.ids["contact"][0]
+    rule = {"contact_id": contact, "rrule": "FREQ=WEEKLY;INTERVAL=4;BYDAY=TU"}
+    start = (utc_now() + timedelta(days=1)).date().isoformat()
+    plan = done(act(client, "plan", "create", **rule, start_date=start, start_time="06:00"))
+    paused = done(act(client, "plan", "create", **rule, start_date=start, start_time="05:00"))
+    done(act(client, "plan", "pause", id=paused["id"]))
+    visit = plan["next_visits"][0]["id"]
+    return [
+        f"/plans/new?contact_id={contact}",
+        f"/plans/{plan['id']}",
+        f"/plans/{plan['id']}/change",
+        f"/plans/{paused['id']}",
+        f"/tickets/{visit}/visit",
+    ]
+
+
 def _collect(client: TestClient, world: World, database: Any) -> dict[str, dict[str, str]]:
     """Post forms by action URL (the first one seen for each)."""
     _messaging_states(client, database, world)
@@ -194,7 +246,10 @@ def _collect(client: TestClient, world: World, database: Any) -> dict[str, dict[
         _pages(world)
         + _public_pages(client, database, world)
         + _money_pages(client, world)
+        + _due_pages(client, world)
         + _ticket_states(client, world)
+        + _waitlist_pages(client, world)
+        + _plan_pages(client, world)
     )
     for path in pages:
         page = client.get(path)

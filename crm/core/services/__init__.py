@@ -9,6 +9,7 @@ from crm.core.services import (  # noqa: F401
     closeout_preview,
     closeout_service,
     contact_service,
+    due_service,
     invoice_service,
     invoice_settings_service,
     line_item_service,
@@ -16,7 +17,10 @@ from crm.core.services import (  # noqa: F401
     messaging_service,
     note_service,
     payment_service,
+    plan_service,
     staff_service,
+    ticket_clock,
     ticket_reopen,
     ticket_service,
+    waitlist_service,
 )

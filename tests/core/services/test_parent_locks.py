@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, get_args
 from uuid import UUID
 
@@ -240,6 +241,51 @@ def _fact_and_address(b: Business) -> Case:
     return Case(address, {"id": address}, {"id": fact["id"], "address_id": address})
 
 
+def _plan_input(contact: UUID, **extra: Any) -> Data:
+    """A four-weekly plan starting a week from now (its visits hold the contact back)."""
+    start = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    return {
+        "contact_id": contact,
+        "rrule": "FREQ=WEEKLY;INTERVAL=4",
+        "start_date": start,
+        "start_time": "09:00",
+        "confirm_overlaps": True,
+        **extra,
+    }
+
+
+def _plan_and(field: str) -> Callable[[Business], Case]:
+    """A plan, and an address or a staff member it is being changed to (for all visits)."""
+
+    def setup(b: Business) -> Case:
+        contact = _contact(b)
+        plan = b.act("plan", "create", **_plan_input(contact))
+        if field == "address_id":
+            parent = b.act("address", "create", contact_id=contact, line1="1 Main St")["id"]
+            change: Data = {"address_id": parent}
+        else:
+            parent = b.act("staff", "create", name="Jo")["id"]
+            change = {"staff_ids": [parent]}
+        return Case(
+            UUID(str(parent)),
+            {"id": parent},
+            {"id": plan["id"], "scope": "all", "confirm_overlaps": True, **change},
+        )
+
+    return setup
+
+
+def _plan_visit(write: Callable[[UUID, UUID], Data]) -> Callable[[Business], Case]:
+    """A plan's first visit, deleted while the plan changes or skips it."""
+
+    def setup(b: Business) -> Case:
+        plan = b.act("plan", "create", **_plan_input(_contact(b)))
+        visit = UUID(str(plan["next_visits"][0]["id"]))
+        return Case(visit, {"id": visit}, write(UUID(str(plan["id"])), visit))
+
+    return setup
+
+
 def _staff_and(write: Callable[[UUID, UUID, UUID], Data]) -> Callable[[Business], Case]:
     def setup(b: Business) -> Case:
         contact = _contact(b)
@@ -280,6 +326,45 @@ def _payment(b: Business) -> Case:
         {"payment_id": payment, "amount_cents": 1000, "reason": "Broken screen"},
     )
 
+
+def _wanted(b: Business) -> list[Data]:
+    """A waitlist entry's services: one new fixed-price service."""
+    service = b.act("service", "create", name="Wash", pricing_mode="fixed", unit_price_cents=100)
+    return [{"service_id": service["id"]}]
+
+
+def _wish(b: Business, contact: UUID, **data: Any) -> UUID:
+    """An open waitlist entry for the contact."""
+    entry = b.act("waitlist", "create", contact_id=contact, services=_wanted(b), **WISH, **data)
+    return UUID(str(entry["id"]))
+
+
+def _wish_and(write: Callable[[Business, UUID, UUID, UUID], Data]) -> Callable[[Business], Case]:
+    """A contact with an address (its primary) and an entry there; the address is the parent."""
+
+    def setup(b: Business) -> Case:
+        contact = _contact(b)
+        address = UUID(str(b.act("address", "create", contact_id=contact, line1="1 Main St")["id"]))
+        entry = _wish(b, contact, address_id=address)
+        return Case(address, {"id": address}, write(b, contact, address, entry))
+
+    return setup
+
+
+def _wish_on_contact(b: Business) -> Case:
+    contact = _contact(b)
+    entry = _wish(b, contact)
+    return Case(contact, {"id": contact}, {"id": entry, "scheduled_start": START})
+
+
+def _wish_and_staff(b: Business) -> Case:
+    contact = _contact(b)
+    entry = _wish(b, contact)
+    staff = UUID(str(b.act("staff", "create", name="Jo")["id"]))
+    return Case(staff, {"id": staff}, {"id": entry, "scheduled_start": START, "staff_ids": [staff]})
+
+
+WISH = {"latest_date": "2031-07-01"}
 
 CONTACT = ("contact", "delete")
 TICKET = ("ticket", "delete")
@@ -466,6 +551,59 @@ PAIRS = (
         "SELECT id FROM attributes WHERE address_id = %(parent)s",
         _fact_and_address,
     ),
+    # A plan: a contact with a plan's visits booked is not deleted; an address a plan visits
+    # is not deleted; a deleted staff member is never put on a plan after.
+    Pair(
+        CONTACT,
+        ("plan", "create"),
+        "contact_id",
+        "SELECT id FROM plans WHERE contact_id = %(parent)s",
+        on_contact(lambda b, c: _plan_input(c)),
+    ),
+    Pair(
+        ("address", "delete"),
+        ("plan", "create"),
+        "address_id",
+        "SELECT id FROM plans WHERE address_id = %(parent)s",
+        _address_and(lambda c, t, a: _plan_input(c, address_id=a)),
+    ),
+    Pair(
+        ("address", "delete"),
+        ("plan", "update"),
+        "address_id",
+        "SELECT id FROM plans WHERE address_id = %(parent)s",
+        _plan_and("address_id"),
+    ),
+    Pair(
+        ("staff", "delete"),
+        ("plan", "create"),
+        "staff_ids",
+        "SELECT id FROM plans WHERE %(parent)s = ANY(staff_ids)",
+        _staff_and(lambda c, t, s: _plan_input(c, staff_ids=[s])),
+    ),
+    Pair(
+        ("staff", "delete"),
+        ("plan", "update"),
+        "staff_ids",
+        "SELECT id FROM plans WHERE %(parent)s = ANY(staff_ids)",
+        _plan_and("staff_ids"),
+    ),
+    Pair(
+        TICKET,
+        ("plan", "skip"),
+        "ticket_id",
+        "SELECT id FROM scheduled_messages WHERE ticket_id = %(parent)s AND status = 'pending'",
+        _plan_visit(lambda p, v: {"ticket_id": v, "reason": "Away"}),
+    ),
+    Pair(
+        TICKET,
+        ("plan", "update"),
+        "ticket_id",
+        "SELECT id FROM tickets WHERE id = %(parent)s AND plan_detached",
+        _plan_visit(
+            lambda p, v: {"id": p, "scope": "this", "ticket_id": v, "duration_minutes": 120}
+        ),
+    ),
     # A staff member: tickets keep pointing at deleted staff, but none is assigned after.
     Pair(
         ("staff", "delete"),
@@ -511,6 +649,53 @@ PAIRS = (
         "payment_id",
         "SELECT id FROM payments WHERE refund_of = %(parent)s",
         _payment,
+    ),
+    # The waitlist: an entry lives on a contact (whose deletion leaves it unlisted) and may
+    # name an address (deleting it keeps the wish and forgets the place); booking one creates
+    # a ticket on its contact and address, with staff.
+    Pair(
+        CONTACT,
+        ("waitlist", "create"),
+        "contact_id",
+        "SELECT id FROM waitlist_entries WHERE contact_id = %(parent)s",
+        on_contact(lambda b, c: {**WISH, "contact_id": c, "services": _wanted(b)}),
+    ),
+    Pair(
+        CONTACT,
+        ("waitlist", "book"),
+        "id",
+        "SELECT id FROM tickets WHERE contact_id = %(parent)s",
+        _wish_on_contact,
+    ),
+    Pair(
+        ("address", "delete"),
+        ("waitlist", "create"),
+        "address_id",
+        "SELECT id FROM waitlist_entries WHERE address_id = %(parent)s",
+        _wish_and(
+            lambda b, c, a, e: {**WISH, "contact_id": c, "address_id": a, "services": _wanted(b)}
+        ),
+    ),
+    Pair(
+        ("address", "delete"),
+        ("waitlist", "update"),
+        "address_id",
+        "SELECT id FROM waitlist_entries WHERE address_id = %(parent)s",
+        _wish_and(lambda b, c, a, e: {"id": e, "address_id": a}),
+    ),
+    Pair(
+        ("address", "delete"),
+        ("waitlist", "book"),
+        "id",
+        "SELECT id FROM tickets WHERE address_id = %(parent)s",
+        _wish_and(lambda b, c, a, e: {"id": e, "scheduled_start": START}),
+    ),
+    Pair(
+        ("staff", "delete"),
+        ("waitlist", "book"),
+        "staff_ids",
+        "SELECT ticket_id AS id FROM ticket_staff WHERE staff_id = %(parent)s",
+        _wish_and_staff,
     ),
 )
 
