@@ -15,9 +15,10 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from crm.core.models.plan import PlanFields, PlanLine
+from crm.core.models.plan import PlanFields
 from crm.core.plan_rules import MONTH_NAMES, RuleError, parse
-from crm.web.forms import Limits, limits, parse_cents, parse_date, parse_int, parse_quantity
+from crm.web.forms import Limits, limits, parse_date, parse_int
+from crm.web.service_picker import picked_services
 
 KINDS = {
     "weekly": "Every few weeks, on chosen weekdays",
@@ -41,8 +42,6 @@ MONTH_DAYS = (*((str(d), str(d)) for d in range(1, 32)), ("-1", "the last day"))
 ENDS = {"never": "Never", "on": "On a date", "after": "After a number of visits"}
 DURATION = limits(PlanFields, "duration_minutes")
 COUNT = limits(PlanFields, "count")
-QUANTITY = limits(PlanLine, "quantity")
-PRICE = limits(PlanLine, "unit_price_cents")
 _INTERVAL = Limits(low=Decimal(1), high=Decimal(99))  # plan_rules: INTERVAL 1 to 99
 _SIMPLE_BYDAY = re.compile(r"^(-1|[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
 # The plan's fields (plan.create / plan.update) → the form's inputs, for refusals.
@@ -218,28 +217,8 @@ def parse_time(text: str) -> time:
 def parse_lines(
     values: dict[str, Any], services: list[dict[str, Any]], fields: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """The services ticked or given a quantity (``qty-<id>``, ``price-<id>``) as plan lines."""
-    lines: list[dict[str, Any]] = []
-    for service in services:
-        sid = str(service["id"])
-        raw = str(values.get(f"qty-{sid}", "")).strip()
-        if not raw or raw == "0":
-            continue
-        line: dict[str, Any] = {"service_id": sid, "quantity": Decimal(1)}
-        try:
-            if service["pricing_mode"] != "fixed":
-                line["quantity"] = parse_quantity(raw, required=True, limits=QUANTITY)
-        except ValueError as exc:
-            fields[f"qty-{sid}"] = str(exc)
-        if service["pricing_mode"] == "flexible":
-            try:
-                price = str(values.get(f"price-{sid}", ""))
-                if (cents := parse_cents(price, required=False, limits=PRICE)) is not None:
-                    line["unit_price_cents"] = cents
-            except ValueError as exc:
-                fields[f"price-{sid}"] = str(exc)
-        lines.append(line)
-    return lines
+    """The services ticked or given a quantity, as plan lines (crm/web/service_picker.py)."""
+    return [line for _, line in picked_services(values, services, fields)]
 
 
 def _skip_dates(text: str, fields: dict[str, str]) -> list[str]:

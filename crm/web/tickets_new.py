@@ -19,7 +19,6 @@ POST /tickets       create → 303 /tickets/{id}?notice=created. A new contact a
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -28,7 +27,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from crm.core.dispatch import Batch
 from crm.core.models.contact import ContactCreate
-from crm.core.models.ticket import LineItemAdd, TicketCreate
+from crm.core.models.ticket import TicketCreate
 from crm.core.services import ticket_overlaps
 from crm.dependencies import CurrentUser
 from crm.errors import AppError
@@ -39,17 +38,14 @@ from crm.web.formats import local
 from crm.web.forms import (
     FormData,
     field_map,
-    limits,
-    parse_cents,
     parse_int,
-    parse_quantity,
     problems,
 )
-from crm.web.ticket_prefill import DURATION, QUANTITY, again, defaults, fill_duration
+from crm.web.service_picker import picked_services
+from crm.web.ticket_prefill import DURATION, again, defaults, fill_duration
 
 router = APIRouter(include_in_schema=False)
 
-PRICE = limits(LineItemAdd, "unit_price_cents")
 # The ticket's input fields → the form's inputs.
 TICKET_FIELDS = {
     "scheduled_start": "time",
@@ -196,26 +192,7 @@ def _parse(
         )
     except ValueError as exc:
         fields["duration"] = str(exc)
-    lines: list[Line] = []
-    for service in services:
-        sid = str(service["id"])
-        raw = values.get(f"qty-{sid}", "")
-        if not raw or raw == "0":
-            continue
-        line: dict[str, Any] = {"service_id": sid, "quantity": Decimal(1)}
-        try:
-            if service["pricing_mode"] != "fixed":
-                line["quantity"] = parse_quantity(raw, required=True, limits=QUANTITY)
-        except ValueError as exc:
-            fields[f"qty-{sid}"] = str(exc)
-        try:
-            if service["pricing_mode"] == "flexible":
-                price = values.get(f"price-{sid}", "")
-                if (cents := parse_cents(price, required=False, limits=PRICE)) is not None:
-                    line["unit_price_cents"] = cents
-        except ValueError as exc:
-            fields[f"price-{sid}"] = str(exc)
-        lines.append((service, line))
+    lines: list[Line] = picked_services(values, services, fields)
     return ticket, lines, fields
 
 
