@@ -15,6 +15,7 @@ from uuid import UUID
 import procrastinate
 from procrastinate.exceptions import ConnectorException
 
+from crm.jobs import imports
 from crm.jobs.plans import extend_plans
 
 log = logging.getLogger("crm.worker")
@@ -22,9 +23,11 @@ log = logging.getLogger("crm.worker")
 SEND_MESSAGE = "crm.send_message"
 SWEEP = "crm.sweep_messages"
 EXTEND_PLANS = "crm.extend_plans"
+# Deferred by import.start in the same transaction (crm/core/services/import_service.py).
+RUN_IMPORT = "crm.run_import"
 # Every hour: the service plans' visits stay booked 12 months ahead (crm/jobs/plans.py).
 EXTEND_PLANS_CRON = "17 * * * *"
-QUEUES = ("messages", "maintenance")
+QUEUES = ("messages", "maintenance", "imports")
 # Every 30 seconds: messages a dead worker left in `sending`, and overdue ones without a job.
 SWEEP_CRON = "* * * * * */30"
 # A worker that has not sent a heartbeat for this long is dead (procrastinate's own default for
@@ -48,7 +51,15 @@ def build_app(conninfo: str, *, max_connections: int = 4) -> procrastinate.App:
     app.periodic(cron=EXTEND_PLANS_CRON, periodic_id="extend_plans")(
         app.task(name=EXTEND_PLANS, queue="maintenance", pass_context=True)(extend_all_plans)
     )
+    app.task(name=RUN_IMPORT, queue="imports", pass_context=True)(run_import)
     return app
+
+
+async def run_import(
+    context: procrastinate.JobContext, user_id: str, import_id: str
+) -> dict[str, Any]:
+    sender = context.additional_context["sender"]
+    return await asyncio.to_thread(imports.run_import, sender.db, UUID(user_id), UUID(import_id))
 
 
 async def send_message(context: procrastinate.JobContext, user_id: str, message_id: str) -> str:

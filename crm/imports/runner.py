@@ -1,0 +1,265 @@
+"""Preview and run an import: the one path the action, the worker's job and the CLI share.
+
+*Preview*: read the file (no connection held), then one unit of work matches every row and
+stores an ``imports`` row (status ``previewed``) with the counts, the bad rows and the first
+rows as they will be stored. *Run*: claim the row (``running``), read the file again, and apply
+it in batches of ``BATCH_ROWS``, each its own unit of work in that business (RLS) that also
+moves ``done_rows`` and the counts; then ``done`` (the file is cleared) or ``failed`` with the
+reason. A run that stopped half way (a worker killed) resumes at ``done_rows``: every batch
+committed its rows and its progress together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from crm.clients.postgres_client import Connection, Database
+from crm.core import audit
+from crm.core.sanitise import redact
+from crm.errors import AppError, ValidationFailed
+from crm.imports import square_customers
+from crm.imports.apply import Source, apply
+from crm.imports.matching import Plan, load_index, plan_rows, preview_row
+from crm.imports.square_customers import ParsedFile
+from crm.imports.values import region_of
+from crm.utils.user_context import UserContext, user_context
+
+log = logging.getLogger("crm.imports")
+
+BATCH_ROWS = 500
+PREVIEW_ROWS = 20
+MAX_ERRORS = 1000
+MAX_BYTES = 25 * 1024 * 1024
+OUTCOMES = ("new", "updated", "unchanged", "invalid")
+KINDS = (square_customers.KIND,)
+
+# Everything but the file itself.
+COLUMNS = (
+    "id, kind, filename, status, total_rows, done_rows, counts, errors, preview, failure, "
+    "created_at, started_at, finished_at, updated_at"
+)
+
+_COLUMNS = sql.SQL(COLUMNS)
+
+Progress = Callable[[int, int], None]
+
+
+class FileTooLarge(ValidationFailed):
+    code = "IMPORT_FILE_TOO_LARGE"
+    default_message = "The file is larger than 25 MB; split it and import each part."
+
+
+def business_region(conn: Connection) -> str:
+    """Where the business's customers' local phone numbers are: the country of the business's
+    own number (Settings → Invoices), else the US."""
+    row = conn.execute("SELECT phone FROM invoice_settings LIMIT 1").fetchone()
+    return region_of(row["phone"]) if row and row["phone"] else "US"
+
+
+def read(content: str, *, region: str) -> tuple[str, ParsedFile]:
+    """The file as kept and its rows; card numbers and SSNs are redacted first, as from any
+    other input."""
+    if len(content.encode()) > MAX_BYTES:
+        raise FileTooLarge()
+    cleaned, _ = redact(content)
+    return cleaned, square_customers.parse(cleaned, region=region)
+
+
+@dataclass(frozen=True)
+class Summary:
+    counts: dict[str, int]
+    errors: list[dict[str, Any]]
+
+
+def summarise(plans: list[Plan]) -> Summary:
+    tally = Counter("updated" if p.outcome == "update" else p.outcome for p in plans)
+    errors = [{"line": p.line, "reason": p.reason} for p in plans if p.outcome == "invalid"]
+    return Summary({k: tally.get(k, 0) for k in OUTCOMES}, errors[:MAX_ERRORS])
+
+
+def create_preview(
+    db: Database, user: UserContext, *, kind: str, filename: str, content: str
+) -> dict[str, Any]:
+    """Store a previewed import of ``content`` and return it (without the file)."""
+    with user_context(user):
+        with db.unit_of_work(user.user_id) as conn:
+            region = business_region(conn)
+        content, parsed = read(content, region=region)
+        with db.unit_of_work(user.user_id) as conn:
+            plans = plan_rows(parsed.rows, load_index(conn, parsed.rows))
+            summary = summarise(plans)
+            row = conn.execute(
+                sql.SQL(
+                    "INSERT INTO imports (user_id, kind, filename, content, total_rows, counts, "
+                    "errors, preview) VALUES (current_setting('app.current_user_id')::uuid, "
+                    "%s, %s, %s, %s, %s, %s, %s) RETURNING {}"
+                ).format(_COLUMNS),
+                (
+                    kind,
+                    filename,
+                    content.encode(),
+                    len(parsed.rows),
+                    Jsonb(summary.counts),
+                    Jsonb(summary.errors),
+                    Jsonb([preview_row(p) for p in plans[:PREVIEW_ROWS]]),
+                ),
+            ).fetchone()
+            assert row is not None
+            audit.record(
+                conn,
+                entity_type="import",
+                entity_id=row["id"],
+                action="create",
+                changes={
+                    "filename": {"old": None, "new": filename},
+                    "kind": {"old": None, "new": kind},
+                    "total_rows": {"old": None, "new": len(parsed.rows)},
+                },
+            )
+            return row
+
+
+def get(conn: Connection, import_id: UUID) -> dict[str, Any] | None:
+    return conn.execute(
+        sql.SQL("SELECT {} FROM imports WHERE id = %s").format(_COLUMNS), (import_id,)
+    ).fetchone()
+
+
+def run_import(
+    db: Database,
+    user: UserContext,
+    import_id: UUID,
+    *,
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> dict[str, Any] | None:
+    """Apply a queued (or interrupted) import; None when there is nothing to run."""
+    with user_context(user):
+        claimed = _claim(db, user, import_id)
+        if claimed is None:
+            return None
+        try:
+            _, parsed = read(
+                square_customers.decode(bytes(claimed["content"])), region=claimed["region"]
+            )
+            source = Source(import_id, claimed["filename"], square_customers.SOURCE_NAME)
+            done = claimed["done_rows"]
+            total = len(parsed.rows)
+            if progress is not None:
+                progress(done, total)
+            while done < total:
+                batch = parsed.rows[done : done + batch_rows]
+                if not _apply_batch(db, user, import_id, batch, source, total=total):
+                    return _current(db, user, import_id)
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
+            return _finish(db, user, import_id)
+        except Exception as exc:
+            if not isinstance(exc, AppError):
+                log.exception("import %s failed", import_id)
+            _fail(db, user, import_id, exc)
+            return _current(db, user, import_id)
+
+
+def _claim(db: Database, user: UserContext, import_id: UUID) -> dict[str, Any] | None:
+    with db.unit_of_work(user.user_id) as conn:
+        row = conn.execute(
+            "UPDATE imports SET status = 'running', started_at = coalesce(started_at, now()), "
+            "counts = CASE WHEN done_rows = 0 THEN %s ELSE counts END, "
+            "errors = CASE WHEN done_rows = 0 THEN '[]' ELSE errors END "
+            "WHERE id = %s AND status IN ('queued', 'running') AND content IS NOT NULL "
+            "RETURNING id, filename, content, done_rows",
+            (Jsonb(dict.fromkeys(OUTCOMES, 0)), import_id),
+        ).fetchone()
+        if row is None:
+            return None
+        return {**row, "region": business_region(conn)}
+
+
+def _apply_batch(
+    db: Database,
+    user: UserContext,
+    import_id: UUID,
+    batch: list[square_customers.Row],
+    source: Source,
+    *,
+    total: int,
+) -> bool:
+    """One batch and its progress, all or nothing; False when the import is no longer
+    running (another run finished it)."""
+    with db.unit_of_work(user.user_id) as conn:
+        current = conn.execute(
+            "SELECT status, counts, errors FROM imports WHERE id = %s FOR UPDATE", (import_id,)
+        ).fetchone()
+        if current is None or current["status"] != "running":
+            return False
+        plans = plan_rows(batch, load_index(conn, batch, lock=True))
+        apply(conn, plans, source=source)
+        summary = summarise(plans)
+        counts = {k: int(current["counts"].get(k, 0)) + summary.counts[k] for k in OUTCOMES}
+        errors = (list(current["errors"]) + summary.errors)[:MAX_ERRORS]
+        conn.execute(
+            "UPDATE imports SET done_rows = done_rows + %s, total_rows = %s, counts = %s, "
+            "errors = %s WHERE id = %s",
+            (len(batch), total, Jsonb(counts), Jsonb(errors), import_id),
+        )
+    return True
+
+
+def _finish(db: Database, user: UserContext, import_id: UUID) -> dict[str, Any] | None:
+    with db.unit_of_work(user.user_id) as conn:
+        row = conn.execute(
+            sql.SQL(
+                "UPDATE imports SET status = 'done', finished_at = now(), content = NULL "
+                "WHERE id = %s AND status = 'running' RETURNING {}"
+            ).format(_COLUMNS),
+            (import_id,),
+        ).fetchone()
+        if row is not None:
+            audit.record(
+                conn,
+                entity_type="import",
+                entity_id=import_id,
+                action="done",
+                changes={"status": {"old": "running", "new": "done"}, "counts": row["counts"]},
+            )
+        return row or get(conn, import_id)
+
+
+def _fail(db: Database, user: UserContext, import_id: UUID, exc: Exception) -> None:
+    reason = (
+        exc.message
+        if isinstance(exc, AppError)
+        else (
+            f"The import stopped unexpectedly ({type(exc).__name__}); the rows before it are "
+            "saved. Start it again from a new preview, or contact support."
+        )
+    )
+    with db.unit_of_work(user.user_id) as conn:
+        row = conn.execute(
+            "UPDATE imports SET status = 'failed', finished_at = now(), failure = %s "
+            "WHERE id = %s AND status = 'running' RETURNING id",
+            (reason[:2000], import_id),
+        ).fetchone()
+        if row is not None:
+            audit.record(
+                conn,
+                entity_type="import",
+                entity_id=import_id,
+                action="failed",
+                changes={"status": {"old": "running", "new": "failed"}, "failure": reason},
+            )
+
+
+def _current(db: Database, user: UserContext, import_id: UUID) -> dict[str, Any] | None:
+    with db.unit_of_work(user.user_id) as conn:
+        return get(conn, import_id)
