@@ -21,6 +21,8 @@ from crm.clients.vault_client import VaultClient
 from crm.config import credentials_from_env
 from crm.db.migrate import migrate
 from crm.errors import AppError, ConfigurationError, ServiceUnavailable
+from crm.exports import cli as export_cli
+from crm.imports import command as import_command
 from crm.jobs import command as worker_command
 from crm.serve import StackFailure, cmd_serve
 
@@ -66,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
     worker_command.add_parser(sub, DEFAULT_DATA_DIR)
+    import_command.add_parser(sub, DEFAULT_DATA_DIR)
+    export_cli.add_parsers(sub, DEFAULT_DATA_DIR)
 
     mig = sub.add_parser(
         "migrate",

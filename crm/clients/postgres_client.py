@@ -102,6 +102,15 @@ class Database:
             yield conn
 
     @contextmanager
+    def snapshot(self, user_id: UUID) -> Iterator[Connection]:
+        """One read-only REPEATABLE READ transaction: many queries, one consistent view."""
+        with self._transaction(
+            _context_statement(_SET_CONTEXT, user_id),
+            begin="BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ",
+        ) as conn:
+            yield conn
+
+    @contextmanager
     def system(self) -> Iterator[Connection]:
         """A transaction with no user context, for the few queries that run before one is known.
 
@@ -121,10 +130,12 @@ class Database:
         self._pool.check()
 
     @contextmanager
-    def _transaction(self, first: sql.Composable) -> Iterator[Connection]:
+    def _transaction(
+        self, first: sql.Composable, *, begin: str = "BEGIN; "
+    ) -> Iterator[Connection]:
         forbid_event_loop("A PostgreSQL transaction")
         with translate_errors():
-            conn = self._checkout(first)
+            conn = self._checkout(first, begin=begin)
             try:
                 yield conn
             except BaseException:
@@ -139,13 +150,13 @@ class Database:
                         _rollback_quietly(conn)
                     self._pool.putconn(conn)
 
-    def _checkout(self, first: sql.Composable) -> Connection:
+    def _checkout(self, first: sql.Composable, *, begin: str = "BEGIN; ") -> Connection:
         """Get a connection and run BEGIN + the first statement in one round trip.
 
         After a database restart the idle connections are dead; nothing has happened in the
         transaction yet, so one retry on a freshly checked pool is safe.
         """
-        statement = sql.SQL("BEGIN; ") + first
+        statement = sql.SQL(begin) + first
         for attempt in (1, 2):
             conn = self._pool.getconn()
             try:
