@@ -47,6 +47,7 @@ from crm.web import WEB_MODULES
 from crm.web.assets import Assets
 from crm.web.assets import router as assets_router
 from crm.web.common import NOTICES, install_filters
+from crm.web.imports import UPLOADS
 
 __all__ = ["Resources", "connect", "create_app", "verify_database"]
 
@@ -162,6 +163,7 @@ def create_app(resources: Resources, *, listen_host: str = "127.0.0.1") -> FastA
         HostAndBodyLimitMiddleware,
         allowed_hosts=settings.auth.allowed_hosts,
         max_body_bytes=settings.auth.max_body_bytes,
+        uploads=UPLOADS,
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.app.base_url.startswith("https://"))

@@ -9,20 +9,26 @@ import hmac
 import ipaddress
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm.auth.exceptions import CsrfFailed, HostNotAllowed
+from crm.auth.form_bodies import (
+    FORM_URLENCODED,
+    MULTIPART,
+    form_fields,
+    multipart_token,
+    replaying,
+)
 from crm.auth.service import AuthService, anonymous_csrf_token
 from crm.auth.types import AuthUser, ClientInfo, Session
 from crm.errors import AppError, NotAuthenticated, PayloadTooLarge
@@ -56,8 +62,14 @@ PUBLIC_LINK = re.compile(r"/(?:[vuib]|calendar)/[^/]+")
 # only on an unsubscribe link's own path, and only with that one field in the body.
 ONE_CLICK_PATH = re.compile(r"/u/[A-Za-z0-9_-]{1,200}")
 ONE_CLICK_FORM = {"List-Unsubscribe": ["One-Click"]}
-FORM_URLENCODED = "application/x-www-form-urlencoded"
-MULTIPART = "multipart/form-data"
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    """A larger body allowed on one upload route, and what to say when even that is passed."""
+
+    max_bytes: int
+    message: str
 
 
 @dataclass
@@ -105,12 +117,21 @@ class SecurityHeadersMiddleware:
 
 
 class HostAndBodyLimitMiddleware:
-    """Refuse unknown Host headers (400) and bodies over the limit (413)."""
+    """Refuse unknown Host headers (400) and bodies over the limit (413); a POST to one of
+    ``uploads`` (path -> BodyLimit) has that route's own, larger limit."""
 
-    def __init__(self, app: ASGIApp, *, allowed_hosts: Iterable[str], max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        allowed_hosts: Iterable[str],
+        max_body_bytes: int,
+        uploads: Mapping[str, BodyLimit] | None = None,
+    ) -> None:
         self.app = app
         self.allowed = frozenset(h.lower() for h in allowed_hosts)
         self.max_body = max_body_bytes
+        self.uploads = dict(uploads or {})
 
     def host_allowed(self, host: str) -> bool:
         host = host.strip().lower()
@@ -128,12 +149,16 @@ class HostAndBodyLimitMiddleware:
         headers = _headers(scope)
         if not self.host_allowed(headers.get("host", "")):
             raise HostNotAllowed()
-        too_large = PayloadTooLarge(f"The request body is larger than {self.max_body // 1024} KB.")
+        upload = self.uploads.get(scope["path"]) if scope["method"] == "POST" else None
+        max_body = upload.max_bytes if upload else self.max_body
+        too_large = PayloadTooLarge(
+            upload.message if upload else f"The request body is larger than {max_body // 1024} KB."
+        )
         length = headers.get("content-length")
         if length is not None:
             if not length.isdigit():
                 raise PayloadTooLarge("The request's Content-Length is not valid.")
-            if int(length) > self.max_body:
+            if int(length) > max_body:
                 raise too_large
             # The server holds the client to its Content-Length.
             await self.app(scope, receive, send)
@@ -151,7 +176,7 @@ class HostAndBodyLimitMiddleware:
             if message["type"] != "http.request":
                 break
             received += len(message.get("body", b""))
-            if received > self.max_body:
+            if received > max_body:
                 raise too_large
             if not message.get("more_body"):
                 break
@@ -320,17 +345,19 @@ class AuthMiddleware:
                 body += message.get("body", b"")
                 if not message.get("more_body"):
                     break
-            fields = await _form_fields(headers, body)
+            fields = await form_fields(headers, body)
             values = fields.get("csrf_token", [])
             supplied = values[0] if values else None
             if one_click and fields == ONE_CLICK_FORM:
-                return _replaying(receive, body_messages)
+                return replaying(receive, body_messages)
+        elif supplied is None and content_type.startswith(MULTIPART):
+            supplied, body_messages = await multipart_token(content_type, receive)
         if not supplied or not hmac.compare_digest(supplied.encode(), expected.encode()):
             await self._log_csrf(scope, reason="missing_token" if not supplied else "bad_token")
             raise CsrfFailed()
         if not body_messages:
             return receive
-        return _replaying(receive, body_messages)
+        return replaying(receive, body_messages)
 
     def _cookie(self, name: str, value: str, *, max_age: int | None = None) -> str:
         return build_cookie(name, value, secure=self.secure, max_age=max_age)
@@ -353,44 +380,6 @@ def allowed_origins(base_url: str, allowed_hosts: Iterable[str]) -> set[str]:
     origins = {base_url.rstrip("/").lower()}
     origins.update(f"{scheme}://{host}" for host in allowed_hosts)
     return origins
-
-
-def _replaying(receive: Receive, messages: list[Message]) -> Receive:
-    """A receive that first replays the body messages already read."""
-    replay = list(messages)
-
-    async def replaying_receive() -> Message:
-        if replay:
-            return replay.pop(0)
-        return await receive()
-
-    return replaying_receive
-
-
-async def _form_fields(headers: dict[str, str], body: bytes) -> dict[str, list[str]]:
-    """The text fields of a form body; multipart is read only for a one-click unsubscribe."""
-    if headers.get("content-type", "").startswith(FORM_URLENCODED):
-        return parse_qs(body.decode("utf-8", "replace"))
-
-    async def stream() -> Any:
-        yield body
-
-    parser = MultiPartParser(
-        Headers(headers={"content-type": headers["content-type"]}),
-        stream(),
-        max_files=0,
-        max_fields=10,
-    )
-    try:
-        form = await parser.parse()
-    except MultiPartException:
-        return {}
-    fields: dict[str, list[str]] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str):
-            fields.setdefault(key, []).append(value)
-    await form.close()
-    return fields
 
 
 def _loggable_path(path: str) -> str:
