@@ -9,7 +9,9 @@ from __future__ import annotations
 from bench import (
     api_latency,
     backup,
+    exports,
     extraction_eval,
+    imports,
     messaging,
     page_weight,
     plans,
@@ -26,6 +28,9 @@ MEASUREMENTS: dict[str, Measurement] = {
     "api_latency": api_latency.measure,
     # Own stack with the api_latency data set: `crm backup` (<= 30 s), then `crm restore`.
     "backup": backup.measure,
+    # Own stack with the same data set: `crm export` of the big business, then
+    # `crm import export-zip` of that zip into a new business.
+    "exports": exports.measure,
     # Starts its own `crm serve`; needs Debian's chromium (installed by `make bench`).
     "page_weight": page_weight.measure,
     # Own stack and two `crm worker` processes: emails per second into the SMTP catcher, and
@@ -34,6 +39,8 @@ MEASUREMENTS: dict[str, Measurement] = {
     # Own `crm serve`: 1,000 plans expanded a year ahead by the worker's code, plan.create
     # over HTTP, and the calendar week at that size.
     "plans": plans.measure,
+    # Own `crm serve`: a 20,000-row Square customer export through the import runner.
+    "imports": imports.measure,
     # Precision and recall of the rule extractor on tests/data/notes_labelled.jsonl.
     "extraction": lambda ctx: extraction_eval.bench_rows(),
 }

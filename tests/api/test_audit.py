@@ -278,6 +278,16 @@ def test_every_action_is_audited(
     )
     run("waitlist", "remove", id=unwanted["id"])
 
+    brought = run(
+        "import",
+        "preview",
+        kind="square_customers",
+        filename="customers.csv",
+        content="Square Customer ID,First Name,Last Name,Email Address,Phone Number\n"
+        "SQ1,Edna,Whitfield,edna@example.com,(256) 555-0134\n",
+    )
+    run("import", "start", id=brought["id"])
+
     assert run.seen == set(REGISTRY.actions), sorted(set(REGISTRY.actions) - run.seen)
 
     trail = done(read(client, "contacts", id=contact["id"], include="audit_trail"))["audit_trail"]

@@ -393,10 +393,20 @@ def world(client: TestClient) -> dict[str, str]:
         "preview": json.dumps(preview_input(job)),
         "waitlist": _waitlist(client, contact, job["wash"]["service_id"]),
         "waitlist_book": _waitlist(client, contact, job["wash"]["service_id"]),
+        "import": done(act(client, "import", "preview", **_SQUARE_IMPORT))["id"],
     }
 
 
+_SQUARE_IMPORT = {
+    "kind": "square_customers",
+    "filename": "customers.csv",
+    "content": "Square Customer ID,First Name,Last Name,Email Address,Phone Number\n"
+    "SQ1,Edna,Whitfield,edna@example.com,(256) 555-0134\n",
+}
+
 BASE: dict[tuple[str, str], Callable[[dict[str, str]], dict[str, Any]]] = {
+    ("import", "preview"): lambda w: dict(_SQUARE_IMPORT),
+    ("import", "start"): lambda w: {"id": w["import"]},
     ("address", "create"): lambda w: {
         "contact_id": w["contact"],
         "line1": "1 Main St",

@@ -30,6 +30,7 @@ DOMAIN_ENTITY = {
     "message": "message",
     "waitlist": "waitlist",
     "plan": "plan",
+    "import": "import",
 }
 TYPE_ENTITY = {
     "contacts": "contact",
@@ -47,6 +48,7 @@ TYPE_ENTITY = {
     "waitlist": "waitlist",
     "plans": "plan",
     "due_for_service": "contact",
+    "imports": "import",
 }
 # Reference fields whose target is not the field name's own entity.
 REFERENCE_ENTITY = {"referred_by_id": "contact", "staff_ids": "staff"}
@@ -206,6 +208,17 @@ def build_world(client: TestClient) -> dict[str, str]:
         latest_date="2031-07-01",
         note="Alice's wish",
     )["id"]
+    ids["import"] = done(
+        act(
+            client,
+            "import",
+            "preview",
+            kind="square_customers",
+            filename="alice.csv",
+            content="Square Customer ID,First Name,Last Name,Email Address,Phone Number\n"
+            "SQ1,Alice,Secret,alice@example.com,\n",
+        )
+    )["id"]
     audit = done(read(client, "audit", limit=1))
     ids["audit"] = audit[0]["id"]
     return ids
@@ -257,6 +270,7 @@ def _snapshot(owner: psycopg.Connection, user_id: Any) -> dict[str, Any]:
         "scheduled_messages",
         "plans",
         "audit_log",
+        "imports",
     ]
     with owner.transaction():
         owner.execute("SELECT set_config('app.current_user_id', %s, true)", (str(user_id),))
@@ -291,6 +305,7 @@ ID_FREE_ACTIONS = {
     ("invoice_settings", "update"),
     ("message_template", "save"),
     ("message_template", "reset"),
+    ("import", "preview"),
 }
 # Data types about the reader's own business as a whole (no ids): another business's reader
 # gets its own (default) values, never the first business's.

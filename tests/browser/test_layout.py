@@ -264,7 +264,16 @@ def seed(api: Api) -> dict[str, str]:
         start_time="07:00",
         lines=[{"service_id": screens["id"], "quantity": 12}],
     )
+    square = Path(__file__).resolve().parents[1] / "data" / "square" / "customers_tab.tsv"
+    previewed = api(
+        "import",
+        "preview",
+        kind="square_customers",
+        filename="customers_tab.tsv",
+        content=square.read_bytes().decode("utf-8"),
+    )
     return {
+        "import": previewed["id"],
         "contact": contact["id"],
         "service": screens["id"],
         "plan": plan["id"],
@@ -396,6 +405,8 @@ def test_every_page_fits_a_phone_and_passes_axe(
         ("/settings/messaging/templates", "settings-templates"),
         ("/settings/messaging/templates/appointment_confirmation", "settings-template"),
         ("/settings/calendar", "settings-calendar"),
+        ("/settings/import", "settings-import"),
+        (f"/imports/{ids['import']}", "import-preview"),
     ]:
         walk.visit(base + url, name)
     close_out(walk, base, ids["done"])

@@ -167,6 +167,17 @@ def business(
         earliest_time="09:00",
         latest_date=(soon + timedelta(days=60)).date().isoformat(),
     )
+    done(
+        act(
+            client,
+            "import",
+            "preview",
+            kind="square_customers",
+            filename="customers.csv",
+            content="Square Customer ID,First Name,Last Name,Email Address,Phone Number\n"
+            "SQ1,Edna,Whitfield,edna@example.com,(256) 555-0134\n",
+        )
+    )
     invoice = done(act(client, "invoice", "create_from_ticket", ticket_id=job["ticket"]["id"]))
     done(act(client, "invoice", "mark_sent", id=invoice["id"]))
     done(act(client, "invoice", "record_payment", invoice_id=invoice["id"], amount_cents=5000))

@@ -15,6 +15,7 @@ import secrets
 from collections import Counter
 from datetime import datetime, time, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -238,6 +239,24 @@ def _plan_pages(client: TestClient, world: World) -> list[str]:
     ]
 
 
+def _import_pages(client: TestClient, world: World) -> list[str]:
+    """Settings → Import and a previewed import (its Import button). The upload form is
+    multipart; posted here as a plain form it has no file, which the page refuses."""
+    square = Path(__file__).resolve().parents[1] / "data" / "square" / "customers_tab.tsv"
+    content = square.read_bytes().decode("utf-8")
+    found = done(
+        act(
+            client,
+            "import",
+            "preview",
+            kind="square_customers",
+            filename="customers_tab.tsv",
+            content=content,
+        )
+    )
+    return ["/settings/import", f"/imports/{found['id']}"]
+
+
 def _collect(client: TestClient, world: World, database: Any) -> dict[str, dict[str, str]]:
     """Post forms by action URL (the first one seen for each)."""
     _messaging_states(client, database, world)
@@ -250,6 +269,7 @@ def _collect(client: TestClient, world: World, database: Any) -> dict[str, dict[
         + _ticket_states(client, world)
         + _waitlist_pages(client, world)
         + _plan_pages(client, world)
+        + _import_pages(client, world)
     )
     for path in pages:
         page = client.get(path)

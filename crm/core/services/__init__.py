@@ -10,6 +10,7 @@ from crm.core.services import (  # noqa: F401
     closeout_service,
     contact_service,
     due_service,
+    import_service,
     invoice_service,
     invoice_settings_service,
     line_item_service,
