@@ -258,6 +258,35 @@ def test_imported_customers_are_found_by_search(db: Database, business: UserCont
     assert all(text for text in stored.values())
 
 
+def test_imported_search_columns_match_a_rebuild(db: Database, business: UserContext) -> None:
+    """A new contact is written with its search columns in one go: the same words, the same
+    names and the same typo-search vocabulary as refresh_contact_search would give."""
+    preview_and_run(db, business, square_file("customers.csv"))
+    columns = "search_names, search_text, tsvector_to_array(search_vector) AS vector"
+    with user_context(business), db.unit_of_work(business.user_id) as conn:
+        before = {
+            r["id"]: r
+            for r in conn.execute(f"SELECT id, {columns} FROM contacts").fetchall()  # noqa: S608
+        }
+        terms = {r["word"] for r in conn.execute("SELECT word FROM search_terms").fetchall()}
+        conn.execute("SELECT count(refresh_contact_search(id)) FROM contacts")
+        after = {
+            r["id"]: r
+            for r in conn.execute(f"SELECT id, {columns} FROM contacts").fetchall()  # noqa: S608
+        }
+        rebuilt = {r["word"] for r in conn.execute("SELECT word FROM search_terms").fetchall()}
+        assert (
+            contact_service.search(conn, "Rouge fonsé", limit=500)  # a typo, through the terms
+        )
+    assert len(before) >= 400
+    for contact_id, row in before.items():
+        again = after[contact_id]
+        assert row["search_names"] == again["search_names"]
+        assert set(row["search_text"].split()) == set(again["search_text"].split())
+        assert set(row["vector"]) == set(again["vector"])  # word positions may differ
+    assert rebuilt == terms  # the rebuild found no word the import had not added
+
+
 def test_audit_has_one_row_per_contact_and_the_import(db: Database, business: UserContext) -> None:
     result = preview_and_run(db, business, square_file("customers.csv"))
     with db.unit_of_work(business.user_id) as conn:
