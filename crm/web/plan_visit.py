@@ -19,7 +19,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from crm.core.services.plan_service import visit_label
+from crm.core.services.plan_reads import visit_label
 from crm.dependencies import CurrentUser
 from crm.errors import NotFound
 from crm.utils.timezone import to_business_time

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from crm.clients.postgres_client import Connection
@@ -21,14 +20,13 @@ from crm.core.exceptions import PlanOverlaps
 from crm.core.models.common import Ref
 from crm.core.models.plan import PlanCreate, PlanEnd, PlanFields, PlanSkip, PlanUpdate
 from crm.core.models.ticket import AssignStaff, CancelTicket, TicketUpdate
-from crm.core.plan_rules import Rule, RuleError, describe, local_start, normalise
-from crm.core.registry import REGISTRY, DataQuery
+from crm.core.plan_rules import Rule, RuleError, local_start, normalise
+from crm.core.registry import REGISTRY
 from crm.core.services import base, line_item_service, plan_visits, ticket_service
+from crm.core.services.plan_reads import rule_number, shown
 from crm.errors import Conflict, ValidationFailed
 from crm.utils.timezone import business_today, get_zone
 from crm.utils.user_context import get_current_user
-
-STATUSES = ("active", "paused", "ended")
 
 
 def _today() -> date:
@@ -113,7 +111,7 @@ def create(conn: Connection, data: PlanCreate) -> dict[str, Any]:
     today = _today()
     created = plan_visits.generate(conn, plan, today)
     found = _refuse_overlaps(conn, plan["id"], data.confirm_overlaps, today)
-    return {**_shown(conn, get(conn, plan["id"])), "created": len(created), "overlaps": found}
+    return {**shown(conn, get(conn, plan["id"])), "created": len(created), "overlaps": found}
 
 
 def get(conn: Connection, plan_id: UUID, *, lock: bool = False) -> dict[str, Any]:
@@ -192,11 +190,11 @@ def _update_all(
     rule = _rule(data.rrule or plan["rrule"], start_date, data, plan)
     values = _changed(data, plan, rule)
     if not values:
-        return {**_shown(conn, plan), "visits": {"deleted": 0, "changed": 0, "created": 0}}
+        return {**shown(conn, plan), "visits": {"deleted": 0, "changed": 0, "created": 0}}
     after = base.update_row(conn, "plans", plan["id"], values, label="plan", entity_type="plan")
     counts = plan_visits.apply(conn, plan, after, today)
     found = _refuse_overlaps(conn, plan["id"], data.confirm_overlaps, today)
-    return {**_shown(conn, get(conn, plan["id"])), "visits": counts, "overlaps": found}
+    return {**shown(conn, get(conn, plan["id"])), "visits": counts, "overlaps": found}
 
 
 def _update_one(
@@ -238,7 +236,7 @@ def _update_one(
         )
     found = _refuse_overlaps(conn, plan["id"], data.confirm_overlaps, _today())
     return {
-        **_shown(conn, plan),
+        **shown(conn, plan),
         "ticket": ticket_service.get(conn, visit["id"]),
         "overlaps": found,
     }
@@ -316,8 +314,8 @@ def _split(
     counts = plan_visits.apply(conn, before, after, today)
     found = _refuse_overlaps(conn, new["id"], data.confirm_overlaps, today)
     return {
-        **_shown(conn, get(conn, new["id"])),
-        "split_from": _shown(conn, get(conn, plan["id"])),
+        **shown(conn, get(conn, new["id"])),
+        "split_from": shown(conn, get(conn, plan["id"])),
         "visits": counts,
         "overlaps": found,
     }
@@ -361,7 +359,7 @@ def pause(conn: Connection, data: Ref) -> dict[str, Any]:
         label="plan",
         entity_type="plan",
     )
-    return {**_shown(conn, after), "removed": removed}
+    return {**shown(conn, after), "removed": removed}
 
 
 def _quiet_delete(conn: Connection, ticket_id: UUID) -> None:
@@ -379,7 +377,7 @@ def resume(conn: Connection, data: Ref) -> dict[str, Any]:
         conn, "plans", plan["id"], {"status": "active"}, label="plan", entity_type="plan"
     )
     created = plan_visits.generate(conn, after, _today())
-    return {**_shown(conn, get(conn, plan["id"])), "created": len(created)}
+    return {**shown(conn, get(conn, plan["id"])), "created": len(created)}
 
 
 @REGISTRY.action("plan", "end", input=PlanEnd)
@@ -407,60 +405,4 @@ def end(conn: Connection, data: PlanEnd) -> dict[str, Any]:
         label="plan",
         entity_type="plan",
     )
-    return {**_shown(conn, after), "cancelled": len(rows)}
-
-
-# -- reads -------------------------------------------------------------------------------------
-
-
-def rule_number(plan: dict[str, Any], occurrence: date) -> int:
-    """Which visit of the whole series (across splits) the occurrence is."""
-    return plan["first_number"] - 1 + plan_visits.rule_of(plan).number(occurrence)
-
-
-def visit_label(plan: dict[str, Any], occurrence: date) -> str:
-    """ "visit 7 of ∞", "visit 3 of 10"."""
-    total = plan_visits.rule_of(plan).total()
-    of = "∞" if total is None else str(plan["first_number"] - 1 + total)
-    return f"visit {rule_number(plan, occurrence)} of {of}"
-
-
-def _shown(conn: Connection, plan: dict[str, Any]) -> dict[str, Any]:
-    """A plan as the API returns it: the row, its rule in words and its next visits."""
-    upcoming = conn.execute(
-        "SELECT id, scheduled_start, plan_occurrence, plan_detached, status FROM tickets "
-        "WHERE plan_id = %s AND status = 'scheduled' AND plan_occurrence >= %s "
-        "ORDER BY plan_occurrence LIMIT 3",
-        (plan["id"], _today()),
-    ).fetchall()
-    return {**plan, "summary": describe(plan_visits.rule_of(plan)), "next_visits": upcoming}
-
-
-@REGISTRY.data_type(
-    "plans",
-    filters={"contact_id": "this contact's plans", "status": "active, paused or ended"},
-    includes=("visits", "audit_trail"),
-)
-def load_plans(conn: Connection, query: DataQuery) -> Any:
-    """Service plans with their rule in plain words and next visits; ``visits``: every visit."""
-    if query.id is not None:
-        rows = [get(conn, query.id)]
-    else:
-        rows = base.list_rows(
-            conn,
-            query,
-            sql.SQL("SELECT * FROM plans"),
-            order=("created_at DESC", "id"),
-            ids=("contact_id",),
-            statuses=STATUSES,
-            label="plan",
-        )
-    shown = [_shown(conn, row) for row in rows]
-    if "visits" in query.include:
-        for plan in shown:
-            plan["visits"] = conn.execute(
-                "SELECT * FROM tickets WHERE plan_id = %s ORDER BY plan_occurrence",
-                (plan["id"],),
-            ).fetchall()
-    shown = base.with_includes(conn, shown, query.include, (base.audit_trail("plan"),))
-    return shown[0] if query.id is not None else shown
+    return {**shown(conn, after), "cancelled": len(rows)}
