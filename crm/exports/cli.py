@@ -13,14 +13,12 @@ import time
 from pathlib import Path
 from uuid import UUID
 
-from psycopg.rows import dict_row
-
-from crm.auth.service import normalise_email
-from crm.clients.postgres_client import Database, PoolSettings, connect_direct
+from crm.clients.postgres_client import Database, PoolSettings
 from crm.config import Settings
-from crm.errors import AppError, ConfigurationError
+from crm.errors import AppError
 from crm.exports.build import export_to_file
 from crm.exports.load import import_export
+from crm.imports.command import business_user
 from crm.jobs import command as worker_command
 
 
@@ -110,18 +108,5 @@ def _database(settings: Settings) -> Database:
 
 
 def _business(settings: Settings, email: str) -> UUID:
-    """The business that signs in with ``email``, looked up as crm_auth."""
-    if not settings.database_owner_url:
-        raise ConfigurationError("crm/database has no DATABASE_OWNER_URL to find the business")
-    address = normalise_email(email)
-    with (
-        connect_direct(settings.database_owner_url, row_factory=dict_row) as conn,
-        conn.transaction(),
-    ):
-        conn.execute("SET LOCAL ROLE crm_auth")
-        row = conn.execute(
-            "SELECT id FROM users WHERE email = %s AND is_active", (address,)
-        ).fetchone()
-    if row is None:
-        raise ConfigurationError(f"no active business signs in with {address}")
-    return UUID(str(row["id"]))
+    """The business that signs in with ``email`` (looked up as the import command does)."""
+    return business_user(settings, email).user_id
