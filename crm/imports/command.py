@@ -21,7 +21,7 @@ from crm.auth.service import normalise_email
 from crm.clients.postgres_client import Database, PoolSettings, connect_direct
 from crm.config import Settings
 from crm.errors import AppError, ConfigurationError
-from crm.imports import runner, square_customers
+from crm.imports import runner, square_appointments, square_customers
 from crm.jobs import command as worker_command
 from crm.utils.user_context import UserContext
 
@@ -37,6 +37,7 @@ def add_parser(sub: argparse._SubParsersAction, default_data_dir: Path) -> None:
     )
     kinds = group.add_subparsers(required=True, metavar="KIND", dest="kind")
     add_square_customers(kinds, default_data_dir)
+    add_square_appointments(kinds, default_data_dir)
 
 
 def add_square_customers(kinds: argparse._SubParsersAction, default_data_dir: Path) -> None:
@@ -55,7 +56,29 @@ def add_square_customers(kinds: argparse._SubParsersAction, default_data_dir: Pa
     square.set_defaults(func=cmd_square_customers)
 
 
+def add_square_appointments(kinds: argparse._SubParsersAction, default_data_dir: Path) -> None:
+    square = kinds.add_parser(
+        "square-appointments",
+        help="import Square's appointment export (history and upcoming)",
+        description="Import Square's appointment export into the business that signs in "
+        "with --business-email. Clients are matched by email, phone, then name (else added); "
+        "services and staff by name (else added). No message is sent for imported "
+        "appointments; importing the same file again changes nothing. --dry-run shows what "
+        "would happen.",
+    )
+    square.add_argument("file", type=Path, metavar="FILE")
+    square.add_argument("--business-email", required=True, help="the business owner's email")
+    square.add_argument("--dry-run", action="store_true", help="show the preview, import nothing")
+    square.add_argument("--data-dir", type=Path, default=default_data_dir)
+    square.set_defaults(func=cmd_square_appointments, import_kind=square_appointments.KIND)
+
+
+def cmd_square_appointments(args: argparse.Namespace) -> int:
+    return cmd_square_customers(args)
+
+
 def cmd_square_customers(args: argparse.Namespace) -> int:
+    kind = getattr(args, "import_kind", square_customers.KIND)
     console = Console(highlight=False)
     try:
         content = square_customers.decode(args.file.read_bytes())
@@ -67,9 +90,7 @@ def cmd_square_customers(args: argparse.Namespace) -> int:
     db.open()
     try:
         user = business_user(settings, args.business_email)
-        row = runner.create_preview(
-            db, user, kind=square_customers.KIND, filename=args.file.name, content=content
-        )
+        row = runner.create_preview(db, user, kind=kind, filename=args.file.name, content=content)
         print_preview(console, row)
         if args.dry_run:
             console.print("dry run: nothing was imported")

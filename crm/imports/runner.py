@@ -26,9 +26,9 @@ from crm.core import audit
 from crm.core.sanitise import redact
 from crm.errors import AppError, ValidationFailed
 from crm.imports import square_customers
-from crm.imports.apply import Source, apply
-from crm.imports.matching import Plan, load_index, plan_rows, preview_row
-from crm.imports.square_customers import ParsedFile
+from crm.imports.apply import Source
+from crm.imports.kinds import KINDS as _KINDS
+from crm.imports.kinds import Kind
 from crm.imports.values import region_of
 from crm.utils.user_context import UserContext, user_context
 
@@ -39,7 +39,7 @@ PREVIEW_ROWS = 20
 MAX_ERRORS = 1000
 MAX_BYTES = 25 * 1024 * 1024
 OUTCOMES = ("new", "updated", "unchanged", "invalid")
-KINDS = (square_customers.KIND,)
+KINDS = tuple(_KINDS)
 
 # Everything but the file itself.
 COLUMNS = (
@@ -64,13 +64,15 @@ def business_region(conn: Connection) -> str:
     return region_of(row["phone"]) if row and row["phone"] else "US"
 
 
-def read(content: str, *, region: str) -> tuple[str, ParsedFile]:
+def read(
+    content: str, *, region: str, kind: str = square_customers.KIND, timezone: str = "UTC"
+) -> tuple[str, list[Any]]:
     """The file as kept and its rows; card numbers and SSNs are redacted first, as from any
     other input."""
     if len(content.encode()) > MAX_BYTES:
         raise FileTooLarge()
     cleaned, _ = redact(content)
-    return cleaned, square_customers.parse(cleaned, region=region)
+    return cleaned, _KINDS[kind].parse(cleaned, region, timezone)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class Summary:
     errors: list[dict[str, Any]]
 
 
-def summarise(plans: list[Plan]) -> Summary:
+def summarise(plans: list[Any]) -> Summary:
     tally = Counter("updated" if p.outcome == "update" else p.outcome for p in plans)
     errors = [{"line": p.line, "reason": p.reason} for p in plans if p.outcome == "invalid"]
     return Summary({k: tally.get(k, 0) for k in OUTCOMES}, errors[:MAX_ERRORS])
@@ -92,9 +94,10 @@ def create_preview(
     with user_context(user):
         with db.unit_of_work(user.user_id) as conn:
             region = business_region(conn)
-        content, parsed = read(content, region=region)
+        handler = _KINDS[kind]
+        content, rows = read(content, region=region, kind=kind, timezone=user.timezone)
         with db.unit_of_work(user.user_id) as conn:
-            plans = plan_rows(parsed.rows, load_index(conn, parsed.rows))
+            plans = handler.plan(conn, rows)
             summary = summarise(plans)
             row = conn.execute(
                 sql.SQL(
@@ -106,10 +109,10 @@ def create_preview(
                     kind,
                     filename,
                     content.encode(),
-                    len(parsed.rows),
+                    len(rows),
                     Jsonb(summary.counts),
                     Jsonb(summary.errors),
-                    Jsonb([preview_row(p) for p in plans[:PREVIEW_ROWS]]),
+                    Jsonb([handler.preview_row(p) for p in plans[:PREVIEW_ROWS]]),
                 ),
             ).fetchone()
             assert row is not None
@@ -121,7 +124,7 @@ def create_preview(
                 changes={
                     "filename": {"old": None, "new": filename},
                     "kind": {"old": None, "new": kind},
-                    "total_rows": {"old": None, "new": len(parsed.rows)},
+                    "total_rows": {"old": None, "new": len(rows)},
                 },
             )
             return row
@@ -147,17 +150,21 @@ def run_import(
         if claimed is None:
             return None
         try:
-            _, parsed = read(
-                square_customers.decode(bytes(claimed["content"])), region=claimed["region"]
+            handler = _KINDS[claimed["kind"]]
+            _, rows = read(
+                square_customers.decode(bytes(claimed["content"])),
+                region=claimed["region"],
+                kind=handler.name,
+                timezone=user.timezone,
             )
-            source = Source(import_id, claimed["filename"], square_customers.SOURCE_NAME)
+            source = Source(import_id, claimed["filename"], handler.label)
             done = claimed["done_rows"]
-            total = len(parsed.rows)
+            total = len(rows)
             if progress is not None:
                 progress(done, total)
             while done < total:
-                batch = parsed.rows[done : done + batch_rows]
-                if not _apply_batch(db, user, import_id, batch, source, total=total):
+                batch = rows[done : done + batch_rows]
+                if not _apply_batch(db, user, import_id, handler, batch, source, total=total):
                     return _current(db, user, import_id)
                 done += len(batch)
                 if progress is not None:
@@ -177,7 +184,7 @@ def _claim(db: Database, user: UserContext, import_id: UUID) -> dict[str, Any] |
             "counts = CASE WHEN done_rows = 0 THEN %s ELSE counts END, "
             "errors = CASE WHEN done_rows = 0 THEN '[]' ELSE errors END "
             "WHERE id = %s AND status IN ('queued', 'running') AND content IS NOT NULL "
-            "RETURNING id, filename, content, done_rows",
+            "RETURNING id, kind, filename, content, done_rows",
             (Jsonb(dict.fromkeys(OUTCOMES, 0)), import_id),
         ).fetchone()
         if row is None:
@@ -189,7 +196,8 @@ def _apply_batch(
     db: Database,
     user: UserContext,
     import_id: UUID,
-    batch: list[square_customers.Row],
+    handler: Kind,
+    batch: list[Any],
     source: Source,
     *,
     total: int,
@@ -202,8 +210,8 @@ def _apply_batch(
         ).fetchone()
         if current is None or current["status"] != "running":
             return False
-        plans = plan_rows(batch, load_index(conn, batch, lock=True))
-        apply(conn, plans, source=source)
+        plans = handler.plan(conn, batch, lock=True)
+        handler.apply(conn, plans, source=source)
         summary = summarise(plans)
         counts = {k: int(current["counts"].get(k, 0)) + summary.counts[k] for k in OUTCOMES}
         errors = (list(current["errors"]) + summary.errors)[:MAX_ERRORS]

@@ -30,9 +30,12 @@ TOO_LARGE = (
 # The file plus the form around it; past this the middleware refuses the upload unread.
 UPLOADS = {UPLOAD_PATH: BodyLimit(MAX_FILE_BYTES + 1024 * 1024, TOO_LARGE)}
 
-KINDS = {"square_customers": "Square customers"}
+KINDS = {
+    "square_customers": "Square customers",
+    "square_appointments": "Square appointments",
+}
 # Shown in the list, not yet choosable.
-COMING = ("Square appointments", "Any other CSV (Jobber, Housecall Pro, a spreadsheet)")
+COMING = ("Any other CSV (Jobber, Housecall Pro, a spreadsheet)",)
 ACTIVE = ("queued", "running")
 STATUSES = {
     "previewed": "Not imported yet",

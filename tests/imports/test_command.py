@@ -91,3 +91,23 @@ def test_unknown_business_and_wrong_file_exit_non_zero(
         main(["import", "square-customers", missing, "--business-email", "owner@sparkle.example"])
         == 2
     )
+
+
+def test_square_appointments_imports_with_the_same_command_shape(
+    cli_business: dict[str, Any],
+    owner: psycopg.Connection[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    file = SQUARE / "appointments.csv"
+    args = ["import", "square-appointments", str(file), "--business-email", "owner@sparkle.example"]
+    assert main([*args, "--dry-run"]) == 0
+    assert "10 rows — 8 new, 0 updated, 0 unchanged, 2 invalid" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "8 new" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "0 new, 0 updated, 8 unchanged, 2 invalid" in capsys.readouterr().out
+    with owner.transaction():
+        owner.execute(
+            "SELECT set_config('app.current_user_id', %s, true)", (str(cli_business["id"]),)
+        )
+        assert owner.execute("SELECT count(*) AS n FROM tickets").fetchone()["n"] == 8

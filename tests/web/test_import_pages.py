@@ -69,7 +69,7 @@ def test_settings_links_to_the_upload_form(
     assert 'enctype="multipart/form-data"' in page.text
     assert 'type="file" accept=".csv,.tsv,.txt"' in page.text
     assert '<option value="square_customers" selected>Square customers</option>' in page.text
-    assert "<option disabled>Square appointments (not yet)</option>" in page.text
+    assert "<option disabled>Square appointments (not yet)</option>" not in page.text
     assert "up to 25 MB" in page.text
     assert "Nothing imported yet." in page.text
     # The token comes before the file, so the middleware need not read the file to find it.
@@ -142,7 +142,7 @@ def test_no_file_an_empty_file_and_a_wrong_kind_are_refused_on_the_form(
     assert 'id="file" name="file"' in none.text and 'aria-invalid="true"' in none.text
     empty = upload(client, token, b"\r\n\n", name="blank.csv")
     assert empty.status_code == 422 and "blank.csv is empty" in empty.text
-    kind = upload(client, token, CUSTOMERS, kind="square_appointments")
+    kind = upload(client, token, CUSTOMERS, kind="csv")
     assert kind.status_code == 422 and "Choose what the file is." in kind.text
     assert done(read(client, "imports")) == []
 
@@ -292,3 +292,24 @@ def test_hostile_files_are_refused_not_a_server_error(
     response = upload(client, browser_like["csrf_token"], content, name="x\x00.csv")
     assert response.status_code == 422, response.text[:500]
     assert 'role="alert"' in response.text
+
+
+def test_square_appointments_upload_previews_and_imports(
+    client: TestClient, browser_like: dict[str, Any], db: Database
+) -> None:
+    content = (SQUARE / "appointments.csv").read_bytes()
+    page = client.get("/settings/import").text
+    assert '<option value="square_appointments">Square appointments</option>' in page
+    response = upload(
+        client,
+        browser_like["csrf_token"],
+        content,
+        name="appointments.csv",
+        kind="square_appointments",
+    )
+    assert response.status_code == 303, response.text
+    html = client.get(response.headers["location"]).text
+    assert big_numbers(html)["New appointments"] == "8"
+    assert ">Import 8 appointments</button>" in html
+    assert "nothing is sent" in html.lower() or "send nothing" in html
+    assert "<dt>Service</dt><dd>Window Cleaning with Sam Squeegee</dd>" in html

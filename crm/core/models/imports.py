@@ -13,7 +13,7 @@ MAX_CONTENT = 25 * 1024 * 1024
 
 
 class ImportPreview(Input):
-    kind: Literal["square_customers"]
+    kind: Literal["square_customers", "square_appointments"]
     filename: Line = Field("", max_length=255)
     # The file as text (UTF-8); a BOM, commas or tabs are all fine.
     content: Text = Field(min_length=1, max_length=MAX_CONTENT)

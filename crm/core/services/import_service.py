@@ -38,8 +38,8 @@ class ImportNotStartable(Conflict):
 
 @REGISTRY.action("import", "preview", input=ImportPreview, staged=True)
 def preview(context: ActionContext, data: ImportPreview) -> dict[str, Any]:
-    """Read a Square customer export and show what importing it would do; nothing is
-    imported until import.start."""
+    """Read a Square customer or appointment export and show what importing it would do;
+    nothing is imported until import.start."""
     return runner.create_preview(
         context.db, context.user, kind=data.kind, filename=data.filename, content=data.content
     )
@@ -72,7 +72,10 @@ def start(conn: Connection, data: Ref) -> dict[str, Any]:
 
 @REGISTRY.data_type(
     "imports",
-    filters={"status": "previewed, queued, running, done or failed", "kind": "square_customers"},
+    filters={
+        "status": "previewed, queued, running, done or failed",
+        "kind": "square_customers or square_appointments",
+    },
     includes=("audit_trail",),
 )
 def load_imports(conn: Connection, query: DataQuery) -> Any:
