@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm.clients.postgres_client import Connection
-from crm.imports import apply, appointments, matching, square_appointments, square_customers
+from crm.imports import (
+    any_csv,
+    apply,
+    appointments,
+    matching,
+    square_appointments,
+    square_customers,
+)
 from crm.utils.timezone import get_zone
 
 
@@ -19,7 +26,8 @@ from crm.utils.timezone import get_zone
 class Kind:
     name: str
     label: str
-    parse: Callable[[str, str, str], list[Any]]  # content, region, business timezone
+    # content, region, business timezone, column mapping (any other CSV)
+    parse: Callable[[str, str, str, dict[str, str] | None], list[Any]]
     load_index: Callable[..., Any]
     plan_rows: Callable[[list[Any], Any], list[Any]]
     apply: Callable[..., Any]
@@ -33,7 +41,9 @@ KINDS = {
     square_customers.KIND: Kind(
         square_customers.KIND,
         square_customers.SOURCE_NAME,
-        lambda content, region, timezone: square_customers.parse(content, region=region).rows,
+        lambda content, region, timezone, mapping: (
+            square_customers.parse(content, region=region).rows
+        ),
         matching.load_index,
         matching.plan_rows,
         apply.apply,
@@ -42,12 +52,23 @@ KINDS = {
     square_appointments.KIND: Kind(
         square_appointments.KIND,
         square_appointments.SOURCE_NAME,
-        lambda content, region, timezone: square_appointments.parse(
+        lambda content, region, timezone, mapping: square_appointments.parse(
             content, region=region, zone=get_zone(timezone)
         ),
         appointments.load_index,
         appointments.plan_rows,
         appointments.apply,
         appointments.preview_row,
+    ),
+    any_csv.KIND: Kind(
+        any_csv.KIND,
+        any_csv.SOURCE_NAME,
+        lambda content, region, timezone, mapping: any_csv.parse(
+            content, region=region, mapping=mapping
+        ),
+        matching.load_index,
+        matching.plan_rows,
+        apply.apply,
+        matching.preview_row,
     ),
 }

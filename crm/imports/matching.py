@@ -2,7 +2,8 @@
 
 A row matches by external id (Square Customer ID), then email (case-insensitive), then phone
 (E.164); an email or phone match counts only for a contact with no external id or the same one,
-so two Square customers sharing a phone stay two contacts. A matched contact is only *filled*:
+so two Square customers sharing a phone stay two contacts (a row with no external id, from any
+other CSV, matches any contact by email or phone). A matched contact is only *filled*:
 an empty field takes the file's value, a missing address, memo note or fact is added, and
 nothing the owner typed is ever overwritten. Rows are planned in file order against an index
 that learns from each row, so a file that names one customer twice plans it once.
@@ -91,7 +92,10 @@ class Index:
             return hit
         for column, value in (("email", row.email), ("phone", row.phone)):
             hit = self._by[column].get(value) if value else None
-            if hit is not None and hit.values.get("external_id", "") in ("", row.external_id):
+            # A row without an id of its own (any other CSV) matches whatever contact it names.
+            if hit is not None and (
+                not row.external_id or hit.values.get("external_id", "") in ("", row.external_id)
+            ):
                 return hit
         return None
 

@@ -24,8 +24,8 @@ from psycopg.types.json import Jsonb
 from crm.clients.postgres_client import Connection, Database
 from crm.core import audit
 from crm.core.sanitise import redact
-from crm.errors import AppError, ValidationFailed
-from crm.imports import square_customers
+from crm.errors import AppError, Conflict, NotFound, ValidationFailed
+from crm.imports import any_csv, square_customers
 from crm.imports.apply import Source
 from crm.imports.kinds import KINDS as _KINDS
 from crm.imports.kinds import Kind
@@ -44,12 +44,17 @@ KINDS = tuple(_KINDS)
 # Everything but the file itself.
 COLUMNS = (
     "id, kind, filename, status, total_rows, done_rows, counts, errors, preview, failure, "
-    "created_at, started_at, finished_at, updated_at"
+    "mapping, columns, created_at, started_at, finished_at, updated_at"
 )
 
 _COLUMNS = sql.SQL(COLUMNS)
 
 Progress = Callable[[int, int], None]
+
+
+class ImportNotMappable(Conflict):
+    code = "IMPORT_NOT_MAPPABLE"
+    default_message = "Only a CSV import that has not been started can be mapped."
 
 
 class FileTooLarge(ValidationFailed):
@@ -65,14 +70,19 @@ def business_region(conn: Connection) -> str:
 
 
 def read(
-    content: str, *, region: str, kind: str = square_customers.KIND, timezone: str = "UTC"
+    content: str,
+    *,
+    region: str,
+    kind: str = square_customers.KIND,
+    timezone: str = "UTC",
+    mapping: dict[str, str] | None = None,
 ) -> tuple[str, list[Any]]:
     """The file as kept and its rows; card numbers and SSNs are redacted first, as from any
     other input."""
     if len(content.encode()) > MAX_BYTES:
         raise FileTooLarge()
     cleaned, _ = redact(content)
-    return cleaned, _KINDS[kind].parse(cleaned, region, timezone)
+    return cleaned, _KINDS[kind].parse(cleaned, region, timezone, mapping)
 
 
 @dataclass(frozen=True)
@@ -88,22 +98,39 @@ def summarise(plans: list[Any]) -> Summary:
 
 
 def create_preview(
-    db: Database, user: UserContext, *, kind: str, filename: str, content: str
+    db: Database,
+    user: UserContext,
+    *,
+    kind: str,
+    filename: str,
+    content: str,
+    mapping: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Store a previewed import of ``content`` and return it (without the file)."""
+    """Store a previewed import of ``content`` and return it (without the file).
+
+    Any other CSV without a mapping stores the file and its columns (samples, the suggested or
+    remembered mapping) and no rows yet; ``remap`` then previews it with the owner's mapping."""
     with user_context(user):
         with db.unit_of_work(user.user_id) as conn:
             region = business_region(conn)
         handler = _KINDS[kind]
-        content, rows = read(content, region=region, kind=kind, timezone=user.timezone)
+        columns: list[dict[str, Any]] = []
+        if kind == any_csv.KIND:
+            with db.unit_of_work(user.user_id) as conn:
+                remembered = remembered_mapping(conn, any_csv.headers(content))
+            columns = [c.as_dict() for c in any_csv.columns(content, remembered)]
+        content, rows = read(
+            content, region=region, kind=kind, timezone=user.timezone, mapping=mapping
+        )
         with db.unit_of_work(user.user_id) as conn:
             plans = handler.plan(conn, rows)
             summary = summarise(plans)
             row = conn.execute(
                 sql.SQL(
                     "INSERT INTO imports (user_id, kind, filename, content, total_rows, counts, "
-                    "errors, preview) VALUES (current_setting('app.current_user_id')::uuid, "
-                    "%s, %s, %s, %s, %s, %s, %s) RETURNING {}"
+                    "errors, preview, mapping, columns) VALUES "
+                    "(current_setting('app.current_user_id')::uuid, "
+                    "%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {}"
                 ).format(_COLUMNS),
                 (
                     kind,
@@ -113,6 +140,8 @@ def create_preview(
                     Jsonb(summary.counts),
                     Jsonb(summary.errors),
                     Jsonb([handler.preview_row(p) for p in plans[:PREVIEW_ROWS]]),
+                    Jsonb(mapping) if mapping is not None else None,
+                    Jsonb(columns),
                 ),
             ).fetchone()
             assert row is not None
@@ -128,6 +157,71 @@ def create_preview(
                 },
             )
             return row
+
+
+def remap(
+    db: Database, user: UserContext, import_id: UUID, mapping: dict[str, str]
+) -> dict[str, Any]:
+    """Preview a previewed CSV import again with ``mapping``."""
+    with user_context(user):
+        with db.unit_of_work(user.user_id) as conn:
+            found = conn.execute(
+                "SELECT kind, status, content FROM imports WHERE id = %s", (import_id,)
+            ).fetchone()
+            if found is None:
+                raise NotFound(f"No import with id {import_id}.")
+            if found["kind"] != any_csv.KIND or found["status"] != "previewed":
+                raise ImportNotMappable()
+            region = business_region(conn)
+        content = square_customers.decode(bytes(found["content"]))
+        _, rows = read(content, region=region, kind=any_csv.KIND, mapping=mapping)
+        handler = _KINDS[any_csv.KIND]
+        with db.unit_of_work(user.user_id) as conn:
+            plans = handler.plan(conn, rows)
+            summary = summarise(plans)
+            row = conn.execute(
+                sql.SQL(
+                    "UPDATE imports SET total_rows = %s, counts = %s, errors = %s, preview = %s, "
+                    "mapping = %s WHERE id = %s AND status = 'previewed' RETURNING {}"
+                ).format(_COLUMNS),
+                (
+                    len(rows),
+                    Jsonb(summary.counts),
+                    Jsonb(summary.errors),
+                    Jsonb([handler.preview_row(p) for p in plans[:PREVIEW_ROWS]]),
+                    Jsonb(mapping),
+                    import_id,
+                ),
+            ).fetchone()
+            if row is None:
+                raise ImportNotMappable()
+            audit.record(
+                conn,
+                entity_type="import",
+                entity_id=import_id,
+                action="map",
+                changes={"mapping": {"old": None, "new": mapping}},
+            )
+            return row
+
+
+def remembered_mapping(conn: Connection, headers: list[str]) -> dict[str, str] | None:
+    row = conn.execute(
+        "SELECT mapping FROM import_mappings WHERE signature = %s",
+        (any_csv.signature(headers),),
+    ).fetchone()
+    return dict(row["mapping"]) if row else None
+
+
+def remember_mapping(conn: Connection, columns: list[dict[str, Any]], mapping: Any) -> None:
+    """The business's mapping for files with these headers, suggested next time."""
+    headers = [c["header"] for c in columns]
+    conn.execute(
+        "INSERT INTO import_mappings (user_id, signature, mapping) VALUES "
+        "(current_setting('app.current_user_id')::uuid, %s, %s) "
+        "ON CONFLICT (user_id, signature) DO UPDATE SET mapping = EXCLUDED.mapping",
+        (any_csv.signature(headers), Jsonb(mapping)),
+    )
 
 
 def get(conn: Connection, import_id: UUID) -> dict[str, Any] | None:
@@ -156,6 +250,7 @@ def run_import(
                 region=claimed["region"],
                 kind=handler.name,
                 timezone=user.timezone,
+                mapping=claimed["mapping"],
             )
             source = Source(import_id, claimed["filename"], handler.label)
             done = claimed["done_rows"]
@@ -184,7 +279,7 @@ def _claim(db: Database, user: UserContext, import_id: UUID) -> dict[str, Any] |
             "counts = CASE WHEN done_rows = 0 THEN %s ELSE counts END, "
             "errors = CASE WHEN done_rows = 0 THEN '[]' ELSE errors END "
             "WHERE id = %s AND status IN ('queued', 'running') AND content IS NOT NULL "
-            "RETURNING id, kind, filename, content, done_rows",
+            "RETURNING id, kind, filename, content, done_rows, mapping",
             (Jsonb(dict.fromkeys(OUTCOMES, 0)), import_id),
         ).fetchone()
         if row is None:

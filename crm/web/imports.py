@@ -11,11 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from crm.auth.security_middleware import BodyLimit
 from crm.core.models.imports import MAX_CONTENT
+from crm.imports import values
+from crm.imports.any_csv import ATTRIBUTE, TARGETS
 from crm.imports.square_customers import decode
 from crm.web.common import Outcome, page, perform, read, redirect, render
 from crm.web.contact_facts import term_label, value_display
 from crm.web.formats import money
-from crm.web.forms import clean, summary
+from crm.web.forms import FormData, clean, summary
 from crm.web.uploads import FileField, Upload
 
 router = APIRouter(include_in_schema=False)
@@ -33,9 +35,10 @@ UPLOADS = {UPLOAD_PATH: BodyLimit(MAX_FILE_BYTES + 1024 * 1024, TOO_LARGE)}
 KINDS = {
     "square_customers": "Square customers",
     "square_appointments": "Square appointments",
+    "csv": "Any other CSV (Jobber, Housecall Pro, a spreadsheet)",
 }
 # Shown in the list, not yet choosable.
-COMING = ("Any other CSV (Jobber, Housecall Pro, a spreadsheet)",)
+COMING: tuple[str, ...] = ()
 ACTIVE = ("queued", "running")
 STATUSES = {
     "previewed": "Not imported yet",
@@ -72,7 +75,30 @@ def upload(request: Request, upload: SquareFile) -> Response:
     outcome = perform(request, "import", "preview", data)
     if not outcome.ok:
         return _upload_page(request, kind=kind, outcome=outcome, status=outcome.status)
+    if kind == "csv":
+        return redirect(f"/imports/{outcome.result['id']}/mapping")
     return redirect(f"/imports/{outcome.result['id']}")
+
+
+@router.get("/imports/{import_id}/mapping", response_class=HTMLResponse)
+@page
+def mapping_page(request: Request, import_id: UUID) -> HTMLResponse:
+    return _mapping_page(request, import_id)
+
+
+@router.post("/imports/{import_id}/mapping", response_class=HTMLResponse)
+def save_mapping(request: Request, import_id: UUID, form: FormData) -> Response:
+    """Any other CSV: what each column is (one select per column), then the preview."""
+    found: dict[str, Any] = read(request, "imports", id=import_id)
+    mapping = {
+        column["header"]: str(form.get(f"column-{i}", "ignore"))
+        for i, column in enumerate(found.get("columns") or [])
+    }
+    outcome = perform(request, "import", "map", {"id": str(import_id), "mapping": mapping})
+    if not outcome.ok:
+        error = summary(clean(outcome.fields), outcome.error, "Not mapped")
+        return _mapping_page(request, import_id, chosen=mapping, error=error, status=outcome.status)
+    return redirect(f"/imports/{import_id}")
 
 
 @router.get("/imports/{import_id}", response_class=HTMLResponse)
@@ -117,6 +143,38 @@ def _upload_page(
         error=error,
         past=read(request, "imports", limit=20),
         statuses=STATUSES,
+    )
+
+
+def _mapping_page(
+    request: Request,
+    import_id: UUID,
+    *,
+    chosen: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    found: dict[str, Any] = read(request, "imports", id=import_id)
+    current = chosen or found.get("mapping") or {}
+    columns = []
+    for i, column in enumerate(found.get("columns") or []):
+        selected = current.get(column["header"], column["suggested"])
+        options = [(key, label) for key, label in TARGETS.items()]
+        custom = ATTRIBUTE + values.key_for(column["header"])
+        extra = [t for t in (selected, custom) if t.startswith(ATTRIBUTE)]
+        for target in dict.fromkeys(extra):
+            key = target.removeprefix(ATTRIBUTE)
+            options.append((target, f"Keep as “{term_label(key)}”"))
+        columns.append({**column, "name": f"column-{i}", "selected": selected, "options": options})
+    return render(
+        request,
+        "imports/mapping.html",
+        status=status if error else 200,
+        section="settings",
+        found=found,
+        columns=columns,
+        editable=found["kind"] == "csv" and found["status"] == "previewed",
+        error=error,
     )
 
 

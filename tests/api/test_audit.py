@@ -287,6 +287,14 @@ def test_every_action_is_audited(
         "SQ1,Edna,Whitfield,edna@example.com,(256) 555-0134\n",
     )
     run("import", "start", id=brought["id"])
+    mapped = run(
+        "import",
+        "preview",
+        kind="csv",
+        filename="clients.csv",
+        content="Name,E-mail\nEdna Whitfield,edna@example.com\n",
+    )
+    run("import", "map", id=mapped["id"], mapping={"Name": "full_name", "E-mail": "email"})
 
     assert run.seen == set(REGISTRY.actions), sorted(set(REGISTRY.actions) - run.seen)
 

@@ -394,6 +394,7 @@ def world(client: TestClient) -> dict[str, str]:
         "waitlist": _waitlist(client, contact, job["wash"]["service_id"]),
         "waitlist_book": _waitlist(client, contact, job["wash"]["service_id"]),
         "import": done(act(client, "import", "preview", **_SQUARE_IMPORT))["id"],
+        "csv_import": done(act(client, "import", "preview", **_CSV_IMPORT))["id"],
     }
 
 
@@ -403,10 +404,19 @@ _SQUARE_IMPORT = {
     "content": "Square Customer ID,First Name,Last Name,Email Address,Phone Number\n"
     "SQ1,Edna,Whitfield,edna@example.com,(256) 555-0134\n",
 }
+_CSV_IMPORT = {
+    "kind": "csv",
+    "filename": "clients.csv",
+    "content": "Name,E-mail\nEdna Whitfield,edna@example.com\n",
+}
 
 BASE: dict[tuple[str, str], Callable[[dict[str, str]], dict[str, Any]]] = {
     ("import", "preview"): lambda w: dict(_SQUARE_IMPORT),
     ("import", "start"): lambda w: {"id": w["import"]},
+    ("import", "map"): lambda w: {
+        "id": w["csv_import"],
+        "mapping": {"Name": "full_name", "E-mail": "email"},
+    },
     ("address", "create"): lambda w: {
         "contact_id": w["contact"],
         "line1": "1 Main St",

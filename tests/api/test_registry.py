@@ -54,6 +54,7 @@ TYPE_ENTITY = {
 REFERENCE_ENTITY = {"referred_by_id": "contact", "staff_ids": "staff"}
 # Plausible values for required fields that are not ids.
 FILLERS: dict[str, Any] = {
+    "mapping": {"Name": "full_name"},
     "first_name": "Filler",
     "name": "Filler",
     "line1": "1 Filler St",

@@ -272,8 +272,17 @@ def seed(api: Api) -> dict[str, str]:
         filename="customers_tab.tsv",
         content=square.read_bytes().decode("utf-8"),
     )
+    jobber = Path(__file__).resolve().parents[1] / "data" / "csv" / "jobber_clients.csv"
+    unmapped = api(
+        "import",
+        "preview",
+        kind="csv",
+        filename="jobber_clients.csv",
+        content=jobber.read_bytes().decode("utf-8"),
+    )
     return {
         "import": previewed["id"],
+        "csv_import": unmapped["id"],
         "contact": contact["id"],
         "service": screens["id"],
         "plan": plan["id"],
@@ -407,6 +416,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
         ("/settings/calendar", "settings-calendar"),
         ("/settings/import", "settings-import"),
         (f"/imports/{ids['import']}", "import-preview"),
+        (f"/imports/{ids['csv_import']}/mapping", "import-mapping"),
     ]:
         walk.visit(base + url, name)
     close_out(walk, base, ids["done"])

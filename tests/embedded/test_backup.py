@@ -178,6 +178,19 @@ def business(
             "SQ1,Edna,Whitfield,edna@example.com,(256) 555-0134\n",
         )
     )
+    # Any other CSV, started: its mapping is remembered (import_mappings).
+    mapped = done(
+        act(
+            client,
+            "import",
+            "preview",
+            kind="csv",
+            filename="clients.csv",
+            content="Name,E-mail\nEdna Whitfield,edna@example.com\n",
+            mapping={"Name": "full_name", "E-mail": "email"},
+        )
+    )
+    done(act(client, "import", "start", id=mapped["id"]))
     invoice = done(act(client, "invoice", "create_from_ticket", ticket_id=job["ticket"]["id"]))
     done(act(client, "invoice", "mark_sent", id=invoice["id"]))
     done(act(client, "invoice", "record_payment", invoice_id=invoice["id"], amount_cents=5000))

@@ -254,7 +254,18 @@ def _import_pages(client: TestClient, world: World) -> list[str]:
             content=content,
         )
     )
-    return ["/settings/import", f"/imports/{found['id']}"]
+    jobber = Path(__file__).resolve().parents[1] / "data" / "csv" / "jobber_clients.csv"
+    csv_import = done(
+        act(
+            client,
+            "import",
+            "preview",
+            kind="csv",
+            filename="jobber_clients.csv",
+            content=jobber.read_text(encoding="utf-8"),
+        )
+    )
+    return ["/settings/import", f"/imports/{found['id']}", f"/imports/{csv_import['id']}/mapping"]
 
 
 def _collect(client: TestClient, world: World, database: Any) -> dict[str, dict[str, str]]:

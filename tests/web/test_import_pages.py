@@ -142,7 +142,7 @@ def test_no_file_an_empty_file_and_a_wrong_kind_are_refused_on_the_form(
     assert 'id="file" name="file"' in none.text and 'aria-invalid="true"' in none.text
     empty = upload(client, token, b"\r\n\n", name="blank.csv")
     assert empty.status_code == 422 and "blank.csv is empty" in empty.text
-    kind = upload(client, token, CUSTOMERS, kind="csv")
+    kind = upload(client, token, CUSTOMERS, kind="quickbooks")
     assert kind.status_code == 422 and "Choose what the file is." in kind.text
     assert done(read(client, "imports")) == []
 

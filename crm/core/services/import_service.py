@@ -14,10 +14,10 @@ from psycopg import sql
 from crm.clients.postgres_client import Connection
 from crm.core import audit
 from crm.core.models.common import Ref
-from crm.core.models.imports import ImportPreview
+from crm.core.models.imports import ImportMapping, ImportPreview
 from crm.core.registry import REGISTRY, ActionContext, DataQuery
 from crm.core.services import base
-from crm.errors import Conflict, NotFound
+from crm.errors import Conflict, NotFound, ValidationFailed
 from crm.imports import runner
 
 STATUSES = ("previewed", "queued", "running", "done", "failed")
@@ -38,11 +38,27 @@ class ImportNotStartable(Conflict):
 
 @REGISTRY.action("import", "preview", input=ImportPreview, staged=True)
 def preview(context: ActionContext, data: ImportPreview) -> dict[str, Any]:
-    """Read a Square customer or appointment export and show what importing it would do;
-    nothing is imported until import.start."""
+    """Read a Square customer or appointment export, or any other CSV, and show what importing
+    it would do; nothing is imported until import.start. A CSV without a mapping returns its
+    columns (samples, suggested mapping) and no rows: map it with import.map."""
+    if data.mapping is not None and data.kind != "csv":
+        raise ValidationFailed("Only a CSV file takes a column mapping.")
     return runner.create_preview(
-        context.db, context.user, kind=data.kind, filename=data.filename, content=data.content
+        context.db,
+        context.user,
+        kind=data.kind,
+        filename=data.filename,
+        content=data.content,
+        mapping=data.mapping,
     )
+
+
+@REGISTRY.action("import", "map", input=ImportMapping, staged=True)
+def map_columns(context: ActionContext, data: ImportMapping) -> dict[str, Any]:
+    """Map a previewed CSV import's columns (header -> first_name, last_name, full_name,
+    company, email, phone, source, line1, line2, city, region, postal_code, note,
+    attribute:<key> or ignore) and preview it again."""
+    return runner.remap(context.db, context.user, data.id, data.mapping)
 
 
 @REGISTRY.action("import", "start", input=Ref)
@@ -51,6 +67,10 @@ def start(conn: Connection, data: Ref) -> dict[str, Any]:
     row = base.load(conn, "imports", data.id, label="import", lock=True)
     if row["status"] != "previewed":
         raise ImportNotStartable(f"This import is {row['status']}; preview the file again.")
+    if row["kind"] == "csv":
+        if row["mapping"] is None:
+            raise ImportNotStartable("Choose what each column of the file is first.")
+        runner.remember_mapping(conn, row["columns"], row["mapping"])
     conn.execute("UPDATE imports SET status = 'queued' WHERE id = %s", (data.id,))
     conn.execute(
         "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(%s, %s, 0, %s, %s, "
@@ -74,7 +94,7 @@ def start(conn: Connection, data: Ref) -> dict[str, Any]:
     "imports",
     filters={
         "status": "previewed, queued, running, done or failed",
-        "kind": "square_customers or square_appointments",
+        "kind": "square_customers, square_appointments or csv",
     },
     includes=("audit_trail",),
 )
