@@ -10,77 +10,31 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from crm.clients.postgres_client import Connection
 from crm.core import audit
-from crm.core.exceptions import PlanOverlaps
 from crm.core.models.common import Ref
-from crm.core.models.plan import PlanCreate, PlanEnd, PlanFields, PlanSkip, PlanUpdate
+from crm.core.models.plan import PlanCreate, PlanEnd, PlanSkip, PlanUpdate
 from crm.core.models.ticket import AssignStaff, CancelTicket, TicketUpdate
-from crm.core.plan_rules import Rule, RuleError, local_start, normalise
+from crm.core.plan_rules import local_start
 from crm.core.registry import REGISTRY
 from crm.core.services import base, line_item_service, plan_visits, ticket_service
+from crm.core.services.plan_checks import (
+    business_day,
+    changed,
+    check_parents,
+    checked_rule,
+    get,
+    primary_address,
+    refuse_overlaps,
+    visit_of,
+)
 from crm.core.services.plan_reads import rule_number, shown
 from crm.errors import Conflict, ValidationFailed
-from crm.utils.timezone import business_today, get_zone
+from crm.utils.timezone import get_zone
 from crm.utils.user_context import get_current_user
-
-
-def _today() -> date:
-    return business_today(get_current_user().timezone)
-
-
-def _rule(text: str, start_date: date, data: PlanFields, plan: dict[str, Any] | None) -> Rule:
-    """The rule checked (RuleError → 422 on the rrule field)."""
-    fields = data.model_fields_set
-    until = data.until if "until" in fields or plan is None else plan["until_date"]
-    count = data.count if "count" in fields or plan is None else plan["max_count"]
-    start_time = data.start_time if "start_time" in fields or plan is None else plan["start_time"]
-    try:
-        return normalise(
-            text, start_date=start_date, start_time=start_time, until=until, count=count
-        )
-    except RuleError as exc:
-        raise ValidationFailed(
-            str(exc), details={"fields": [{"field": "rrule", "message": str(exc)}]}
-        ) from exc
-
-
-def _check_parents(conn: Connection, contact_id: UUID, data: PlanFields) -> None:
-    if "address_id" in data.model_fields_set and data.address_id is not None:
-        address = base.lock_parent(conn, "addresses", data.address_id, label="address")
-        if address["contact_id"] != contact_id:
-            raise ValidationFailed(
-                "That address belongs to a different contact.",
-                details={"fields": [{"field": "address_id", "message": "not this contact's"}]},
-            )
-    for staff_id in dict.fromkeys(data.staff_ids if "staff_ids" in data.model_fields_set else []):
-        base.lock_parent(conn, "staff", staff_id, label="staff member")
-    for line in data.lines if "lines" in data.model_fields_set else []:
-        if line.service_id is not None:
-            service = base.lock_parent(conn, "services", line.service_id, label="service")
-            if service["retired_at"] is not None:
-                raise ValidationFailed(f"{service['name']} is retired; pick a current service.")
-        elif not line.description or line.unit_price_cents is None:
-            raise ValidationFailed("A line without a service needs a description and a price.")
-
-
-def _refuse_overlaps(conn: Connection, plan_id: UUID, confirm: bool, today: date) -> list[Any]:
-    found = plan_visits.overlaps(conn, plan_id, today)
-    if found and not confirm:
-        raise PlanOverlaps(details={"visits": found})
-    return found
-
-
-def _primary_address(conn: Connection, contact_id: UUID) -> UUID | None:
-    row = conn.execute(
-        "SELECT id FROM addresses WHERE contact_id = %s AND is_primary FOR KEY SHARE",
-        (contact_id,),
-    ).fetchone()
-    return row["id"] if row else None
 
 
 @REGISTRY.action("plan", "create", input=PlanCreate)
@@ -89,9 +43,9 @@ def create(conn: Connection, data: PlanCreate) -> dict[str, Any]:
     as for any visit, no confirmation request per visit). Refused with PLAN_OVERLAPS (nothing
     saved) when visits overlap another ticket of the same staff, unless confirm_overlaps."""
     base.lock_parent(conn, "contacts", data.contact_id, label="contact")
-    _check_parents(conn, data.contact_id, data)
-    rule = _rule(data.rrule, data.start_date, data, None)
-    address_id = data.address_id or _primary_address(conn, data.contact_id)
+    check_parents(conn, data.contact_id, data)
+    rule = checked_rule(data.rrule, data.start_date, data, None)
+    address_id = data.address_id or primary_address(conn, data.contact_id)
     values = {
         "contact_id": data.contact_id,
         "address_id": address_id,
@@ -108,41 +62,10 @@ def create(conn: Connection, data: PlanCreate) -> dict[str, Any]:
         "crew_note": data.crew_note,
     }
     plan = base.insert_row(conn, "plans", values, entity_type="plan")
-    today = _today()
+    today = business_day()
     created = plan_visits.generate(conn, plan, today)
-    found = _refuse_overlaps(conn, plan["id"], data.confirm_overlaps, today)
+    found = refuse_overlaps(conn, plan["id"], data.confirm_overlaps, today)
     return {**shown(conn, get(conn, plan["id"])), "created": len(created), "overlaps": found}
-
-
-def get(conn: Connection, plan_id: UUID, *, lock: bool = False) -> dict[str, Any]:
-    return base.load(conn, "plans", plan_id, label="plan", lock=lock)
-
-
-def _changed(data: PlanUpdate, plan: dict[str, Any], rule: Rule) -> dict[str, Any]:
-    """The plan columns this update changes."""
-    fields = data.model_fields_set
-    values: dict[str, Any] = {}
-    simple = ("address_id", "title", "duration_minutes", "crew_note", "start_time")
-    for name in simple:
-        if name in fields and getattr(data, name) != plan[name]:
-            values[name] = getattr(data, name)
-    if "staff_ids" in fields and list(dict.fromkeys(data.staff_ids)) != list(plan["staff_ids"]):
-        values["staff_ids"] = list(dict.fromkeys(data.staff_ids))
-    if "lines" in fields:
-        lines = plan_visits.store_lines(data.lines)
-        if lines.obj != plan["lines"]:
-            values["lines"] = lines
-    if "skip_dates" in fields and sorted(set(data.skip_dates)) != list(plan["skip_dates"]):
-        values["skip_dates"] = sorted(set(data.skip_dates))
-    for name, value in (
-        ("rrule", rule.text),
-        ("start_date", rule.start_date),
-        ("until_date", rule.until),
-        ("max_count", rule.count),
-    ):
-        if value != plan[name]:
-            values[name] = value
-    return values
 
 
 @REGISTRY.action("plan", "update", input=PlanUpdate)
@@ -152,11 +75,11 @@ def update(conn: Connection, data: PlanUpdate) -> dict[str, Any]:
     plan = get(conn, data.id, lock=True)
     if plan["status"] == "ended" and data.scope != "this":
         raise Conflict("This plan has ended; start a new one.")
-    _check_parents(conn, plan["contact_id"], data)
-    today = _today()
+    check_parents(conn, plan["contact_id"], data)
+    today = business_day()
     if data.scope == "all":
         return _update_all(conn, plan, data, today)
-    visit = _visit_of(conn, plan, data.ticket_id)
+    visit = visit_of(conn, plan, data.ticket_id)
     if data.scope == "this":
         return _update_one(conn, plan, visit, data)
     if rule_number(plan, visit["plan_occurrence"]) == plan["first_number"]:
@@ -164,36 +87,17 @@ def update(conn: Connection, data: PlanUpdate) -> dict[str, Any]:
     return _split(conn, plan, visit, data, today)
 
 
-def _visit_of(conn: Connection, plan: dict[str, Any], ticket_id: UUID | None) -> dict[str, Any]:
-    if ticket_id is None:
-        raise ValidationFailed(
-            "Say which visit: ticket_id is needed for 'this' and 'following'.",
-            details={"fields": [{"field": "ticket_id", "message": "required"}]},
-        )
-    visit = ticket_service.get(conn, ticket_id, lock=True)
-    if visit["plan_id"] != plan["id"]:
-        raise ValidationFailed(
-            "That visit is not one of this plan's.",
-            details={"fields": [{"field": "ticket_id", "message": "not this plan's"}]},
-        )
-    if visit["status"] != "scheduled":
-        raise Conflict(
-            f"That visit is {visit['status'].replace('_', ' ')}; only a scheduled one changes."
-        )
-    return visit
-
-
 def _update_all(
     conn: Connection, plan: dict[str, Any], data: PlanUpdate, today: date
 ) -> dict[str, Any]:
     start_date = data.start_date or plan["start_date"]
-    rule = _rule(data.rrule or plan["rrule"], start_date, data, plan)
-    values = _changed(data, plan, rule)
+    rule = checked_rule(data.rrule or plan["rrule"], start_date, data, plan)
+    values = changed(data, plan, rule)
     if not values:
         return {**shown(conn, plan), "visits": {"deleted": 0, "changed": 0, "created": 0}}
     after = base.update_row(conn, "plans", plan["id"], values, label="plan", entity_type="plan")
     counts = plan_visits.apply(conn, plan, after, today)
-    found = _refuse_overlaps(conn, plan["id"], data.confirm_overlaps, today)
+    found = refuse_overlaps(conn, plan["id"], data.confirm_overlaps, today)
     return {**shown(conn, get(conn, plan["id"])), "visits": counts, "overlaps": found}
 
 
@@ -234,7 +138,7 @@ def _update_one(
             label="ticket",
             entity_type="ticket",
         )
-    found = _refuse_overlaps(conn, plan["id"], data.confirm_overlaps, _today())
+    found = refuse_overlaps(conn, plan["id"], data.confirm_overlaps, business_day())
     return {
         **shown(conn, plan),
         "ticket": ticket_service.get(conn, visit["id"]),
@@ -273,7 +177,7 @@ def _split(
             update={"count": remaining, "until": plan["until_date"] if remaining is None else None}
         )
         rule_input.model_fields_set.update({"count", "until"})
-    rule = _rule(data.rrule or plan["rrule"], start_date, rule_input, plan)
+    rule = checked_rule(data.rrule or plan["rrule"], start_date, rule_input, plan)
     values = {
         "contact_id": plan["contact_id"],
         **copy,
@@ -312,7 +216,7 @@ def _split(
     before = {**plan, "id": new["id"]}
     after = get(conn, new["id"], lock=True)
     counts = plan_visits.apply(conn, before, after, today)
-    found = _refuse_overlaps(conn, new["id"], data.confirm_overlaps, today)
+    found = refuse_overlaps(conn, new["id"], data.confirm_overlaps, today)
     return {
         **shown(conn, get(conn, new["id"])),
         "split_from": shown(conn, get(conn, plan["id"])),
@@ -346,10 +250,10 @@ def pause(conn: Connection, data: Ref) -> dict[str, Any]:
     plan = get(conn, data.id, lock=True)
     if plan["status"] != "active":
         raise Conflict(f"This plan is {plan['status']}; only an active plan can be paused.")
-    today = _today()
+    today = business_day()
     removed = 0
     for visit in plan_visits.future_visits(conn, plan["id"], today):
-        _quiet_delete(conn, visit["id"])
+        ticket_service.delete(conn, Ref(id=visit["id"]))  # quiet: pending messages cancelled
         removed += 1
     after = base.update_row(
         conn,
@@ -362,11 +266,6 @@ def pause(conn: Connection, data: Ref) -> dict[str, Any]:
     return {**shown(conn, after), "removed": removed}
 
 
-def _quiet_delete(conn: Connection, ticket_id: UUID) -> None:
-    """A paused plan's visit: off the calendar, its pending messages cancelled."""
-    ticket_service.delete(conn, Ref(id=ticket_id))
-
-
 @REGISTRY.action("plan", "resume", input=Ref)
 def resume(conn: Connection, data: Ref) -> dict[str, Any]:
     """Make visits again from today, as the rule gives them."""
@@ -376,7 +275,7 @@ def resume(conn: Connection, data: Ref) -> dict[str, Any]:
     after = base.update_row(
         conn, "plans", plan["id"], {"status": "active"}, label="plan", entity_type="plan"
     )
-    created = plan_visits.generate(conn, after, _today())
+    created = plan_visits.generate(conn, after, business_day())
     return {**shown(conn, get(conn, plan["id"])), "created": len(created)}
 
 
@@ -387,7 +286,7 @@ def end(conn: Connection, data: PlanEnd) -> dict[str, Any]:
     plan = get(conn, data.id, lock=True)
     if plan["status"] == "ended":
         raise Conflict("This plan has already ended.")
-    today = _today()
+    today = business_day()
     rows = conn.execute(
         "SELECT id FROM tickets WHERE plan_id = %s AND status = 'scheduled' "
         "AND plan_occurrence >= %s ORDER BY plan_occurrence",
