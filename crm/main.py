@@ -21,12 +21,12 @@ from crm.api.base import (
 )
 from crm.api.openapi import install_openapi
 from crm.auth import api as auth_api
+from crm.auth.body_limits import HostAndBodyLimitMiddleware
 from crm.auth.email_service import EmailService
 from crm.auth.rate_limiter import RateLimiter
 from crm.auth.security_logger import SecurityLogger
 from crm.auth.security_middleware import (
     AuthMiddleware,
-    HostAndBodyLimitMiddleware,
     SecurityHeadersMiddleware,
     allowed_origins,
 )

@@ -12,7 +12,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException, MultiPartParser
-from starlette.types import Message, Receive
+from starlette.types import Message, Receive, Scope
 
 FORM_URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -136,3 +136,14 @@ async def multipart_token(content_type: str, receive: Receive) -> tuple[str | No
         if not message.get("more_body"):
             break
     return finder.token, messages
+
+
+def scope_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-case name (repeated ones joined, cookies with "; ")."""
+    result: dict[str, str] = {}
+    for key, value in scope.get("headers", []):
+        name = key.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        joiner = "; " if name == "cookie" else ", "
+        result[name] = f"{result[name]}{joiner}{text}" if name in result else text
+    return result

@@ -9,7 +9,7 @@ import hmac
 import ipaddress
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
@@ -21,17 +21,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm.auth.exceptions import CsrfFailed, HostNotAllowed
+from crm.auth.exceptions import CsrfFailed
 from crm.auth.form_bodies import (
     FORM_URLENCODED,
     MULTIPART,
     form_fields,
     multipart_token,
     replaying,
+    scope_headers,
 )
 from crm.auth.service import AuthService, anonymous_csrf_token
 from crm.auth.types import AuthUser, ClientInfo, Session
-from crm.errors import AppError, NotAuthenticated, PayloadTooLarge
+from crm.errors import AppError, NotAuthenticated
 from crm.responses import render_error
 from crm.utils.user_context import UserContext, user_context
 
@@ -62,14 +63,6 @@ PUBLIC_LINK = re.compile(r"/(?:[vuib]|calendar)/[^/]+")
 # only on an unsubscribe link's own path, and only with that one field in the body.
 ONE_CLICK_PATH = re.compile(r"/u/[A-Za-z0-9_-]{1,200}")
 ONE_CLICK_FORM = {"List-Unsubscribe": ["One-Click"]}
-
-
-@dataclass(frozen=True)
-class BodyLimit:
-    """A larger body allowed on one upload route, and what to say when even that is passed."""
-
-    max_bytes: int
-    message: str
 
 
 @dataclass
@@ -114,77 +107,6 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-class HostAndBodyLimitMiddleware:
-    """Refuse unknown Host headers (400) and bodies over the limit (413); a POST to one of
-    ``uploads`` (path -> BodyLimit) has that route's own, larger limit."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        allowed_hosts: Iterable[str],
-        max_body_bytes: int,
-        uploads: Mapping[str, BodyLimit] | None = None,
-    ) -> None:
-        self.app = app
-        self.allowed = frozenset(h.lower() for h in allowed_hosts)
-        self.max_body = max_body_bytes
-        self.uploads = dict(uploads or {})
-
-    def host_allowed(self, host: str) -> bool:
-        host = host.strip().lower()
-        if not host or any(c in host for c in "/@\\ "):
-            return False
-        if host in self.allowed:
-            return True
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        return name in self.allowed
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = _headers(scope)
-        if not self.host_allowed(headers.get("host", "")):
-            raise HostNotAllowed()
-        upload = self.uploads.get(scope["path"]) if scope["method"] == "POST" else None
-        max_body = upload.max_bytes if upload else self.max_body
-        too_large = PayloadTooLarge(
-            upload.message if upload else f"The request body is larger than {max_body // 1024} KB."
-        )
-        length = headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                raise PayloadTooLarge("The request's Content-Length is not valid.")
-            if int(length) > max_body:
-                raise too_large
-            # The server holds the client to its Content-Length.
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
-        # No Content-Length (chunked): read it all here, so an oversized body is a clean 413
-        # before any route or body parser sees it, then replay it.
-        messages: list[Message] = []
-        received = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            received += len(message.get("body", b""))
-            if received > max_body:
-                raise too_large
-            if not message.get("more_body"):
-                break
-
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
 
 
 class AuthMiddleware:
@@ -238,7 +160,7 @@ class AuthMiddleware:
         if scope["type"] != "http" or _needs_no_session(scope["path"]):
             await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
+        headers = scope_headers(scope)
         cookies = _cookies(headers.get("cookie", ""))
         client = ClientInfo(
             ip=self.client_ip(scope, headers), user_agent=headers.get("user-agent", "")
@@ -391,16 +313,6 @@ def _loggable_path(path: str) -> str:
 def _needs_no_session(path: str) -> bool:
     """Health checks and static files never look at the session (and never fail on it)."""
     return path == "/api/health" or path.startswith(("/api/health/", "/static/"))
-
-
-def _headers(scope: Scope) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for key, value in scope.get("headers", []):
-        name = key.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        joiner = "; " if name == "cookie" else ", "
-        result[name] = f"{result[name]}{joiner}{text}" if name in result else text
-    return result
 
 
 def _cookies(header: str) -> dict[str, str]:

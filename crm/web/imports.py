@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from crm.auth.security_middleware import BodyLimit
+from crm.auth.body_limits import BodyLimit
 from crm.core.models.imports import MAX_CONTENT
 from crm.imports import values
 from crm.imports.any_csv import ATTRIBUTE, TARGETS
