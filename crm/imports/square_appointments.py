@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from crm.imports import values
-from crm.imports.square_customers import EmptyFile, NotASquareExport, RowError, _records
+from crm.imports.square_customers import RowError, read_header
 from crm.imports.values import BadValue
 
 KIND = "square_appointments"
@@ -109,23 +109,14 @@ def parse(
     """Every row of the file, good or bad, in file order. Raises NotASquareExport naming the
     missing columns, or EmptyFile."""
     now = now or datetime.now(UTC)
-    records = _records(content)
-    try:
-        _, header = next(records)
-    except StopIteration:
-        raise EmptyFile() from None
-    names = [_normalise(h) for h in header]
-    if not any(names):
-        raise EmptyFile()
-    missing = [COLUMNS[r] for r in REQUIRED if r not in names]
-    if missing:
-        raise NotASquareExport(
-            "This is not a Square appointment export: it has no "
-            + ", ".join(f"“{m}”" for m in missing)
-            + (" column." if len(missing) == 1 else " columns.")
-            + " In Square, open Appointments → Export and upload that file.",
-            details={"missing": missing},
-        )
+    records, _, names = read_header(
+        content,
+        _normalise,
+        [COLUMNS[r] for r in REQUIRED],
+        list(REQUIRED),
+        what="appointment export",
+        where="Appointments → Export",
+    )
     rows: list[Row] = []
     for line, cells in records:
         if not any(c.strip() for c in cells):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +130,40 @@ def decode(content: bytes) -> str:
         return content.decode("cp1252", errors="replace")
 
 
+def read_header(
+    content: str,
+    normalise: Callable[[str], str],
+    labels: list[str],
+    required: list[str],
+    *,
+    what: str,
+    where: str,
+) -> tuple[Iterator[tuple[int, list[str]]], list[str], list[str]]:
+    """The remaining records, the header and its normalised names, once the header is read and
+    has every required column (``labels``: their names as Square writes them). Raises EmptyFile,
+    or NotASquareExport naming what is missing and where in Square the right file is."""
+    records = _records(content)
+    try:
+        _, header = next(records)
+    except StopIteration:
+        raise EmptyFile() from None
+    except csv.Error as exc:
+        raise NotASquareExport(f"The file cannot be read as CSV: {exc}.") from None
+    names = [normalise(h) for h in header]
+    if not any(names):
+        raise EmptyFile()
+    missing = [label for label, name in zip(labels, required, strict=True) if name not in names]
+    if missing:
+        raise NotASquareExport(
+            f"This is not a Square {what}: it has no "
+            + ", ".join(f"“{m}”" for m in missing)
+            + (" column." if len(missing) == 1 else " columns.")
+            + f" In Square, open {where} and upload that file.",
+            details={"missing": missing},
+        )
+    return records, header, names
+
+
 def _normalise(header: str) -> str:
     name = " ".join(header.replace("\ufeff", "").strip().strip('"').lower().split())
     return ALIASES.get(name, name)
@@ -154,25 +188,14 @@ def parse(content: str, *, region: str = "US") -> ParsedFile:
     """Every row of the file, good or bad, in file order; blank rows are skipped.
 
     Raises NotASquareExport naming the missing columns, or EmptyFile."""
-    records = _records(content)
-    try:
-        _, header = next(records)
-    except StopIteration:
-        raise EmptyFile() from None
-    except csv.Error as exc:
-        raise NotASquareExport(f"The file cannot be read as CSV: {exc}.") from None
-    names = [_normalise(h) for h in header]
-    if not any(names):
-        raise EmptyFile()
-    missing = [SQUARE_COLUMNS[r] for r in REQUIRED if r not in names]
-    if missing:
-        raise NotASquareExport(
-            "This is not a Square customer export: it has no "
-            + ", ".join(f"“{m}”" for m in missing)
-            + (" column." if len(missing) == 1 else " columns.")
-            + " In Square, open Customers → Export customers and upload that file.",
-            details={"missing": missing},
-        )
+    records, header, names = read_header(
+        content,
+        _normalise,
+        [SQUARE_COLUMNS[r] for r in REQUIRED],
+        list(REQUIRED),
+        what="customer export",
+        where="Customers → Export customers",
+    )
     custom_keys = _custom_keys(header, names)
     rows: list[Row] = []
     try:
