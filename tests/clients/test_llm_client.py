@@ -431,7 +431,7 @@ def test_no_secret_or_prompt_reaches_usage_errors_or_logs(
     assert _errors(error) == ["HTTP 401"]
     visible = f"{error.message} {error.details} {caplog.text} {error.__cause__}"
     assert API_KEY not in visible
-    assert "4411" not in visible
+    assert "code 4411" not in visible and "Rex" not in visible
     assert error.__cause__ is None
 
 

@@ -316,12 +316,12 @@ def test_card_numbers_are_removed_and_the_review_says_so(
 ) -> None:
     work = client.get(started(client, job))
     notes = follow(client, post(client, work, "work", job, confirm="1"), close(job, "notes"))
-    typed = "Paid with 4111 1111 1111 1111, nice dog."
+    typed = "Paid with 4111 1111 1111 1111, nice dog."  # (page ids are UUIDs: look for the card, not 4 digits)
     nxt = follow(client, post(client, notes, "notes", job, notes=typed), close(job, "next"))
     # Never kept: the notes are redacted before they are saved between steps.
-    assert "4111" not in nxt.text and "Paid with [REDACTED], nice dog." in nxt.text
+    assert "4111 1111" not in nxt.text and "Paid with [REDACTED], nice dog." in nxt.text
     review = follow(client, post(client, nxt, "next", job, next_kind="none"), close(job, "review"))
-    assert "4111" not in review.text and "[REDACTED]" in review.text
+    assert "4111 1111" not in review.text and "[REDACTED]" in review.text
     assert "A card or social security number was removed from the notes" in review.text
     # A stale draft (say, a second phone previewed meanwhile): the review comes back, fresh.
     stale = post(client, review, "complete", job, draft_id="00000000-0000-4000-8000-000000000000")
