@@ -19,6 +19,7 @@ from crm.web import (
     plan_visit,
     plans,
     public,
+    reports,
     settings,
     settings_business,
     settings_export,
@@ -59,4 +60,5 @@ WEB_MODULES = (
     plans,
     plan_visit,
     due,
+    reports,
 )

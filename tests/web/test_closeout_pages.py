@@ -316,7 +316,8 @@ def test_card_numbers_are_removed_and_the_review_says_so(
 ) -> None:
     work = client.get(started(client, job))
     notes = follow(client, post(client, work, "work", job, confirm="1"), close(job, "notes"))
-    typed = "Paid with 4111 1111 1111 1111, nice dog."  # (page ids are UUIDs: look for the card, not 4 digits)
+    # Page ids are UUIDs: look for the card's digits in a row, never four digits alone.
+    typed = "Paid with 4111 1111 1111 1111, nice dog."
     nxt = follow(client, post(client, notes, "notes", job, notes=typed), close(job, "next"))
     # Never kept: the notes are redacted before they are saved between steps.
     assert "4111 1111" not in nxt.text and "Paid with [REDACTED], nice dog." in nxt.text

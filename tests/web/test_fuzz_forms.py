@@ -170,14 +170,22 @@ def _public_pages(client: TestClient, database: Any, world: World) -> list[str]:
 
 
 def _money_pages(client: TestClient, world: World) -> list[str]:
-    """A draft invoice's edit page, a paid invoice (its refund and removal forms) and the
-    invoice settings."""
+    """A draft invoice's edit page, a paid invoice (its refund and removal forms), the
+    invoice settings, and what is owed (a sent invoice's reminder button)."""
     contact = world.ids["contact"][0]
     lines = [{"description": "Screens", "quantity": "2", "unit_price_cents": 500}]
     draft = done(act(client, "invoice", "create_standalone", contact_id=contact, lines=lines))
     paid = done(act(client, "invoice", "create_standalone", contact_id=contact, lines=lines))
     done(act(client, "invoice", "record_payment", invoice_id=paid["id"], amount_cents=600))
-    return [f"/invoices/{draft['id']}/edit", f"/invoices/{paid['id']}", "/settings/business"]
+    debtor = make(client, "contact", first_name="Owen", email="owen@example.com")
+    owed = done(act(client, "invoice", "create_standalone", contact_id=debtor["id"], lines=lines))
+    done(act(client, "invoice", "mark_sent", id=owed["id"]))
+    return [
+        f"/invoices/{draft['id']}/edit",
+        f"/invoices/{paid['id']}",
+        "/settings/business",
+        "/reports/receivables",
+    ]
 
 
 def _ticket_states(client: TestClient, world: World) -> list[str]:

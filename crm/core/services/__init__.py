@@ -19,6 +19,7 @@ from crm.core.services import (  # noqa: F401
     note_service,
     payment_service,
     plan_service,
+    reports,
     staff_service,
     ticket_clock,
     ticket_reopen,
