@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from crm.web.reports import REPORTS as REPORT_NAMES
 from tests.browser.conftest import PHONE, Served, Shots
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -409,6 +410,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
         ("/invoices/new", "invoice-new"),
         (f"/invoices/{ids['invoice']}", "invoice"),
         ("/messages", "messages"),
+        *((f"/reports/{name}?range=this_year", f"report-{name}") for name in REPORT_NAMES),
         ("/settings", "settings"),
         ("/settings/messaging", "settings-messaging"),
         ("/settings/messaging/templates", "settings-templates"),

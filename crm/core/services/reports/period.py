@@ -17,9 +17,10 @@ from crm.utils.timezone import business_today
 
 MAX_DAYS = 1096  # three years, a leap day included
 RANGE_FILTERS = {
-    "from": "first local day of the range, YYYY-MM-DD (default: the 1st of this month)",
-    "to": "last local day of the range, included (default: the last day of this month); "
-    f"at most {MAX_DAYS} days after from",
+    "from": "first local day of the range, YYYY-MM-DD (default: the 1st of the month of to, "
+    "or of this month)",
+    "to": "last local day of the range, included (default: the last day of the month of "
+    f"from, or of this month); a range is at most {MAX_DAYS} days, both ends counted",
 }
 
 
@@ -88,8 +89,10 @@ def period_of(query: DataQuery) -> Period:
             "A report is not read by id: give it a range with from and to.",
             details={"fields": [{"field": "id", "message": "not for reports"}]},
         )
-    first, last = month_bounds(business_today(query.timezone))
-    start, end = _day(query, "from") or first, _day(query, "to") or last
+    first, last = _day(query, "from"), _day(query, "to")
+    # One end alone means its month; neither means this month.
+    month = month_bounds(first or last or business_today(query.timezone))
+    start, end = first or month[0], last or month[1]
     if start > end:
         raise ValidationFailed(
             "The range starts after it ends: from must be on or before to.",
