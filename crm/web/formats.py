@@ -28,8 +28,9 @@ def money(cents: Any) -> str:
 
 def dollars(cents: Any) -> str:
     """123450 → "1234.50": an amount as a price field shows it for editing."""
-    whole, part = divmod(int(cents or 0), 100)
-    return f"{whole}.{part:02d}"
+    value = int(cents or 0)
+    whole, part = divmod(abs(value), 100)
+    return f"{'-' if value < 0 else ''}{whole}.{part:02d}"
 
 
 def quantity(value: Any) -> str:

@@ -169,7 +169,7 @@ TABLES: dict[str, tuple[Table, ...]] = {
             "By service",
             (
                 Column("Service", lambda r: r["name"]),
-                Column("Pricing", lambda r: MODES.get(r["pricing_mode"] or "", "—")),
+                Column("Pricing", lambda r: MODES.get(r["pricing_mode"] or "")),
                 *SERVICE_COLUMNS,
             ),
             lambda d: list(d["services"]),

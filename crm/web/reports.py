@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from crm.core.models.read import MAX_LIMIT
 from crm.core.services.reports.period import MAX_DAYS
-from crm.errors import NotFound
+from crm.errors import NotFound, ValidationFailed
 from crm.utils.timezone import business_today
 from crm.utils.user_context import get_current_user
 from crm.web.common import NOTICES, page, perform, read, redirect, render
@@ -144,6 +144,8 @@ def report_csv(request: Request, name: str, table: str = "") -> Response:
     params = request.query_params
     today = business_today(get_current_user().timezone)
     rng = range_of(params.get("range", ""), params.get("from", ""), params.get("to", ""), today)
+    if rng.error:  # a file must never hold another range than the one asked for
+        raise ValidationFailed(rng.error)
     body = to_csv(found, _report(request, name, rng, MAX_LIMIT))
     filename = f"{name}-{found.key}-{rng.start.isoformat()}-to-{rng.end.isoformat()}.csv"
     return Response(
