@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 
 import crm.core.services  # noqa: F401 - registers every action and data type
 from crm.auth.security_middleware import auth_state
+from crm.core import agent_gate
+from crm.core.action_classes import class_of
 from crm.core.registry import REGISTRY
 from crm.dependencies import CurrentUser, Dispatch
 from crm.errors import BadRequest
@@ -29,13 +31,16 @@ def run_action(
     unknown = set(body) - {"domain", "action", "data"}
     if unknown:
         raise BadRequest(f"Unknown top-level fields: {', '.join(sorted(unknown))}.")
-    result = dispatcher.run(
-        user,
-        body.get("domain"),
-        body.get("action"),
-        body.get("data", {}),
-        client=auth_state(request).client,
-    )
+    state = auth_state(request)
+    domain, action, data = body.get("domain"), body.get("action"), body.get("data", {})
+    if state.token is None:
+        result = dispatcher.run(user, domain, action, data, client=state.client)
+    else:  # an API token: its scope and the action's class decide (docs/agents.md)
+        outcome = agent_gate.act(dispatcher, user, state.token, domain, action, data,
+                                 client=state.client)  # fmt: skip
+        if isinstance(outcome, agent_gate.Pending):
+            return ok(outcome.authorization, status=202, warnings=outcome.warnings)
+        result = outcome
     return ok(result.presented, warnings=result.warnings)
 
 
@@ -49,6 +54,7 @@ def capabilities_document() -> dict[str, Any]:
     for (domain, name), spec in sorted(REGISTRY.actions.items()):
         domains.setdefault(domain, {"actions": {}})["actions"][name] = {
             "description": spec.description,
+            "class": class_of(domain, name),
             "input": spec.input.model_json_schema(),
         }
     data_types = {

@@ -45,6 +45,8 @@ class AuthSettings:
     login_per_email: Limit = field(default_factory=lambda: Limit(5, 900))
     login_per_ip: Limit = field(default_factory=lambda: Limit(30, 900))
     confirm_per_ip: Limit = field(default_factory=lambda: Limit(30, 900))
+    # Requests per API token (docs/agents.md): generous for an agent, a stop for a runaway loop.
+    per_token: Limit = field(default_factory=lambda: Limit(600, 60))
 
 
 def parse_auth_settings(app: Mapping[str, Any], *, base_host: str) -> AuthSettings:
@@ -82,6 +84,7 @@ def parse_auth_settings(app: Mapping[str, Any], *, base_host: str) -> AuthSettin
         login_per_email=_limit(app, "RATE_LIMIT_LOGIN_PER_EMAIL", defaults.login_per_email),
         login_per_ip=_limit(app, "RATE_LIMIT_LOGIN_PER_IP", defaults.login_per_ip),
         confirm_per_ip=_limit(app, "RATE_LIMIT_CONFIRM_PER_IP", defaults.confirm_per_ip),
+        per_token=_limit(app, "RATE_LIMIT_PER_TOKEN", defaults.per_token),
     )
 
 

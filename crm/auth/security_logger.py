@@ -32,6 +32,8 @@ EVENTS = frozenset(
         "session_rejected_inactive",
         "csrf_failed",
         "redacted",
+        # An API token refused (invalid, revoked, expired, inactive business): docs/agents.md.
+        "api_token_rejected",
     }
 )
 

@@ -31,7 +31,9 @@ from crm.auth.form_bodies import (
     scope_headers,
 )
 from crm.auth.service import AuthService, anonymous_csrf_token
+from crm.auth.tokens import bearer
 from crm.auth.types import AuthUser, ClientInfo, Session
+from crm.core.api_tokens import TokenInfo
 from crm.errors import AppError, NotAuthenticated
 from crm.responses import render_error
 from crm.utils.user_context import UserContext, user_context
@@ -76,6 +78,8 @@ class AuthState:
     anon_cookie: str
     csrf_token: str
     pending_cookie: str | None
+    # The API token the request came with (docs/agents.md); None for a browser session.
+    token: TokenInfo | None = None
 
 
 class SecurityHeadersMiddleware:
@@ -161,10 +165,14 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         headers = scope_headers(scope)
-        cookies = _cookies(headers.get("cookie", ""))
         client = ClientInfo(
             ip=self.client_ip(scope, headers), user_agent=headers.get("user-agent", "")
         )
+        raw_token = bearer(headers.get("authorization"))
+        if raw_token is not None and takes_tokens(scope["path"]):
+            await self._with_token(scope, receive, send, raw_token, client)
+            return
+        cookies = _cookies(headers.get("cookie", ""))
         session_cookie = cookies.get(SESSION_COOKIE)
         user: AuthUser | None = None
         session: Session | None = None
@@ -202,6 +210,10 @@ class AuthMiddleware:
         # Refusals below go out through send_with_cookies too, so a dead session cookie is
         # cleared on a 401 or 403 just as on any other answer.
         try:
+            if takes_tokens(path) and not path.startswith("/api/"):
+                raise NotAuthenticated(
+                    "The MCP endpoint takes an API token: Authorization: Bearer <token>."
+                )
             if user is None and not self.is_public(path):
                 if path.startswith("/api/") or "application/json" in headers.get("accept", ""):
                     raise NotAuthenticated()
@@ -224,6 +236,30 @@ class AuthMiddleware:
                 await self.app(scope, receive, send_with_cookies)
         else:
             await self.app(scope, receive, send_with_cookies)
+
+    async def _with_token(
+        self, scope: Scope, receive: Receive, send: Send, raw: str, client: ClientInfo
+    ) -> None:
+        """A request with an API token: the token's business, no cookies and no CSRF (a
+        bearer header is never sent by a browser on its own); a bad token is a 401."""
+        try:
+            token, user = await run_in_threadpool(self.service.authenticate_token, raw, client)
+        except AppError as exc:
+            await render_error(Request(scope), exc)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["auth"] = AuthState(
+            client=client,
+            user=user,
+            session=None,
+            session_cookie=None,
+            anon_cookie="",
+            csrf_token="",
+            pending_cookie=None,
+            token=token,
+        )
+        context = UserContext(user_id=user.id, timezone=user.timezone, actor=token.actor)
+        with user_context(context):
+            await self.app(scope, receive, send)
 
     async def _check_origin(self, scope: Scope, headers: dict[str, str]) -> None:
         origin = headers.get("origin")
@@ -308,6 +344,11 @@ def _loggable_path(path: str) -> str:
     """The path without a public link's token, which must never reach a log."""
     match = PUBLIC_LINK.match(path)
     return path[: path.index("/", 1) + 1] + "…" if match else path
+
+
+def takes_tokens(path: str) -> bool:
+    """Where an API token is accepted: the JSON API and the MCP endpoint, never a page."""
+    return path.startswith("/api/") or path == "/mcp" or path.startswith("/mcp/")
 
 
 def _needs_no_session(path: str) -> bool:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from crm.auth import database as auth_db
+from crm.auth import tokens
 from crm.auth.config import AuthSettings, Limit
 from crm.auth.email_service import OutgoingEmail, sign_in_email
 from crm.auth.exceptions import InvalidEmail, SignInCodeInvalid, SignInLinkInvalid
@@ -20,7 +21,8 @@ from crm.auth.security_logger import SecurityLogger
 from crm.auth.session import SessionStore
 from crm.auth.types import AuthUser, ClientInfo, Session
 from crm.clients.postgres_client import Database
-from crm.errors import RateLimited
+from crm.core.api_tokens import TokenInfo
+from crm.errors import NotAuthenticated, RateLimited
 
 _EMAIL = re.compile(r"^[^@\s,;:<>()\[\]\"\\]+@[^@\s,;:<>()\[\]\"\\]+\.[^@\s,;:<>()\[\]\"\\.]+$")
 _CODE = re.compile(r"^\d{6}$")
@@ -237,6 +239,18 @@ class AuthService:
             )
             return None
         return user, session
+
+    def authenticate_token(self, raw: str, client: ClientInfo) -> tuple[TokenInfo, AuthUser]:
+        """The business behind a bearer token, counted against the token's rate limit; a bad
+        token is a 401 saying why, and a security event."""
+        try:
+            token, user = tokens.authenticate(self.db, raw)
+        except NotAuthenticated as exc:
+            reason = (exc.details or {}).get("reason", "invalid")
+            self.security.record("api_token_rejected", client=client, details={"reason": reason})
+            raise
+        self._limit("token", str(token.id), self.settings.per_token, client)
+        return token, user
 
     def logout(self, session: Session, client: ClientInfo) -> None:
         self.sessions.delete(session)

@@ -101,15 +101,17 @@ def _parse(raw: str) -> date | None:
 
 
 def range_of(key: str, start: str, end: str, today: date) -> Range:
-    """The range asked for: a preset, or a custom from-to; a bad custom one falls back to this
-    month and says why."""
+    """The range asked for: a preset, or a custom from-to (one day alone means its month, as in
+    the API); a bad custom one falls back to this month and says why."""
     if not start and not end:
         key = key if key in PRESETS else "this_month"
         return Range(key, *preset(key, today))
     first, last = _parse(start), _parse(end)
     fallback = preset("this_month", today)
-    if first is None or last is None:
+    if (start and first is None) or (end and last is None):
         return Range("this_month", *fallback, error="Pick both days of the range.")
+    month = preset("this_month", first or last or today)
+    first, last = first or month[0], last or month[1]
     if first > last:
         return Range("this_month", *fallback, error="The range starts after it ends.")
     if (last - first).days + 1 > MAX_DAYS:

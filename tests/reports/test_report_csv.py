@@ -579,36 +579,45 @@ def test_an_unknown_report_or_table_is_not_found(world: World, path: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "reason"),
     [
-        {"from": "2026-05-01", "to": "2026-04-30"},  # starts after it ends
-        {"from": "2026-13-01", "to": "2026-12-31"},
-        {"from": "2026-01-01", "to": "2026-02-30"},
-        {"from": "2026-01-01", "to": "soon"},
-        {"from": "2026-01-01"},  # only one day
-        {"from": "2023-01-01", "to": "2026-01-01"},  # 1,097 days
-        {"range": "fortnight"},
+        ({"from": "2026-05-01", "to": "2026-04-30"}, "The range starts after it ends."),
+        ({"from": "2026-13-01", "to": "2026-12-31"}, "Pick both days of the range."),
+        ({"from": "2026-01-01", "to": "2026-02-30"}, "Pick both days of the range."),
+        ({"from": "2026-01-01", "to": "soon"}, "Pick both days of the range."),
+        ({"from": "2023-01-01", "to": "2026-01-01"}, "A report covers at most three years."),
     ],
 )
-def test_a_bad_range_falls_back_to_this_month(world: World, params: dict[str, str]) -> None:
-    """As the page does (it says why, with a 422), the file covers this month; its name says
-    so, so a download never claims a range it does not hold."""
+def test_a_bad_range_is_refused_not_swapped(
+    world: World, params: dict[str, str], reason: str
+) -> None:
+    """A file never holds another range than the one asked for: a bad one is a 422 saying
+    why, like the page."""
     client = world.a.client
+    refused = client.get("/reports/revenue.csv", params={"table": "months", **params})
+    assert refused.status_code == 422 and reason in refused.text
+    assert "content-disposition" not in refused.headers
+    assert not refused.headers["content-type"].startswith("text/csv")
+    page = client.get("/reports/revenue", params=params)
+    assert page.status_code == 422 and reason in page.text
+
+
+def test_one_end_of_a_range_runs_to_its_month_end_and_an_unknown_preset_is_this_month(
+    world: World,
+) -> None:
+    client = world.a.client
+    january = download(client, "revenue", "months", **{"from": "2026-01-17"})
+    assert january.headers["content-disposition"] == disposition(
+        "revenue", "months", "2026-01-17", "2026-01-31"
+    )
+    assert [row[0] for row in rows_of(january.text)[1:]] == ["2026-01"]
     first = world.today.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    this_month = download(client, "revenue", "months", range="this_month")
+    unknown = download(client, "revenue", "months", range="fortnight")
     name = disposition("revenue", "months", first.isoformat(), last.isoformat())
-    assert this_month.headers["content-disposition"] == name
-    # Without a range the API reads this month too: the same figures.
+    assert unknown.headers["content-disposition"] == name
     _, expected = EXPECTED[("revenue", "months")]
-    assert rows_of(this_month.text)[1:] == expected(report(client, "report_revenue"))
-    assert rows_of(this_month.text)[1][0] == first.strftime("%Y-%m")
-    fallback = download(client, "revenue", "months", **params)
-    assert fallback.headers["content-disposition"] == name
-    assert fallback.text == this_month.text
-    # The page itself refuses the range (422) or, for an unknown preset, shows this month.
-    page = client.get("/reports/revenue", params=params)
-    assert page.status_code == (200 if "range" in params else 422)
+    assert rows_of(unknown.text)[1:] == expected(report(client, "report_revenue"))
 
 
 def test_a_preset_range_names_its_days(world: World) -> None:

@@ -2,8 +2,10 @@
 
 from crm.core.services import (  # noqa: F401
     address_service,
+    api_token_service,
     attribute_service,
     audit_service,
+    authorization_service,
     business_service,
     catalog_service,
     closeout_preview,
