@@ -12,9 +12,11 @@ from bench import (
     exports,
     extraction_eval,
     imports,
+    mcp,
     messaging,
     page_weight,
     plans,
+    reports,
     stack_start,
     unit_of_work,
 )
@@ -39,6 +41,13 @@ MEASUREMENTS: dict[str, Measurement] = {
     # Own `crm serve`: 1,000 plans expanded a year ahead by the worker's code, plan.create
     # over HTTP, and the calendar week at that size.
     "plans": plans.measure,
+    # Own `crm serve`: the api_latency data set plus two years of invoices and payments
+    # (bench/reports_data.py); every report over three ranges, with and without candidate
+    # indexes, and the Reports pages' bytes.
+    "reports": reports.measure,
+    # Own `crm serve` with the api_latency data set: an MCP tool call (a contact search, a
+    # note) with the SDK's client on one session, p50/p95 next to the same call over /api/*.
+    "mcp": mcp.measure,
     # Own `crm serve`: a 20,000-row Square customer export through the import runner.
     "imports": imports.measure,
     # Precision and recall of the rule extractor on tests/data/notes_labelled.jsonl.

@@ -12,6 +12,7 @@ from pathlib import Path
 import psutil
 
 from crm.auth import database as accounts
+from crm.auth import token_command
 from crm.auth.config import AuthSettings
 from crm.auth.service import normalise_email
 from crm.auth.session import SessionStore
@@ -24,6 +25,7 @@ from crm.errors import AppError, ConfigurationError, ServiceUnavailable
 from crm.exports import cli as export_cli
 from crm.imports import command as import_command
 from crm.jobs import command as worker_command
+from crm.mcp import command as mcp_command
 from crm.serve import StackFailure, cmd_serve
 
 DEFAULT_DATA_DIR = Path(".crm-data")
@@ -70,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     worker_command.add_parser(sub, DEFAULT_DATA_DIR)
     import_command.add_parser(sub, DEFAULT_DATA_DIR)
     export_cli.add_parsers(sub, DEFAULT_DATA_DIR)
+    mcp_command.add_parser(sub)
 
     mig = sub.add_parser(
         "migrate",
@@ -99,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     deactivate.add_argument("email")
     deactivate.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     deactivate.set_defaults(func=cmd_deactivate_user)
+    token_command.add_parser(sub, DEFAULT_DATA_DIR)
 
     info = sub.add_parser("dev-info", help="print the running embedded stack's description")
     info.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)

@@ -42,6 +42,7 @@ from crm.core.extraction import Extractor
 from crm.db.migrate import applied_version, latest_version
 from crm.embedded.smtp import Outbox
 from crm.errors import ConfigurationError
+from crm.mcp import http as mcp_http
 from crm.resources import Resources
 from crm.web import WEB_MODULES
 from crm.web.assets import Assets
@@ -112,7 +113,8 @@ def create_app(resources: Resources, *, listen_host: str = "127.0.0.1") -> FastA
         # re-scanning it, so a full collection does not pause every request for ~100 ms.
         gc.collect()
         gc.freeze()
-        yield
+        async with app.state.mcp.running():
+            yield
         resources.close()
 
     app = FastAPI(
@@ -178,5 +180,6 @@ def create_app(resources: Resources, *, listen_host: str = "127.0.0.1") -> FastA
         app.include_router(module.router)
     if dev_routes:
         app.include_router(dev.router)
+    mcp_http.mount(app, max_body_bytes=settings.auth.max_body_bytes)
     install_openapi(app)
     return app

@@ -48,6 +48,8 @@ TABLES = (
     "payments",
     "scheduled_messages",
     "closeout_drafts",
+    "api_tokens",
+    "authorizations",
     "audit_log",
 )
 

@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -481,3 +482,125 @@ def test_backup_of_a_running_serve_and_restore_into_a_new_folder(data_dirs: list
         assert emails == [("kept@example.com",), ("owner@example.com",)]
     finally:
         assert again.stop() == 0
+
+
+# -- crm create-token ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def token_business(
+    settings: Any, owner: psycopg.Connection[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    """A business in the test database, which `crm create-token` reaches as it would a stack."""
+    from crm.auth import token_command
+    from tests.factories import make_user
+
+    monkeypatch.setattr(token_command, "token_settings", lambda data_dir: settings)
+    return make_user(owner, email="owner@sparkle.example")
+
+
+def _tokens(owner: psycopg.Connection[dict[str, Any]], user_id: Any) -> list[dict[str, Any]]:
+    with owner.transaction():
+        owner.execute("SELECT set_config('app.current_user_id', %s, true)", (str(user_id),))
+        query = (
+            "SELECT name, scope, round(extract(epoch FROM expires_at - created_at) / 86400) "
+            "AS days FROM api_tokens"
+        )
+        return owner.execute(query).fetchall()
+
+
+def test_create_token_prints_only_the_token_and_it_opens_the_api(
+    token_business: dict[str, Any],
+    owner: psycopg.Connection[dict[str, Any]],
+    client: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from crm.cli import main
+
+    args = ["create-token", " Owner@Sparkle.example", "--name", "Nightly sync"]
+    assert main([*args, "--scope", "write", "--days", "7"]) == 0
+    out = capsys.readouterr()
+    token = out.out.strip()
+    assert re.fullmatch(r"crm_[\w-]{43}", token), out.out
+    assert out.out == token + "\n"
+    assert out.err.startswith(
+        "crm create-token: 'Nightly sync' (read + write) for Owner@Sparkle.example, until "
+    )
+    assert "shown only this once" in out.err and token not in out.err
+    [made] = _tokens(owner, token_business["id"])
+    assert made["scope"] == "write" and made["days"] == 7
+
+    listed = client.get("/api/data?type=api_tokens", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200, listed.text
+    assert [t["name"] for t in listed.json()["data"]] == ["Nightly sync"]
+    trail = client.get(
+        "/api/data?type=audit&entity_type=api_token",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()["data"]
+    assert [(row["action"], row["actor"]) for row in trail] == [("create", "cli")]
+
+    assert main([*args, "--scope", "read"]) == 0
+    capsys.readouterr()
+    scopes = {(t["scope"], t["days"]) for t in _tokens(owner, token_business["id"])}
+    assert scopes == {("write", 7), ("read", 90)}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [
+        (["nobody@example.com", "--scope", "read"], 1, "no active business signs in with"),
+        (["owner@sparkle.example", "--scope", "read", "--days", "0"], 2, "from 1 to 365"),
+        (["owner@sparkle.example", "--scope", "read", "--days", "366"], 2, "from 1 to 365"),
+        (["owner@sparkle.example", "--scope", "admin"], 2, "invalid choice: 'admin'"),
+        (["owner@sparkle.example", "--scope", "read", "--days", "x"], 2, "invalid int value"),
+    ],
+)
+def test_create_token_refuses_with_a_clear_message_and_makes_nothing(
+    token_business: dict[str, Any],
+    owner: psycopg.Connection[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    code: int,
+    said: str,
+) -> None:
+    from crm.cli import main
+
+    try:
+        result = main(["create-token", *args[:1], "--name", "Bot", *args[1:]])
+    except SystemExit as exc:  # argparse refuses a bad choice or number itself
+        result = int(exc.code or 0)
+    out = capsys.readouterr()
+    assert result == code
+    assert out.out == ""
+    assert said in out.err
+    assert _tokens(owner, token_business["id"]) == []
+
+
+def test_create_token_refuses_a_name_too_long(
+    token_business: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crm.cli import main
+
+    code = main(["create-token", "owner@sparkle.example", "--name", "x" * 101, "--scope", "read"])
+    out = capsys.readouterr()
+    assert code == 1 and out.out == ""
+    assert out.err == "crm create-token: name: String should have at most 100 characters\n"
+
+
+def test_create_token_without_a_running_stack_says_so(tmp_path: Path) -> None:
+    result = _run(
+        [
+            "create-token",
+            "owner@example.com",
+            "--name",
+            "Bot",
+            "--scope",
+            "read",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        _env(),
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("crm: cannot start:")
+    assert len(result.stderr.strip().splitlines()) == 1

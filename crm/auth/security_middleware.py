@@ -228,7 +228,10 @@ class AuthMiddleware:
                 await self._check_origin(scope, headers)
                 receive = await self._check_token(scope, receive, headers, csrf)
         except AppError as exc:
-            await render_error(Request(scope), exc)(scope, receive, send_with_cookies)
+            refusal = render_error(Request(scope), exc)
+            if exc.status == 401 and takes_tokens(path):
+                refusal.headers["WWW-Authenticate"] = 'Bearer realm="crm"'
+            await refusal(scope, receive, send_with_cookies)
             return
 
         if user is not None:
@@ -245,7 +248,10 @@ class AuthMiddleware:
         try:
             token, user = await run_in_threadpool(self.service.authenticate_token, raw, client)
         except AppError as exc:
-            await render_error(Request(scope), exc)(scope, receive, send)
+            response = render_error(Request(scope), exc)
+            if exc.status == 401:  # RFC 6750: say which scheme, and that this token failed
+                response.headers["WWW-Authenticate"] = 'Bearer realm="crm", error="invalid_token"'
+            await response(scope, receive, send)
             return
         scope.setdefault("state", {})["auth"] = AuthState(
             client=client,

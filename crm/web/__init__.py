@@ -4,6 +4,7 @@ Each module has a `router`; they are included in this order by crm/main.py.
 """
 
 from crm.web import (
+    authorizations,
     calendar,
     calendar_feed,
     catalog,
@@ -24,6 +25,7 @@ from crm.web import (
     settings_business,
     settings_export,
     settings_messaging,
+    settings_tokens,
     ticket_discount,
     ticket_edit,
     ticket_reopen,
@@ -61,4 +63,6 @@ WEB_MODULES = (
     plan_visit,
     due,
     reports,
+    settings_tokens,
+    authorizations,
 )

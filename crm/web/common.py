@@ -13,10 +13,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from crm.auth.security_middleware import auth_state
+from crm.clients.postgres_client import Connection
 from crm.core.dispatch import Batch, Dispatcher, Reader
+from crm.core.services import authorization_service
 from crm.errors import AppError, ValidationFailed
 from crm.utils.user_context import get_current_user
-from crm.web import formats
+from crm.web import formats, relative
 
 
 @dataclass
@@ -46,6 +48,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
             "user": state.user,
             "csrf_token": state.csrf_token,
             "current_ticket": _current_ticket(request) if state.user else None,
+            "pending_authorizations": _pending_authorizations(request) if state.user else 0,
             "notice": request.query_params.get("notice"),
             **context,
         },
@@ -63,8 +66,25 @@ def _current_ticket(request: Request) -> Any:
         return None
 
 
-# The read-only transaction of the page being rendered (see `page`), if any.
+def _pending_authorizations(request: Request) -> int:
+    """How many requests from API tokens wait for the owner (the header's badge): one count,
+    in the page's own transaction when there is one."""
+    try:
+        connection = _page_connection.get()
+        if connection is not None:
+            return authorization_service.pending_count(connection)
+        with _dispatcher(request).db.read_only(get_current_user().user_id) as conn:
+            return authorization_service.pending_count(conn)
+    except AppError as exc:
+        if exc.status >= 500:
+            raise
+        return 0
+
+
+# The read-only transaction of the page being rendered (see `page`), if any: its reader, and
+# its connection for the header's counts that are not registry reads.
 _page_reader: ContextVar[Reader | None] = ContextVar("crm_page_reader", default=None)
+_page_connection: ContextVar[Connection | None] = ContextVar("crm_page_connection", default=None)
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -78,12 +98,16 @@ def page(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _dispatcher(kwargs["request"]).reading(get_current_user()) as reader:
-            token = _page_reader.set(reader)
+        user = get_current_user()
+        db = _dispatcher(kwargs["request"]).db
+        with db.read_only(user.user_id) as conn:
+            reader_token = _page_reader.set(Reader(conn, user))
+            connection_token = _page_connection.set(conn)
             try:
                 return handler(*args, **kwargs)
             finally:
-                _page_reader.reset(token)
+                _page_connection.reset(connection_token)
+                _page_reader.reset(reader_token)
 
     return cast(Handler, wrapper)
 
@@ -173,8 +197,10 @@ def redirect(url: str, notice: str | None = None) -> RedirectResponse:
 
 
 def install_filters(templates: Any) -> None:
-    """Jinja filters and globals: money, times in the business's timezone, phones… (formats)."""
+    """Jinja filters and globals: money, times in the business's timezone, phones… (formats),
+    and times in words ("3 hours ago", "in 23 hours")."""
     formats.install(templates)
+    templates.env.filters.update({"ago": relative.ago, "until": relative.until})
 
 
 # Shown after a redirect (?notice=...): what just happened, in words.

@@ -192,8 +192,16 @@ def test_a_dead_token_is_refused_with_the_reason(
         )
     else:
         raw = raw[:-2] + ("AA" if not raw.endswith("AA") else "BB")
-    refused = error(read(agent(app, raw), "contacts"), 401, "UNAUTHENTICATED")
+    response = read(agent(app, raw), "contacts")
+    refused = error(response, 401, "UNAUTHENTICATED")
     assert how.replace("garbled", "not valid") in refused["message"]
+    assert response.headers["www-authenticate"] == 'Bearer realm="crm", error="invalid_token"'
+
+
+def test_no_token_on_the_mcp_endpoint_says_which_scheme(client: TestClient) -> None:
+    response = client.post("/mcp", json={})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer realm="crm"'
 
 
 def test_a_token_never_opens_a_page(
@@ -219,3 +227,16 @@ def test_another_business_token_sees_nothing(
     # Queued or refused, it names nothing of Ann's, and the owner's queue stays empty.
     assert "Ann" not in asked.text and "Lee" not in asked.text
     assert done(read(client, "authorizations")) == []
+
+
+def test_revoking_a_token_denies_what_it_was_waiting_for(
+    app: FastAPI, client: TestClient, signed_in: dict[str, Any]
+) -> None:
+    ann = make(client, "contact", first_name="Ann", last_name="Lee")
+    made = token_for(client)
+    asked = act(agent(app, made["token"]), "contact", "delete", id=ann["id"]).json()["data"]
+    done(act(client, "api_token", "revoke", id=made["id"]))
+    closed = done(read(client, "authorizations", id=asked["id"]))
+    assert (closed["status"], closed["decided_by"]) == ("denied", "token revoked")
+    error(act(client, "authorization", "approve", id=asked["id"]), 409, "CONFLICT")
+    assert done(read(client, "contacts", id=ann["id"]))["id"] == ann["id"]

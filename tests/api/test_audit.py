@@ -296,6 +296,29 @@ def test_every_action_is_audited(
     )
     run("import", "map", id=mapped["id"], mapping={"Name": "full_name", "E-mail": "email"})
 
+    # An API token asks for sensitive actions; the owner approves one and denies the other.
+    token = run("api_token", "create", name="Script", scope="write")
+    asked = [
+        done(
+            client.post(
+                "/api/actions",
+                json={"domain": "note", "action": "delete", "data": {"id": kept["id"]}},
+                headers={"Authorization": f"Bearer {token['token']}"},
+            ),
+            202,
+        )
+        for kept in (
+            run("note", "create", contact_id=contact["id"], body=f"Asked {n}") for n in (1, 2)
+        )
+    ]
+    run("authorization", "approve", id=asked[0]["id"])
+    run("authorization", "deny", id=asked[1]["id"])
+    run("api_token", "revoke", id=token["id"])
+    approved = done(read(client, "audit", entity_type="authorization", entity_id=asked[0]["id"]))
+    assert [a["action"] for a in approved] == ["request", "approved"]
+    assert approved[0]["actor"] == f"token:{token['id']}"
+    assert approved[1]["actor"] == f"user:{signed_in['id']}"
+
     assert run.seen == set(REGISTRY.actions), sorted(set(REGISTRY.actions) - run.seen)
 
     trail = done(read(client, "contacts", id=contact["id"], include="audit_trail"))["audit_trail"]

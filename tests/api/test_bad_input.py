@@ -395,7 +395,20 @@ def world(client: TestClient) -> dict[str, str]:
         "waitlist_book": _waitlist(client, contact, job["wash"]["service_id"]),
         "import": done(act(client, "import", "preview", **_SQUARE_IMPORT))["id"],
         "csv_import": done(act(client, "import", "preview", **_CSV_IMPORT))["id"],
+        **_agent_world(client, contact),
     }
+
+
+def _agent_world(client: TestClient, contact: str) -> dict[str, str]:
+    """An API token, and a request it made that waits for the owner (a note's delete)."""
+    token = done(act(client, "api_token", "create", name="Script", scope="write"))
+    note = make(client, "note", contact_id=contact, body="Asked to delete")
+    asked = client.post(
+        "/api/actions",
+        json={"domain": "note", "action": "delete", "data": {"id": note["id"]}},
+        headers={"Authorization": f"Bearer {token['token']}"},
+    )
+    return {"api_token": token["id"], "authorization": done(asked, 202)["id"]}
 
 
 _SQUARE_IMPORT = {
@@ -411,6 +424,10 @@ _CSV_IMPORT = {
 }
 
 BASE: dict[tuple[str, str], Callable[[dict[str, str]], dict[str, Any]]] = {
+    ("api_token", "create"): lambda w: {"name": "Script", "scope": "read", "days": 30},
+    ("api_token", "revoke"): lambda w: {"id": w["api_token"]},
+    ("authorization", "approve"): lambda w: {"id": w["authorization"]},
+    ("authorization", "deny"): lambda w: {"id": w["authorization"]},
     ("import", "preview"): lambda w: dict(_SQUARE_IMPORT),
     ("import", "start"): lambda w: {"id": w["import"]},
     ("import", "map"): lambda w: {

@@ -31,6 +31,8 @@ DOMAIN_ENTITY = {
     "waitlist": "waitlist",
     "plan": "plan",
     "import": "import",
+    "api_token": "api_token",
+    "authorization": "authorization",
 }
 TYPE_ENTITY = {
     "contacts": "contact",
@@ -49,6 +51,8 @@ TYPE_ENTITY = {
     "plans": "plan",
     "due_for_service": "contact",
     "imports": "import",
+    "api_tokens": "api_token",
+    "authorizations": "authorization",
 }
 # Reference fields whose target is not the field name's own entity.
 REFERENCE_ENTITY = {"referred_by_id": "contact", "staff_ids": "staff"}
@@ -220,6 +224,14 @@ def build_world(client: TestClient) -> dict[str, str]:
             "SQ1,Alice,Secret,alice@example.com,\n",
         )
     )["id"]
+    token = done(act(client, "api_token", "create", name="Alice's secret script", scope="write"))
+    ids["api_token"] = token["id"]
+    asked = client.post(
+        "/api/actions",
+        json={"domain": "note", "action": "delete", "data": {"id": ids["note"]}},
+        headers={"Authorization": f"Bearer {token['token']}"},
+    )
+    ids["authorization"] = done(asked, 202)["id"]
     audit = done(read(client, "audit", limit=1))
     ids["audit"] = audit[0]["id"]
     return ids
@@ -272,6 +284,8 @@ def _snapshot(owner: psycopg.Connection, user_id: Any) -> dict[str, Any]:
         "plans",
         "audit_log",
         "imports",
+        "api_tokens",
+        "authorizations",
     ]
     with owner.transaction():
         owner.execute("SELECT set_config('app.current_user_id', %s, true)", (str(user_id),))
@@ -307,6 +321,7 @@ ID_FREE_ACTIONS = {
     ("message_template", "save"),
     ("message_template", "reset"),
     ("import", "preview"),
+    ("api_token", "create"),
 }
 # Data types about the reader's own business as a whole (no ids): another business's reader
 # gets its own (default) values, never the first business's.

@@ -334,6 +334,25 @@ def seed_due(api: Api, today: Any) -> None:
     )
 
 
+def seed_agent(api: Api, page: Page, base: str, ids: dict[str, str]) -> None:
+    """An API token that asked to cancel the booked visit (waiting, so Approve and Deny show)
+    and to delete a contact (denied, so the recently decided list shows)."""
+    token = api("api_token", "create", name="Claude on my laptop", scope="write")
+
+    def ask(domain: str, action: str, **data: Any) -> Any:
+        response = page.request.post(
+            base + "/api/actions",
+            data={"domain": domain, "action": action, "data": data},
+            headers={"Authorization": f"Bearer {token['token']}"},
+        )
+        assert response.status == 202, response.text()
+        return response.json()["data"]
+
+    ask("ticket", "cancel", id=ids["booked"], reason="Customer asked to move it")
+    spare = api("contact", "create", first_name="Old", last_name="Lead")
+    api("authorization", "deny", id=ask("contact", "delete", id=spare["id"])["id"])
+
+
 def close_out(walk: Walk, base: str, ticket_id: str) -> None:
     """The close-out wizard, step by step, to the invoice it offers."""
     page = walk.page
@@ -372,6 +391,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
 
     sign_in(walk, base)
     ids = seed(Api(page, base))
+    seed_agent(Api(page, base), page, base, ids)
     today = datetime.now(UTC).astimezone(BUSINESS_TZ).date()
 
     for url, name in [
@@ -416,12 +436,22 @@ def test_every_page_fits_a_phone_and_passes_axe(
         ("/settings/messaging/templates", "settings-templates"),
         ("/settings/messaging/templates/appointment_confirmation", "settings-template"),
         ("/settings/calendar", "settings-calendar"),
+        ("/settings/tokens", "settings-tokens"),
+        ("/authorizations", "authorizations"),
         ("/settings/import", "settings-import"),
         (f"/imports/{ids['import']}", "import-preview"),
         (f"/imports/{ids['csv_import']}/mapping", "import-mapping"),
     ]:
         walk.visit(base + url, name)
     close_out(walk, base, ids["done"])
+
+    # A new API token, shown this once.
+    page.goto(base + "/settings/tokens")
+    page.get_by_label("Name").fill("Script")
+    page.get_by_label("Read + write").check()
+    page.get_by_role("button", name="Make the token").click()
+    expect(page.get_by_label("Token", exact=True)).to_have_value(re.compile(r"^crm_"))
+    walk.check("settings-token-new")
 
     # The customer's side, from the emails the worker sent.
     walk.visit(link_in_outbox(page, base, to="edna@example.com", path="/v/"), "public-visit")

@@ -233,6 +233,14 @@ def business(
     )
     gone = make(client, "contact", first_name="Gone")
     done(act(client, "contact", "delete", id=gone["id"]))
+    # An API token, and a delete it asked for that waits for the owner's approval.
+    token = done(act(client, "api_token", "create", name="Assistant", scope="write"))
+    asked = client.post(
+        "/api/actions",
+        json={"domain": "contact", "action": "delete", "data": {"id": other["id"]}},
+        headers={"Authorization": f"Bearer {token['token']}"},
+    )
+    assert asked.status_code == 202, asked.text
     # Messaging: settings, a template of its own, and a message really sent by a worker (its
     # attempt, its unsubscribe link, and the queue's periodic sweep).
     done(act(client, "messaging", "update", quiet_start="00:00", quiet_end="00:00"))

@@ -276,6 +276,20 @@ def _import_pages(client: TestClient, world: World) -> list[str]:
     return ["/settings/import", f"/imports/{found['id']}", f"/imports/{csv_import['id']}/mapping"]
 
 
+def _agent_pages(client: TestClient, world: World) -> list[str]:
+    """Settings → API tokens with a token (its Revoke form), and a request that token made
+    waiting for the owner (its Approve and Deny forms)."""
+    token = done(act(client, "api_token", "create", name="Assistant", scope="write"))
+    note = make(client, "note", contact_id=world.ids["contact"][0], body="Asked to delete")
+    asked = client.post(
+        "/api/actions",
+        json={"domain": "note", "action": "delete", "data": {"id": note["id"]}},
+        headers={"Authorization": f"Bearer {token['token']}"},
+    )
+    assert asked.status_code == 202, asked.text
+    return ["/settings/tokens", "/authorizations"]
+
+
 def _collect(client: TestClient, world: World, database: Any) -> dict[str, dict[str, str]]:
     """Post forms by action URL (the first one seen for each)."""
     _messaging_states(client, database, world)
@@ -289,6 +303,7 @@ def _collect(client: TestClient, world: World, database: Any) -> dict[str, dict[
         + _waitlist_pages(client, world)
         + _plan_pages(client, world)
         + _import_pages(client, world)
+        + _agent_pages(client, world)
     )
     for path in pages:
         page = client.get(path)

@@ -74,10 +74,27 @@ def create(conn: Connection, data: TokenCreate) -> dict[str, Any]:
 
 @REGISTRY.action("api_token", "revoke", input=Ref)
 def revoke(conn: Connection, data: Ref) -> dict[str, Any]:
-    """Revoke a token: every request with it is refused from now on."""
+    """Revoke a token: every request with it is refused from now on, and what it asked for
+    and is still waiting for your yes is denied."""
     row = base.load(conn, "api_tokens", data.id, label="API token", lock=True)
     if row["revoked_at"] is not None:
         raise Conflict("This token is already revoked.", details={"id": str(data.id)})
+    # Whatever it asked for and is still waiting is closed too: a revoked token (perhaps a
+    # leaked one) must not get a yes by accident later.
+    closed = conn.execute(
+        "UPDATE authorizations SET status = 'denied', decided_at = now(), "
+        "decided_by = 'token revoked' WHERE token_id = %s AND status = 'pending' RETURNING id",
+        (data.id,),
+    ).fetchall()
+    for request in closed:
+        audit.record(
+            conn,
+            entity_type="authorization",
+            entity_id=request["id"],
+            action="denied",
+            changes={"status": {"old": "pending", "new": "denied"}, "reason": {
+                "old": None, "new": "token revoked"}},
+        )  # fmt: skip
     updated = base.update_row(
         conn,
         "api_tokens",

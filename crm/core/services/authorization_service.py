@@ -93,6 +93,7 @@ def one(conn: Connection, authorization_id: UUID) -> dict[str, Any]:
 
 
 def pending_count(conn: Connection) -> int:
+    """Requests waiting for the owner (the header's badge)."""
     row = conn.execute(
         "SELECT count(*) AS n FROM authorizations WHERE status = 'pending' AND expires_at > now()"
     ).fetchone()
