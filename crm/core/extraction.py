@@ -15,7 +15,14 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from crm.core import extraction_rules
-from crm.core.vocabulary import VOCABULARY, Proposal, VocabularyError, normalise_value
+from crm.core.vocabulary import (
+    OPEN_FAMILIES,
+    OPEN_TEXT_MAX,
+    VOCABULARY,
+    Proposal,
+    VocabularyError,
+    normalise_value,
+)
 from crm.errors import ServiceUnavailable
 
 log = logging.getLogger("crm.extraction")
@@ -65,7 +72,14 @@ def answer_schema() -> dict[str, Any]:
                     "additionalProperties": False,
                     "required": ["key", "value", "evidence", "confidence"],
                     "properties": {
-                        "key": {"type": "string", "enum": sorted(VOCABULARY)},
+                        "key": {
+                            "type": "string",
+                            "maxLength": 63,
+                            "anyOf": [
+                                {"enum": sorted(VOCABULARY)},
+                                {"pattern": open_key_pattern()},
+                            ],
+                        },
                         "value": {},
                         "evidence": {"type": "string", "maxLength": 300},
                         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
@@ -76,19 +90,31 @@ def answer_schema() -> dict[str, Any]:
     }
 
 
+def open_key_pattern() -> str:
+    """An open-family key: a known family, a dot, a snake_case thing."""
+    return rf"^(?:{'|'.join(sorted(OPEN_FAMILIES))})\.[a-z][a-z0-9_]{{0,40}}$"
+
+
 def system_prompt() -> str:
     terms = "\n".join(
         f"- {t.key} ({t.kind}{': ' + '|'.join(t.choices) if t.choices else ''}): {t.description}"
         for t in VOCABULARY.values()
     )
+    families = "\n".join(f"- {name}.<thing>: {text}" for name, text in OPEN_FAMILIES.items())
     return (
         "You read a window cleaner's note about a customer and list facts worth remembering. "
-        "Use only these keys:\n"
+        "Use these keys where one fits:\n"
         f"{terms}\n"
+        "Otherwise use an open family key, <family>.<snake_case thing>, with a short value "
+        f"(at most {OPEN_TEXT_MAX} characters, true/false where natural):\n"
+        f"{families}\n"
+        "A sentence with an instruction, person, measurement or hazard that fits nothing else "
+        "goes in instructions.note with the sentence as its value.\n"
         "Values: bool true/false; text and names as strings; counts as "
         '{"count": N, "plus": true if the note says N+}; choices as one listed word; '
         'days as a list. Negated or past facts ("no dog anymore") are stated as false, not '
-        "skipped. Only facts about this customer and property; never guess. evidence must be "
+        'skipped; for a change ("code changed to 0415, was 3321") give only the new value. '
+        "Only facts about this customer and property; never guess. evidence must be "
         "the exact words from the note. Answer with JSON only."
     )
 

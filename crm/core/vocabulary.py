@@ -6,6 +6,7 @@ a key means the same thing whichever route produced it. Extend it as real notes 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -86,16 +87,69 @@ VOCABULARY: dict[str, Term] = {
     )
 }
 
+# Open families: a fact no typed key fits is still kept, as ``<family>.<snake_case thing>``
+# ("hazards.sprinklers", "people.son", "property.features"). Typed keys win where they fit.
+OPEN_FAMILIES: dict[str, str] = {
+    "people": "a person by role: the value is their name (people.son, people.manager)",
+    "language": "the language they speak (language.spoken)",
+    "hazards": "a hazard on site: true, or a short phrase (hazards.sprinklers)",
+    "instructions": "a cleaning do or don't (instructions.roof: don't go on the roof)",
+    "property": "a feature of the property (property.features: solar panels)",
+    "access": "getting in (access.key_location, access.guard_gate)",
+    "payment": "who pays, method, discount or terms (payment.payer, payment.discount)",
+    "schedule": "frequency, season, time window, days to avoid (schedule.frequency)",
+    "customer": "the kind of customer (customer.type: commercial, airbnb rental)",
+    "pets": "more about the animals (pets.dog_breed)",
+    "equipment": "something to bring (equipment.tall_ladder)",
+    "preferences": "another preference of the customer",
+}
+OPEN_KEY = re.compile(r"^[a-z][a-z0-9_]{0,30}\.[a-z][a-z0-9_.]{0,40}$")
+KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_.]{0,62}$")  # the attributes table's own check
+OPEN_TEXT_MAX = 120
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 # Facts about a place rather than a person: close-out files them under the ticket's address,
 # a hand-entered one goes to the contact's primary address unless another is named
-# (docs/property-facts.md). Migration 0012 moved existing rows by the same rule.
-PROPERTY_PREFIXES = ("pets", "access", "property", "equipment", "hazards", "duration")
+# (docs/property-facts.md). Migration 0012 moved existing rows by the same rule. Cleaning
+# instructions ("no ammonia on the tinted glass", "don't go on the roof") are about the place.
+PROPERTY_PREFIXES = (
+    "pets",
+    "access",
+    "property",
+    "equipment",
+    "hazards",
+    "duration",
+    "instructions",
+)
 PROPERTY_KEYS = frozenset({"people.tenant_name"})
 
 
 def is_property_fact(key: str) -> bool:
     """Whether ``key`` describes a property (an address) rather than the customer."""
     return key in PROPERTY_KEYS or key.split(".", 1)[0] in PROPERTY_PREFIXES
+
+
+def family(key: str) -> str:
+    """The part of ``key`` before the first dot: ``hazards`` for ``hazards.sprinklers``."""
+    return key.split(".", 1)[0]
+
+
+def is_open_key(key: str) -> bool:
+    """A key of an open family that no typed term claims (``hazards.sprinklers``)."""
+    return (
+        key not in VOCABULARY
+        and len(key) <= 63
+        and bool(OPEN_KEY.match(key))
+        and bool(KEY_SHAPE.match(key))
+        and family(key) in OPEN_FAMILIES
+        and not key.endswith(".")
+        and ".." not in key
+    )
+
+
+def known_key(key: str) -> bool:
+    """Whether extraction may propose ``key``: a typed term or an open-family key."""
+    return key in VOCABULARY or is_open_key(key)
 
 
 class VocabularyError(ValueError):
@@ -110,6 +164,8 @@ def normalise_value(key: str, value: Any) -> Any:
     """
     term = VOCABULARY.get(key)
     if term is None:
+        if is_open_key(key):
+            return _open_value(key, value)
         raise VocabularyError(f"unknown attribute key {key!r}")
     if term.kind == "bool":
         if isinstance(value, bool):
@@ -146,6 +202,22 @@ def normalise_value(key: str, value: Any) -> Any:
     ):
         return sorted({v.strip().lower() for v in value}, key=term.choices.index)
     raise VocabularyError(f"{key} must be a list of {', '.join(term.choices)}")
+
+
+def _open_value(key: str, value: Any) -> Any:
+    """An open-family value: true/false, a count, or a short one-line text (a name for people)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, dict) and "count" in value:
+        return normalise_value("property.window_count", value)
+    if not isinstance(value, str):
+        raise VocabularyError(f"{key} must be a short text, true/false or a count")
+    text = " ".join(value.split()).strip(" ,;:-")
+    if not text or len(text) > OPEN_TEXT_MAX or _CONTROL.search(text):
+        raise VocabularyError(f"{key} must be a short text (at most {OPEN_TEXT_MAX} characters)")
+    if family(key) == "people":
+        return " ".join(w[:1].upper() + w[1:] for w in text.split())
+    return text
 
 
 @dataclass(frozen=True)

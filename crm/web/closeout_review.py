@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from crm.core.models.closeout import CloseTicket, ReachOut
-from crm.core.vocabulary import VOCABULARY
+from crm.core.vocabulary import VOCABULARY, family
 from crm.utils.timezone import get_zone, utc_now
 from crm.utils.user_context import get_current_user
 from crm.web.contact_facts import parse_value, term_label, value_display, value_text
@@ -27,6 +29,47 @@ _PREVIEW_INPUTS = {
 }
 
 
+# The review groups proposed facts by family, in this order; the rest are "Other".
+FAMILY_GROUPS = (
+    ("People", ("people", "language", "demographic", "customer")),
+    ("Access", ("access",)),
+    ("Hazards", ("hazards",)),
+    ("Property", ("property", "equipment", "duration")),
+    ("Pets", ("pets",)),
+    ("Payment", ("payment",)),
+    ("Schedule", ("schedule", "preferences")),
+    ("Instructions", ("instructions",)),
+)
+_GROUP_OF = {
+    prefix: (i, name) for i, (name, prefixes) in enumerate(FAMILY_GROUPS) for prefix in prefixes
+}
+_OTHER = (len(FAMILY_GROUPS), "Other")
+_CONTEXT = 60  # characters of the note shown either side of the evidence
+
+
+def fact_group(key: str) -> tuple[int, str]:
+    """Where the review lists a fact: its family's place and heading."""
+    return _GROUP_OF.get(family(key), _OTHER)
+
+
+def highlighted(note: str, evidence: str) -> Markup | None:
+    """The part of the note around ``evidence``, escaped, with the evidence in <mark>."""
+    at = note.find(evidence) if evidence else -1
+    if at < 0 and evidence:
+        at = note.lower().find(evidence.lower())
+    if at < 0:
+        return None
+    end = at + len(evidence)
+    lo, hi = max(0, at - _CONTEXT), min(len(note), end + _CONTEXT)
+    return Markup("{}{}<mark>{}</mark>{}{}").format(
+        "…" if lo else "",
+        escape(note[lo:at]),
+        escape(note[at:end]),
+        escape(note[end:hi]),
+        "…" if hi < len(note) else "",
+    )
+
+
 def _source_text(source: str) -> str:
     if source == "rules":
         return "found by the note rules"
@@ -38,6 +81,7 @@ def _source_text(source: str) -> str:
 def proposals(draft: dict[str, Any], chosen: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     """Each proposed fact as the review shows it, with what was chosen for it last time."""
     conflicts = {c["key"]: c for c in draft["conflicts"]}
+    note = str(draft.get("notes") or "")
     out = []
     for index, proposal in enumerate(draft["proposed_attributes"]):
         key = proposal["key"]
@@ -54,6 +98,9 @@ def proposals(draft: dict[str, Any], chosen: dict[str, dict[str, str]]) -> list[
                 "choices": term.choices if term else (),
                 "value": value_display(key, proposal["value"]),
                 "evidence": proposal["evidence"],
+                "in_note": highlighted(note, proposal["evidence"]),
+                "group": fact_group(key)[1],
+                "group_order": fact_group(key)[0],
                 "source": _source_text(proposal["source"]),
                 "confidence": round(float(proposal["confidence"]) * 100),
                 "conflict": conflict
@@ -68,7 +115,8 @@ def proposals(draft: dict[str, Any], chosen: dict[str, dict[str, str]]) -> list[
                 "edit": previous.get("value", value_text(proposal["value"])),
             }
         )
-    return out
+    # Grouped for reading; each keeps its index, so the posted decisions still line up.
+    return sorted(out, key=lambda p: (p["group_order"], p["index"]))
 
 
 def follow_up_text(follow_up: dict[str, Any]) -> dict[str, Any]:

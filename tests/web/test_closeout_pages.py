@@ -146,6 +146,8 @@ def test_the_whole_wizard_with_plain_forms(client: TestClient, job: dict[str, An
     text = review.text
     assert showing(review) == "review" and 'aria-current="step">4. Review' in text
     assert "Number of screens: 20+" in text and "“20+ screens”" in text
+    assert "<mark>Dog named Biscuit</mark>" in text  # the evidence, marked in the note
+    assert text.index(">People</h3>") < text.index(">Access</h3>") < text.index(">Pets</h3>")
     assert "found by the note rules" in text and "% sure" in text
     assert "On file now: No (entered by hand)" in text  # the conflict with access.gate_closed
     assert "$252.00" in text and "95 minutes worked" in text  # 22 x $3.50 + $175.00

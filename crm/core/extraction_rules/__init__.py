@@ -1,0 +1,112 @@
+"""Deterministic, offline extraction of customer attributes from a technician's free-text note.
+
+``extract(note)`` runs a set of small rule functions, one per fact family (dogs, gate, counts,
+preferences ...). Each rule scans the whole note with bounded regular expressions and returns
+``Hit``s: a key, a value and the span of the note it came from. ``resolve`` then keeps one hit
+per key (the highest rank, then the last stated), removes facts a later statement contradicts
+("dog named Rex ... no dog anymore") and turns the rest into vocabulary-checked ``Proposal``s.
+
+Precision matters more than recall: a rule only fires on wording that states the fact, and
+negations ("no dog", "doesn't need the ladder") either flip a yes/no fact or silence the rule.
+All patterns use bounded gaps and no nested repetition, so a huge note stays linear.
+"""
+
+from __future__ import annotations
+
+from crm.core.extraction_rules.access import (
+    gate_closed,
+    gate_code,
+    lockbox_code,
+    other_access,
+    parking,
+)
+from crm.core.extraction_rules.base import Note, Rule
+from crm.core.extraction_rules.hazards import bees, fragile_plants, other_hazards
+from crm.core.extraction_rules.instructions import instructions, leftovers
+from crm.core.extraction_rules.negation import resolve
+from crm.core.extraction_rules.payment import payment, payment_details
+from crm.core.extraction_rules.people import (
+    age_group,
+    customer_type,
+    language,
+    roles,
+    spouse,
+    tenant,
+)
+from crm.core.extraction_rules.pets import cat, dog, dog_breed, dog_temperament, no_pets
+from crm.core.extraction_rules.property import (
+    counts,
+    features,
+    hard_water,
+    ladder,
+    special_sills,
+    square_feet,
+    water_fed_pole,
+)
+from crm.core.extraction_rules.schedule import (
+    contact_method,
+    days,
+    duration,
+    schedule_details,
+    time_of_day,
+)
+from crm.core.vocabulary import Proposal, VocabularyError, normalise_value
+
+RULES_VERSION = "1"
+SOURCE = "rules"
+
+RULES: tuple[Rule, ...] = (
+    dog,
+    cat,
+    no_pets,
+    dog_temperament,
+    gate_code,
+    lockbox_code,
+    gate_closed,
+    parking,
+    counts,
+    hard_water,
+    special_sills,
+    ladder,
+    water_fed_pole,
+    bees,
+    fragile_plants,
+    age_group,
+    spouse,
+    tenant,
+    time_of_day,
+    days,
+    contact_method,
+    payment,
+    duration,
+    roles,
+    language,
+    customer_type,
+    other_hazards,
+    features,
+    square_feet,
+    dog_breed,
+    other_access,
+    payment_details,
+    schedule_details,
+    instructions,
+)
+
+
+def extract(note: str) -> list[Proposal]:
+    """Attributes the note states, one proposal per key, sorted by key. Never raises."""
+    if not isinstance(note, str) or not note.strip():
+        return []
+    prepared = Note(note)
+    hits = [hit for rule in RULES for hit in rule(prepared)]
+    hits += leftovers(prepared, hits)
+    proposals = []
+    for key, hit in sorted(resolve(hits).items()):
+        evidence = note[hit.start : hit.end].strip()
+        try:
+            value = normalise_value(key, hit.value)
+        except VocabularyError:
+            continue
+        if evidence:
+            proposals.append(Proposal(key, value, evidence, hit.confidence, SOURCE))
+    return proposals

@@ -1,0 +1,100 @@
+"""Hazards on site: bees and wasps, fragile plants under the windows."""
+
+from __future__ import annotations
+
+import re
+
+from crm.core.extraction_rules.base import Hit, Note, flag_rule, tidy
+
+_I = re.IGNORECASE
+
+# -- hazards -------------------------------------------------------------------------------
+
+bees = flag_rule(
+    "hazards.bees",
+    re.compile(r"\b(?:bees?|wasps?|hornets?|yellow\s?jackets?)(?:'?\s*nests?)?\b|\bhives?\b", _I),
+    0.85,
+    undone=re.compile(
+        r"\b(?:gone|removed|none\s+(?:now|this\s+year|any\s*more|left)|no\s+longer"
+        r"|not\s+any\s*more|taken\s+care\s+of|exterminated|got\s+rid)\b",
+        _I,
+    ),
+)
+
+_PLANTS = re.compile(
+    r"\b(?:rose\s*bushes|roses|flower\s*beds?|flowers|garden\s+beds?|gardens?|plants"
+    r"|shrubs|bushes|hydrangeas?|azaleas?|hedges?|landscaping)\b",
+    _I,
+)
+_PLANT_CARE = re.compile(
+    r"\b(?:careful|watch|mind|avoid|protect|don'?t\s+(?:step|trample|walk)|stay\s+off|particular"
+    r"|under\s+(?:the\s+|every\s+|all\s+|each\s+|front\s+|back\s+)*windows?"
+    r"|below\s+(?:the\s+)?windows?|beneath\s+(?:the\s+)?windows?)\b",
+    _I,
+)
+
+
+def fragile_plants(note: Note) -> list[Hit]:
+    hits = []
+    for m in note.finditer(_PLANTS):
+        if note.negated(m.start(), 20) or note.someone_elses(m.start()):
+            continue
+        s_start, s_end = note.sentence_window(m.start(), m.end())
+        cue = _PLANT_CARE.search(note.text, s_start, s_end)
+        if cue is None:
+            continue
+        start, end = min(m.start(), cue.start()), max(m.end(), cue.end())
+        hits.append(Hit("hazards.fragile_plants", True, start, end, 0.8))
+    return hits
+
+
+# -- other hazards (open family) -----------------------------------------------------------
+
+# "sprinklers fixed", "moss cleaned off": the hazard is gone.
+_FIXED = re.compile(
+    r"\s*(?:(?:has|have|had|is|are|was|were|got|been)\s+){0,2}(?:fixed|repaired|removed|gone"
+    r"|replaced|taken\s+care\s+of|turned\s+off|capped|cleaned\s+off|trimmed|cut\s+back)\b",
+    _I,
+)
+# hazards.<key>: (pattern, value). A value of None keeps the matched phrase.
+_HAZARDS: dict[str, str] = {
+    "sprinklers": r"sprinklers?(?:\s+heads?)?|irrigation",
+    "power_lines": r"power\s*lines?|electric(?:al)?\s+(?:lines?|wires?)|service\s+drop",
+    "steep_driveway": r"(?:steep|long|narrow)\s+(?:\w+\s+)?(?:drive(?:way)?|hill)",
+    "steep_roof": r"steep\s+(?:\w+\s+)?roof|steep\s+pitch",
+    "algae": r"algae|mildew|mold",
+    "moss": r"(?:slippery\s+)?moss",
+    "slippery": r"slippery|slick|icy",
+    "pond": r"(?:koi\s+)?pond|pool\s+(?:below|under|next\s+to)",
+    "deck": r"rott(?:en|ing)\s+(?:deck|boards?|steps?|railing)"
+    r"|(?:deck|railing|steps?)(?:\s+boards)?\s+(?:is|are)\s+(?:rotten|loose|weak|unsafe)"
+    r"|loose\s+(?:railing|boards?|steps?)",
+    "snakes": r"snakes?",
+    "broken_glass": r"cracked\s+(?:pane|glass|window)|broken\s+(?:pane|glass|window)",
+    "uneven_ground": r"uneven\s+(?:ground|yard|lawn)|slope[ds]?\s+(?:yard|lawn|ground)|hillside",
+    "electric_fence": r"electric\s+fence",
+    "poison_ivy": r"poison\s+(?:ivy|oak)",
+    "ants": r"fire\s+ants|ants?\s+nests?",
+    "wires": r"(?:cable|satellite|low[\s-]voltage|landscape)\s+(?:wires?|lines?)",
+    "glass_roof": r"glass\s+roof|sunroom\s+roof",
+    "fragile_gutters": r"(?:loose|sagging|fragile)\s+gutters?",
+}
+_HAZARD = re.compile(r"\b(?:" + "|".join(f"(?P<{k}>{p})" for k, p in _HAZARDS.items()) + r")\b", _I)
+
+
+def other_hazards(note: Note) -> list[Hit]:
+    """``hazards.<thing>``: the phrase ("steep gravel drive"); false once "fixed" or "removed"."""
+    hits = []
+    for m in note.finditer(_HAZARD):
+        thing = m.lastgroup or ""
+        fixed = _FIXED.match(note.text, m.end())
+        if fixed is not None:
+            hits.append(Hit(f"hazards.{thing}", False, m.start(), fixed.end(), 0.7))
+            continue
+        if note.negated(m.start(), 20) or note.someone_elses(m.start()):
+            continue
+        lo, hi = note.clause(m.start())
+        phrase = tidy(note.text[max(lo, m.start() - 30) : min(hi, m.end() + 40)])
+        value: bool | str = phrase if 0 < len(phrase) <= 80 else True
+        hits.append(Hit(f"hazards.{thing}", value, m.start(), m.end(), 0.7))
+    return hits

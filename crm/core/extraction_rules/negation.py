@@ -1,0 +1,39 @@
+"""Resolving the hits: one per key, and facts that cannot stand once their subject is gone."""
+
+from __future__ import annotations
+
+import re
+
+from crm.core.extraction_rules.base import Hit
+
+_I = re.IGNORECASE
+
+# -- resolution ----------------------------------------------------------------------------
+
+# Facts that cannot stand once the animal itself is gone.
+_DEPENDENTS = {
+    "pets.has_dog": (
+        "pets.dog_name",
+        "pets.dog_temperament",
+        "pets.dog_breed",
+        "hazards.aggressive_dog",
+    ),
+    "pets.has_cat": ("pets.cat_name",),
+}
+
+
+def resolve(hits: list[Hit]) -> dict[str, Hit]:
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        current = best.get(hit.key)
+        if current is None or (hit.rank, hit.start, hit.confidence) >= (
+            current.rank,
+            current.start,
+            current.confidence,
+        ):
+            best[hit.key] = hit
+    for key, dependents in _DEPENDENTS.items():
+        if key in best and best[key].value is False:
+            for dependent in dependents:
+                best.pop(dependent, None)
+    return best

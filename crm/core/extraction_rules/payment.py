@@ -1,0 +1,74 @@
+"""How the customer pays."""
+
+from __future__ import annotations
+
+import re
+
+from crm.core.extraction_rules.base import Hit, Note, tidy
+
+_I = re.IGNORECASE
+
+_PAYMENT = re.compile(
+    r"(?P<check>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+|in\s+)?(?:a\s+)?(?:check|cheque|chk)\b"
+    r"|\b(?:checks?|cheques?)\s+only\b|\bleaves?\s+(?:a\s+)?(?:check|cheque)\b)"
+    r"|(?P<cash>^\s*cash\s*[,;:-]|\bcash\s+only\b|\bpays?\s+(?:in\s+|with\s+|w/\s*|by\s+)?cash\b|\bonly\s+cash\b"
+    r"|\bcash\s+preferred\b)"
+    r"|(?P<card>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+)?(?:a\s+)?(?:credit\s+|debit\s+)?card\b"
+    r"|\b(?:credit\s+)?card\s+(?:only|on\s+file)\b|\bcc\s+on\s+file\b)"
+    r"|(?P<invoice>\bpays?\s+(?:by\s+|via\s+|on\s+)invoice\b"
+    r"|\binvoice\s+(?:to|the|them|monthly|only|via)\b|\bnet[\s-]?(?:15|30|45|60)\b"
+    r"|\bbill\s+(?:to|the|them|monthly)\b|\bsend\s+(?:an?\s+|the\s+)?invoices?\b"
+    r"|\bbilled\s+monthly\b)",
+    _I | re.MULTILINE,
+)
+
+
+def payment(note: Note) -> list[Hit]:
+    return [
+        Hit("payment.preference", m.lastgroup, m.start(), m.end(), 0.85)
+        for m in _PAYMENT.finditer(note.text)
+        if not note.negated(m.start(), 20)
+    ]
+
+
+# -- who pays, how, discounts, terms (open family) -----------------------------------------
+
+_METHOD = re.compile(
+    r"\b(?P<method>venmo|zelle|paypal|apple\s+pay|cash\s*app|google\s+pay|ach|e-?transfer"
+    r"|bank\s+transfer|money\s+order)\b",
+    _I,
+)
+_PAYER = re.compile(
+    r"\b(?:bill|invoice|charge|send\s+(?:the\s+)?(?:bill|invoice)\s+to)\s+(?P<who>(?:the\s+)?"
+    r"(?:owner|landlord|landlady|hoa|property\s+manager|management(?:\s+company)?|office"
+    r"|son|daughter|parents?|company|corporate|head\s+office|tenant)\b[^.;!?\n,]{0,30})"
+    r"|\b(?P<who2>(?:the\s+)?(?:owner|landlord|hoa|son|daughter|tenant|company|management))"
+    r"\s+pays\b(?!\s+nothing)",
+    _I,
+)
+_DISCOUNT = re.compile(
+    r"\b(?:[0-9]{1,2}\s*%|\$[0-9]{1,3})\s+(?:\w+\s+){0,2}discount\b"
+    r"|\b(?:\w+\s+)?discount\s+(?:of\s+)?(?:[0-9]{1,2}\s*%|\$[0-9]{1,3})",
+    _I,
+)
+_TERMS = re.compile(r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b", _I)
+
+
+def payment_details(note: Note) -> list[Hit]:
+    """``payment.method`` (Venmo, Zelle), ``payment.payer``, ``payment.discount``,
+    ``payment.terms``."""
+    hits: list[Hit] = []
+    for m in note.finditer(_METHOD):
+        if not note.negated(m.start(), 15):
+            method = " ".join(m.group("method").lower().split())
+            hits.append(Hit("payment.method", method, *m.span(), 0.8))
+    for m in note.finditer(_PAYER):
+        who = tidy(m.group("who") or m.group("who2") or "").removeprefix("the ")
+        if who and not note.negated(m.start(), 15):
+            rank = 1 if m.group("who") else 0  # "bill the owner" outranks "tenant pays"
+            hits.append(Hit("payment.payer", who, *m.span(), 0.7, rank))
+    for m in note.finditer(_DISCOUNT):
+        hits.append(Hit("payment.discount", tidy(m.group()), *m.span(), 0.75))
+    for m in note.finditer(_TERMS):
+        hits.append(Hit("payment.terms", tidy(m.group()), *m.span(), 0.75))
+    return hits

@@ -1,0 +1,195 @@
+"""Pets: a dog or cat on site, its name and temperament, and the animal that is gone."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from crm.core.extraction_rules.base import NAME, NAMED, Hit, Note, capitalised, name_value
+
+_I = re.IGNORECASE
+
+# -- pets ----------------------------------------------------------------------------------
+
+_BREEDS = (
+    r"labs?|labrador|retrievers?|rottweilers?|rotties?|pit\s?bulls?|pitties|german\s+shepherds?|husky"
+    r"|huskies|poodles?|doodles?|goldendoodles?|labradoodles?|terriers?|chihuahuas?|beagles?"
+    r"|dobermans?|dachshunds?|corgis?|schnauzers?|bulldogs?|mastiffs?|collies?|spaniels?"
+    r"|yorkies?|pugs?"
+)
+_DOG_WORDS = rf"(?:dogs?|doggy|doggie|pups?|puppy|puppies|{_BREEDS})"
+_CAT_WORDS = r"(?:cats?|kitty|kitties|kittens?)"
+
+
+@dataclass(frozen=True)
+class _Animal:
+    key_has: str
+    key_name: str
+    words: str
+
+
+_DOG = _Animal("pets.has_dog", "pets.dog_name", _DOG_WORDS)
+_CAT = _Animal("pets.has_cat", "pets.cat_name", _CAT_WORDS)
+
+
+def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
+    return {
+        "mention": re.compile(rf"\b{words}\b", _I),
+        # "no dog(s)", "no more dog", "no longer has the dog", "don't have a dog anymore"
+        "none": re.compile(
+            rf"\b(?:no\s+(?:more\s+|longer\s+(?:any\s+|a\s+)?)?|(?:no\s+longer|don'?t|doesn'?t"
+            rf"|do\s+not|does\s+not|didn'?t)\s+(?:have|has|own|owns)\s+(?:a\s+|the\s+|any\s+"
+            rf"|their\s+|her\s+|his\s+)?|used\s+to\s+have\s+(?:a\s+|the\s+)?){words}\b",
+            _I,
+        ),
+        # "dog passed away", "the cat died", "dog is gone", "dog was rehomed"
+        "gone": re.compile(
+            rf"\b{words}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+)?(?:passed(?:\s+away)?"
+            rf"|died|gone|put\s+down|put\s+to\s+sleep|rehomed|given\s+away|no\s+longer)\b",
+            _I,
+        ),
+        "named": re.compile(rf"\b{words}(?:{NAMED}){NAME}", _I),
+        # "the dog, Rocky, friendly" / "dog: Zeus" / "cat (Oreo)"
+        "apposition": re.compile(
+            rf"\b{words}\s*(?:,|:|-|\()\s*{NAME}\s*(?=[,.;:!)\-]|$)", _I | re.MULTILINE
+        ),
+    }
+
+
+_NAME_GONE = re.compile(
+    rf"\b{NAME}\s+(?:has\s+|is\s+|was\s+)?(?:passed(?:\s+away)?|died|gone|put\s+down"
+    rf"|rehomed)\b",
+    _I,
+)
+_DOG_RE = _animal_patterns(_DOG_WORDS)
+_CAT_RE = _animal_patterns(_CAT_WORDS)
+
+
+def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str]]) -> list[Hit]:
+    hits: list[Hit] = []
+    consumed: list[tuple[int, int]] = []
+    for kind in ("none", "gone"):
+        for m in note.finditer(patterns[kind]):
+            if not note.someone_elses(m.start()):
+                hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.85))
+                consumed.append(m.span())
+    names: list[Hit] = []
+    for kind in ("named", "apposition"):
+        for m in note.finditer(patterns[kind]):
+            if note.someone_elses(m.start()) or note.negated(m.start()):
+                continue
+            word = m.group("name")
+            # A bare apposition is only a name when written like one ("dog, Rocky,").
+            if kind == "apposition" and not capitalised(word):
+                continue
+            value = name_value(word)
+            if value is None:
+                continue
+            names.append(Hit(animal.key_name, value, m.start(), m.end(), 0.9))
+            hits.append(Hit(animal.key_has, True, m.start(), m.end(), 0.9))
+    hits.extend(names)
+    for m in note.finditer(patterns["mention"]):
+        if any(s <= m.start() < e for s, e in consumed):
+            continue
+        if note.someone_elses(m.start()) or note.negated(m.start(), 25):
+            continue
+        hits.append(Hit(animal.key_has, True, m.start(), m.end(), 0.75))
+    # "Rex passed away" where Rex was named as this animal earlier in the note.
+    known = {h.value.lower() for h in names}
+    if known:
+        for m in note.finditer(_NAME_GONE):
+            if m.group("name").lower() in known:
+                hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.8))
+    return hits
+
+
+_NO_PETS = re.compile(r"\bno\s+(?:more\s+)?(?:pets|animals)\b|\bpets?\s*:\s*none\b", _I)
+
+
+def no_pets(note: Note) -> list[Hit]:
+    """ "no pets": neither a dog nor a cat (the resulting state, not a ``pets.none`` key)."""
+    hits = []
+    for m in note.finditer(_NO_PETS):
+        hits.append(Hit("pets.has_dog", False, m.start(), m.end(), 0.8))
+        hits.append(Hit("pets.has_cat", False, m.start(), m.end(), 0.8))
+    return hits
+
+
+def dog(note: Note) -> list[Hit]:
+    return _animal_rule(note, _DOG, _DOG_RE)
+
+
+def cat(note: Note) -> list[Hit]:
+    return _animal_rule(note, _CAT, _CAT_RE)
+
+
+_ANY_ANIMAL = re.compile(rf"\b(?:(?P<dog>{_DOG_WORDS})|(?P<cat>{_CAT_WORDS}))\b", _I)
+_TEMPERAMENT = re.compile(
+    r"\b(?:(?P<aggressive>aggressive|vicious|dangerous|bit(?:es?|ing|er|ten)|attacks?"
+    r"|territorial|unfriendly|beware\s+of\s+(?:the\s+)?dogs?)"
+    r"|(?P<friendly>friendly|sweet|gentle|loves\s+people|good\s+with\s+people)"
+    r"|(?P<nervous>nervous|skittish|scared|shy|anxious|timid|fearful))\b",
+    _I,
+)
+
+
+def dog_temperament(note: Note) -> list[Hit]:
+    """A temperament word describes the nearest animal before it in the sentence (or, with
+    none before, the nearest after it in the same clause): "cat is super friendly" is not
+    about the dog."""
+    hits: list[Hit] = []
+    animals = [(a.start(), a.end(), a.lastgroup == "dog") for a in note.finditer(_ANY_ANIMAL)]
+    starts = [a[0] for a in animals]
+    for m in note.finditer(_TEMPERAMENT):
+        kind = m.lastgroup or ""
+        if note.negated(m.start(), 25):
+            continue
+        if kind == "aggressive" and m.group().lower().startswith("beware"):
+            animal_start, animal_end, is_dog = m.start(), m.end(), True
+        else:
+            s_start, s_end = note.sentence_window(m.start(), m.end())
+            i = bisect_left(starts, m.start())  # animals[i] is the first after the word
+            if i > 0 and animals[i - 1][0] >= s_start:
+                animal_start, animal_end, is_dog = animals[i - 1]
+            elif i < len(animals) and animals[i][1] <= min(note.clause(m.start())[1], s_end):
+                animal_start, animal_end, is_dog = animals[i]
+            else:
+                continue
+        if not is_dog or note.someone_elses(animal_start) or note.negated(animal_start, 25):
+            continue
+        start, end = min(animal_start, m.start()), max(animal_end, m.end())
+        hits.append(Hit("pets.dog_temperament", kind, start, end, 0.8))
+        if kind == "aggressive":
+            hits.append(Hit("hazards.aggressive_dog", True, start, end, 0.85))
+            hits.append(Hit("pets.has_dog", True, start, end, 0.85))
+    return hits
+
+
+_BREED = re.compile(
+    rf"\b(?P<breed>{_BREEDS}|shepherds?|boxers?|great\s+danes?|shih\s+tzus?"
+    r"|malamutes?|akitas?|cane\s+corsos?|heelers?|aussies?)\b",
+    _I,
+)
+_BREED_NAMES = {
+    "lab": "Lab",
+    "rottie": "Rottweiler",
+    "pitty": "Pit Bull",
+    "pittie": "Pit Bull",
+    "pitbull": "Pit Bull",
+    "aussie": "Australian Shepherd",
+    "husky": "Husky",
+}
+
+
+def dog_breed(note: Note) -> list[Hit]:
+    """``pets.dog_breed``: "Rottweiler named Bruno" (capitalised, singular)."""
+    hits = []
+    for m in note.finditer(_BREED):
+        if note.negated(m.start(), 25) or note.someone_elses(m.start()):
+            continue
+        word = " ".join(m.group("breed").lower().split())
+        word = "husky" if word == "huskies" else re.sub(r"(?<=[a-z])s$", "", word)
+        value = _BREED_NAMES.get(word, " ".join(w.capitalize() for w in word.split()))
+        hits.append(Hit("pets.dog_breed", value, m.start(), m.end(), 0.75))
+    return hits

@@ -1,0 +1,181 @@
+"""The property: window, screen, skylight and story counts, glass and sills, equipment."""
+
+from __future__ import annotations
+
+import re
+
+from crm.core.extraction_rules.base import NUMBER, Hit, Note, flag_rule, parse_number, tidy
+
+_I = re.IGNORECASE
+
+# -- property ------------------------------------------------------------------------------
+
+_COUNT_NOUNS = {
+    "property.window_count": r"windows?|windws|windw|windos|wndws|wndw|windoes",
+    "property.screen_count": r"screens?|scrns?|scrn",
+    "property.skylight_count": r"sky\s?lights?|skylites?",
+    "property.stories": r"stor(?:y|ies|ey|eys)|sty|stry|levels?|floors?",
+}
+_NOUN = "|".join(f"(?P<n{i}>{alt})" for i, alt in enumerate(_COUNT_NOUNS.values()))
+_COUNT_KEYS = list(_COUNT_NOUNS)
+_QUALIFIER = (
+    r"(?P<pre>\b(?:about|approx(?:imately|\.)?|around|roughly|maybe|almost|nearly|est\.?"
+    r"|estimated|like|(?P<over>over|more\s+than|at\s+least|upwards\s+of))\s*|~\s*)?"
+)
+_COUNT_BEFORE = re.compile(
+    rf"{_QUALIFIER}(?P<num>{NUMBER})(?P<plus>\s*\+|\s+plus\b|\s+or\s+more\b)?(?:-?ish\b)?"
+    rf"[\s-]{{0,3}}(?:(?:big|small|large|tall|double|single|picture|sliding|french|storm"
+    rf"|old|new|wood|vinyl|total)[\s-]+)?(?:{_NOUN})\b",
+    _I,
+)
+_COUNT_AFTER = re.compile(
+    rf"\b(?:{_NOUN})\s*(?:x|:|=|count\s*:?)\s*(?P<num>[0-9]{{1,4}})(?P<plus>\+)?(?![0-9])", _I
+)
+# "20-25 windows": at least the lower bound.
+_COUNT_RANGE = re.compile(
+    rf"(?<![\w$#.,/:+-])(?P<num>[0-9]{{1,4}})\s*(?:-|to)\s*[0-9]{{1,4}}(?![0-9])\s*(?:{_NOUN})\b",
+    _I,
+)
+_NO_COUNT = re.compile(r"\bno\s+(?P<n1>screens?|scrns)\b|\bno\s+(?P<n2>sky\s?lights?)\b", _I)
+# "10 windows on the second floor" counts part of the house, not all of it.
+_PART_OF_HOUSE = re.compile(
+    r"\s+(?:on|in)\s+(?:the\s+)?(?:(?:first|1st|second|2nd|third|3rd|ground|upper|lower|top"
+    r"|main)\s+(?:floor|level|story)|(?:back|front|rear|side|north|south|east|west)\b)"
+    r"|\s+(?:upstairs|downstairs)\b",
+    _I,
+)
+_SINGLE_STORY = re.compile(
+    r"\bsingle[\s-]*(?:stor(?:y|ey)|level)\b|\ball\s+(?:on\s+)?(?:the\s+)?ground\s+"
+    r"(?:floor|level)\b",
+    _I,
+)
+
+
+def _count_key(m: re.Match[str]) -> str | None:
+    for i, key in enumerate(_COUNT_KEYS):
+        if m.group(f"n{i}"):
+            return key
+    return None
+
+
+def counts(note: Note) -> list[Hit]:
+    hits = []
+    for pattern in (_COUNT_BEFORE, _COUNT_AFTER):
+        for m in note.finditer(pattern):
+            key = _count_key(m)
+            number = parse_number(m.group("num"))
+            if key is None or number is None or note.negated(m.start(), 15):
+                continue
+            if key != "property.stories" and _PART_OF_HOUSE.match(note.text, m.end()):
+                continue
+            groups = m.groupdict()
+            plus = bool(groups.get("plus") or groups.get("over"))
+            value = {"count": number, "plus": plus}
+            hits.append(Hit(key, value, m.start(), m.end(), 0.9))
+    for m in note.finditer(_COUNT_RANGE):
+        key = _count_key(m)
+        if key is not None and not note.negated(m.start(), 15):
+            value = {"count": int(m.group("num")), "plus": True}
+            hits.append(Hit(key, value, m.start(), m.end(), 0.8))
+    for m in note.finditer(_NO_COUNT):
+        key = "property.screen_count" if m.group("n1") else "property.skylight_count"
+        hits.append(Hit(key, {"count": 0, "plus": False}, m.start(), m.end(), 0.75))
+    for m in note.finditer(_SINGLE_STORY):
+        hits.append(Hit("property.stories", {"count": 1, "plus": False}, *m.span(), 0.75))
+    return hits
+
+
+hard_water = flag_rule(
+    "property.hard_water",
+    re.compile(
+        r"\bhard[\s-]*water(?:\s+(?:spots?|stains?|marks?|deposits?|damage))?\b"
+        r"|\b(?:mineral|calcium|lime(?:scale)?)\s+(?:deposits?|build[\s-]?up|spots|stains)\b",
+        _I,
+    ),
+    0.9,
+)
+
+_SILL_CARE = re.compile(
+    r"\b(?:marble|granite|stone|limestone|wood(?:en)?|painted|rotting|rotten|rotted|soft"
+    r"|delicate|fragile|antique|old|special)\s+(?:window\s+)?sills?\b"
+    r"|\bsills?\s+(?:are|is)\s+(?:\w+\s+)?(?:rotting|rotten|rotted|soft|fragile|delicate"
+    r"|painted|marble|granite|stone|wood(?:en)?|antique|old)\b"
+    r"|\bsills?\s+(?:need|needs|require|requires)\s+(?:special\s+)?care\b"
+    r"|\bcareful\s+(?:w/|with|of|on)\s*(?:the\s+)?sills?\b",
+    _I,
+)
+special_sills = flag_rule("property.special_sills", _SILL_CARE, 0.8)
+
+
+# -- equipment -----------------------------------------------------------------------------
+
+_ARTICLE = r"(?:the\s+|a\s+|an\s+|our\s+|my\s+)?"
+_LADDER = re.compile(
+    rf"\bext(?:ension|\.)?\s*ladders?\b|\b[0-9]{{2}}\s*(?:ft|foot|feet|')\s*(?:ext\S*\s+)?"
+    rf"ladders?\b|\b(?:tall|big|long|large)\s+ladders?\b"
+    rf"|\b(?:bring|need|needs|needed|use|requires?|take|grab)\s+{_ARTICLE}ladders?\b"
+    rf"|\bladders?\s+(?:not\s+)?(?:needed|required|necessary)\b",
+    _I,
+)
+
+
+def ladder(note: Note) -> list[Hit]:
+    hits = []
+    for m in note.finditer(_LADDER):
+        negation = note.negation_start(m.start(), 30)
+        negated = negation is not None or re.search(r"\bnot\b", m.group(), _I) is not None
+        start = m.start() if negation is None else negation
+        hits.append(Hit("equipment.extension_ladder", not negated, start, m.end(), 0.85))
+    return hits
+
+
+water_fed_pole = flag_rule(
+    "equipment.water_fed_pole",
+    re.compile(r"\bwfp\b|\bwater[\s-]*fed(?:\s+pole)?\b|\bpure[\s-]*water\s+pole\b", _I),
+    0.9,
+)
+
+
+# -- features and size (open family) -------------------------------------------------------
+
+_FEATURE = re.compile(
+    r"\b(?:solar\s+panels?|storm\s+windows?|french\s+(?:panes?|doors?|windows?)"
+    r"|divided\s+lites?|mullions?|grids?|leaded\s+glass|stained\s+glass|transoms?"
+    r"|(?:pool|screen|lanai)\s+(?:enclosure|cage)|screened[\s-]in\s+(?:porch|lanai)|lanai"
+    r"|sun\s*room|conservatory|greenhouse|atrium|bay\s+windows?|bow\s+windows?"
+    r"|picture\s+windows?|casement\s+windows?|awning\s+windows?|jalousie\s+windows?"
+    r"|double[\s-]hung|tilt[\s-]ins?|dormers?(?:\s+on\s+the\s+\w+\s+floor)?|turrets?"
+    r"|cupolas?|chandeliers?|glass\s+(?:railings?|doors?|block)|sliding\s+glass\s+doors?"
+    r"|balcon(?:y|ies)|widow'?s\s+walk|vaulted\s+ceilings?|clerestory(?:\s+windows?)?"
+    r"|security\s+film|window\s+film|tinted\s+(?:windows?|glass)|low[\s-]e\s+glass"
+    r"|hurricane\s+(?:shutters|windows)|shutters|awnings?|pergola|gutter\s+guards?"
+    r"|copper\s+gutters?|metal\s+roof|tile\s+roof|slate\s+roof)\b",
+    _I,
+)
+_SQUARE_FEET = re.compile(
+    r"\b(?P<num>[0-9]{1,2}(?:,[0-9]{3}|[0-9]{3})|[0-9](?:\.[0-9])?k)\s*(?:sq\.?\s*(?:ft|feet)\.?"
+    r"|square\s+(?:ft|feet|foot)|sf)\b",
+    _I,
+)
+
+
+def features(note: Note) -> list[Hit]:
+    """``property.features``: every feature phrase, in order ("solar panels, storm windows")."""
+    found = [m for m in note.finditer(_FEATURE) if not note.negated(m.start(), 15)]
+    if not found:
+        return []
+    names = list(dict.fromkeys(tidy(m.group()) for m in found))
+    value = ", ".join(names)[:120].rstrip(", ")
+    return [Hit("property.features", value, found[0].start(), found[-1].end(), 0.65)]
+
+
+def square_feet(note: Note) -> list[Hit]:
+    """``property.square_feet`` as a count: "approx 2,800 sq ft"."""
+    hits = []
+    for m in note.finditer(_SQUARE_FEET):
+        text = m.group("num").lower().replace(",", "")
+        number = int(float(text[:-1]) * 1000) if text.endswith("k") else int(text)
+        if 100 <= number <= 10_000:
+            value = {"count": number, "plus": False}
+            hits.append(Hit("property.square_feet", value, m.start(), m.end(), 0.8))
+    return hits

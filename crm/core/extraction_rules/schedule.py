@@ -1,0 +1,198 @@
+"""When and how: preferred time of day and days, contact method, long jobs."""
+
+from __future__ import annotations
+
+import re
+
+from crm.core.extraction_rules.base import Hit, Note, tidy
+
+_I = re.IGNORECASE
+
+# -- preferences ---------------------------------------------------------------------------
+
+_PREFER = r"(?:pref(?:ers|erred|s)?\.?|likes|wants|only|best)"
+_TIME_OF_DAY = re.compile(
+    rf"(?P<morning>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?(?:am|a\.m\.|mornings?|early)\b"
+    rf"|\b(?:mornings?|am)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best)\b"
+    rf"|\bbefore\s+(?:noon|lunch|(?:8|9|10|11|12)(?::[0-9]{{2}})?\s*(?:am|a\.m\.)?)\b)"
+    rf"|(?P<afternoon>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?(?:pm|p\.m\.|afternoons?)\b"
+    rf"|\b(?:afternoons?|pm)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best)\b"
+    rf"|\bafter\s+(?:noon|lunch|(?:12|1|2|3|4)(?::[0-9]{{2}})?\s*(?:pm|p\.m\.)?)\b)"
+    rf"|(?P<evening>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?evenings?\b"
+    rf"|\bevenings?\s+(?:(?:appts?|appointments?)\s+)?(?:only|pref(?:erred)?|best)\b"
+    rf"|\bafter\s+(?:5|6|7|8)(?::[0-9]{{2}})?\s*(?:pm|p\.m\.)?\b)",
+    _I,
+)
+_NOT_A_TIME = re.compile(
+    r"\s*(?:weeks?|days?|months?|years?|hrs?|hours?|mins?|minutes?|visits?|times?|windows?)\b",
+    _I,
+)
+
+
+def time_of_day(note: Note) -> list[Hit]:
+    hits = []
+    for m in note.finditer(_TIME_OF_DAY):
+        if note.negated(m.start(), 20) or _NOT_A_TIME.match(note.text, m.end()):
+            continue
+        hits.append(Hit("preferences.time_of_day", m.lastgroup, m.start(), m.end(), 0.8))
+    return hits
+
+
+_DAY_NAMES = (
+    ("monday", r"mon(?:day)?s?"),
+    ("tuesday", r"tue(?:s(?:day)?)?s?"),
+    ("wednesday", r"wed(?:nesday)?s?"),
+    ("thursday", r"thu(?:r(?:s(?:day)?)?)?s?"),
+    ("friday", r"fri(?:day)?s?"),
+    ("saturday", r"sat(?:urday)?s?"),
+    ("sunday", r"sun(?:day)?s?"),
+)
+_WEEKDAYS = [d for d, _ in _DAY_NAMES[:5]]
+_DAY_TOKEN = (
+    r"(?:weekdays?|weekends?|m-f|mon-fri|" + "|".join(p for _, p in _DAY_NAMES) + r")(?![\w-])"
+)
+_DAY_LIST = re.compile(rf"\b{_DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_DAY_TOKEN}){{0,6}}", _I)
+_DAY_CUE_BEFORE = re.compile(
+    r"\b(?:only|prefers?|pref'?d?\.?|preferred|likes|wants|best|every)\s+"
+    r"(?:(?:us\s+to|we|you|to)\s+come\s+)?(?:on\s+)?$",
+    _I,
+)
+_DAY_CUE_AFTER = re.compile(
+    r"\s*(?:only|works?\s+best|are\s+best|is\s+best|best|preferred|pref)\b", _I
+)
+_DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|except|but|besides)\b|n't\b", _I)
+
+
+def _days_in(text: str) -> list[str]:
+    days: set[str] = set()
+    for token in re.findall(_DAY_TOKEN, text, _I):
+        token = token.lower()
+        if token.startswith("weekday") or token in ("m-f", "mon-fri"):
+            days.update(_WEEKDAYS)
+        elif token.startswith("weekend"):
+            days.update(("saturday", "sunday"))
+        else:
+            days.update(day for day, pattern in _DAY_NAMES if re.fullmatch(pattern, token))
+    return sorted(days)
+
+
+def days(note: Note) -> list[Hit]:
+    hits = []
+    for m in note.finditer(_DAY_LIST):
+        before = note.clause_before(m.start(), 25)
+        cue_before = _DAY_CUE_BEFORE.search(before)
+        cue_after = _DAY_CUE_AFTER.match(note.text, m.end())
+        if not (cue_before or cue_after) or _DAY_EXCLUDE.search(before):
+            continue
+        days = _days_in(m.group())
+        if days:
+            start = m.start() - len(before) + cue_before.start() if cue_before else m.start()
+            end = cue_after.end() if cue_after else m.end()
+            hits.append(Hit("preferences.days", days, start, end, 0.8))
+    return hits
+
+
+_CONTACT = re.compile(
+    r"(?P<text>\b(?:texts?|txts?|sms|texting)\s+only\b|\bonly\s+(?:text|txt|sms)\b"
+    r"|\bpref(?:ers|erred|s)?\.?\s+(?:a\s+)?(?:texts?|txts?|texting|sms)\b"
+    r"|\b(?:texts?|txt)\s+(?:is|are)\s+best\b"
+    r"|\b(?:text|txt)\s+(?:her|him|them|first|before|b4|ahead|instead)\b)"
+    r"|(?P<call>\bpref(?:ers|erred|s)?\.?\s+(?:a\s+)?(?:phone\s+)?calls?\b"
+    r"|\b(?:phone\s+)?calls?\s+only\b|\bcall\s+(?:first|ahead)\b"
+    r"|\bcall\s+(?:her|him|them)\s+(?:first|before)\b)"
+    r"|(?P<email>\bpref(?:ers|erred|s)?\.?\s+e-?mail\b|\bonly\s+e-?mail\b"
+    r"|\be-?mail\s+(?:only|preferred|is\s+best|her|him|them|receipts?|invoices?)\b)",
+    _I,
+)
+# A clause that starts with an instruction to text: "Text mom to confirm", "txt b4 coming".
+_TEXT_FIRST = re.compile(
+    r"\s{0,3}(?P<cmd>(?:pls\s+|please\s+)?(?:text|txt))\b"
+    r"(?!\s*(?:from|message|msg|said|says|was|is)\b)",
+    _I,
+)
+
+
+def contact_method(note: Note) -> list[Hit]:
+    hits = []
+    for m in note.finditer(_CONTACT):
+        if not note.negated(m.start(), 20):
+            hits.append(Hit("preferences.contact_method", m.lastgroup, *m.span(), 0.8))
+    for start in note.clause_starts:
+        first = _TEXT_FIRST.match(note.text, start)
+        if first and not _CONTACT.match(note.text, first.start("cmd")):
+            hits.append(Hit("preferences.contact_method", "text", *first.span("cmd"), 0.7))
+    return hits
+
+
+_LONGER = re.compile(
+    r"\b(?:takes?|took|taking)\s+(?:us\s+|me\s+)?(?:forever|ages|a\s+long\s+time|a\s+while)\b"
+    r"|\b(?:takes?|took|ran|runs)\b[^.!?;\n]{0,30}?\blonger\s+than\s+(?:usual|normal|expected"
+    r"|average|quoted)\b|\blonger\s+than\s+(?:usual|normal|expected|average)\b"
+    r"|\b(?:allow|budget|plan|schedule|block)\s+(?:for\s+)?(?:extra|more)\s+time\b"
+    r"|\b(?:slow|long)\s+job\b",
+    _I,
+)
+
+
+def duration(note: Note) -> list[Hit]:
+    return [
+        Hit("duration.longer_than_usual", True, m.start(), m.end(), 0.8)
+        for m in note.finditer(_LONGER)
+        if not note.negated(m.start(), 20)
+    ]
+
+
+# -- frequency, seasons, time windows, days to avoid (open family) --------------------------
+
+_FREQUENCY = re.compile(
+    r"\b(?:weekly|bi-?weekly|every\s+other\s+week|monthly|bi-?monthly|every\s+other\s+month"
+    r"|quarterly|annually|yearly|once\s+a\s+(?:year|month|week)|twice\s+a\s+(?:year|month)"
+    r"|(?:two|three|four|2|3|4)\s+times\s+a\s+year|semi-?annual(?:ly)?"
+    r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks|months)"
+    r"|every\s+(?:spring|summer|fall|autumn|winter|week|month|year))\b",
+    _I,
+)
+_SEASON = re.compile(
+    r"\b(?:(?:spring|summer|fall|autumn|winter)(?:\s*(?:and|&|/|,)\s*(?:spring|summer|fall"
+    r"|autumn|winter))*\s+only|only\s+in\s+(?:the\s+)?(?:spring|summer|fall|autumn|winter)"
+    r"|(?:before|after)\s+(?:christmas|thanksgiving|easter|the\s+holidays|memorial\s+day"
+    r"|labor\s+day)|(?:spring|summer|fall|autumn|winter)\s+and\s+(?:spring|summer|fall|autumn"
+    r"|winter))\b",
+    _I,
+)
+_TIME_WINDOW = re.compile(
+    r"\b(?:after|before|not\s+before|not\s+after|between)\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*"
+    r"(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:and|-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
+    r"|hours|close|closing|opening)(?![0-9])|\bafter\s+hours\b",
+    _I,
+)
+_BILLING = re.compile(r"\b(?:bill(?:ed)?|invoiced?|pays?|paid|charge[sd]?)\s+$", _I)
+_HAS_TIME = re.compile(r"[0-9]|hours|clos|open", _I)
+_AWAY = re.compile(
+    rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never|no|avoid|can'?t\s+do"
+    rf"|except)\s+(?:on\s+)?(?P<days>{_DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_DAY_TOKEN})"
+    rf"{{0,6}})",
+    _I,
+)
+
+
+def schedule_details(note: Note) -> list[Hit]:
+    """``schedule.frequency``, ``schedule.season``, ``schedule.time_window``,
+    ``schedule.unavailable_days``."""
+    hits: list[Hit] = []
+    for key, pattern in (("schedule.frequency", _FREQUENCY), ("schedule.season", _SEASON)):
+        found = [
+            m
+            for m in note.finditer(pattern)
+            if not note.negated(m.start(), 10)
+            and not _BILLING.search(note.clause_before(m.start()))
+        ]
+        if found:
+            value = ", ".join(dict.fromkeys(tidy(m.group()) for m in found))
+            hits.append(Hit(key, value[:120], found[0].start(), found[-1].end(), 0.7))
+    for m in note.finditer(_TIME_WINDOW):
+        if _HAS_TIME.search(m.group()) and not _NOT_A_TIME.match(note.text, m.end()):
+            hits.append(Hit("schedule.time_window", tidy(m.group()), *m.span(), 0.7))
+    for m in note.finditer(_AWAY):
+        hits.append(Hit("schedule.unavailable_days", tidy(m.group("days")), *m.span(), 0.7))
+    return hits
