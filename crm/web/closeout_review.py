@@ -7,6 +7,7 @@ they read the keep / change / reject choices posted from it.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -44,7 +45,8 @@ _GROUP_OF = {
     prefix: (i, name) for i, (name, prefixes) in enumerate(FAMILY_GROUPS) for prefix in prefixes
 }
 _OTHER = (len(FAMILY_GROUPS), "Other")
-_CONTEXT = 60  # characters of the note shown either side of the evidence
+_CONTEXT = 60  # characters of the note shown either side of the evidence, at most
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
 
 
 def fact_group(key: str) -> tuple[int, str]:
@@ -60,7 +62,14 @@ def highlighted(note: str, evidence: str) -> Markup | None:
     if at < 0:
         return None
     end = at + len(evidence)
-    lo, hi = max(0, at - _CONTEXT), min(len(note), end + _CONTEXT)
+    # The sentence the evidence is in (at most _CONTEXT characters either side), so each
+    # card shows its own words, not its neighbours'.
+    stops = [m.end() for m in _SENTENCE_END.finditer(note, 0, at)]
+    lo = max(stops[-1] if stops else 0, at - _CONTEXT)
+    after = _SENTENCE_END.search(note, end)
+    hi = min(after.end() if after else len(note), end + _CONTEXT)
+    while lo < at and note[lo].isspace():
+        lo += 1
     return Markup("{}{}<mark>{}</mark>{}{}").format(
         "…" if lo else "",
         escape(note[lo:at]),

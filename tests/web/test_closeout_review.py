@@ -44,7 +44,8 @@ def test_facts_are_grouped_by_family_and_keep_their_form_index() -> None:
     son = shown[0]["in_note"]
     assert isinstance(son, Markup)
     assert "<mark>Son &lt;b&gt;David&lt;/b&gt;</mark>" in son
-    assert "Wasps &amp; sprinklers" in son
+    # Its own sentence only: the neighbours' words belong to their own cards.
+    assert "Wasps" not in son and son.endswith("translates.…")
     assert shown[-1]["in_note"] is None
 
 

@@ -22,7 +22,8 @@ from crm.core.extraction_rules.access import (
 )
 from crm.core.extraction_rules.base import Note, Rule
 from crm.core.extraction_rules.hazards import bees, fragile_plants, other_hazards
-from crm.core.extraction_rules.instructions import instructions, leftovers
+from crm.core.extraction_rules.instructions import instructions
+from crm.core.extraction_rules.leftovers import leftovers
 from crm.core.extraction_rules.negation import resolve
 from crm.core.extraction_rules.payment import payment, payment_details
 from crm.core.extraction_rules.people import (
@@ -39,6 +40,7 @@ from crm.core.extraction_rules.property import (
     features,
     hard_water,
     ladder,
+    other_equipment,
     special_sills,
     square_feet,
     water_fed_pole,
@@ -84,6 +86,7 @@ RULES: tuple[Rule, ...] = (
     customer_type,
     other_hazards,
     features,
+    other_equipment,
     square_feet,
     dog_breed,
     other_access,

@@ -12,7 +12,7 @@ _I = re.IGNORECASE
 
 _CODE = r"(?P<code>[#*]?[0-9]{3,8}[#*]?)(?![0-9]|-[0-9]|\s*(?:am|pm|a\.m|p\.m)\b|:[0-9])"
 _GATE_CODE = re.compile(
-    rf"\b(?:(?:gate|keypad|entry)\s*(?:code|cd|combo|pin|#)"
+    rf"\b(?:(?:gate|keypad|entry)\s*(?:code|cd|combo|pin|#)|(?:garage|door|side|back|front)\s+keypad"
     rf"|code\s+(?:for|to)\s+(?:the\s+)?(?:\w+\s+)?gate)[^.!?\n\d$]{{0,20}}?{_CODE}",
     _I,
 )
@@ -72,7 +72,9 @@ def gate_closed(note: Note) -> list[Hit]:
 
 _PARKING = re.compile(
     r"(?<!the\s)(?<!a\s)\bpark(?:ing)?\s+(?P<where>(?:in|on|at|behind|across|along|by|near"
-    r"|out\s+front|in\s+front)\b[^.,;!?()\n]{1,40})",
+    r"|out\s+front|in\s+front)\b[^.,;!?()\n]{1,40})"
+    r"|\b(?P<use>(?:use|pull\s+into|pull\s+in)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
+    r"(?:driveway|drive|lot|back\s+lot|visitor\s+(?:spots?|parking)|loading\s+(?:dock|zone)))\b",
     _I,
 )
 _PARKING_STOP = re.compile(r"\s+(?:and|but|or|so|bc|b/c|because|not|if|when|unless)\b.*", _I)
@@ -83,6 +85,9 @@ def parking(note: Note) -> list[Hit]:
     for m in note.finditer(_PARKING):
         if note.negated(m.start(), 20):
             continue  # "don't park on the grass" says where not to park
+        if m.group("use"):
+            hits.append(Hit("access.parking", tidy(m.group("use")), *m.span(), 0.65))
+            continue
         where = _PARKING_STOP.sub("", m.group("where")).strip()
         if where:
             end = m.start("where") + len(where)
@@ -93,17 +98,34 @@ def parking(note: Note) -> list[Hit]:
 # -- other ways in (open family) ----------------------------------------------------------
 
 _KEY_PLACE = re.compile(
-    r"\b(?:(?:spare\s+|house\s+|door\s+)?key\s+(?:is\s+|are\s+|kept\s+|hidden\s+|left\s+)?"
-    r"(?:under|in|behind|inside|on\s+top\s+of|above|with)\b[^.;!?\n]{2,40}"
-    r"|(?:neighbou?r|[A-Z][a-z]+)\s+(?:next\s+door\s+)?has\s+(?:a|the)\s+key\b)",
+    r"\b(?:(?:spare\s+|house\s+|door\s+|hide-?a-?)?key\s*(?:is\s+|are\s+|kept\s+|hidden\s+"
+    r"|left\s+|[:-]\s*)?(?:under|in|behind|inside|on\s+top\s+of|above|with)\b[^.;!?\n]{2,40})",
     _I,
+)
+# "Neighbor Bob has a key", "Grandson Eli mows the lawn and has a key".
+_HAS_KEY = re.compile(
+    r"\b(?P<who>(?i:neighbou?r)(?:\s+[A-Z][a-z]+)?|(?:(?i:grandson|granddaughter|son|daughter"
+    r"|brother|sister|niece|nephew|super|manager)\s+)?[A-Z][a-z]+)\b(?:\s+next\s+door)?"
+    r"[^.;!?\n]{0,30}?\bhas\s+(?:a|the|an?\s+extra|a\s+spare)\s+key\b"
 )
 _GUARD_GATE = re.compile(
     r"\b(?:check\s+in|sign\s+in|stop)\s+(?:at|with)\s+(?:the\s+)?(?:guard(?:\s+(?:gate|house|shack))?"
-    r"|security(?:\s+desk)?|front\s+desk|gatehouse|reception|office)\b|\bguard(?:ed)?\s+gate\b"
-    r"|\bgated\s+community\b",
+    r"|security(?:\s+desk)?|(?:front\s+)?desk|lobby|gatehouse|reception|(?:front\s+)?office)\b"
+    r"|\bguard(?:ed)?\s+gate\b|\bgated\s+community\b"
+    r"|\bguard\s+(?:at|in)\s+(?:the\s+)?(?:front\s+|main\s+)?(?:entrance|gate|booth|shack)\b",
     _I,
 )
+_OTHER_WAYS = {
+    thing: re.compile(pattern, _I)
+    for thing, pattern in {
+        "meeting_point": r"\bmeets?\s+(?:us|you|the\s+crew)\s+(?:at|in|by)\s+(?:the\s+)?"
+        r"[^.;!?\n,]{2,30}",
+        "unlock": r"\bunlocks?\s+(?:the\s+)?(?:\w+\s+)?(?:hatch|door|gate|roof|room|access)\b",
+        "badge": r"\b(?:access\s+badge|key\s*card|key\s+fob|fob|swipe\s+card|badge)\b",
+        "gate": r"\bgate\s+(?:sticks|is\s+sticky|is\s+stuck|jams|is\s+tricky|latch\s+is\s+\w+)"
+        r"[^.;!?\n]{0,30}",
+    }.items()
+}
 _DOORBELL = re.compile(
     r"\b(?:ring|knock)\s+(?:the\s+)?(?:bell|doorbell|twice|loud(?:ly)?)\b[^.;!?\n]{0,20}", _I
 )
@@ -130,6 +152,12 @@ def other_access(note: Note) -> list[Hit]:
     hits += _phrase_hits(note, "access.guard_gate", _GUARD_GATE)
     hits += _phrase_hits(note, "access.doorbell", _DOORBELL)
     hits += _phrase_hits(note, "access.alarm", _ALARM)
+    for thing, pattern in _OTHER_WAYS.items():
+        hits += _phrase_hits(note, f"access.{thing}", pattern)
+    for m in note.finditer(_HAS_KEY):
+        if not note.negated(m.start(), 15):
+            who = " ".join(m.group("who").lower().split())
+            hits.append(Hit("access.key_location", f"{who} has a key", *m.span(), 0.65))
     for m in note.finditer(_CHANGED_CODE):
         key = "access.lockbox_code" if "box" in m.group("what").lower() else "access.gate_code"
         hits.append(Hit(key, m.group("code"), m.start(), m.end(), 0.9, rank=3))

@@ -39,7 +39,12 @@ class Hit:
 
 # -- the prepared note ---------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?]+(?=[\s\"')\]]|$)|\n")
+# "Mrs. Alvarez", "Dr. Nguyen", "Fr. Dominic": a title's dot does not end the sentence.
+_SENTENCE_END = re.compile(
+    r"(?<!\bmrs)(?<!\bmr)(?<!\bms)(?<!\bdr)(?<!\bfr)(?<!\bst)(?<!\bapprox)"
+    r"[.!?]+(?=[\s\"')\]]|$)|\n",
+    _I,
+)
 _CLAUSE_END = re.compile(
     r"[.!?;:,()\[\]\n+&]|\s-+\s|\b(?:but|so|because|bc|b/c|although|though|however|then)\b", _I
 )

@@ -67,11 +67,18 @@ _HAZARDS: dict[str, str] = {
     "slippery": r"slippery|slick|icy",
     "pond": r"(?:koi\s+)?pond|pool\s+(?:below|under|next\s+to)",
     "deck": r"rott(?:en|ing)\s+(?:deck|boards?|steps?|railing)"
-    r"|(?:deck|railing|steps?)(?:\s+boards)?\s+(?:is|are)\s+(?:rotten|loose|weak|unsafe)"
+    r"|(?:deck|railing|steps?)(?:\s+boards)?\s+(?:is|are)\s+(?:rotten|loose|weak|unsafe|soft|spongy)"
     r"|loose\s+(?:railing|boards?|steps?)",
     "snakes": r"snakes?",
     "broken_glass": r"cracked\s+(?:pane|glass|window)|broken\s+(?:pane|glass|window)",
-    "uneven_ground": r"uneven\s+(?:ground|yard|lawn)|slope[ds]?\s+(?:yard|lawn|ground)|hillside",
+    "uneven_ground": r"uneven\s+(?:ground|yard|lawn)|slope[ds]?\s+(?:yard|lawn|ground)|hillside"
+    r"|(?:ground|yard|lawn|backyard|lot)\s+(?:slopes|is\s+sloped|is\s+on\s+a\s+slope)"
+    r"|(?:the|a|steep)\s+slope",
+    "drop_off": r"drop[\s-]?offs?|steep\s+drop|retaining\s+walls?|sheer\s+drop",
+    "play_equipment": r"trampolines?|swing\s*sets?|play\s*sets?|kids'?\s+toys",
+    "animals": r"(?:mean|aggressive|angry|territorial)\s+(?:goose|geese|rooster|llama|goat|horse)"
+    r"|geese|roosters?",
+    "covers": r"(?:septic|cistern|well)\s+(?:lid|tank|cover)s?|manhole",
     "electric_fence": r"electric\s+fence",
     "poison_ivy": r"poison\s+(?:ivy|oak)",
     "ants": r"fire\s+ants|ants?\s+nests?",
@@ -94,7 +101,10 @@ def other_hazards(note: Note) -> list[Hit]:
         if note.negated(m.start(), 20) or note.someone_elses(m.start()):
             continue
         lo, hi = note.clause(m.start())
-        phrase = tidy(note.text[max(lo, m.start() - 30) : min(hi, m.end() + 40)])
+        lo, hi = max(lo, m.start() - 30), min(hi, m.end() + 40)
+        while lo > 0 and note.text[lo - 1].isalnum() and lo < m.start():
+            lo += 1  # start on a whole word
+        phrase = tidy(note.text[lo:hi])
         value: bool | str = phrase if 0 < len(phrase) <= 80 else True
         hits.append(Hit(f"hazards.{thing}", value, m.start(), m.end(), 0.7))
     return hits

@@ -10,14 +10,18 @@ _I = re.IGNORECASE
 
 _PAYMENT = re.compile(
     r"(?P<check>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+|in\s+)?(?:a\s+)?(?:check|cheque|chk)\b"
-    r"|\b(?:checks?|cheques?)\s+only\b|\bleaves?\s+(?:a\s+)?(?:check|cheque)\b)"
-    r"|(?P<cash>^\s*cash\s*[,;:-]|\bcash\s+only\b|\bpays?\s+(?:in\s+|with\s+|w/\s*|by\s+)?cash\b|\bonly\s+cash\b"
+    r"|\b(?:checks?|cheques?)\s+only\b|\bleaves?\s+(?:a\s+)?(?:check|cheque)\b"
+    r"|\b(?:paid|mails?|mailed|will\s+mail|sends?|sent)\s+(?:by\s+|with\s+|w/\s*|us\s+|in\s+)?"
+    r"(?:a\s+)?(?:check|cheque|chk)\b)"
+    r"|(?P<cash>^\s*cash\s*[,;:-]|\bcash\s+only\b|\bpaid\s+(?:in\s+|with\s+|w/\s*)?cash\b"
+    r"|\bpays?\s+(?:in\s+|with\s+|w/\s*|by\s+)?cash\b|\bonly\s+cash\b"
     r"|\bcash\s+preferred\b)"
     r"|(?P<card>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+)?(?:a\s+)?(?:credit\s+|debit\s+)?card\b"
     r"|\b(?:credit\s+)?card\s+(?:only|on\s+file)\b|\bcc\s+on\s+file\b)"
     r"|(?P<invoice>\bpays?\s+(?:by\s+|via\s+|on\s+)invoice\b"
     r"|\binvoice\s+(?:to|the|them|monthly|only|via)\b|\bnet[\s-]?(?:15|30|45|60)\b"
-    r"|\bbill\s+(?:to|the|them|monthly)\b|\bsend\s+(?:an?\s+|the\s+)?invoices?\b"
+    r"|\bbill\s+(?:to|them|monthly)\b|\bbill\s+the\s+(?!owner|landlord|hoa|tenant|son|daughter"
+    r"|parents?|company|office|management)|\bsend\s+(?:an?\s+|the\s+)?invoices?\b"
     r"|\bbilled\s+monthly\b)",
     _I | re.MULTILINE,
 )
@@ -39,16 +43,28 @@ _METHOD = re.compile(
     _I,
 )
 _PAYER = re.compile(
-    r"\b(?:bill|invoice|charge|send\s+(?:the\s+)?(?:bill|invoice)\s+to)\s+(?P<who>(?:the\s+)?"
+    r"\b(?:bill|invoice|charge|send\s+(?:the\s+)?(?:bill|invoice)\s+to"
+    r"|(?:bill|invoice)s?\s+(?:goes|go|gets\s+sent|is\s+sent|are\s+sent)\s+to)\s+(?P<who>(?:the\s+)?"
     r"(?:owner|landlord|landlady|hoa|property\s+manager|management(?:\s+company)?|office"
     r"|son|daughter|parents?|company|corporate|head\s+office|tenant)\b[^.;!?\n,]{0,30})"
     r"|\b(?P<who2>(?:the\s+)?(?:owner|landlord|hoa|son|daughter|tenant|company|management))"
     r"\s+pays\b(?!\s+nothing)",
     _I,
 )
+_PERCENT = r"(?:[0-9]{1,2}\s*(?:%|pct\b|percent\b)|\$[0-9]{1,3})"
 _DISCOUNT = re.compile(
-    r"\b(?:[0-9]{1,2}\s*%|\$[0-9]{1,3})\s+(?:\w+\s+){0,2}discount\b"
-    r"|\b(?:\w+\s+)?discount\s+(?:of\s+)?(?:[0-9]{1,2}\s*%|\$[0-9]{1,3})",
+    rf"\b{_PERCENT}\s*(?:\w+\s+){{0,2}}discount\b"
+    rf"|\b(?:\w+\s+)?discount\s+(?:of\s+)?{_PERCENT}"
+    r"|\b(?:senior|military|veterans?|vet|first\s+responder|teachers?|neighbou?r|loyalty|repeat"
+    r"|friends?\s+(?:and|&)\s+family|church|nonprofit|non-profit)\s+(?:rate|pricing|price|discount)\b"
+    r"(?:\s*\(?\$[0-9]{1,3}\s+off\b)?",
+    _I,
+)
+# The agreed recurring price ("$350/visit agreed", "usual price $180"), not this visit's bill.
+_USUAL_PRICE = re.compile(
+    r"\$[0-9]{2,4}(?:\.[0-9]{2})?\s*(?:/\s*|per\s+|a\s+|each\s+)(?:visit|clean(?:ing)?|service"
+    r"|month|mo)\b|\b(?:usual|regular|standard|flat|normal)\s+(?:price|rate|charge|fee)\s*"
+    r"(?:is\s+|of\s+|[:=]\s*)?\$[0-9]{2,4}(?:\.[0-9]{2})?",
     _I,
 )
 _TERMS = re.compile(r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b", _I)
@@ -68,7 +84,10 @@ def payment_details(note: Note) -> list[Hit]:
             rank = 1 if m.group("who") else 0  # "bill the owner" outranks "tenant pays"
             hits.append(Hit("payment.payer", who, *m.span(), 0.7, rank))
     for m in note.finditer(_DISCOUNT):
-        hits.append(Hit("payment.discount", tidy(m.group()), *m.span(), 0.75))
+        value = re.sub(r"\s*(?:pct|percent)\b", "%", tidy(m.group()).replace("(", ""))
+        hits.append(Hit("payment.discount", value, *m.span(), 0.75))
+    for m in note.finditer(_USUAL_PRICE):
+        hits.append(Hit("property.usual_price", tidy(m.group()), *m.span(), 0.7))
     for m in note.finditer(_TERMS):
         hits.append(Hit("payment.terms", tidy(m.group()), *m.span(), 0.75))
     return hits

@@ -70,9 +70,11 @@ def age_group(note: Note) -> list[Hit]:
     return hits
 
 
+_SPOUSES = r"(?:husband|hubby|wife|spouse|partner|boyfriend|girlfriend|fiance|fiancee)"
 _SPOUSE = re.compile(
-    rf"(?<!ex-)(?<!ex\s)(?<!my\s)\b(?:husband|hubby|wife|spouse|partner|boyfriend|girlfriend)"
-    rf"(?P<form>{NAMED}|'?s\s+name\s*:?\s*|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}",
+    rf"(?<!ex-)(?<!ex\s)(?<!my\s)\b{_SPOUSES}"
+    rf"(?P<form>{NAMED}|'?s\s+name\s*:?\s*|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
+    rf"|\b(?=(?-i:[A-Z])){NAME.replace('name', 'name3')}\s*\((?:the\s+|her\s+|his\s+)?{_SPOUSES}\)",
     _I,
 )
 _TENANT = re.compile(
@@ -83,6 +85,9 @@ _TENANT = re.compile(
     rf"|\b(?=(?-i:[A-Z])){NAME.replace('name', 'name3')}\s*\((?:the\s+)?(?:tenant|renter)\)",
     _I,
 )
+
+
+_SURNAME = re.compile(r"[ \t]+([A-Z][a-z'-]{1,20})\b")
 
 
 def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
@@ -99,7 +104,15 @@ def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
         value = name_value(word)
         if value is None or note.negated(m.start(), 15):
             continue
-        hits.append(Hit(key, value, m.start(), m.end(), 0.85 if explicit else 0.75))
+        end = m.end()
+        surname = _SURNAME.match(note.text, end)
+        if (
+            surname is not None
+            and name_value(surname.group(1))
+            and not _NOT_PEOPLE.match(surname.group(1))
+        ):
+            value, end = f"{value} {surname.group(1)}", surname.end()
+        hits.append(Hit(key, value, m.start(), end, 0.85 if explicit else 0.75))
     return hits
 
 
@@ -149,32 +162,72 @@ _ROLES = {
     "translator": "translator",
     "interpreter": "translator",
     "contact": "contact",
+    "maintenance": "maintenance",
+    "maintenance guy": "maintenance",
+    "maintenance man": "maintenance",
+    "handyman": "maintenance",
+    "receptionist": "receptionist",
+    "front desk": "receptionist",
+    "bookkeeper": "bookkeeper",
+    "daughter-in-law": "daughter_in_law",
+    "son-in-law": "son_in_law",
+    "mother-in-law": "mother_in_law",
+    "father-in-law": "father_in_law",
+    "hoa contact": "hoa_contact",
+    "hoa president": "hoa_contact",
 }
 _ROLE = "|".join(
     sorted((re.escape(r).replace(r"\ ", r"\s+") for r in _ROLES), key=len, reverse=True)
 )
 # A name is one or two capitalised words: "Kelly", "Dana Ruiz", "Mr Patel".
 _PERSON = r"(?:(?i:mr|mrs|ms|dr)\.?\s+)?(?P<name>[A-Z][a-z'-]{1,20}(?:\s+[A-Z][a-z'-]{1,20})?)\b"
-_ROLE_NAME = re.compile(
-    rf"\b(?i:(?P<role>{_ROLE})(?:'s\s+name)?(?:\s+is|\s*[:(,-]|\s+named|\s+called)?)\s*{_PERSON}"
-    rf"|{_PERSON.replace('name', 'name2')}(?:,\s*|\s+is\s+)"
-    rf"(?i:(?:now\s+)?(?:the|our|their|her|his)\s+(?P<role2>{_ROLE}))\b",
+# Role first ("manager Kelly", "our contact there is Denise"), or name first ("Kelly is the
+# manager now", "Jerry (maintenance)"); run apart so one cannot swallow the other's role.
+_ROLE_FIRST = re.compile(
+    rf"\b(?i:(?P<role>{_ROLE})(?:'s\s+name)?(?:\s+there|\s+here)?(?:\s+is|\s*[:(,-]|\s+named"
+    rf"|\s+called)?)\s*{_PERSON}"
+)
+_NAME_FIRST = re.compile(
+    rf"(?<!\bby\s)(?<!\bat\s)(?<!\bfrom\s)(?<!\bwith\s)(?<!\bfor\s)"
+    rf"{_PERSON}(?:,\s*|\s+is\s+)(?i:(?:now\s+)?(?:the|our|their|her|his)\s+(?P<role>{_ROLE}))\b"
+    rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))\)",
 )
 _CREW = re.compile(
     rf"\b(?i:asked\s+for|asks\s+for|requests?|requested|wants|only\s+wants|prefers|likes)\s+"
-    rf"{_PERSON}(?=\s+(?i:again|every|each|back|to\s+do|on\s+(?:the\s+)?crew)|\s*[.,;!]|\s*$)",
+    rf"{_PERSON}(?=\s+(?i:again|every|each|back|to\s+do|on\s+(?:the\s+)?crew|for\s+(?:all|every"
+    rf"|future|each|the\s+next))|\s*[.,;!]|\s*$)"
+    rf"|\b(?i:(?:preferred|fav(?:ou?rite)?|usual|regular)\s+(?:tech|technician|crew|guy|cleaner|worker)s?"
+    rf"(?:\s+is|\s*[:=-])?)\s*{_PERSON.replace('name', 'name2')}"
+    rf"|\b(?i:same\s+(?:guys?|crew|techs?|team|people)(?:\s+as\s+(?:last\s+time|before))?)\s*"
+    rf"[(:-]?\s*{_PERSON.replace('name', 'name3')}",
 )
-_TRANSLATES = re.compile(rf"{_PERSON}\s+(?:translates|interprets|translating)\b")
+# "Ask for Brenda at reception", "talk to Gary": the person to deal with on site.
+_ASK_FOR = re.compile(
+    rf"(?:^|[.;!,-]\s*|\n\s*)(?i:ask\s+for|talk\s+to|speak\s+(?:to|with)|deal\s+with|check\s+in\s+with"
+    rf"|call|text|see)\s+{_PERSON}(?=\s+(?i:at|in|when|before|on\s+arrival|first)\b|\s*[.,;!(]|\s*$)",
+)
+_TRANSLATES = re.compile(
+    rf"{_PERSON}\)?\s+(?i:translates|interprets|translating|speaks\s+(?:english\s+)?for\s+(?:her|him"
+    rf"|them)|(?:talks|speaks)\s+for\s+(?:her|him|them)|does\s+(?:the\s+|all\s+the\s+)?(?:english"
+    rf"|talking|translating)|handles\s+(?:the\s+)?(?:english|talking|translating))\b"
+)
 _NOT_PEOPLE = re.compile(
     r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
     r"|may|june|july|august|september|october|november|december|spanish|english|venmo|zelle"
-    r"|paypal|cash|check|invoice|mornings?|afternoons?|evenings?|weekends?|weekdays?)s?$",
+    r"|paypal|cash|check|invoice|mornings?|afternoons?|evenings?|weekends?|weekdays?|mom|dad"
+    r"|office|ahead|back|first|before)s?$",
     _I,
 )
 
 
+# "Call Jerry (maintenance)": a capitalised verb that opens the sentence is not a first name.
+_LEADING_VERB = re.compile(r"^(?:call|text|ask|see|tell|email|contact|talk|met|meet)$", _I)
+
+
 def _person_value(text: str) -> str | None:
     words = text.split()
+    if len(words) == 2 and _LEADING_VERB.match(words[0]):
+        words = words[1:]
     if not words or _NOT_PEOPLE.match(words[0]) or name_value(words[0]) is None:
         return None
     return " ".join(words) if len(words) == 1 or name_value(words[1]) else words[0]
@@ -183,16 +236,25 @@ def _person_value(text: str) -> str | None:
 def roles(note: Note) -> list[Hit]:
     """``people.<role>`` = name: "manager Kelly", "Kelly is the manager now", "asked for Jose"."""
     hits: list[Hit] = []
-    for m in note.finditer(_ROLE_NAME):
-        role = _ROLES.get(" ".join((m.group("role") or m.group("role2")).lower().split()))
-        person = _person_value(m.group("name") or m.group("name2") or "")
+    found = [*note.finditer(_ROLE_FIRST), *note.finditer(_NAME_FIRST)]
+    for m in found:
+        groups = m.groupdict()
+        said = groups.get("role") or groups.get("role3") or ""
+        role = _ROLES.get(" ".join(said.lower().split()))
+        person = _person_value(groups.get("name") or groups.get("name3") or "")
         if role is None or person is None or note.negated(m.start(), 15):
             continue
         hits.append(Hit(f"people.{role}", person, m.start(), m.end(), 0.75))
-    for m in note.finditer(_CREW):
-        person = _person_value(m.group("name"))
-        if person is not None and not note.negated(m.start(), 15):
+    crew = [m for m in note.finditer(_CREW) if not note.negated(m.start(), 15)]
+    for m in crew:
+        person = _person_value(m.group("name") or m.group("name2") or m.group("name3"))
+        if person is not None:
             hits.append(Hit("people.preferred_crew", person, m.start(), m.end(), 0.7))
+    taken = [(h.start, h.end) for h in hits]
+    for m in note.finditer(_ASK_FOR):
+        person = _person_value(m.group("name"))
+        if person is not None and not any(s <= m.start("name") < e for s, e in taken):
+            hits.append(Hit("people.contact", person, m.start("name"), m.end(), 0.65))
     for m in note.finditer(_TRANSLATES):
         person = _person_value(m.group("name"))
         if person is not None:
@@ -209,7 +271,9 @@ _LANGUAGES = (
 )
 _LANGUAGE = re.compile(rf"\b(?P<lang>{_LANGUAGES})\b", _I)
 _LANGUAGE_CUE = re.compile(
-    r"\b(?:speak\w*|english|translat\w*|interpret\w*|language|habla|fluent|native)\b", _I
+    r"\b(?:speak\w*|english|translat\w*|interpret\w*|language|habla|fluent|native|deaf|uses"
+    r"|signs)\b",
+    _I,
 )
 
 
@@ -234,9 +298,18 @@ _CUSTOMER_TYPE = re.compile(
     r"|(?:dental|doctor'?s|law|medical)\s+office|clinic|salon|gym|bank|school|daycare"
     r"|(?:air\s*bnb|vrbo|short[\s-]term|vacation)(?:\s+rental)?|rental\s+property"
     r"|apartment\s+complex|condo\s+(?:complex|building|association)|retail|warehouse"
-    r"|car\s+dealership|dealership|hotel|motel)\b",
+    r"|car\s+dealership|dealership|hotel|motel|office\s+(?:bldg|building|park|complex|suite)"
+    r"|(?:apartment|apt)\s+(?:complex|building|bldg)|coffee\s+shop|law\s+firm|car\s+wash|bakery"
+    r"|brewery|pharmacy|(?:grocery|convenience|retail|hardware)\s+store|strip\s+mall|boutique"
+    r"|nursing\s+home|assisted\s+living\s+(?:facility|center)|(?:vet|veterinary)\s+clinic"
+    r"|(?:real\s+estate|insurance|accounting)\s+office|funeral\s+home|library|museum)\b",
     _I,
 )
+
+
+def _kind(text: str) -> str:
+    kind = tidy(text).replace("air bnb", "airbnb")
+    return re.sub(r"\b(?:bldg)\b", "building", re.sub(r"^apt\b", "apartment", kind))
 
 
 def customer_type(note: Note) -> list[Hit]:
@@ -244,5 +317,5 @@ def customer_type(note: Note) -> list[Hit]:
     found = [m for m in note.finditer(_CUSTOMER_TYPE) if not note.negated(m.start(), 15)]
     if not found:
         return []
-    kinds = list(dict.fromkeys(tidy(m.group()).replace("air bnb", "airbnb") for m in found))
+    kinds = list(dict.fromkeys(_kind(m.group()) for m in found))
     return [Hit("customer.type", ", ".join(kinds), found[0].start(), found[0].end(), 0.7)]

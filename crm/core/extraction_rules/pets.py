@@ -16,9 +16,10 @@ _BREEDS = (
     r"labs?|labrador|retrievers?|rottweilers?|rotties?|pit\s?bulls?|pitties|german\s+shepherds?|husky"
     r"|huskies|poodles?|doodles?|goldendoodles?|labradoodles?|terriers?|chihuahuas?|beagles?"
     r"|dobermans?|dachshunds?|corgis?|schnauzers?|bulldogs?|mastiffs?|collies?|spaniels?"
-    r"|yorkies?|pugs?"
+    r"|yorkies?|pugs?|heelers?|goldens|aussies?"
 )
-_DOG_WORDS = rf"(?:dogs?|doggy|doggie|pups?|puppy|puppies|{_BREEDS})"
+DOG_WORDS = rf"(?:dogs?|doggy|doggie|pups?|puppy|puppies|{_BREEDS})"
+_DOG_WORDS = DOG_WORDS
 _CAT_WORDS = r"(?:cats?|kitty|kitties|kittens?)"
 
 
@@ -40,7 +41,9 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         "none": re.compile(
             rf"\b(?:no\s+(?:more\s+|longer\s+(?:any\s+|a\s+)?)?|(?:no\s+longer|don'?t|doesn'?t"
             rf"|do\s+not|does\s+not|didn'?t)\s+(?:have|has|own|owns)\s+(?:a\s+|the\s+|any\s+"
-            rf"|their\s+|her\s+|his\s+)?|used\s+to\s+have\s+(?:a\s+|the\s+)?){words}\b",
+            rf"|their\s+|her\s+|his\s+)?|used\s+to\s+have\s+(?:a\s+|the\s+)?"
+            rf"|(?:got\s+rid\s+of|gave\s+away|rehomed|re-homed)\s+(?:the\s+|their\s+|her\s+|his\s+)?)"
+            rf"{words}\b",
             _I,
         ),
         # "dog passed away", "the cat died", "dog is gone", "dog was rehomed"
@@ -92,7 +95,9 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
     for m in note.finditer(patterns["mention"]):
         if any(s <= m.start() < e for s, e in consumed):
             continue
-        if note.someone_elses(m.start()) or note.negated(m.start(), 25):
+        if note.someone_elses(m.start()):
+            continue
+        if note.negated(m.start(), 25) and not _KEEP_IN.search(note.clause_before(m.start(), 25)):
             continue
         hits.append(Hit(animal.key_has, True, m.start(), m.end(), 0.75))
     # "Rex passed away" where Rex was named as this animal earlier in the note.
@@ -104,6 +109,8 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
     return hits
 
 
+# "don't let the cat out": the negation is about the door, not the animal.
+_KEEP_IN = re.compile(r"\b(?:don'?t|do\s+not|never)\s+(?:let|feed|pet|scare|touch|bother)\b", _I)
 _NO_PETS = re.compile(r"\bno\s+(?:more\s+)?(?:pets|animals)\b|\bpets?\s*:\s*none\b", _I)
 
 
@@ -128,7 +135,8 @@ _ANY_ANIMAL = re.compile(rf"\b(?:(?P<dog>{_DOG_WORDS})|(?P<cat>{_CAT_WORDS}))\b"
 _TEMPERAMENT = re.compile(
     r"\b(?:(?P<aggressive>aggressive|vicious|dangerous|bit(?:es?|ing|er|ten)|attacks?"
     r"|territorial|unfriendly|beware\s+of\s+(?:the\s+)?dogs?)"
-    r"|(?P<friendly>friendly|sweet|gentle|loves\s+people|good\s+with\s+people)"
+    r"|(?P<friendly>friendly|sweet|gentle|loves\s+people|good\s+with\s+people|docile"
+    r"|mellow|a\s+sweetheart)"
     r"|(?P<nervous>nervous|skittish|scared|shy|anxious|timid|fearful))\b",
     _I,
 )
@@ -167,7 +175,7 @@ def dog_temperament(note: Note) -> list[Hit]:
 
 
 _BREED = re.compile(
-    rf"\b(?P<breed>{_BREEDS}|shepherds?|boxers?|great\s+danes?|shih\s+tzus?"
+    rf"\b(?P<breed>golden\s+retrievers?|german\s+shepherds?|{_BREEDS}|great\s+danes?|shih\s+tzus?"
     r"|malamutes?|akitas?|cane\s+corsos?|heelers?|aussies?)\b",
     _I,
 )
@@ -179,6 +187,9 @@ _BREED_NAMES = {
     "pitbull": "Pit Bull",
     "aussie": "Australian Shepherd",
     "husky": "Husky",
+    "golden": "Golden Retriever",
+    "golden retriever": "Golden Retriever",
+    "heeler": "Heeler",
 }
 
 

@@ -129,6 +129,30 @@ def ladder(note: Note) -> list[Hit]:
     return hits
 
 
+# Other things to bring (open family): "bring the restoration kit", "ladder leveler needed".
+_KIT = (
+    r"(?P<thing>(?:restoration|scratch\s+removal|hard\s+water)\s+kit|ladder\s+levell?ers?"
+    r"|ladder\s+stabili[sz]ers?|stand-?offs?|boom\s+lift|scissor\s+lift|lift|harness|scaffold\w*"
+    r"|step\s+stool|a-frame|(?:tall|long|extension)\s+pole|ladder\s+mitts)"
+)
+_EQUIPMENT = re.compile(
+    rf"\b(?:bring|need|needs|needed|take|grab|pack|requires?|use)\s+(?:the\s+|a\s+|an\s+|our\s+)?"
+    rf"{_KIT}\b|\b{_KIT.replace('thing', 'thing2')}\s+(?:needed|required|is\s+a\s+must)\b",
+    _I,
+)
+
+
+def other_equipment(note: Note) -> list[Hit]:
+    """``equipment.<thing>`` = true for other gear the job needs."""
+    hits = []
+    for m in note.finditer(_EQUIPMENT):
+        if note.negated(m.start(), 20):
+            continue
+        thing = re.sub(r"[^a-z]+", "_", (m.group("thing") or m.group("thing2")).lower()).strip("_")
+        hits.append(Hit(f"equipment.{thing}", True, *m.span(), 0.7))
+    return hits
+
+
 water_fed_pole = flag_rule(
     "equipment.water_fed_pole",
     re.compile(r"\bwfp\b|\bwater[\s-]*fed(?:\s+pole)?\b|\bpure[\s-]*water\s+pole\b", _I),
@@ -141,13 +165,15 @@ water_fed_pole = flag_rule(
 _FEATURE = re.compile(
     r"\b(?:solar\s+panels?|storm\s+windows?|french\s+(?:panes?|doors?|windows?)"
     r"|divided\s+lites?|mullions?|grids?|leaded\s+glass|stained\s+glass|transoms?"
-    r"|(?:pool|screen|lanai)\s+(?:enclosure|cage)|screened[\s-]in\s+(?:porch|lanai)|lanai"
+    r"|(?:pool|screen|lanai)\s+(?:enclosure|cage)|screened(?:[\s-]in)?\s+(?:porch|lanai)|lanai"
+    r"|(?:swimming|in-?ground|above[\s-]ground)\s+pool|(?<=a\s)pool(?!\s+(?:guy|company|service))"
     r"|sun\s*room|conservatory|greenhouse|atrium|bay\s+windows?|bow\s+windows?"
-    r"|picture\s+windows?|casement\s+windows?|awning\s+windows?|jalousie\s+windows?"
+    r"|picture\s+windows?|casement(?:\s+windows?|s)|awning\s+windows?|jalousie\s+windows?"
     r"|double[\s-]hung|tilt[\s-]ins?|dormers?(?:\s+on\s+the\s+\w+\s+floor)?|turrets?"
     r"|cupolas?|chandeliers?|glass\s+(?:railings?|doors?|block)|sliding\s+glass\s+doors?"
     r"|balcon(?:y|ies)|widow'?s\s+walk|vaulted\s+ceilings?|clerestory(?:\s+windows?)?"
-    r"|security\s+film|window\s+film|tinted\s+(?:windows?|glass)|low[\s-]e\s+glass"
+    r"|security\s+film|window\s+film|tinted\s+(?:windows?|glass)|low[\s-]e(?:\s+glass)?"
+    r"|solar\s+array|(?:clay|concrete|spanish|terra\s*cotta)\s+tiles?(?:\s+roof)?"
     r"|hurricane\s+(?:shutters|windows)|shutters|awnings?|pergola|gutter\s+guards?"
     r"|copper\s+gutters?|metal\s+roof|tile\s+roof|slate\s+roof)\b",
     _I,
@@ -159,12 +185,27 @@ _SQUARE_FEET = re.compile(
 )
 
 
+# Selling, not describing: "told her about the gutter guard special", "quote for shutters".
+_SALES = re.compile(
+    r"\b(?:special|promo|quoted?|estimate|upsell|offered|interested\s+in|told\s+(?:her|him|them)"
+    r"\s+about|brochure|flyer)\b",
+    _I,
+)
+
+
 def features(note: Note) -> list[Hit]:
     """``property.features``: every feature phrase, in order ("solar panels, storm windows")."""
-    found = [m for m in note.finditer(_FEATURE) if not note.negated(m.start(), 15)]
+    found = [
+        m
+        for m in note.finditer(_FEATURE)
+        if not note.negated(m.start(), 15)
+        and not _SALES.search(note.text, *note.sentence_window(m.start(), m.end()))
+    ]
     if not found:
         return []
-    names = list(dict.fromkeys(tidy(m.group()) for m in found))
+    names = list(
+        dict.fromkeys(re.sub(r"^casements$", "casement windows", tidy(m.group())) for m in found)
+    )
     value = ", ".join(names)[:120].rstrip(", ")
     return [Hit("property.features", value, found[0].start(), found[-1].end(), 0.65)]
 

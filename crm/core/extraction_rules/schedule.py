@@ -11,12 +11,15 @@ _I = re.IGNORECASE
 # -- preferences ---------------------------------------------------------------------------
 
 _PREFER = r"(?:pref(?:ers|erred|s)?\.?|likes|wants|only|best)"
+_WHICH_DAYS = r"(?:weekday\s+|weekend\s+|(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?"
 _TIME_OF_DAY = re.compile(
-    rf"(?P<morning>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?(?:am|a\.m\.|mornings?|early)\b"
-    rf"|\b(?:mornings?|am)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best)\b"
-    rf"|\bbefore\s+(?:noon|lunch|(?:8|9|10|11|12)(?::[0-9]{{2}})?\s*(?:am|a\.m\.)?)\b)"
-    rf"|(?P<afternoon>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?(?:pm|p\.m\.|afternoons?)\b"
+    rf"(?P<morning>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?{_WHICH_DAYS}(?:am|a\.m\.|mornings?"
+    rf"|early)\b|\b(?:mornings?|am)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best"
+    rf"|if\s+(?:possible|we\s+can)|ideally|please|pls)\b|\bearly\s+(?:am|a\.m\.|mornings?)\b"
+    rf"|\bbefore\s+(?:noon|lunch|(?:10|11|12)(?::[0-9]{{2}})?\s*(?:am|a\.m\.)?)\b)"
+    rf"|(?P<afternoon>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?{_WHICH_DAYS}(?:pm|p\.m\.|afternoons?)\b"
     rf"|\b(?:afternoons?|pm)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best)\b"
+    rf"|\bnot\s+(?:before|until)\s+(?:noon|lunch|midday)\b"
     rf"|\bafter\s+(?:noon|lunch|(?:12|1|2|3|4)(?::[0-9]{{2}})?\s*(?:pm|p\.m\.)?)\b)"
     rf"|(?P<evening>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?evenings?\b"
     rf"|\bevenings?\s+(?:(?:appts?|appointments?)\s+)?(?:only|pref(?:erred)?|best)\b"
@@ -53,12 +56,16 @@ _DAY_TOKEN = (
 )
 _DAY_LIST = re.compile(rf"\b{_DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_DAY_TOKEN}){{0,6}}", _I)
 _DAY_CUE_BEFORE = re.compile(
-    r"\b(?:only|prefers?|pref'?d?\.?|preferred|likes|wants|best|every)\s+"
+    r"\b(?:only|prefers?|pref'?d?\.?|preferred|likes|wants|best|every(?:\s+other)?"
+    r"|(?:first|1st|second|2nd|third|3rd|last)|(?:do|come|clean|service)\s+(?:it|them|the\s+\w+)"
+    r")\s+"
     r"(?:(?:us\s+to|we|you|to)\s+come\s+)?(?:on\s+)?$",
     _I,
 )
 _DAY_CUE_AFTER = re.compile(
-    r"\s*(?:only|works?\s+best|are\s+best|is\s+best|best|preferred|pref)\b", _I
+    r"\s*(?:only|works?\s+best|are\s+best|is\s+best|best|preferred|pref|(?:are|is)\s+(?:good"
+    r"|fine|ok|okay|better)|work\s+(?:best|better|well|for\s+(?:her|him|them)))\b",
+    _I,
 )
 _DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|except|but|besides)\b|n't\b", _I)
 
@@ -99,7 +106,7 @@ _CONTACT = re.compile(
     r"|\b(?:text|txt)\s+(?:her|him|them|first|before|b4|ahead|instead)\b)"
     r"|(?P<call>\bpref(?:ers|erred|s)?\.?\s+(?:a\s+)?(?:phone\s+)?calls?\b"
     r"|\b(?:phone\s+)?calls?\s+only\b|\bcall\s+(?:first|ahead)\b"
-    r"|\bcall\s+(?:her|him|them)\s+(?:first|before)\b)"
+    r"|\bcall\s+(?:her|him|them)\s+(?:first|before)\b|\bcall\s+(?:her|his|their)\s+cell\b)"
     r"|(?P<email>\bpref(?:ers|erred|s)?\.?\s+e-?mail\b|\bonly\s+e-?mail\b"
     r"|\be-?mail\s+(?:only|preferred|is\s+best|her|him|them|receipts?|invoices?)\b)",
     _I,
@@ -147,33 +154,55 @@ def duration(note: Note) -> list[Hit]:
 _FREQUENCY = re.compile(
     r"\b(?:weekly|bi-?weekly|every\s+other\s+week|monthly|bi-?monthly|every\s+other\s+month"
     r"|quarterly|annually|yearly|once\s+a\s+(?:year|month|week)|twice\s+a\s+(?:year|month)"
-    r"|(?:two|three|four|2|3|4)\s+times\s+a\s+year|semi-?annual(?:ly)?"
-    r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks|months)"
-    r"|every\s+(?:spring|summer|fall|autumn|winter|week|month|year))\b",
+    r"|(?:two|three|four|2|3|4)\s+times\s+a\s+(?:year|yr)|semi-?annual(?:ly)?"
+    r"|once\s+a\s+yr|twice\s+a\s+yr"
+    r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks|wks|months|mos?)"
+    r"|every\s+other\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|every\s+(?:week|month|year)|(?:windows?|gutters?|screens?|cleaned|cleaning|washed|done|service)\s+every"
+    r"\s+(?:spring|summer|fall|autumn|winter))\b",
     _I,
 )
 _SEASON = re.compile(
-    r"\b(?:(?:spring|summer|fall|autumn|winter)(?:\s*(?:and|&|/|,)\s*(?:spring|summer|fall"
+    r"\b(?:(?:spring|summer|fall|autumn|winter)(?:\s*(?:and|&|/|,|\+)\s*(?:spring|summer|fall"
     r"|autumn|winter))*\s+only|only\s+in\s+(?:the\s+)?(?:spring|summer|fall|autumn|winter)"
     r"|(?:before|after)\s+(?:christmas|thanksgiving|easter|the\s+holidays|memorial\s+day"
-    r"|labor\s+day)|(?:spring|summer|fall|autumn|winter)\s+and\s+(?:spring|summer|fall|autumn"
+    r"|labor\s+day)|(?:spring|summer|fall|autumn|winter)\s*(?:and|&|\+)\s*(?:spring|summer|fall|autumn"
     r"|winter))\b",
     _I,
 )
 _TIME_WINDOW = re.compile(
     r"\b(?:after|before|not\s+before|not\s+after|between)\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*"
     r"(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:and|-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
-    r"|hours|close|closing|opening)(?![0-9])|\bafter\s+hours\b",
+    r"|hours|close|closing|opening)(?![0-9])|\bafter\s+hours\b"
+    r"|\bbefore\s+(?:the\s+\w+\s+|they\s+|it\s+|we\s+|she\s+|he\s+)?opens?\s+(?:at\s+)?"
+    r"[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?"
+    r"|\b(?:out|done|finished|gone|off\s+site)\s+by\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)"
+    r"|[0-9]{1,2}(?::[0-9]{2})?(?!\s*(?:windows?|screens?|[a-z])))"
+    r"|\b(?:allows?\s+work|work\s+hours|hours\s+are|only)\s+(?:from\s+)?[0-9]{1,2}(?::[0-9]{2})?"
+    r"\s*(?:am)?\s*(?:-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:pm)?(?!\s*(?:windows?|screens?|hrs?"
+    r"|hours|min))",
     _I,
 )
 _BILLING = re.compile(r"\b(?:bill(?:ed)?|invoiced?|pays?|paid|charge[sd]?)\s+$", _I)
 _HAS_TIME = re.compile(r"[0-9]|hours|clos|open", _I)
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)(?:[a-z]{0,6})\.?"
+_AWAY_MONTHS = re.compile(
+    rf"\b(?:snowbirds?|away|gone|out\s+of\s+(?:town|state)|travels?|traveling|in\s+florida)\b"
+    rf"[^.;!?\n]{{0,25}}?\b(?P<months>{_MONTHS}\s*(?:-|thru|through|to|until|till)\s*{_MONTHS})",
+    _I,
+)
 _AWAY = re.compile(
     rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never|no|avoid|can'?t\s+do"
     rf"|except)\s+(?:on\s+)?(?P<days>{_DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_DAY_TOKEN})"
     rf"{{0,6}})",
     _I,
 )
+
+
+def _spelt_out(text: str) -> str:
+    """ "every 3 mos" -> "every 3 months", "twice a yr" -> "twice a year"."""
+    text = re.sub(r"\bmos?\b", "months", text)
+    return re.sub(r"\byr\b", "year", re.sub(r"\bwks\b", "weeks", text))
 
 
 def schedule_details(note: Note) -> list[Hit]:
@@ -188,11 +217,13 @@ def schedule_details(note: Note) -> list[Hit]:
             and not _BILLING.search(note.clause_before(m.start()))
         ]
         if found:
-            value = ", ".join(dict.fromkeys(tidy(m.group()) for m in found))
+            value = ", ".join(dict.fromkeys(_spelt_out(tidy(m.group())) for m in found))
             hits.append(Hit(key, value[:120], found[0].start(), found[-1].end(), 0.7))
     for m in note.finditer(_TIME_WINDOW):
         if _HAS_TIME.search(m.group()) and not _NOT_A_TIME.match(note.text, m.end()):
             hits.append(Hit("schedule.time_window", tidy(m.group()), *m.span(), 0.7))
+    for m in note.finditer(_AWAY_MONTHS):
+        hits.append(Hit("schedule.away", tidy(m.group("months")), *m.span(), 0.7))
     for m in note.finditer(_AWAY):
         hits.append(Hit("schedule.unavailable_days", tidy(m.group("days")), *m.span(), 0.7))
     return hits

@@ -1,0 +1,74 @@
+"""Nothing silently dropped: a sentence that carries an instruction, a person, a measurement
+or a hazard, and that no rule turned into a fact, becomes one low-confidence
+``instructions.note`` with the sentence as its value, so the technician decides.
+
+Sentences about the job itself ("Finished at 2:15", "paid $240", "back in 2 weeks") and about
+someone or something that is gone ("her husband passed last year") are not notes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crm.core.extraction_rules.base import Hit, Note
+
+_I = re.IGNORECASE
+
+_CARRIES = re.compile(
+    r"\b(?:don'?t|do\s+not|never|always|please|pls|make\s+sure|be\s+sure|remember|careful"
+    r"|avoid|must|need\s+to|needs\s+to|have\s+to|skip|only\s+use|use\s+(?:the|a|only)"
+    r"|son|daughter|husband|wife|mom|mother|dad|father|manager|owner|tenant|landlord|neighbou?r"
+    r"|grand\w+|brother|sister|boss|assistant|mr|mrs|ms|dr"
+    r"|hazard|danger\w*|caution|watch\s+(?:out|for)|slippery|steep|loose|broken|rotten|wasps?"
+    r"|bees?|hornets?|snakes?|wires?|electric\w*|sharp|nails?|icy|mold|bites?|aggressive)\b"
+    r"|\b[0-9]+(?:\.[0-9]+)?\s*(?:ft|feet|foot|'|inch(?:es)?|sq|stor(?:y|ies)|panes?"
+    r"|windows?|screens?|gallons?|lbs?|pounds|steps|stairs|meters?|yards?)(?![\w'])",
+    _I,
+)
+# A report of this visit: what was done, when, what was paid or quoted, when we come back.
+_THE_JOB = re.compile(
+    r"^\s*(?:finished|done|completed|did|cleaned|washed|scrubbed|job|all\s+done|paid|tipped"
+    r"|quoted|left|rained|rescheduled|arrived|started|came\s+back|back\s+(?:in|on|next)"
+    r"|took|spent|total|invoice\s+(?:left|sent)|next\s+(?:visit|time))\b",
+    _I,
+)
+_STILL_AN_INSTRUCTION = re.compile(
+    r"\b(?:don'?t|do\s+not|never|always|make\s+sure|be\s+sure|remember|careful|must)\b", _I
+)
+# Someone or something that is no longer there: nothing to keep.
+_GONE = re.compile(
+    r"\b(?:passed(?:\s+away)?|died|moved\s+(?:out|away)|is\s+gone|are\s+gone|was\s+let\s+go"
+    r"|retired|no\s+longer\s+(?:here|lives|works))\b",
+    _I,
+)
+_MOST_NOTES = 3
+
+
+def _not_a_note(text: str) -> bool:
+    if _GONE.search(text):
+        return True
+    return bool(_THE_JOB.match(text)) and not _STILL_AN_INSTRUCTION.search(text)
+
+
+def leftovers(note: Note, hits: list[Hit]) -> list[Hit]:
+    """One ``instructions.note`` (then ``_2``, ``_3``) per sentence that carries a fact no
+    rule found: the sentence itself, for the technician to decide on."""
+    out: list[Hit] = []
+    spans = sorted((h.start, h.end) for h in hits)
+    for start, end in note.sentences():
+        text = note.text[start:end]
+        if not _CARRIES.search(text) or any(s < end and e > start for s, e in spans):
+            continue
+        if note.someone_else_near(start, end) or _not_a_note(text):
+            continue  # the neighbour's dog, the old man next door, the job itself
+        lead = len(text) - len(text.lstrip())
+        value = " ".join(text.split()).rstrip(".!? ")
+        if len(value) > 120:
+            value = value[:120].rsplit(" ", 1)[0]
+        if not value:
+            continue
+        key = "instructions.note" if not out else f"instructions.note_{len(out) + 1}"
+        out.append(Hit(key, value, start + lead, end, 0.3))
+        if len(out) == _MOST_NOTES:
+            break
+    return out
