@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +40,10 @@ class Served:
     data_dir: Path
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[Served]:
-    """One `crm serve` with its own embedded stack per browser-test module."""
-    data_dir = Path(tempfile.mkdtemp(prefix="crm-browser-"))
+@contextmanager
+def serving(prefix: str) -> Iterator[Served]:
+    """A real `crm serve` with its own embedded stack in a fresh folder, stopped afterwards."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -69,13 +70,20 @@ def served() -> Iterator[Served]:
         time.sleep(0.2)
     else:
         proc.terminate()
-        raise RuntimeError("crm serve did not become healthy for the browser tests")
+        raise RuntimeError(f"crm serve did not become healthy ({prefix}…)")
     try:
         yield Served(base_url, data_dir)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Served]:
+    """One `crm serve` with its own embedded stack per browser-test module."""
+    with serving("crm-browser-") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -7,29 +7,22 @@ the records and tokens it needs, so tests do not depend on each other's data.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from crm.embedded.processes import free_port
+from tests.browser.conftest import Served as BrowserServed
+from tests.browser.conftest import serving
 
 OWNER_EMAIL = "owner@example.com"
 
 
 @dataclass
-class Served:
-    base_url: str
-    data_dir: Path
-
+class Served(BrowserServed):
     @property
     def mcp_url(self) -> str:
         return f"{self.base_url}/mcp"
@@ -65,40 +58,8 @@ class Owner:
 @pytest.fixture(scope="session")
 def served() -> Iterator[Served]:
     """One `crm serve` with its own embedded stack for the MCP tests."""
-    data_dir = Path(tempfile.mkdtemp(prefix="crm-mcp-"))
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crm.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/api/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    else:
-        proc.terminate()
-        raise RuntimeError("crm serve did not become healthy for the MCP tests")
-    try:
-        yield Served(base_url, data_dir)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with serving("crm-mcp-") as server:
+        yield Served(server.base_url, server.data_dir)
 
 
 @pytest.fixture(scope="session")
