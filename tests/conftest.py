@@ -6,6 +6,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,9 @@ class TestDatabase:
         return psycopg.connect(self.superuser_url, autocommit=True, row_factory=dict_row)
 
 
-@pytest.fixture
-def database(stack: EmbeddedStack) -> Iterator[TestDatabase]:
-    """A fresh copy of the migrated database, dropped after the test."""
+@contextmanager
+def cloned_database(stack: EmbeddedStack) -> Iterator[TestDatabase]:
+    """A fresh copy of the migrated database (a template clone, ~instant), dropped afterwards."""
     assert stack.info is not None
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin_url = with_dbname(stack.info.superuser_url, "postgres")
@@ -86,6 +87,13 @@ def database(stack: EmbeddedStack) -> Iterator[TestDatabase]:
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
+@pytest.fixture
+def database(stack: EmbeddedStack) -> Iterator[TestDatabase]:
+    """A fresh copy of the migrated database, dropped after the test."""
+    with cloned_database(stack) as database:
+        yield database
 
 
 @pytest.fixture

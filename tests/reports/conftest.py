@@ -35,7 +35,6 @@ postal code; Fay Shelbyville 62565; Dan none; Eve Ogden 84401; Gus Ogden 84401.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -45,17 +44,15 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
 
 from crm.auth.config import AuthSettings
 from crm.clients.vault_client import VaultClient
 from crm.config import AppSettings, LlmSettings, Settings, SmtpSettings
-from crm.db.roles import APP_ROLE, OWNER_ROLE
-from crm.embedded.stack import DATABASE, SMTP_FROM, EmbeddedStack
+from crm.embedded.stack import SMTP_FROM, EmbeddedStack
 from crm.main import connect, create_app
 from crm.utils.timezone import business_today
 from tests.api.helpers import act, done, make, read
-from tests.conftest import BASE_URL, TestDatabase, with_dbname
+from tests.conftest import BASE_URL, TestDatabase, cloned_database
 from tests.factories import make_user
 
 REPORTS = (
@@ -110,32 +107,8 @@ def signed_in_client(app: Any, user_id: Any) -> TestClient:
 
 @pytest.fixture(scope="package")
 def report_database(stack: EmbeddedStack) -> Iterator[TestDatabase]:
-    assert stack.info is not None
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin_url = with_dbname(stack.info.superuser_url, "postgres")
-    ident = sql.Identifier(name)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY WAL_LOG OWNER {}").format(
-                ident, sql.Identifier(DATABASE), sql.Identifier(OWNER_ROLE)
-            )
-        )
-        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident))
-        conn.execute(
-            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-                ident, sql.Identifier(APP_ROLE)
-            )
-        )
-    try:
-        yield TestDatabase(
-            name=name,
-            app_url=with_dbname(stack.info.app_url, name),
-            owner_url=with_dbname(stack.info.owner_url, name),
-            superuser_url=with_dbname(stack.info.superuser_url, name),
-        )
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+    with cloned_database(stack) as database:
+        yield database
 
 
 @pytest.fixture(scope="package")
