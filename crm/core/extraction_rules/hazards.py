@@ -61,7 +61,8 @@ _HAZARDS: dict[str, str] = {
     "sprinklers": r"sprinklers?(?:\s+heads?)?|irrigation",
     "power_lines": r"power\s*lines?|electric(?:al)?\s+(?:lines?|wires?)|service\s+drop",
     "steep_driveway": r"(?:steep|long|narrow)\s+(?:\w+\s+)?(?:drive(?:way)?|hill)",
-    "steep_roof": r"steep\s+(?:\w+\s+)?roof|steep\s+pitch",
+    "steep_roof": r"steep\s+(?:\w+\s+)?roof|steep\s+pitch"
+    r"|roof\s+(?:is|was)\s+(?:very\s+|really\s+|super\s+|pretty\s+)?steep",
     "algae": r"algae|mildew|mold",
     "moss": r"(?:slippery\s+)?moss",
     "slippery": r"slippery|slick|icy",
@@ -86,6 +87,10 @@ _HAZARDS: dict[str, str] = {
     "glass_roof": r"glass\s+roof|sunroom\s+roof",
     "fragile_gutters": r"(?:loose|sagging|fragile)\s+gutters?",
 }
+# Today's weather, not the property: "drive was icy in the morning".
+_TODAY = re.compile(
+    r"\b(?:was|were|today|this\s+morning|in\s+the\s+morning|from\s+the\s+rain)\b", _I
+)
 _HAZARD = re.compile(r"\b(?:" + "|".join(f"(?P<{k}>{p})" for k, p in _HAZARDS.items()) + r")\b", _I)
 
 
@@ -100,10 +105,14 @@ def other_hazards(note: Note) -> list[Hit]:
             continue
         if note.negated(m.start(), 20) or note.someone_elses(m.start()):
             continue
-        lo, hi = note.clause(m.start())
-        lo, hi = max(lo, m.start() - 30), min(hi, m.end() + 40)
+        if thing == "slippery" and _TODAY.search(note.text, *note.sentence_window(m.start())):
+            continue
+        lo, end = note.clause(m.start())
+        lo, hi = max(lo, m.start() - 30), min(end, m.end() + 40)
         while lo > 0 and note.text[lo - 1].isalnum() and lo < m.start():
             lo += 1  # start on a whole word
+        while hi < end and note.text[hi].isalnum():
+            hi += 1  # and end on one
         phrase = tidy(note.text[lo:hi])
         value: bool | str = phrase if 0 < len(phrase) <= 80 else True
         hits.append(Hit(f"hazards.{thing}", value, m.start(), m.end(), 0.7))

@@ -51,6 +51,13 @@ _NO_LONGER = re.compile(
     r"|windows?|garage|sunroom|storm\s+windows?|awnings?|solar\s+panels?)\b",
     _I,
 )
+# "Frank does not want the screens cleaned anymore".
+_NOT_WANTED = re.compile(
+    r"\b(?:does\s+not|doesn'?t|do\s+not|don'?t)\s+want\s+(?:the\s+|us\s+to\s+(?:do|clean)\s+(?:the\s+)?)?"
+    r"(?P<obj>screens?|gutters?|skylights?|inside|interiors?|garage|sunroom|storm\s+windows?"
+    r"|awnings?|solar\s+panels?)\b(?:\s+(?:cleaned|done|washed))?",
+    _I,
+)
 _NO_THING = re.compile(
     r"\b(?:no|never\s+use|don'?t\s+use|avoid)\s+(?P<obj>ammonia|windex|bleach|vinegar|soap"
     r"|chemicals|razors?|blades?|scrapers?|pressure\s+wash\w*|power\s+wash\w*"
@@ -62,12 +69,14 @@ _NO_THING = re.compile(
 )
 _DO = re.compile(
     rf"\b(?:skip|stay\s+off|keep\s+off|use\s+only|only\s+use|always\s+(?:close|lock|use|wipe|dry"
-    rf"|check|call|text|knock|ring|park|wear|take|put|leave|remove|shut|bring)"
+    rf"|check|call|text|knock|ring|wear|take|put|leave|remove|shut|bring)"
     rf"|take\s+(?:your\s+|our\s+|their\s+)?(?:shoes|boots)\s+off|(?:shoes|boots)\s+off"
     rf"|wear\s+(?:shoe\s+covers|booties)|inspect\s+(?:twice|every\w*|all)"
     rf"|leave\s+(?:the\s+)?(?:\w+\s+)?(?:screens?|blinds|windows?|doors?|lights?|curtains)"
     rf"\s+(?:off|on|up|down|open|closed|in|out)"
     rf"|close\s+(?:the\s+)?(?:storm\s+|screen\s+|back\s+|front\s+|slider\s+)?doors?"
+    rf"|keep\s+(?:the\s+)?(?:storm\s+|screen\s+|back\s+|front\s+|side\s+)?doors?\s+(?:shut|closed"
+    rf"|locked)"
     rf"|go\s+over\s+(?:every|each|all)|double[\s-]check|check\s+from\s+(?:the\s+)?inside"
     rf"|(?:very\s+)?(?:particular|picky|fussy)\s+about|soft\s*wash\s+only|only\s+soft\s*wash"
     rf"|ladder\s+(?:feet|legs)|check\s+for\s+streaks|(?:very\s+)?streak[\s-]sensitive"
@@ -86,7 +95,9 @@ _PET_IN = re.compile(
     r"\b(?:don'?t|do\s+not|never|dont)\s+let\s+(?:him|her|them|it|the\s+(?P<animal>cats?|dogs?"
     r"|kitty|pup))\s+(?:out|escape|get\s+out)\b"
     rf"|\b(?:must|has\s+to|needs?\s+to|have\s+to)\s+be\s+(?:crated|kenneled|put\s+away"
-    rf"|locked\s+up|kept\s+(?:inside|in))\b{_TAIL}",
+    rf"|locked\s+up|kept\s+(?:inside|in))\b{_TAIL}"
+    r"|\bkeep\s+(?:him|her|them|it|the\s+(?P<animal2>cats?|dogs?|kitty|pup))\s+(?:inside|indoors"
+    r"|in\s+the\s+house|in)\b",
     _I,
 )
 _ANIMAL = re.compile(rf"\b(?:(?P<cat>cats?|kitty|kitten)|(?P<dog>{DOG_WORDS}))\b", _I)
@@ -124,6 +135,9 @@ def instructions(note: Note) -> list[Hit]:
     for m in note.finditer(_NO_LONGER):
         obj = tidy(m.group("obj"))
         hits.append(Hit(_key(obj), f"no longer clean the {obj}", *m.span(), 0.75, rank=1))
+    for m in note.finditer(_NOT_WANTED):
+        obj = tidy(m.group("obj"))
+        hits.append(Hit(_key(obj), f"don't clean the {obj}", *m.span(), 0.75, rank=1))
     for pattern in (_DONT, _NO_THING, _DO):
         for m in note.finditer(pattern):
             key, value = _key(m.group()), _said(m.group())
@@ -157,7 +171,7 @@ def _only_way(note: Note) -> list[Hit]:
 def _pets_in(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_PET_IN):
-        named = m.group("animal")
+        named = m.group("animal") or m.group("animal2")
         animal = _ANIMAL.search(named) if named else None
         if animal is None:
             before = list(_ANIMAL.finditer(note.text, note.sentence(m.start())[0], m.start()))
@@ -165,7 +179,8 @@ def _pets_in(note: Note) -> list[Hit]:
         if animal is None:
             continue
         kind = "cat" if animal.group("cat") else "dog"
-        value = re.sub(r"\b(?:him|her|them|it)\b", f"the {kind}", _said(m.group()), count=1)
+        said = animal.group().lower()  # "keep them inside" -> "keep the cats inside"
+        value = re.sub(r"\b(?:him|her|them|it)\b", f"the {said}", _said(m.group()), count=1)
         hits.append(Hit(f"instructions.{kind}", value, *m.span(), 0.65))
     return hits
 

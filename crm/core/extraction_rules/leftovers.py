@@ -22,7 +22,7 @@ _CARRIES = re.compile(
     r"|hazard|danger\w*|caution|watch\s+(?:out|for)|slippery|steep|loose|broken|rotten|wasps?"
     r"|bees?|hornets?|snakes?|wires?|electric\w*|sharp|nails?|icy|mold|bites?|aggressive)\b"
     r"|\b[0-9]+(?:\.[0-9]+)?\s*(?:ft|feet|foot|'|inch(?:es)?|sq|stor(?:y|ies)|panes?"
-    r"|windows?|screens?|gallons?|lbs?|pounds|steps|stairs|meters?|yards?)(?![\w'])",
+    r"|windows?|screens?|steps|stairs|meters?|yards?)(?![\w'])",
     _I,
 )
 # A report of this visit: what was done, when, what was paid or quoted, when we come back.
@@ -32,13 +32,25 @@ _THE_JOB = re.compile(
     r"|took|spent|total|invoice\s+(?:left|sent)|next\s+(?:visit|time))\b",
     _I,
 )
+# Narration of the visit anywhere in the sentence: who was home, what was said, used or given.
+_NARRATED = re.compile(
+    r"\b(?:tipped|wasn'?t\s+home|(?:no\s*one|nobody)\s+(?:was\s+)?home|was\s+visiting"
+    r"|answered\s+the\s+door|let\s+us\s+in|met\s+us|gave\s+(?:us|her|him|them)"
+    r"|(?:told\s+(?:her|him|them|the\s+\w+)|said|mentioned)(?!\s+(?:to|that|we|you)\b)"
+    r"|we\s+(?:were|did|used|stayed|had)|used\s+(?:about\s+)?[0-9]|mixed|sprayed|rinsed"
+    r"|brushed|washed|cleaned|today|this\s+(?:time|visit)|last\s+time|next\s+time|this\s+once"
+    r"|waited|rained|windy|upsold|quoted|rescreened|repaired)\b",
+    _I,
+)
 _STILL_AN_INSTRUCTION = re.compile(
-    r"\b(?:don'?t|do\s+not|never|always|make\s+sure|be\s+sure|remember|careful|must)\b", _I
+    r"\b(?:don'?t|do\s+not|never(?!\s+(?:came|went|showed|did|had|was|were|\w+ed)\b)|always|make\s+sure|be\s+sure|remember|must|be\s+careful"
+    r"|careful\s+(?:with|of|around|on))\b",
+    _I,
 )
 # Someone or something that is no longer there: nothing to keep.
 _GONE = re.compile(
     r"\b(?:passed(?:\s+away)?|died|moved\s+(?:out|away)|is\s+gone|are\s+gone|was\s+let\s+go"
-    r"|retired|no\s+longer\s+(?:here|lives|works))\b",
+    r"|retired|no\s+longer\s+(?:here|lives|works)|late\s+(?:husband|wife|father|mother))\b",
     _I,
 )
 _MOST_NOTES = 3
@@ -47,7 +59,8 @@ _MOST_NOTES = 3
 def _not_a_note(text: str) -> bool:
     if _GONE.search(text):
         return True
-    return bool(_THE_JOB.match(text)) and not _STILL_AN_INSTRUCTION.search(text)
+    job = _THE_JOB.match(text) or _NARRATED.search(text)
+    return bool(job) and not _STILL_AN_INSTRUCTION.search(text)
 
 
 def leftovers(note: Note, hits: list[Hit]) -> list[Hit]:

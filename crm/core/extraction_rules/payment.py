@@ -12,14 +12,15 @@ _PAYMENT = re.compile(
     r"(?P<check>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+|in\s+)?(?:a\s+)?(?:check|cheque|chk)\b"
     r"|\b(?:checks?|cheques?)\s+only\b|\bleaves?\s+(?:a\s+)?(?:check|cheque)\b"
     r"|\b(?:paid|mails?|mailed|will\s+mail|sends?|sent)\s+(?:by\s+|with\s+|w/\s*|us\s+|in\s+)?"
-    r"(?:a\s+)?(?:check|cheque|chk)\b)"
+    r"(?:a\s+)?(?:check|cheque|chk)\b|\b(?:check|cheque|chk)\s*(?:#|no\.?)\s*[0-9]{3,})"
     r"|(?P<cash>^\s*cash\s*[,;:-]|\bcash\s+only\b|\bpaid\s+(?:in\s+|with\s+|w/\s*)?cash\b"
     r"|\bpays?\s+(?:in\s+|with\s+|w/\s*|by\s+)?cash\b|\bonly\s+cash\b"
-    r"|\bcash\s+preferred\b)"
-    r"|(?P<card>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+)?(?:a\s+)?(?:credit\s+|debit\s+)?card\b"
+    r"|\bcash\s+preferred\b|\bcash\s*[,:-]?\s*\$[0-9]|\$[0-9]{1,4}(?:\.[0-9]{2})?\s+(?:in\s+)?cash\b)"
+    r"|(?P<card>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+)?(?:a\s+|her\s+|his\s+|their\s+)?"
+    r"(?:credit\s+|debit\s+)?card\b"
     r"|\b(?:credit\s+)?card\s+(?:only|on\s+file)\b|\bcc\s+on\s+file\b)"
     r"|(?P<invoice>\bpays?\s+(?:by\s+|via\s+|on\s+)invoice\b"
-    r"|\binvoice\s+(?:to|the|them|monthly|only|via)\b|\bnet[\s-]?(?:15|30|45|60)\b"
+    r"|\binvoice\s+(?:to|the|them|monthly|only|via)\b|\binvoices?\s+(?:e-?mailed|mailed|sent)\s+to\b"
     r"|\bbill\s+(?:to|them|monthly)\b|\bbill\s+the\s+(?!owner|landlord|hoa|tenant|son|daughter"
     r"|parents?|company|office|management)|\bsend\s+(?:an?\s+|the\s+)?invoices?\b"
     r"|\bbilled\s+monthly\b)",
@@ -67,6 +68,17 @@ _USUAL_PRICE = re.compile(
     r"(?:is\s+|of\s+|[:=]\s*)?\$[0-9]{2,4}(?:\.[0-9]{2})?",
     _I,
 )
+# A price offered, not agreed: "Quote for 2x a year: $320/visit, she'll let us know".
+_NOT_AGREED = re.compile(
+    r"\b(?:quoted?|estimate[ds]?|would\s+be|let\s+us\s+know|think\s+about\s+it|get\s+back)\b", _I
+)
+# "Landlord is Mr. Greene, bill him": the bill goes to the role named just before.
+_BILL_THEM = re.compile(
+    r"\b(?:bill|invoice|send\s+(?:the\s+)?(?:bill|invoice)\s+to)\s+(?:him|her|them)\b", _I
+)
+_PAYER_ROLE = re.compile(
+    r"\b(?P<role>owner|landlord|landlady|property\s+manager|hoa|son|daughter|management)\b", _I
+)
 _TERMS = re.compile(r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b", _I)
 
 
@@ -87,7 +99,13 @@ def payment_details(note: Note) -> list[Hit]:
         value = re.sub(r"\s*(?:pct|percent)\b", "%", tidy(m.group()).replace("(", ""))
         hits.append(Hit("payment.discount", value, *m.span(), 0.75))
     for m in note.finditer(_USUAL_PRICE):
-        hits.append(Hit("property.usual_price", tidy(m.group()), *m.span(), 0.7))
+        if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
+            hits.append(Hit("property.usual_price", tidy(m.group()), *m.span(), 0.7))
+    for m in note.finditer(_BILL_THEM):
+        roles = list(_PAYER_ROLE.finditer(note.text, max(0, m.start() - 80), m.start()))
+        if roles and not note.negated(m.start(), 15):
+            who = " ".join(roles[-1].group("role").lower().split()).replace("landlady", "landlord")
+            hits.append(Hit("payment.payer", who, roles[-1].start(), m.end(), 0.65))
     for m in note.finditer(_TERMS):
         hits.append(Hit("payment.terms", tidy(m.group()), *m.span(), 0.75))
     return hits

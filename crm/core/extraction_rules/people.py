@@ -13,7 +13,7 @@ _I = re.IGNORECASE
 _AGE = re.compile(
     r"(?P<elderly>\belderly\b|\b(?:older|old|very\s+old)\s+(?:lady|woman|man|gentleman|gent"
     r"|guy|couple|folks|fella|fellow|widow|widower)\b|\bfrail\b)"
-    r"|(?P<senior>\bseniors?(?:\s+citizens?)?\b|\bpensioners?\b)"
+    r"|(?P<senior>\bseniors?(?:\s+citizens?)?\b(?!\s+(?:center|centre|living))|\bpensioners?\b)"
     r"|(?P<retired>\bretired\b|\bretirees?\b)"
     r"|(?P<young_family>\byoung\s+(?:family|families|kids|children|ones)\b|\b(?:small|little)"
     r"\s+(?:kids|children|ones)\b|\btoddlers?\b|\bnewborn\b|\bnew\s+baby\b)"
@@ -78,9 +78,10 @@ _SPOUSE = re.compile(
     _I,
 )
 _TENANT = re.compile(
-    rf"\b(?:tenant|tenent|renter)(?P<form>{NAMED}|'?s\s+name\s*:?\s*|\s+is\s+|\s*[:(,-]\s*"
-    rf"|\s+){NAME}"
-    rf"|\b(?=(?-i:[A-Z])){NAME.replace('name', 'name2')},?\s+(?:is\s+)?(?:the\s+|our\s+)?"
+    rf"\b(?:tenant|tenent|renter)(?P<form>\s+moved\s+in,?\s+(?:her\s+|his\s+)?name(?:'s|\s+is)\s+"
+    rf"|{NAMED}|'?s\s+name\s*:?\s*|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
+    rf"|\b(?=(?-i:[A-Z]))(?!(?i:new|old|former|current|the|our)\b)"
+    rf"{NAME.replace('name', 'name2')},?\s+(?:is\s+)?(?:the\s+|our\s+)?"
     rf"(?:tenant|renter)\b"
     rf"|\b(?=(?-i:[A-Z])){NAME.replace('name', 'name3')}\s*\((?:the\s+)?(?:tenant|renter)\)",
     _I,
@@ -120,8 +121,18 @@ def spouse(note: Note) -> list[Hit]:
     return _person(note, "people.spouse_name", _SPOUSE)
 
 
+# "Old tenant Jake is gone", "former tenant Jenny moved out": not the tenant any more.
+_FORMER = re.compile(r"\b(?:old|former|previous|prior|last|ex)[\s-]*$", _I)
+_LEFT = re.compile(r"\s+(?:is\s+gone|has\s+left|left|moved\s+(?:out|away)|passed)\b", _I)
+
+
 def tenant(note: Note) -> list[Hit]:
-    return _person(note, "people.tenant_name", _TENANT)
+    return [
+        h
+        for h in _person(note, "people.tenant_name", _TENANT)
+        if not _FORMER.search(note.text, max(0, h.start - 12), h.start)
+        and not _LEFT.match(note.text, h.end)
+    ]
 
 
 # -- people by role (open family) ----------------------------------------------------------
@@ -189,7 +200,8 @@ _ROLE_FIRST = re.compile(
 )
 _NAME_FIRST = re.compile(
     rf"(?<!\bby\s)(?<!\bat\s)(?<!\bfrom\s)(?<!\bwith\s)(?<!\bfor\s)"
-    rf"{_PERSON}(?:,\s*|\s+is\s+)(?i:(?:now\s+)?(?:the|our|their|her|his)\s+(?P<role>{_ROLE}))\b"
+    rf"{_PERSON}(?:,\s*|\s+is\s+)(?i:(?:now\s+)?(?:the|our|their|her|his)\s+"
+    rf"(?:(?:owner|customer|client|tenant|landlord|manager)'s\s+)?(?P<role>{_ROLE}))\b"
     rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))\)",
 )
 _CREW = re.compile(
@@ -233,6 +245,12 @@ def _person_value(text: str) -> str | None:
     return " ".join(words) if len(words) == 1 or name_value(words[1]) else words[0]
 
 
+# A neighbour asking for a price is a sales lead, not someone in the customer's life.
+_LEAD = re.compile(
+    r"\b(?:quotes?|estimates?|price|pricing|business\s+card|gave\s+(?:him|her)\s+a\s+card)\b", _I
+)
+
+
 def roles(note: Note) -> list[Hit]:
     """``people.<role>`` = name: "manager Kelly", "Kelly is the manager now", "asked for Jose"."""
     hits: list[Hit] = []
@@ -243,6 +261,8 @@ def roles(note: Note) -> list[Hit]:
         role = _ROLES.get(" ".join(said.lower().split()))
         person = _person_value(groups.get("name") or groups.get("name3") or "")
         if role is None or person is None or note.negated(m.start(), 15):
+            continue
+        if role == "neighbor" and _LEAD.search(note.text, *note.sentence_window(m.start())):
             continue
         hits.append(Hit(f"people.{role}", person, m.start(), m.end(), 0.75))
     crew = [m for m in note.finditer(_CREW) if not note.negated(m.start(), 15)]
@@ -312,9 +332,17 @@ def _kind(text: str) -> str:
     return re.sub(r"\b(?:bldg)\b", "building", re.sub(r"^apt\b", "apartment", kind))
 
 
+# "Jim from the hardware store", "Bob at the bank": a place someone else came from.
+_PASSING = re.compile(r"(?:\bfrom|(?-i:\b[A-Z][a-z]+)\s+at)\s+(?:the\s+|a\s+|his\s+|her\s+)?$", _I)
+
+
 def customer_type(note: Note) -> list[Hit]:
     """``customer.type``: every kind-of-customer word in the note, in order ("gym, commercial")."""
-    found = [m for m in note.finditer(_CUSTOMER_TYPE) if not note.negated(m.start(), 15)]
+    found = [
+        m
+        for m in note.finditer(_CUSTOMER_TYPE)
+        if not note.negated(m.start(), 15) and not _PASSING.search(note.clause_before(m.start()))
+    ]
     if not found:
         return []
     kinds = list(dict.fromkeys(_kind(m.group()) for m in found))

@@ -53,6 +53,8 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
             _I,
         ),
         "named": re.compile(rf"\b{words}(?:{NAMED}){NAME}", _I),
+        # "Dog is Biscuit": only a word written as a name (not "dog is friendly").
+        "is_name": re.compile(rf"\b{words}\s+is\s+(?=(?-i:[A-Z])){NAME}", _I),
         # "the dog, Rocky, friendly" / "dog: Zeus" / "cat (Oreo)"
         "apposition": re.compile(
             rf"\b{words}\s*(?:,|:|-|\()\s*{NAME}\s*(?=[,.;:!)\-]|$)", _I | re.MULTILINE
@@ -78,13 +80,13 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
                 hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.85))
                 consumed.append(m.span())
     names: list[Hit] = []
-    for kind in ("named", "apposition"):
+    for kind in ("named", "apposition", "is_name"):
         for m in note.finditer(patterns[kind]):
             if note.someone_elses(m.start()) or note.negated(m.start()):
                 continue
             word = m.group("name")
             # A bare apposition is only a name when written like one ("dog, Rocky,").
-            if kind == "apposition" and not capitalised(word):
+            if kind in ("apposition", "is_name") and not capitalised(word):
                 continue
             value = name_value(word)
             if value is None:
@@ -95,7 +97,7 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
     for m in note.finditer(patterns["mention"]):
         if any(s <= m.start() < e for s, e in consumed):
             continue
-        if note.someone_elses(m.start()):
+        if note.someone_elses(m.start()) or _THEIRS_AFTER.match(note.text, m.end()):
             continue
         if note.negated(m.start(), 25) and not _KEEP_IN.search(note.clause_before(m.start(), 25)):
             continue
@@ -109,6 +111,12 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
     return hits
 
 
+# "the dog next door", "the dog across the street": not this household's.
+_THEIRS_AFTER = re.compile(
+    r"\s+(?:from\s+|of\s+)?(?:next\s+door|across\s+the\s+(?:street|road)|down\s+the\s+(?:street"
+    r"|road)|(?:the\s+)?neighbou?rs?\b)",
+    _I,
+)
 # "don't let the cat out": the negation is about the door, not the animal.
 _KEEP_IN = re.compile(r"\b(?:don'?t|do\s+not|never)\s+(?:let|feed|pet|scare|touch|bother)\b", _I)
 _NO_PETS = re.compile(r"\bno\s+(?:more\s+)?(?:pets|animals)\b|\bpets?\s*:\s*none\b", _I)

@@ -44,6 +44,12 @@ _PART_OF_HOUSE = re.compile(
     r"|\s+(?:upstairs|downstairs)\b",
     _I,
 )
+# "3 screens rescreened", "4 windows had broken seals": the ones worked on, not the house's.
+_SOME_OF_THEM = re.compile(
+    r"[^.;!?\n,]{0,25}?\b(?:re-?screen\w*|repair\w*|replac\w*|fixed|broken|torn|ripped|bent"
+    r"|cracked|fogg?(?:ed|y)|damaged|missing|seals?|chipped|scratched)\b",
+    _I,
+)
 _SINGLE_STORY = re.compile(
     r"\bsingle[\s-]*(?:stor(?:y|ey)|level)\b|\ball\s+(?:on\s+)?(?:the\s+)?ground\s+"
     r"(?:floor|level)\b",
@@ -66,7 +72,10 @@ def counts(note: Note) -> list[Hit]:
             number = parse_number(m.group("num"))
             if key is None or number is None or note.negated(m.start(), 15):
                 continue
-            if key != "property.stories" and _PART_OF_HOUSE.match(note.text, m.end()):
+            if key != "property.stories" and (
+                _PART_OF_HOUSE.match(note.text, m.end())
+                or _SOME_OF_THEM.match(note.text, m.end(), note.clause(m.start())[1])
+            ):
                 continue
             groups = m.groupdict()
             plus = bool(groups.get("plus") or groups.get("over"))
@@ -112,7 +121,7 @@ special_sills = flag_rule("property.special_sills", _SILL_CARE, 0.8)
 _ARTICLE = r"(?:the\s+|a\s+|an\s+|our\s+|my\s+)?"
 _LADDER = re.compile(
     rf"\bext(?:ension|\.)?\s*ladders?\b|\b[0-9]{{2}}\s*(?:ft|foot|feet|')\s*(?:ext\S*\s+)?"
-    rf"ladders?\b|\b(?:tall|big|long|large)\s+ladders?\b"
+    rf"ladders?\b|\bladders?\s*[:-]?\s*[0-9]{{2}}\s*(?:ft|foot|feet|')|\b(?:tall|big|long|large)\s+ladders?\b"
     rf"|\b(?:bring|need|needs|needed|use|requires?|take|grab)\s+{_ARTICLE}ladders?\b"
     rf"|\bladders?\s+(?:not\s+)?(?:needed|required|necessary)\b",
     _I,
@@ -142,11 +151,15 @@ _EQUIPMENT = re.compile(
 )
 
 
+# "it may need the restoration kit": a guess, not a need.
+_MAYBE = re.compile(r"\b(?:may|might|could|maybe|possibly|probably)\b", _I)
+
+
 def other_equipment(note: Note) -> list[Hit]:
     """``equipment.<thing>`` = true for other gear the job needs."""
     hits = []
     for m in note.finditer(_EQUIPMENT):
-        if note.negated(m.start(), 20):
+        if note.negated(m.start(), 20) or _MAYBE.search(note.clause_before(m.start(), 30)):
             continue
         thing = re.sub(r"[^a-z]+", "_", (m.group("thing") or m.group("thing2")).lower()).strip("_")
         hits.append(Hit(f"equipment.{thing}", True, *m.span(), 0.7))
@@ -170,7 +183,7 @@ _FEATURE = re.compile(
     r"|sun\s*room|conservatory|greenhouse|atrium|bay\s+windows?|bow\s+windows?"
     r"|picture\s+windows?|casement(?:\s+windows?|s)|awning\s+windows?|jalousie\s+windows?"
     r"|double[\s-]hung|tilt[\s-]ins?|dormers?(?:\s+on\s+the\s+\w+\s+floor)?|turrets?"
-    r"|cupolas?|chandeliers?|glass\s+(?:railings?|doors?|block)|sliding\s+glass\s+doors?"
+    r"|cupolas?|chandeliers?|glass\s+(?:(?:entry|front|double)\s+)?(?:railings?|doors?|block)|sliding\s+glass\s+doors?"
     r"|balcon(?:y|ies)|widow'?s\s+walk|vaulted\s+ceilings?|clerestory(?:\s+windows?)?"
     r"|security\s+film|window\s+film|tinted\s+(?:windows?|glass)|low[\s-]e(?:\s+glass)?"
     r"|solar\s+array|(?:clay|concrete|spanish|terra\s*cotta)\s+tiles?(?:\s+roof)?"
@@ -187,8 +200,9 @@ _SQUARE_FEET = re.compile(
 
 # Selling, not describing: "told her about the gutter guard special", "quote for shutters".
 _SALES = re.compile(
-    r"\b(?:special|promo|quoted?|estimate|upsell|offered|interested\s+in|told\s+(?:her|him|them)"
-    r"\s+about|brochure|flyer)\b",
+    r"\b(?:special|promo|quoted?|estimate|upsell|upsold|offered|interested\s+in|told\s+(?:her|him"
+    r"|them)\s+about|brochure|flyer|install(?:ation|ing)?|pitched|recommended|suggested"
+    r"|mentioned\s+(?:our|the|a))\b",
     _I,
 )
 

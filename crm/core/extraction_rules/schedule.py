@@ -19,7 +19,8 @@ _TIME_OF_DAY = re.compile(
     rf"|\bbefore\s+(?:noon|lunch|(?:10|11|12)(?::[0-9]{{2}})?\s*(?:am|a\.m\.)?)\b)"
     rf"|(?P<afternoon>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?{_WHICH_DAYS}(?:pm|p\.m\.|afternoons?)\b"
     rf"|\b(?:afternoons?|pm)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best)\b"
-    rf"|\bnot\s+(?:before|until)\s+(?:noon|lunch|midday)\b"
+    rf"|\b(?:not|(?:don'?t|do\s+not|never)\s+(?:come|arrive|start|show\s+up))\s+(?:before|until)"
+    rf"\s+(?:noon|lunch|midday)\b"
     rf"|\bafter\s+(?:noon|lunch|(?:12|1|2|3|4)(?::[0-9]{{2}})?\s*(?:pm|p\.m\.)?)\b)"
     rf"|(?P<evening>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?evenings?\b"
     rf"|\bevenings?\s+(?:(?:appts?|appointments?)\s+)?(?:only|pref(?:erred)?|best)\b"
@@ -67,6 +68,9 @@ _DAY_CUE_AFTER = re.compile(
     r"|fine|ok|okay|better)|work\s+(?:best|better|well|for\s+(?:her|him|them)))\b",
     _I,
 )
+# "Tuesdays before 8am", "on Sundays": a plural day name is a habit (unless it is work or away).
+_HABIT_DAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)days\b", _I)
+_BUSY = re.compile(r"\b(?:works?|working|busy|closed|away|off|gone|out)\b", _I)
 _DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|except|but|besides)\b|n't\b", _I)
 
 
@@ -89,7 +93,8 @@ def days(note: Note) -> list[Hit]:
         before = note.clause_before(m.start(), 25)
         cue_before = _DAY_CUE_BEFORE.search(before)
         cue_after = _DAY_CUE_AFTER.match(note.text, m.end())
-        if not (cue_before or cue_after) or _DAY_EXCLUDE.search(before):
+        habit = _HABIT_DAY.match(m.group()) is not None and not _BUSY.search(before)
+        if not (cue_before or cue_after or habit) or _DAY_EXCLUDE.search(before):
             continue
         days = _days_in(m.group())
         if days:
@@ -134,7 +139,8 @@ def contact_method(note: Note) -> list[Hit]:
 _LONGER = re.compile(
     r"\b(?:takes?|took|taking)\s+(?:us\s+|me\s+)?(?:forever|ages|a\s+long\s+time|a\s+while)\b"
     r"|\b(?:takes?|took|ran|runs)\b[^.!?;\n]{0,30}?\blonger\s+than\s+(?:usual|normal|expected"
-    r"|average|quoted)\b|\blonger\s+than\s+(?:usual|normal|expected|average)\b"
+    r"|average|quoted)\b|\blonger\s+than\s+(?:usual|normal|expected|average|it\s+looks"
+    r"|you'?d\s+think)\b"
     r"|\b(?:allow|budget|plan|schedule|block)\s+(?:for\s+)?(?:extra|more)\s+time\b"
     r"|\b(?:slow|long)\s+job\b",
     _I,
@@ -174,14 +180,17 @@ _TIME_WINDOW = re.compile(
     r"\b(?:after|before|not\s+before|not\s+after|between)\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*"
     r"(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:and|-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
     r"|hours|close|closing|opening)(?![0-9])|\bafter\s+hours\b"
-    r"|\bbefore\s+(?:the\s+\w+\s+|they\s+|it\s+|we\s+|she\s+|he\s+)?opens?\s+(?:at\s+)?"
-    r"[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?"
+    r"|\bbefore\s+(?:the\s+\w+\s+|they\s+|it\s+|we\s+|she\s+|he\s+)?opens?\b(?:\s+(?:at\s+)?"
+    r"[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
     r"|\b(?:out|done|finished|gone|off\s+site)\s+by\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)"
     r"|[0-9]{1,2}(?::[0-9]{2})?(?!\s*(?:windows?|screens?|[a-z])))"
     r"|\b(?:allows?\s+work|work\s+hours|hours\s+are|only)\s+(?:from\s+)?[0-9]{1,2}(?::[0-9]{2})?"
     r"\s*(?:am)?\s*(?:-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:pm)?(?!\s*(?:windows?|screens?|hrs?"
     r"|hours|min))",
     _I,
+)
+_JOB_LOG = re.compile(
+    r"\b(?:took|finished|arrived|started|[0-9.]+\s*(?:hrs?|hours|min(?:ute)?s?))\b", _I
 )
 _BILLING = re.compile(r"\b(?:bill(?:ed)?|invoiced?|pays?|paid|charge[sd]?)\s+$", _I)
 _HAS_TIME = re.compile(r"[0-9]|hours|clos|open", _I)
@@ -220,6 +229,8 @@ def schedule_details(note: Note) -> list[Hit]:
             value = ", ".join(dict.fromkeys(_spelt_out(tidy(m.group())) for m in found))
             hits.append(Hit(key, value[:120], found[0].start(), found[-1].end(), 0.7))
     for m in note.finditer(_TIME_WINDOW):
+        if _JOB_LOG.search(note.text, *note.sentence_window(m.start(), m.end())):
+            continue  # "90 minutes, done by 3": when this visit ended
         if _HAS_TIME.search(m.group()) and not _NOT_A_TIME.match(note.text, m.end()):
             hits.append(Hit("schedule.time_window", tidy(m.group()), *m.span(), 0.7))
     for m in note.finditer(_AWAY_MONTHS):

@@ -1,0 +1,88 @@
+"""What a technician writes about the visit itself never becomes a fact about the customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crm.core.extraction_rules import extract
+
+
+def facts(note: str) -> dict[str, Any]:
+    return {p.key: p.value for p in extract(note)}
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Mrs Patel tipped $15 and gave us lemonade.",
+        "Mixed 5 gallons of solution.",
+        "Owner wasn't home.",
+        "Sprayed nothing, told the owner.",
+        "She mentioned her late husband used to do the windows himself.",
+        "She said the old company broke a screen and never came back. We were careful.",
+        "Drive was icy in the morning, waited till 10.",
+    ],
+)
+def test_a_log_of_the_visit_is_no_fact(note: str) -> None:
+    assert facts(note) == {}
+
+
+@pytest.mark.parametrize(
+    ("note", "key"),
+    [
+        ("Jim from the hardware store said the pollen's bad this year.", "customer.type"),
+        ("Mentioned our gutter guard install, she wasn't interested.", "property.features"),
+        ("Told her it may need the restoration kit next time.", "equipment.restoration_kit"),
+        ("Quote for 2x a year: $320/visit, she said she'd let us know.", "property.usual_price"),
+        ("Upsold screen repair, 3 screens rescreened at $35 ea.", "property.screen_count"),
+        ("4 windows had broken seals, fogged.", "property.window_count"),
+        ("Took both ladders off the truck, 90 minutes, done by 3.", "schedule.time_window"),
+        ("Bill the owner, Dr. Adams. Net 30.", "payment.preference"),
+        ("The dog next door bit the ladder strap lol.", "pets.has_dog"),
+        ("Next door neighbor Carl asked for a quote, gave him a card.", "people.neighbor"),
+        ("Always park on the street.", "instructions.general"),
+    ],
+)
+def test_things_said_in_passing_are_not_facts(note: str, key: str) -> None:
+    assert key not in facts(note)
+
+
+def test_a_former_tenant_is_not_the_tenant() -> None:
+    found = facts("New tenant moved in, name's Marcus. Old tenant Jenny moved out in June.")
+    assert found["people.tenant_name"] == "Marcus"
+
+
+def test_bill_him_goes_to_the_role_named_before() -> None:
+    assert facts("Landlord is Mr. Greene, bill him not her.")["payment.payer"] == "landlord"
+    assert facts("Landlady Mrs Birch lives in Atlanta, bill her directly.")["payment.payer"] == (
+        "landlord"
+    )
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "value"),
+    [
+        ("Roof is steep, we stayed off.", "hazards.steep_roof", "roof is steep"),
+        ("Ladder 32 ft extension needed for the peak.", "equipment.extension_ladder", True),
+        ("Dog is Biscuit, very friendly.", "pets.dog_name", "Biscuit"),
+        ("Our customer has 2 cats, keep them inside.", "instructions.cat", "keep the cats inside"),
+        ("Keep the front door shut.", "instructions.doors", "keep the front door shut"),
+        (
+            "Frank does not want the screens cleaned anymore.",
+            "instructions.screens",
+            "don't clean the screens",
+        ),
+        ("She works nights, don't come before noon.", "preferences.time_of_day", "afternoon"),
+        ("Customer wants storefront service Tuesdays before 8am.", "preferences.days", ["tuesday"]),
+        ("Weekly at the cafe before they open.", "schedule.time_window", "before they open"),
+        ("Only 2 hours today, short job. Cash, $120.", "payment.preference", "cash"),
+        ("Paid in full, $450, check #1123.", "payment.preference", "check"),
+        ("She pays with her card.", "payment.preference", "card"),
+        ("Takes longer than it looks.", "duration.longer_than_usual", True),
+        ("Dental office, glass entry doors.", "property.features", "glass entry doors"),
+    ],
+)
+def test_phrasings_that_state_a_fact(note: str, key: str, value: Any) -> None:
+    assert facts(note)[key] == value
