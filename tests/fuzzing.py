@@ -51,6 +51,9 @@ TABLES = (
     "api_tokens",
     "authorizations",
     "audit_log",
+    "ticket_facts",
+    "ticket_line_facts",
+    "invoice_facts",
 )
 
 

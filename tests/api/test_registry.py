@@ -286,6 +286,9 @@ def _snapshot(owner: psycopg.Connection, user_id: Any) -> dict[str, Any]:
         "imports",
         "api_tokens",
         "authorizations",
+        "ticket_facts",
+        "ticket_line_facts",
+        "invoice_facts",
     ]
     with owner.transaction():
         owner.execute("SELECT set_config('app.current_user_id', %s, true)", (str(user_id),))

@@ -27,32 +27,22 @@ CITY_LENGTH = 200
 
 # Every contact with a completed visit (or the one asked for): the last visit and its total, the
 # median gap between visit days, the latest close-out reach-out's distance from its visit, the
-# latest plan's rule, a pending reach-out and the next booked ticket. Dates are local. Each part
-# is MATERIALIZED: computed once, never again per contact when the planner misjudges the rows.
-_CANDIDATES = """
-WITH visits AS (
-    SELECT t.id, t.contact_id, t.scheduled_start,
-           (t.scheduled_start AT TIME ZONE %(tz)s)::date AS day
-    FROM tickets t
-    WHERE t.status = 'completed' AND (%(only)s::uuid IS NULL OR t.contact_id = %(only)s::uuid)
-),
-gaps AS (
-    SELECT contact_id, day - lag(day) OVER (PARTITION BY contact_id ORDER BY day) AS gap
-    FROM (SELECT DISTINCT contact_id, day FROM visits) AS visit_days
-),
-history AS MATERIALIZED (
-    SELECT contact_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap::float8) AS median_gap
-    FROM gaps WHERE gap IS NOT NULL GROUP BY contact_id
-),
-last_visit AS MATERIALIZED (
-    SELECT DISTINCT ON (contact_id) id, contact_id, day,
-           count(*) OVER (PARTITION BY contact_id) AS visits
-    FROM visits ORDER BY contact_id, scheduled_start DESC, id DESC
+# latest plan's rule, a pending reach-out and the next booked ticket. Dates are local: the last
+# visit, the count and the median gap come from contact_visit_facts, the visits' local days from
+# ticket_facts (both kept by triggers, 0018), so nothing here reads every visit. Each part is
+# MATERIALIZED: computed once, never again per contact when the planner misjudges the rows
+# (under RLS it expects one).
+_PARTS = """
+WITH last_visit AS MATERIALIZED (
+    SELECT last_ticket_id AS id, contact_id, last_day AS day, visits, median_gap
+    FROM contact_visit_facts
+    WHERE %(only)s::uuid IS NULL OR contact_id = %(only)s::uuid
 ),
 reach_out AS MATERIALIZED (
     SELECT DISTINCT ON (m.contact_id) m.contact_id,
            (m.scheduled_for AT TIME ZONE %(tz)s)::date - v.day AS days
-    FROM scheduled_messages m JOIN visits v ON v.id = m.ticket_id
+    FROM scheduled_messages m
+    JOIN ticket_facts v ON v.ticket_id = m.ticket_id AND v.status = 'completed'
     WHERE m.kind = 'reach_out' AND m.status <> 'cancelled'
       AND (m.scheduled_for AT TIME ZONE %(tz)s)::date > v.day
     ORDER BY m.contact_id, v.scheduled_start DESC, m.created_at DESC, m.id
@@ -62,16 +52,18 @@ latest_plan AS MATERIALIZED (
            max_count, skip_dates
     FROM plans ORDER BY contact_id, created_at DESC, id DESC
 ),
+booked AS MATERIALIZED (
+    SELECT DISTINCT ON (contact_id) contact_id, id, scheduled_start
+    FROM tickets WHERE status IN ('scheduled', 'in_progress')
+    ORDER BY contact_id, scheduled_start, id
+)"""
+
+_CANDIDATES = f"""{_PARTS},
 pending AS MATERIALIZED (
     SELECT DISTINCT ON (contact_id) contact_id, id, scheduled_for
     FROM scheduled_messages
     WHERE kind = 'reach_out' AND status IN ('pending', 'sending')
     ORDER BY contact_id, scheduled_for, id
-),
-booked AS MATERIALIZED (
-    SELECT DISTINCT ON (contact_id) contact_id, id, scheduled_start
-    FROM tickets WHERE status IN ('scheduled', 'in_progress')
-    ORDER BY contact_id, scheduled_start, id
 )
 SELECT c.id, c.first_name, c.last_name, c.company, c.phone, c.email,
        c.preferred_contact_method, c.email_opted_out_at IS NOT NULL AS unsubscribed,
@@ -79,13 +71,12 @@ SELECT c.id, c.first_name, c.last_name, c.company, c.phone, c.email,
        lv.id AS visit_id, lv.day AS visit_day, lv.visits,
        (SELECT coalesce(sum(li.total_cents), 0) FROM line_items li WHERE li.ticket_id = lv.id)
            AS visit_total_cents,
-       h.median_gap, r.days AS reach_out_days,
+       lv.median_gap, r.days AS reach_out_days,
        p.rrule, p.start_date, p.start_time, p.until_date, p.max_count, p.skip_dates,
        pm.id AS pending_id, pm.scheduled_for AS pending_for,
        b.id AS booked_id, b.scheduled_start AS booked_start
 FROM contacts c
 LEFT JOIN last_visit lv ON lv.contact_id = c.id
-LEFT JOIN history h ON h.contact_id = c.id
 LEFT JOIN reach_out r ON r.contact_id = c.id
 LEFT JOIN latest_plan p ON p.contact_id = c.id
 LEFT JOIN pending pm ON pm.contact_id = c.id
@@ -98,7 +89,19 @@ WHERE (%(only)s::uuid IS NOT NULL AND c.id = %(only)s::uuid)
    OR (%(only)s::uuid IS NULL AND lv.id IS NOT NULL AND b.id IS NULL
        AND c.preferred_contact_method <> 'none'
        AND (%(city)s::text IS NULL OR lower(a.city) = lower(%(city)s::text)))
-"""
+"""  # noqa: S608 (constant fragments only; values are parameters)
+
+# The same rule, only what the due date needs (the Customers report counts them, any city).
+_DUE_DATES = f"""{_PARTS}
+SELECT lv.id AS visit_id, lv.day AS visit_day, lv.median_gap, r.days AS reach_out_days,
+       p.rrule, p.start_date, p.start_time, p.until_date, p.max_count, p.skip_dates
+FROM contacts c
+JOIN last_visit lv ON lv.contact_id = c.id
+LEFT JOIN reach_out r ON r.contact_id = c.id
+LEFT JOIN latest_plan p ON p.contact_id = c.id
+WHERE c.preferred_contact_method <> 'none'
+  AND NOT EXISTS (SELECT 1 FROM booked b WHERE b.contact_id = c.id)
+"""  # noqa: S608 (constant fragments only; values are parameters)
 
 
 def _weeks(query: DataQuery) -> int:
@@ -134,9 +137,21 @@ def _interval(row: dict[str, Any]) -> tuple[int, str] | None:
     return None
 
 
+def _due_on(row: dict[str, Any]) -> date | None:
+    interval = _interval(row) if row["visit_id"] is not None else None
+    return row["visit_day"] + timedelta(days=interval[0]) if interval else None
+
+
+def count_due(conn: Connection, timezone: str, weeks: int = DEFAULT_WEEKS) -> int:
+    """How many customers load_due lists with no filters (due within ``weeks``, any city)."""
+    until = business_today(timezone) + timedelta(weeks=weeks)
+    rows = conn.execute(_DUE_DATES, {"tz": timezone, "only": None}, prepare=False).fetchall()
+    return sum(1 for row in rows if (due := _due_on(row)) is not None and due <= until)
+
+
 def _shape(row: dict[str, Any], today: date) -> dict[str, Any]:
     interval = _interval(row) if row["visit_id"] is not None else None
-    due_on = row["visit_day"] + timedelta(days=interval[0]) if interval else None
+    due_on = _due_on(row)
     return {
         "id": row["id"],
         "contact": {
@@ -193,7 +208,7 @@ def load_due(conn: Connection, query: DataQuery) -> Any:
     weeks, city = _weeks(query), _city(query)
     today = business_today(query.timezone)
     params = {"tz": query.timezone, "only": query.id, "city": city}
-    rows = conn.execute(_CANDIDATES, params).fetchall()
+    rows = conn.execute(_CANDIDATES, params, prepare=False).fetchall()
     if query.id is not None:
         if not rows:
             raise NotFound(f"No contact with id {query.id}.")

@@ -10,49 +10,37 @@ from typing import Any
 from crm.clients.postgres_client import Connection
 from crm.core.registry import REGISTRY, DataQuery
 from crm.core.services.contact_service import display_name
-from crm.core.services.due_service import load_due
+from crm.core.services.due_service import count_due
 from crm.core.services.reports.period import RANGE_FILTERS, period_of
 
 TOP = 20
 LOST_MONTHS = 18
 
-# Per customer: the first completed visit ever, and the months of the range with one.
+# Per month of the range: the customers with a completed visit on its days in the range
+# (ticket_facts), and those of them whose first visit ever is one of those days
+# (contact_visit_facts) -- new; the others are returning. Both 0018, the local day stored.
 _MONTHS = """
-WITH visits AS (
-    SELECT t.contact_id, (t.scheduled_start AT TIME ZONE %(tz)s)::date AS day
-    FROM tickets t WHERE t.status = 'completed'
-),
-seen AS (
-    SELECT contact_id, min(day) AS first_day FROM visits GROUP BY contact_id
-),
-active AS (
-    SELECT contact_id, to_char(day, 'YYYY-MM') AS month, min(day) AS day
-    FROM visits WHERE day >= %(start)s AND day < %(stop)s
-    GROUP BY contact_id, to_char(day, 'YYYY-MM')
-)
-SELECT a.month,
-       count(*) FILTER (WHERE s.first_day = a.day) AS new,
-       count(*) FILTER (WHERE s.first_day < a.day) AS returning
-FROM active a JOIN seen s USING (contact_id)
-GROUP BY a.month
+SELECT 'seen' AS what, month, count(*) AS customers
+FROM (
+    SELECT DISTINCT contact_id, day - extract(day FROM day)::int + 1 AS month
+    FROM ticket_facts
+    WHERE status = 'completed' AND day >= %(start)s AND day < %(stop)s
+) AS active
+GROUP BY month
+UNION ALL
+SELECT 'new', first_day - extract(day FROM first_day)::int + 1, count(*)
+FROM contact_visit_facts
+WHERE first_day >= %(start)s AND first_day < %(stop)s
+GROUP BY 2
 """
 
 # Every customer's completed visits up to the range's end: the work's value, the count and the
 # last day; one pass serves the best customers and the lost ones.
 _LIFETIME = """
-WITH visits AS MATERIALIZED (
-    SELECT t.id, t.contact_id, t.scheduled_start FROM tickets t
-    WHERE t.status = 'completed' AND t.scheduled_start < %(stop)s::timestamp AT TIME ZONE %(tz)s
-),
-per_customer AS MATERIALIZED (
-    SELECT v.contact_id, count(*) AS visits,
-           (max(v.scheduled_start) AT TIME ZONE %(tz)s)::date AS last_visit,
-           coalesce(sum(value.cents), 0)::bigint AS cents
-    FROM visits v
-    LEFT JOIN LATERAL (
-        SELECT sum(li.total_cents) AS cents FROM line_items li WHERE li.ticket_id = v.id
-    ) value ON true
-    GROUP BY v.contact_id
+WITH per_customer AS MATERIALIZED (
+    SELECT contact_id, count(*) AS visits, max(day) AS last_visit, sum(cents)::bigint AS cents
+    FROM ticket_facts WHERE status = 'completed' AND day < %(stop)s
+    GROUP BY contact_id
 ),
 top AS (
     SELECT p.*, 'top' AS list FROM per_customer p
@@ -62,7 +50,7 @@ lost AS MATERIALIZED (
     SELECT p.*, 'lost' AS list FROM per_customer p
     WHERE p.last_visit < %(cutoff)s
       AND NOT EXISTS (
-          SELECT 1 FROM tickets b
+          SELECT 1 FROM ticket_facts b
           WHERE b.contact_id = p.contact_id AND b.status IN ('scheduled', 'in_progress')
       )
 )
@@ -89,10 +77,13 @@ def _who(row: dict[str, Any]) -> dict[str, Any]:
 def load_customers(conn: Connection, query: DataQuery) -> Any:
     """New vs returning per month, the top 20 by lifetime work, customers lost, and due now."""
     period = period_of(query)
-    per_month = {r["month"]: r for r in conn.execute(_MONTHS, period.params).fetchall()}
+    counted: dict[tuple[str, str], int] = {
+        (r["what"], f"{r['month']:%Y-%m}"): int(r["customers"])
+        for r in conn.execute(_MONTHS, period.params, prepare=False).fetchall()
+    }
     cutoff = months_before(period.end, LOST_MONTHS)
     params = {**period.params, "top": TOP, "cutoff": cutoff}
-    rows = conn.execute(_LIFETIME, params).fetchall()
+    rows = conn.execute(_LIFETIME, params, prepare=False).fetchall()
     top = sorted(
         (r for r in rows if r["list"] == "top"),
         key=lambda r: (-int(r["cents"]), -r["last_visit"].toordinal(), str(r["contact_id"])),
@@ -101,14 +92,13 @@ def load_customers(conn: Connection, query: DataQuery) -> Any:
         (r for r in rows if r["list"] == "lost"),
         key=lambda r: (-r["last_visit"].toordinal(), str(r["contact_id"])),
     )
-    due = load_due(conn, DataQuery(timezone=query.timezone, limit=1_000_000))
     return {
         **period.shown(),
         "months": [
             {
                 "month": month,
-                "new": int(per_month[month]["new"]) if month in per_month else 0,
-                "returning": int(per_month[month]["returning"]) if month in per_month else 0,
+                "new": counted.get(("new", month), 0),
+                "returning": counted.get(("seen", month), 0) - counted.get(("new", month), 0),
             }
             for month in period.months()
         ],
@@ -126,5 +116,5 @@ def load_customers(conn: Connection, query: DataQuery) -> Any:
             "cutoff": cutoff,
             "customers": [{"contact": _who(r), "last_visit": r["last_visit"]} for r in lost],
         },
-        "due_count": len(due),
+        "due_count": count_due(conn, query.timezone),
     }

@@ -9,61 +9,50 @@ from crm.clients.postgres_client import Connection
 from crm.core.registry import REGISTRY, DataQuery
 from crm.core.services.reports.period import RANGE_FILTERS, average, period_of, share_pct
 
-IN_RANGE = """t.scheduled_start >= %(start)s::timestamp AT TIME ZONE %(tz)s
-      AND t.scheduled_start < %(stop)s::timestamp AT TIME ZONE %(tz)s"""
+IN_RANGE = "day >= %(start)s AND day < %(stop)s"
 
-# Every ticket of the range, counted by status, by week (completed) and by weekday and hour
-# (not cancelled), in one pass.
+# Every ticket of the range (ticket_facts, 0018: local week, weekday and hour stored), counted
+# by status, by week (completed) and by weekday and hour (not cancelled), in one pass.
 _TICKETS = f"""
-WITH booked AS MATERIALIZED (
-    SELECT t.status, t.duration_minutes, t.scheduled_start AT TIME ZONE %(tz)s AS local
-    FROM tickets t WHERE {IN_RANGE}
-)
-SELECT GROUPING(date_trunc('week', local)) AS all_weeks,
-       GROUPING(extract(isodow FROM local)) AS all_days,
-       date_trunc('week', local)::date AS week_start,
-       extract(isodow FROM local)::int AS weekday, extract(hour FROM local)::int AS hour,
+SELECT GROUPING(week_start) AS all_weeks, GROUPING(weekday) AS all_days,
+       week_start, weekday, hour,
        count(*) AS booked,
        count(*) FILTER (WHERE status = 'completed') AS completed,
        count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
        count(*) FILTER (WHERE status = 'no_show') AS no_show,
-       coalesce(sum(duration_minutes) FILTER (WHERE status <> 'cancelled'), 0) AS scheduled
-FROM booked
-GROUP BY GROUPING SETS ((), (date_trunc('week', local)),
-                        (extract(isodow FROM local), extract(hour FROM local)))
+       coalesce(sum(duration_minutes) FILTER (WHERE status <> 'cancelled'), 0) AS scheduled,
+       count(clock_seconds) FILTER (WHERE status = 'completed') AS timed,
+       coalesce(sum(clock_seconds) FILTER (WHERE status = 'completed'), 0)::bigint
+           AS job_seconds,
+       coalesce(sum(duration_minutes) FILTER (
+           WHERE status = 'completed' AND clock_seconds IS NOT NULL), 0)::bigint
+           AS estimate_minutes
+FROM ticket_facts
+WHERE {IN_RANGE}
+GROUP BY GROUPING SETS ((), (week_start), (weekday, hour))
 """  # noqa: S608 (constant fragments only; values are parameters)
 
-# Clock time: all of it that started in the range, and per completed ticket of the range.
-_CLOCKED = f"""
-SELECT coalesce((
-           SELECT sum(extract(epoch FROM te.ended_at - te.started_at))
-           FROM time_entries te
-           WHERE te.ended_at IS NOT NULL
-             AND te.started_at >= %(start)s::timestamp AT TIME ZONE %(tz)s
-             AND te.started_at < %(stop)s::timestamp AT TIME ZONE %(tz)s
-       ), 0)::bigint AS worked_seconds,
-       count(*) AS timed, coalesce(sum(per_job.seconds), 0)::bigint AS job_seconds,
-       coalesce(sum(per_job.estimate), 0)::bigint AS estimate_minutes
-FROM (
-    SELECT round(sum(extract(epoch FROM te.ended_at - te.started_at))) AS seconds,
-           min(t.duration_minutes) AS estimate
-    FROM tickets t JOIN time_entries te ON te.ticket_id = t.id AND te.ended_at IS NOT NULL
-    WHERE t.status = 'completed' AND {IN_RANGE}
-    GROUP BY t.id
-) AS per_job
-"""  # noqa: S608 (constant fragments only; values are parameters)
+# Clock time: all of it that started in the range.
+_CLOCKED = """
+SELECT coalesce(sum(extract(epoch FROM te.ended_at - te.started_at)), 0)::bigint
+           AS worked_seconds
+FROM time_entries te
+WHERE te.ended_at IS NOT NULL
+  AND te.started_at >= %(start)s::timestamp AT TIME ZONE %(tz)s
+  AND te.started_at < %(stop)s::timestamp AT TIME ZONE %(tz)s
+"""
 
 
 @REGISTRY.data_type("report_work", filters=RANGE_FILTERS)
 def load_work(conn: Connection, query: DataQuery) -> Any:
     """Jobs per week, hours worked vs booked, job length vs estimate, cancellations, busy hours."""
     period = period_of(query)
-    rows = conn.execute(_TICKETS, period.params).fetchall()
+    rows = conn.execute(_TICKETS, period.params, prepare=False).fetchall()
     total = next(r for r in rows if r["all_weeks"] and r["all_days"])
     per_week = {r["week_start"]: int(r["completed"]) for r in rows if not r["all_weeks"]}
-    clock = conn.execute(_CLOCKED, period.params).fetchone()
+    clock = conn.execute(_CLOCKED, period.params, prepare=False).fetchone()
     assert clock is not None
-    timed = int(clock["timed"])
+    timed = int(total["timed"])
     booked, cancelled = int(total["booked"]), int(total["cancelled"])
     no_show = int(total["no_show"])
     return {
@@ -79,8 +68,8 @@ def load_work(conn: Connection, query: DataQuery) -> Any:
         "jobs": {
             "completed": int(total["completed"]),
             "timed": timed,
-            "average_worked_minutes": average(int(clock["job_seconds"]), 60 * timed),
-            "average_estimate_minutes": average(int(clock["estimate_minutes"]), timed),
+            "average_worked_minutes": average(int(total["job_seconds"]), 60 * timed),
+            "average_estimate_minutes": average(int(total["estimate_minutes"]), timed),
         },
         "rates": {
             "booked": booked,

@@ -9,43 +9,51 @@ from crm.clients.postgres_client import Connection
 from crm.core.registry import REGISTRY, DataQuery
 from crm.core.services.reports.period import RANGE_FILTERS, average, period_of
 
-# The completed tickets whose visit day is in the range.
-JOBS = """
-jobs AS MATERIALIZED (
-    SELECT t.id, t.address_id FROM tickets t
-    WHERE t.status = 'completed'
-      AND t.scheduled_start >= %(start)s::timestamp AT TIME ZONE %(tz)s
-      AND t.scheduled_start < %(stop)s::timestamp AT TIME ZONE %(tz)s
-)"""
+# The completed tickets whose local visit day is in the range (ticket_facts, 0018).
+JOBS_IN_RANGE = "status = 'completed' AND day >= %(start)s AND day < %(stop)s"
 
-# One row per (kind, service) and per (kind, pricing mode) of the lines, and per kind.
-_BY_SERVICE = f"""
-WITH {JOBS}
-SELECT GROUPING(li.service_id) AS no_service, GROUPING(li.pricing_mode) AS no_mode,
-       li.kind, li.service_id, li.pricing_mode,
-       sum(li.total_cents) AS cents, count(DISTINCT li.ticket_id) AS jobs
-FROM jobs j JOIN line_items li ON li.ticket_id = j.id
-GROUP BY GROUPING SETS ((li.kind, li.service_id), (li.kind, li.pricing_mode), (li.kind))
-"""  # noqa: S608 (constant fragments only; values are parameters)
+# One row per (kind, service) and per (kind, pricing mode) of the lines, and per kind; the
+# *_job counters are 1 on one row per ticket and grouping (ticket_line_facts, 0018).
+_BY_SERVICE = """
+SELECT GROUPING(service_id) AS no_service, GROUPING(pricing_mode) AS no_mode,
+       kind, service_id, pricing_mode, sum(cents) AS cents,
+       CASE WHEN GROUPING(service_id) = 0 THEN sum(service_job)
+            WHEN GROUPING(pricing_mode) = 0 THEN sum(mode_job)
+            ELSE sum(kind_job) END AS jobs
+FROM ticket_line_facts
+WHERE day >= %(start)s AND day < %(stop)s
+GROUP BY GROUPING SETS ((kind, service_id), (kind, pricing_mode), (kind))
+"""
+
+_JOBS = f"SELECT count(*) AS n FROM ticket_facts WHERE {JOBS_IN_RANGE}"  # noqa: S608 (a constant)
 
 _SERVICES = "SELECT id, name, pricing_mode FROM services WHERE id = ANY(%(ids)s)"
 
-# Each job's value and place, then totals per city and per postal code (case and spaces
-# ignored; the spelling used most is the name).
+# Each place's jobs and value, then totals per city and per postal code (case and spaces
+# ignored; the spelling used by the most jobs is the name, the first in order on a tie).
 _BY_AREA = f"""
-WITH {JOBS},
+WITH per_address AS MATERIALIZED (
+    SELECT address_id, sum(cents) AS cents, count(*) AS jobs
+    FROM ticket_facts WHERE {JOBS_IN_RANGE}
+    GROUP BY address_id
+),
 valued AS (
     SELECT coalesce(btrim(a.city), '') AS city, coalesce(btrim(a.postal_code), '') AS postal,
-           coalesce((SELECT sum(li.total_cents) FROM line_items li WHERE li.ticket_id = j.id), 0)
-               AS cents
-    FROM jobs j LEFT JOIN addresses a ON a.id = j.address_id
+           p.cents, p.jobs
+    FROM per_address p LEFT JOIN addresses a ON a.id = p.address_id
+),
+spelled AS (
+    SELECT false AS by_postal, lower(city) AS place, city AS name,
+           sum(cents) AS cents, sum(jobs) AS jobs
+    FROM valued GROUP BY lower(city), city
+    UNION ALL
+    SELECT true, lower(postal), postal, sum(cents), sum(jobs)
+    FROM valued GROUP BY lower(postal), postal
 )
-SELECT GROUPING(lower(city)) AS by_postal, lower(city) AS city_key, lower(postal) AS postal_key,
-       CASE WHEN GROUPING(lower(city)) = 0 THEN mode() WITHIN GROUP (ORDER BY city)
-            ELSE mode() WITHIN GROUP (ORDER BY postal) END AS name,
-       sum(cents) AS cents, count(*) AS jobs
-FROM valued
-GROUP BY GROUPING SETS ((lower(city)), (lower(postal)))
+SELECT by_postal, place, (array_agg(name ORDER BY jobs DESC, name))[1] AS name,
+       sum(cents) AS cents, sum(jobs) AS jobs
+FROM spelled
+GROUP BY by_postal, place
 """  # noqa: S608 (constant fragments only; values are parameters)
 
 NOT_CATALOG = "Not from the catalog"
@@ -65,10 +73,10 @@ def _ranked(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 def load_services(conn: Connection, query: DataQuery) -> Any:
     """Revenue, jobs and average price per catalog service and per pricing mode (cents)."""
     period = period_of(query)
-    rows = conn.execute(_BY_SERVICE, period.params).fetchall()
+    rows = conn.execute(_BY_SERVICE, period.params, prepare=False).fetchall()
     items = [r for r in rows if r["kind"] == "item"]
     ids = [r["service_id"] for r in items if not r["no_service"] and r["service_id"]]
-    catalog = {s["id"]: s for s in conn.execute(_SERVICES, {"ids": ids}).fetchall()}
+    catalog = {s["id"]: s for s in conn.execute(_SERVICES, {"ids": ids}, prepare=False).fetchall()}
     services = []
     for r in items:
         if r["no_service"]:
@@ -90,8 +98,7 @@ def load_services(conn: Connection, query: DataQuery) -> Any:
     kinds = {r["kind"]: r for r in rows if r["no_service"] and r["no_mode"]}
     items_cents = int(kinds["item"]["cents"]) if "item" in kinds else 0
     discounts = int(kinds["discount"]["cents"]) if "discount" in kinds else 0
-    counted = f"WITH {JOBS} SELECT count(*) AS n FROM jobs"  # noqa: S608 (a constant)
-    jobs = conn.execute(counted, period.params).fetchone()
+    jobs = conn.execute(_JOBS, period.params, prepare=False).fetchone()
     return {
         **period.shown(),
         "services": _ranked(services, "name"),
@@ -130,7 +137,7 @@ def _top(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def load_areas(conn: Connection, query: DataQuery) -> Any:
     """Revenue and jobs by city and by postal code: the top 15 of each, then the rest (cents)."""
     period = period_of(query)
-    rows = conn.execute(_BY_AREA, period.params).fetchall()
+    rows = conn.execute(_BY_AREA, period.params, prepare=False).fetchall()
     cities = [r for r in rows if not r["by_postal"]]
     postal = [r for r in rows if r["by_postal"]]
     return {
