@@ -14,6 +14,7 @@ from crm.clients.postgres_client import Database
 from crm.core.action_classes import CLASSES, unclassed
 from tests.api.helpers import act, done, error, make, read
 from tests.factories import make_user
+from tests.worlds import signed_in_client
 
 BASE = "http://localhost"
 
@@ -216,10 +217,7 @@ def test_another_business_token_sees_nothing(
 ) -> None:
     ann = make(client, "contact", first_name="Ann", last_name="Lee")
     other = make_user(owner, email="nosy@example.com", business_name="Nosy Panes")
-    cookie, session = app.state.auth.sessions.create(other["id"])
-    theirs = TestClient(app, base_url=BASE)
-    theirs.cookies.set("crm_session", cookie, domain="localhost.local")
-    theirs.headers["X-CSRF-Token"] = session.csrf_token
+    theirs = signed_in_client(app, other["id"])
     nosy = agent(app, token_for(theirs)["token"])
     assert done(read(nosy, "contacts")) == []
     error(read(nosy, "contacts", id=ann["id"]), 404, "NOT_FOUND")

@@ -16,7 +16,6 @@ import subprocess
 import tarfile
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,12 +31,12 @@ from crm.db.migrate import latest_version
 from crm.db.roles import APP_ROLE
 from crm.embedded import backup, config_file, daily_backups, restore
 from crm.embedded.stack import EmbeddedStack
-from crm.jobs.worker import BackgroundWorker, WorkerOptions
 from crm.main import Resources, connect, create_app
 from tests.api.helpers import act, closeout_job, done, make, preview_input, read
 from tests.auth.helpers import request_login
 from tests.conftest import BASE_URL
 from tests.factories import make_user
+from tests.worlds import messaging_with_a_sent_message, plan_and_waitlist, signed_in_client
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -106,14 +105,6 @@ def _connect(url: str) -> psycopg.Connection[Any]:
 # -- a business with a history ----------------------------------------------------------------
 
 
-def _client_for(app: Any, user_id: uuid.UUID) -> TestClient:
-    client = TestClient(app, base_url=BASE_URL)
-    cookie, session = app.state.auth.sessions.create(user_id)
-    client.cookies.set("crm_session", cookie, domain="localhost.local")
-    client.headers["X-CSRF-Token"] = session.csrf_token
-    return client
-
-
 @pytest.fixture
 def business(
     app: Any,
@@ -147,26 +138,7 @@ def business(
     )
     make(client, "note", contact_id=other["id"], body="Prefers mornings; side gate sticks")
     make(client, "attribute", contact_id=other["id"], key="pets.dog_name", value="Pepper")
-    make(
-        client,
-        "plan",
-        contact_id=other["id"],
-        rrule="FREQ=WEEKLY;INTERVAL=6;BYDAY=TH",
-        start_date=(soon + timedelta(days=7)).date().isoformat(),
-        start_time="10:00",
-        lines=[{"service_id": job["wash"]["service_id"]}],
-        crew_note="Side gate sticks",
-        confirm_overlaps=True,
-    )
-    make(
-        client,
-        "waitlist",
-        contact_id=other["id"],
-        services=[{"service_id": job["wash"]["service_id"]}],
-        weekdays=[1, 2],
-        earliest_time="09:00",
-        latest_date=(soon + timedelta(days=60)).date().isoformat(),
-    )
+    plan_and_waitlist(client, other["id"], job["wash"]["service_id"], soon)
     done(
         act(
             client,
@@ -241,46 +213,11 @@ def business(
         headers={"Authorization": f"Bearer {token['token']}"},
     )
     assert asked.status_code == 202, asked.text
-    # Messaging: settings, a template of its own, and a message really sent by a worker (its
-    # attempt, its unsubscribe link, and the queue's periodic sweep).
-    done(act(client, "messaging", "update", quiet_start="00:00", quiet_end="00:00"))
-    done(act(client, "invoice_settings", "update", tax_rate_bp=825, phone="(256) 555-0100"))
-    done(
-        act(
-            client,
-            "message_template",
-            "save",
-            kind="reminder",
-            subject="See you {{ reminder_when }}",
-            body="Hi {{ customer_first_name }}",
-            sms="Hi",
-        )
-    )
-    worker = BackgroundWorker(settings, WorkerOptions(1, "backup"))
-    worker.start()
-    try:
-        confirmation = done(
-            act(
-                client,
-                "message",
-                "schedule",
-                kind="custom",
-                contact_id=contact["id"],
-                subject="Spring special",
-                body="Book before April",
-                scheduled_for=datetime.now(UTC).isoformat(),
-            )
-        )
-        deadline = time.monotonic() + 15
-        while done(read(client, "messages", id=confirmation["id"]))["status"] != "sent":
-            assert time.monotonic() < deadline, "the confirmation was not sent"
-            time.sleep(0.1)
-    finally:
-        worker.stop()
+    messaging_with_a_sent_message(client, settings, contact["id"], "backup")
 
     second = make_user(owner, email="second@example.com", business_name="Second Shine")
     # Extra clients without `with`: the app's lifespan (and its pools) belongs to `client`.
-    make(_client_for(app, second["id"]), "contact", first_name="Zed", last_name="Other")
+    make(signed_in_client(app, second["id"]), "contact", first_name="Zed", last_name="Other")
     anonymous = TestClient(app, base_url=BASE_URL)  # a sign-in: login_attempts, events
     assert request_login(anonymous, "second@example.com").status_code in (200, 303)
     with database.superuser() as su:
@@ -425,7 +362,7 @@ def _assert_app_serves_a_signed_in_read(new: EmbeddedStack, business: dict[str, 
     resources: Resources = connect(settings, vault)
     try:
         app = create_app(resources)
-        with _client_for(app, business["user"]["id"]) as client:
+        with signed_in_client(app, business["user"]["id"]) as client:
             contacts = done(read(client, "contacts"))
             assert {c["first_name"] for c in contacts} == {"Edna", "Rosa"}
             found = done(read(client, "contacts", search="Díaz"))

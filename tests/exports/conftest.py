@@ -3,7 +3,6 @@ plus a second business with data of its own."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,19 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crm.config import Settings
-from crm.jobs.worker import BackgroundWorker, WorkerOptions
-from tests.api.helpers import act, closeout_job, done, make, preview_input, read
-from tests.conftest import BASE_URL
+from tests.api.helpers import act, closeout_job, done, make, preview_input
 from tests.factories import make_user
-
-
-def client_for(app: Any, user_id: Any) -> TestClient:
-    """A signed-in client for another business (the app's lifespan belongs to `client`)."""
-    other = TestClient(app, base_url=BASE_URL)
-    cookie, session = app.state.auth.sessions.create(user_id)
-    other.cookies.set("crm_session", cookie, domain="localhost.local")
-    other.headers["X-CSRF-Token"] = session.csrf_token
-    return other
+from tests.worlds import messaging_with_a_sent_message, plan_and_waitlist, signed_in_client
 
 
 @pytest.fixture
@@ -76,26 +65,7 @@ def rich(
         key="property.windows",
         value=26,
     )
-    make(
-        client,
-        "plan",
-        contact_id=other["id"],
-        rrule="FREQ=WEEKLY;INTERVAL=6;BYDAY=TH",
-        start_date=(soon + timedelta(days=7)).date().isoformat(),
-        start_time="10:00",
-        lines=[{"service_id": job["wash"]["service_id"]}],
-        crew_note="Side gate sticks",
-        confirm_overlaps=True,
-    )
-    make(
-        client,
-        "waitlist",
-        contact_id=other["id"],
-        services=[{"service_id": job["wash"]["service_id"]}],
-        weekdays=[1, 2],
-        earliest_time="09:00",
-        latest_date=(soon + timedelta(days=60)).date().isoformat(),
-    )
+    plan_and_waitlist(client, other["id"], job["wash"]["service_id"], soon)
     invoice = done(act(client, "invoice", "create_from_ticket", ticket_id=job["ticket"]["id"]))
     done(act(client, "invoice", "mark_sent", id=invoice["id"]))
     paid = done(
@@ -145,43 +115,10 @@ def rich(
     )
     done(act(client, "ticket", "cancel", id=past["id"], reason="Moved away"))
     done(act(client, "contact", "delete", id=gone["id"]))
-    done(act(client, "messaging", "update", quiet_start="00:00", quiet_end="00:00"))
-    done(act(client, "invoice_settings", "update", tax_rate_bp=825, phone="(256) 555-0100"))
-    done(
-        act(
-            client,
-            "message_template",
-            "save",
-            kind="reminder",
-            subject="See you {{ reminder_when }}",
-            body="Hi {{ customer_first_name }}",
-            sms="Hi",
-        )
-    )
-    worker = BackgroundWorker(settings, WorkerOptions(1, "export"))
-    worker.start()
-    try:
-        sent = done(
-            act(
-                client,
-                "message",
-                "schedule",
-                kind="custom",
-                contact_id=contact["id"],
-                subject="Spring special",
-                body="Book before April",
-                scheduled_for=datetime.now(UTC).isoformat(),
-            )
-        )
-        deadline = time.monotonic() + 15
-        while done(read(client, "messages", id=sent["id"]))["status"] != "sent":
-            assert time.monotonic() < deadline, "the message was not sent"
-            time.sleep(0.1)
-    finally:
-        worker.stop()
+    messaging_with_a_sent_message(client, settings, contact["id"], "export")
 
     second = make_user(owner, email="second@example.com", business_name="Second Shine")
-    theirs = client_for(app, second["id"])
+    theirs = signed_in_client(app, second["id"])
     zed = make(theirs, "contact", first_name="Zed", last_name="Otherbiz", email="zed@other.test")
     make(theirs, "address", contact_id=zed["id"], line1="99 Elsewhere Rd", city="Faraway")
     make(theirs, "note", contact_id=zed["id"], body="SECOND-BUSINESS-NOTE")

@@ -54,6 +54,7 @@ from crm.utils.timezone import business_today
 from tests.api.helpers import act, done, make, read
 from tests.conftest import BASE_URL, TestDatabase, cloned_database
 from tests.factories import make_user
+from tests.worlds import signed_in_client
 
 REPORTS = (
     "report_revenue",
@@ -92,14 +93,6 @@ def at(day: str, clock: str, zone: ZoneInfo = CHICAGO) -> datetime:
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def signed_in_client(app: Any, user_id: Any) -> TestClient:
-    other = TestClient(app, base_url=BASE_URL)
-    cookie, session = app.state.auth.sessions.create(user_id)
-    other.cookies.set("crm_session", cookie, domain="localhost.local")
-    other.headers["X-CSRF-Token"] = session.csrf_token
-    return other
 
 
 # -- the package's own database and app (the root fixtures are per test) ----------------------

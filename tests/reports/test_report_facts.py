@@ -20,8 +20,8 @@ from tests.reports.conftest import (
     World,
     at,
     report,
-    signed_in_client,
 )
+from tests.worlds import signed_in_client
 
 DAY_10 = {"from": "2026-05-10", "to": "2026-05-10"}
 DAY_11 = {"from": "2026-05-11", "to": "2026-05-11"}

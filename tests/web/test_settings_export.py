@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from crm.exports.read_zip import read_export
 from tests.api.helpers import make
-from tests.exports.conftest import client_for
 from tests.factories import make_user
+from tests.worlds import signed_in_client
 
 
 def test_the_settings_page_links_the_download(
@@ -29,7 +29,7 @@ def test_the_download_is_a_zip_of_this_business_only(
 ) -> None:
     make(client, "contact", first_name="Mine", last_name="Customer")
     second = make_user(owner, email="other@example.com", business_name="Other Shine")
-    theirs = client_for(app, second["id"])
+    theirs = signed_in_client(app, second["id"])
     make(theirs, "contact", first_name="Theirs", last_name="Customer")
 
     mine = client.get("/settings/export.zip")
