@@ -73,7 +73,8 @@ class LocalBackend:
         return await to_thread.run_sync(run)
 
     async def capabilities(self) -> Outcome:
-        return Outcome(200, capabilities_document())
+        # Every action's JSON Schema is built here: CPU work, kept off the event loop.
+        return await to_thread.run_sync(lambda: Outcome(200, capabilities_document()))
 
     async def resource(self, uri: str) -> Any:
         if uri == prompts.BUSINESS:
