@@ -33,15 +33,36 @@ DEFAULT_PATH = DATA / "notes_labelled.jsonl"
 TUNING_PATH = DATA / "notes_tuning_2026.jsonl"
 TUNING_B_PATH = DATA / "notes_tuning_2026b.jsonl"
 TUNING_C_PATH = DATA / "notes_tuning_2026c.jsonl"
+TUNING_D_PATH = DATA / "notes_tuning_2026d.jsonl"
+VALIDATION_E_PATH = DATA / "notes_validation_2026e.jsonl"
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
-LABELLED_FILES = (DEFAULT_PATH, TUNING_PATH, TUNING_B_PATH, TUNING_C_PATH, BLIND_2026_PATH)
+LABELLED_FILES = (
+    DEFAULT_PATH,
+    TUNING_PATH,
+    TUNING_B_PATH,
+    TUNING_C_PATH,
+    TUNING_D_PATH,
+    VALIDATION_E_PATH,
+    BLIND_2026_PATH,
+)
 PRECISION_TARGET = 0.9
 RECALL_TARGET = 0.75
 # "dev", "dev2026", "dev2026b", "dev2026c": tuned against (dev2026c is rich in job logs, amounts,
 # one-off requests and other non-facts). "holdout": written before any rule existed, not tuned
 # against, but read while the rules were designed. "blind", "blind2026": written by someone who
 # never saw the rules, scored once, never tuned against -- the honest estimate.
-SPLITS = ("all", "dev", "holdout", "blind", "dev2026", "dev2026b", "dev2026c", "blind2026")
+SPLITS = (
+    "all",
+    "dev",
+    "holdout",
+    "blind",
+    "dev2026",
+    "dev2026b",
+    "dev2026c",
+    "dev2026d",
+    "val2026e",
+    "blind2026",
+)
 BLIND_SPLITS = ("blind", "blind2026")
 OVERLAP = 0.6
 

@@ -231,7 +231,7 @@ def test_counts(note: str, key: str, value: dict[str, Any]) -> None:
         ("Lockbox on side door, code 0912", "access.lockbox_code", "0912"),
         ("pref am", "preferences.time_of_day", "morning"),
         ("mornings only", "preferences.time_of_day", "morning"),
-        ("after 2pm b/c she works", "preferences.time_of_day", "afternoon"),
+        ("after 2pm b/c she works", "schedule.time_window", "after 2pm"),
         ("evening appts only", "preferences.time_of_day", "evening"),
         ("text only", "preferences.contact_method", "text"),
         ("txt b4 coming", "preferences.contact_method", "text"),

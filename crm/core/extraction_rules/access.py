@@ -12,8 +12,10 @@ _I = re.IGNORECASE
 
 _CODE = r"(?P<code>[#*]?[0-9]{3,8}[#*]?)(?![0-9]|-[0-9]|\s*(?:am|pm|a\.m|p\.m)\b|:[0-9])"
 _GATE_CODE = re.compile(
-    rf"\b(?:(?:gate|keypad|entry)\s*(?:code|cd|combo|pin|#)|(?:garage|door|side|back|front)\s+keypad"
-    rf"|code\s+(?:for|to)\s+(?:the\s+)?(?:\w+\s+)?gate)[^.!?\n\d$]{{0,20}}?{_CODE}",
+    rf"\b(?:(?:gate|keypad|entry)\s*(?:code|cd|combo|pin|#)|^\s*gate(?=\s*[:-]?\s*[0-9])"
+    rf"|combo(?:\s+lock)?\s+(?:is|:)|(?:garage|door|side|back|front)\s+keypad"
+    rf"|code\s+(?:for|to|of)\s+(?:the\s+)?(?:\w+\s+)?(?:gate|door|entrance)|keypad)"
+    rf"[^.!?\n\d$]{{0,20}}?{_CODE}",
     _I,
 )
 _LOCKBOX_CODE = re.compile(rf"\block\s*-?\s*box\b[^.!?\n\d$]{{0,25}}?{_CODE}", _I)
@@ -71,8 +73,8 @@ def gate_closed(note: Note) -> list[Hit]:
 
 
 _PARKING = re.compile(
-    r"(?<!the\s)(?<!a\s)\bpark(?:ing)?\s+(?P<where>(?:in|on|at|behind|across|along|by|near"
-    r"|out\s+front|in\s+front)\b[^.,;!?()\n]{1,40})"
+    r"(?<!the\s)(?<!a\s)\bpark(?:ing|ed)?\s+(?P<where>(?:in|on|at|behind|across|along|by|near"
+    r"|out\s+front|in\s+front|street\s*side|in\s+back|on\s+the\s+street)\b[^.,;!?()\n]{0,40})"
     r"|\b(?P<use>(?:use|pull\s+into|pull\s+in)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
     r"(?:driveway|drive|lot|back\s+lot|visitor\s+(?:spots?|parking)|loading\s+(?:dock|zone)))\b",
     _I,
@@ -98,7 +100,7 @@ def parking(note: Note) -> list[Hit]:
 # -- other ways in (open family) ----------------------------------------------------------
 
 _KEY_PLACE = re.compile(
-    r"\b(?:(?:spare\s+|house\s+|door\s+|hide-?a-?)?key\s*(?:is\s+|are\s+|kept\s+|hidden\s+"
+    r"\b(?:(?:spare\s+|house\s+|door\s+|hide-?a-?)?key\s*(?:is\s+|are\s+)?(?:kept\s+|hidden\s+"
     r"|left\s+|[:-]\s*)?(?:under|in|behind|inside|on\s+top\s+of|above|with)\b[^.;!?\n]{2,40})",
     _I,
 )
@@ -108,10 +110,20 @@ _HAS_KEY = re.compile(
     r"|brother|sister|niece|nephew|super|manager)\s+)?[A-Z][a-z]+)\b(?:\s+next\s+door)?"
     r"[^.;!?\n]{0,30}?\bhas\s+(?:a|the|an?\s+extra|a\s+spare)\s+key\b"
 )
+# Checking in with someone on arrival is how you get in: the typed ``access.instructions``.
+_CHECK_IN = re.compile(
+    r"\b(?:check\s+in|sign\s+in|stop)\s+(?:at|with)\s+(?:the\s+)?(?:security(?:\s+desk)?"
+    r"|(?:front\s+)?desk|lobby|reception|(?:front\s+)?office|w/\s*security)\b[^.;!?\n,]{0,25}"
+    r"|\b(?:must|have\s+to|need\s+to)\s+sign\s+in\s+(?:w/|with)\s*security\b"
+    r"|\bknock\s+(?:loud(?:ly)?|hard)\b[^.;!?\n]{0,30}"
+    r"|\bbe\s+patient\s+at\s+the\s+door\b[^.;!?\n]{0,30}",
+    _I,
+)
 _GUARD_GATE = re.compile(
     r"\b(?:check\s+in|sign\s+in|stop)\s+(?:at|with)\s+(?:the\s+)?(?:guard(?:\s+(?:gate|house|shack))?"
-    r"|security(?:\s+desk)?|(?:front\s+)?desk|lobby|gatehouse|reception|(?:front\s+)?office)\b"
-    r"|\bguard(?:ed)?\s+gate\b|\bgated\s+community\b"
+    r"|gatehouse)\b"
+    r"|\bguard(?:ed)?\s+gate\b(?:\s*(?:[:,-]|on\s+[\w ]{2,20}[,-])\s*[^.;!?\n]{2,60})?"
+    r"|\bgated\s+community\b"
     r"|\bguard\s+(?:at|in)\s+(?:the\s+)?(?:front\s+|main\s+)?(?:entrance|gate|booth|shack)\b",
     _I,
 )
@@ -127,12 +139,17 @@ _OTHER_WAYS = {
     }.items()
 }
 _DOORBELL = re.compile(
-    r"\b(?:ring|knock)\s+(?:the\s+)?(?:bell|doorbell|twice|loud(?:ly)?)\b[^.;!?\n]{0,20}", _I
+    r"\b(?:ring|knock)\s+(?:the\s+)?(?:bell|doorbell|twice)\b[^.;!?\n]{0,20}", _I
 )
 _ALARM = re.compile(r"\balarm\s+(?:code|system|is\s+on|goes|panel)\b[^.;!?\n]{0,30}", _I)
+_ALARM_CODE = re.compile(
+    rf"\balarm\b[^!?\n]{{0,60}}?\b(?:access\s+|alarm\s+|disarm\s+)?code\s*(?:is\s+|:\s*)?{_CODE}"
+    rf"|\b(?:disarm|alarm)\s+(?:code\s+)?(?:is\s+)?{_CODE.replace('code', 'code2')}",
+    _I,
+)
 _CHANGED_CODE = re.compile(
     r"\b(?P<what>gate|lock\s*-?\s*box|keypad|door|garage)\s+code\s+(?:changed|is\s+now|now)\b"
-    r"[^.!?\n\d]{0,15}?(?P<code>[0-9]{3,8})\b",
+    r"(?:\s+(?:from\s+)?[0-9]{3,8}\s*(?:->|=>|>|to|\u2192)\s*|[^.!?\n\d]{0,15}?)(?P<code>[0-9]{3,8})\b",
     _I,
 )
 
@@ -151,6 +168,7 @@ def other_access(note: Note) -> list[Hit]:
     hits = _phrase_hits(note, "access.key_location", _KEY_PLACE)
     hits += _phrase_hits(note, "access.guard_gate", _GUARD_GATE)
     hits += _phrase_hits(note, "access.doorbell", _DOORBELL)
+    hits += _phrase_hits(note, "access.instructions", _CHECK_IN)
     hits += _phrase_hits(note, "access.alarm", _ALARM)
     for thing, pattern in _OTHER_WAYS.items():
         hits += _phrase_hits(note, f"access.{thing}", pattern)
@@ -158,6 +176,9 @@ def other_access(note: Note) -> list[Hit]:
         if not note.negated(m.start(), 15):
             who = " ".join(m.group("who").lower().split())
             hits.append(Hit("access.key_location", f"{who} has a key", *m.span(), 0.65))
+    for m in note.finditer(_ALARM_CODE):
+        code = m.group("code") or m.group("code2")
+        hits.append(Hit("access.alarm_code", code, m.start(), m.end(), 0.8))
     for m in note.finditer(_CHANGED_CODE):
         key = "access.lockbox_code" if "box" in m.group("what").lower() else "access.gate_code"
         hits.append(Hit(key, m.group("code"), m.start(), m.end(), 0.9, rank=3))

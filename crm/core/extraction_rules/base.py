@@ -64,6 +64,8 @@ _OTHER_PERSON = re.compile(
 
 
 _REACH = 150
+# The word a voice note says for a full stop (same length once replaced, so offsets hold).
+_SPOKEN_STOP = re.compile(r"(?<=\w)\s+period\b(?=\s|$)", _I)
 
 
 class Note:
@@ -72,11 +74,16 @@ class Note:
     def __init__(self, raw: str) -> None:
         self.raw = raw
         self.text = raw.translate(_FOLD)
+        if "." not in self.text and _SPOKEN_STOP.search(self.text):
+            # Dictated without punctuation: "three story period park at the bottom period".
+            self.text = _SPOKEN_STOP.sub(lambda m: " " * (len(m.group()) - 1) + ".", self.text)
         self._sentences = [0, *(m.end() for m in _SENTENCE_END.finditer(self.text))]
         self._clauses = [0, *(m.end() for m in _CLAUSE_END.finditer(self.text))]
         # Negation and other-person cues are found once; rules look them up by position.
         self._negations = [m.span() for m in NEGATION.finditer(self.text)]
         self._others = [m.span() for m in _OTHER_PERSON.finditer(self.text)]
+        # A dictated note ("his wife carol says ...") writes names in lower case too.
+        self.all_lower = not any(c.isupper() for c in raw)
 
     @property
     def clause_starts(self) -> list[int]:
@@ -320,6 +327,24 @@ def phrase_rule(
     return rule
 
 
+# Technicians' shorthand spelt out in values, so "2nd flr" and "2nd floor" read the same.
+_SHORTHAND = (
+    (re.compile(r"\bflrs?\b"), "floor"),
+    (re.compile(r"\bbldgs?\b"), "building"),
+    (re.compile(r"\bbsmt\b"), "basement"),
+    (re.compile(r"\bthru\b"), "through"),
+    (re.compile(r"\bw/o\b"), "without"),
+    (re.compile(r"\bw/\s*"), "with "),
+    (re.compile(r"\bmgmt\b"), "management"),
+    (re.compile(r"\bmgr\b"), "manager"),
+    (re.compile(r"\bapprox\b\.?"), "about"),
+)
+
+
 def tidy(text: str) -> str:
-    """A matched phrase as a short value: one line, no trailing punctuation, lower case."""
-    return " ".join(text.split()).strip(" ,;:-.!").lower()
+    """A matched phrase as a short value: one line, no trailing punctuation, lower case, with
+    shorthand spelt out."""
+    value = " ".join(text.split()).strip(" ,;:-.!").lower()
+    for pattern, spelt in _SHORTHAND:
+        value = pattern.sub(spelt, value)
+    return value

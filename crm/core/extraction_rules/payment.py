@@ -13,14 +13,15 @@ _PAYMENT = re.compile(
     r"|\b(?:checks?|cheques?)\s+only\b|\bleaves?\s+(?:a\s+)?(?:check|cheque)\b"
     r"|\b(?:paid|mails?|mailed|will\s+mail|sends?|sent)\s+(?:by\s+|with\s+|w/\s*|us\s+|in\s+)?"
     r"(?:a\s+)?(?:check|cheque|chk)\b|\b(?:check|cheque|chk)\s*(?:#|no\.?)\s*[0-9]{3,})"
-    r"|(?P<cash>^\s*cash\s*[,;:-]|\bcash\s+only\b|\bpaid\s+(?:in\s+|with\s+|w/\s*)?cash\b"
+    r"|(?P<cash>^\s*cash\s*[,;:-]|(?:^|[.;]\s*)cash\s*(?:[.!]|$)|\bcash\s+only\b|\bpaid\s+(?:in\s+|with\s+|w/\s*)?cash\b"
     r"|\bpays?\s+(?:in\s+|with\s+|w/\s*|by\s+)?cash\b|\bonly\s+cash\b"
     r"|\bcash\s+preferred\b|\bcash\s*[,:-]?\s*\$[0-9]|\$[0-9]{1,4}(?:\.[0-9]{2})?\s+(?:in\s+)?cash\b)"
-    r"|(?P<card>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+)?(?:a\s+|her\s+|his\s+|their\s+)?"
+    r"|(?P<card>\bpays?\s+(?:online\s+)?(?:by\s+|with\s+|w/\s*|via\s+)?(?:a\s+|her\s+|his\s+|their\s+)?"
     r"(?:credit\s+|debit\s+)?card\b"
     r"|\b(?:credit\s+)?card\s+(?:only|on\s+file)\b|\bcc\s+on\s+file\b)"
     r"|(?P<invoice>\bpays?\s+(?:by\s+|via\s+|on\s+)invoice\b"
-    r"|\binvoice\s+(?:to|the|them|monthly|only|via)\b|\binvoices?\s+(?:e-?mailed|mailed|sent)\s+to\b"
+    r"|\binvoice\s+(?:to|the|them|him|her|monthly|only|via)\b|\binvoice\s*,?\s*net\b"
+    r"|\bwants\s+invoices\b|\binvoices?\s+(?:e-?mailed|mailed|sent)\s+to\b"
     r"|\bbill\s+(?:to|them|monthly)\b|\bbill\s+the\s+(?!owner|landlord|hoa|tenant|son|daughter"
     r"|parents?|company|office|management)|\bsend\s+(?:an?\s+|the\s+)?invoices?\b"
     r"|\bbilled\s+monthly\b)",
@@ -28,12 +29,35 @@ _PAYMENT = re.compile(
 )
 
 
+# Looser: a paying word, then a method a few words on in the same clause ("Her husband Ray
+# pays, always by check", "pd cash", "payments with check"), a method "as always", or an arrow
+# ("wife Karen -> chk", "invoice -> church office").
+_PAYING = re.compile(
+    r"\b(?:pays?|paid|pd|paying|payments?|remit\w*|settles?)\b[^.;!?\n]{0,25}?"
+    r"\b(?P<method>check|cheque|chk|cash|card|credit\s+card|invoice)\b"
+    r"|\b(?P<method2>cash|check|chk)\s+(?:as\s+always|always|every\s+time)\b"
+    r"|(?:->|=>)\s*(?P<method3>chk|check|cash|card)\b"
+    r"|\b(?P<invoice>invoice)\s*(?:->|goes\s+to|go\s+to)",
+    _I,
+)
+_METHODS = {"chk": "check", "cheque": "check", "credit card": "card"}
+
+
 def payment(note: Note) -> list[Hit]:
-    return [
+    hits = [
         Hit("payment.preference", m.lastgroup, m.start(), m.end(), 0.85)
         for m in _PAYMENT.finditer(note.text)
         if not note.negated(m.start(), 20)
     ]
+    for m in note.finditer(_PAYING):
+        said = " ".join(
+            (m.group("method") or m.group("method2") or m.group("method3") or m.group("invoice"))
+            .lower()
+            .split()
+        )
+        if not note.negated(m.start(), 20):
+            hits.append(Hit("payment.preference", _METHODS.get(said, said), *m.span(), 0.75))
+    return hits
 
 
 # -- who pays, how, discounts, terms (open family) -----------------------------------------
@@ -47,9 +71,12 @@ _PAYER = re.compile(
     r"\b(?:bill|invoice|charge|send\s+(?:the\s+)?(?:bill|invoice)\s+to"
     r"|(?:bill|invoice)s?\s+(?:goes|go|gets\s+sent|is\s+sent|are\s+sent)\s+to)\s+(?P<who>(?:the\s+)?"
     r"(?:owner|landlord|landlady|hoa|property\s+manager|management(?:\s+company)?|office"
-    r"|son|daughter|parents?|company|corporate|head\s+office|tenant)\b[^.;!?\n,]{0,30})"
+    r"|son|daughter|parents?|company|corporate|head\s+office|tenant|brokerage|mgmt\s+co"
+    r"|management\s+co)\b[^.;!?\n,]{0,30})"
     r"|\b(?P<who2>(?:the\s+)?(?:owner|landlord|hoa|son|daughter|tenant|company|management))"
-    r"\s+pays\b(?!\s+nothing)",
+    r"(?:\s+(?-i:(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)?\s*[A-Z][a-z]+)){0,2}"
+    r"(?:\s*\([^)]{1,30}\))?(?:\s+(?:is\s+still|still)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+he)?"
+    r"\s+(?:still\s+|always\s+)?(?:pays?|handles\s+(?:the\s+)?(?:bill|payment))\b(?!\s+nothing)",
     _I,
 )
 _PERCENT = r"(?:[0-9]{1,2}\s*(?:%|pct\b|percent\b)|\$[0-9]{1,3})"
@@ -77,7 +104,8 @@ _BILL_THEM = re.compile(
     r"\b(?:bill|invoice|send\s+(?:the\s+)?(?:bill|invoice)\s+to)\s+(?:him|her|them)\b", _I
 )
 _PAYER_ROLE = re.compile(
-    r"\b(?P<role>owner|landlord|landlady|property\s+manager|hoa|son|daughter|management)\b", _I
+    r"\b(?P<role>owner|landlord|landlady|property\s+(?:manager|mgr)|hoa|son|daughter|management)\b",
+    _I,
 )
 _TERMS = re.compile(r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b", _I)
 
@@ -92,6 +120,7 @@ def payment_details(note: Note) -> list[Hit]:
             hits.append(Hit("payment.method", method, *m.span(), 0.8))
     for m in note.finditer(_PAYER):
         who = tidy(m.group("who") or m.group("who2") or "").removeprefix("the ")
+        who = re.sub(r"\b(?:mgmt|management)\s+co\b", "management company", who)
         if who and not note.negated(m.start(), 15):
             rank = 1 if m.group("who") else 0  # "bill the owner" outranks "tenant pays"
             hits.append(Hit("payment.payer", who, *m.span(), 0.7, rank))
@@ -105,6 +134,7 @@ def payment_details(note: Note) -> list[Hit]:
         roles = list(_PAYER_ROLE.finditer(note.text, max(0, m.start() - 80), m.start()))
         if roles and not note.negated(m.start(), 15):
             who = " ".join(roles[-1].group("role").lower().split()).replace("landlady", "landlord")
+            who = who.replace("mgr", "manager")
             hits.append(Hit("payment.payer", who, roles[-1].start(), m.end(), 0.65))
     for m in note.finditer(_TERMS):
         hits.append(Hit("payment.terms", tidy(m.group()), *m.span(), 0.75))

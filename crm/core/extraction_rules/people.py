@@ -99,7 +99,9 @@ def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
         form = (groups.get("form") or "").strip().lower()
         named = "name" in form or "call" in form
         # "husband Bob", "wife is Linda": only a word written as a name ("tenant is moving").
-        if not named and (not capitalised(word) or word.lower().endswith("ing")):
+        if not named and (
+            not (capitalised(word) or note.all_lower) or word.lower().endswith("ing")
+        ):
             continue
         explicit = named or form.startswith(("is", ":"))
         value = name_value(word)
@@ -123,7 +125,9 @@ def spouse(note: Note) -> list[Hit]:
 
 # "Old tenant Jake is gone", "former tenant Jenny moved out": not the tenant any more.
 _FORMER = re.compile(r"\b(?:old|former|previous|prior|last|ex)[\s-]*$", _I)
-_LEFT = re.compile(r"\s+(?:is\s+gone|has\s+left|left|moved\s+(?:out|away)|passed)\b", _I)
+_LEFT = re.compile(
+    r"\s+(?:is\s+gone|has\s+left|left|moved\s+(?:out|away)|passed|retired|is\s+no\s+longer)\b", _I
+)
 
 
 def tenant(note: Note) -> list[Hit]:
@@ -184,6 +188,15 @@ _ROLES = {
     "son-in-law": "son_in_law",
     "mother-in-law": "mother_in_law",
     "father-in-law": "father_in_law",
+    "dtr": "daughter",
+    "boss": "manager",
+    "nanny": "nanny",
+    "cleaning lady": "housekeeper",
+    "brother-in-law": "brother_in_law",
+    "sister-in-law": "sister_in_law",
+    "community manager": "manager",
+    "asst mgr": "assistant_manager",
+    "assistant manager": "assistant_manager",
     "hoa contact": "hoa_contact",
     "hoa president": "hoa_contact",
 }
@@ -195,18 +208,28 @@ _PERSON = r"(?:(?i:mr|mrs|ms|dr)\.?\s+)?(?P<name>[A-Z][a-z'-]{1,20}(?:\s+[A-Z][a
 # Role first ("manager Kelly", "our contact there is Denise"), or name first ("Kelly is the
 # manager now", "Jerry (maintenance)"); run apart so one cannot swallow the other's role.
 _ROLE_FIRST = re.compile(
-    rf"\b(?i:(?P<role>{_ROLE})(?:'s\s+name)?(?:\s+there|\s+here)?(?:\s+is|\s*[:(,-]|\s+named"
-    rf"|\s+called)?)\s*{_PERSON}"
+    rf"\b(?i:(?P<role>{_ROLE})(?:'s\s+name)?(?:\s+there|\s+here"
+    rf"|\s+(?:for|of|at)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?(?=\s+is\b)|\s+changed:?\s+now|\s+now"
+    rf"|,\s+(?:an?\s+)?[\w\s]{{0,25}}?\s+named)?"
+    rf"(?:\s+is(?:\s+(?:still|now))?|\s*[:(,=-]|\s+named|\s+called)?)\s*{_PERSON}"
+)
+# "the office manager her name is kristen": a name said outright may be written in lower case.
+_ROLE_NAME_SAID = re.compile(
+    rf"\b(?P<role>{_ROLE}|tenant)\b[^.;!?\n]{{0,30}}?\b(?:(?:her|his|their)\s+)?name(?:'s|\s+is|\s*:)?"
+    rf"\s+(?P<name>[A-Za-z][a-z'-]{{1,20}})\b",
+    _I,
 )
 _NAME_FIRST = re.compile(
     rf"(?<!\bby\s)(?<!\bat\s)(?<!\bfrom\s)(?<!\bwith\s)(?<!\bfor\s)"
-    rf"{_PERSON}(?:,\s*|\s+is\s+)(?i:(?:now\s+)?(?:the|our|their|her|his)\s+"
+    rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+)(?i:(?:now\s+)?(?:the|our|their|her|his)\s+"
     rf"(?:(?:owner|customer|client|tenant|landlord|manager)'s\s+)?(?P<role>{_ROLE}))\b"
-    rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))\)",
+    rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))\)"
+    rf"|{_PERSON.replace('name', 'name4')}\s*(?:=|,)\s*(?i:(?:the\s+)?(?P<role4>{_ROLE}))"
+    rf"(?=\s*[.;!]|\s*$|\s+(?i:of|at)\b)",
 )
 _CREW = re.compile(
-    rf"\b(?i:asked\s+for|asks\s+for|requests?|requested|wants|only\s+wants|prefers|likes)\s+"
-    rf"{_PERSON}(?=\s+(?i:again|every|each|back|to\s+do|on\s+(?:the\s+)?crew|for\s+(?:all|every"
+    rf"\b(?i:ask\s+for|asked\s+for|asks\s+for|requests?|requested|wants|only\s+wants|prefers|likes)\s+"
+    rf"{_PERSON}(?='s\s+(?i:crew|team)|\s+(?i:again|every|each|back|to\s+do|on\s+(?:the\s+)?crew|for\s+(?:all|every"
     rf"|future|each|the\s+next))|\s*[.,;!]|\s*$)"
     rf"|\b(?i:(?:preferred|fav(?:ou?rite)?|usual|regular)\s+(?:tech|technician|crew|guy|cleaner|worker)s?"
     rf"(?:\s+is|\s*[:=-])?)\s*{_PERSON.replace('name', 'name2')}"
@@ -254,14 +277,27 @@ _LEAD = re.compile(
 def roles(note: Note) -> list[Hit]:
     """``people.<role>`` = name: "manager Kelly", "Kelly is the manager now", "asked for Jose"."""
     hits: list[Hit] = []
-    found = [*note.finditer(_ROLE_FIRST), *note.finditer(_NAME_FIRST)]
+    found = [
+        *note.finditer(_ROLE_FIRST),
+        *note.finditer(_NAME_FIRST),
+        *note.finditer(_ROLE_NAME_SAID),
+    ]
     for m in found:
         groups = m.groupdict()
-        said = groups.get("role") or groups.get("role3") or ""
+        said = groups.get("role") or groups.get("role3") or groups.get("role4") or ""
         role = _ROLES.get(" ".join(said.lower().split()))
-        person = _person_value(groups.get("name") or groups.get("name3") or "")
+        person = _person_value(
+            groups.get("name") or groups.get("name3") or groups.get("name4") or ""
+        )
+        if said.lower() == "tenant" and person is not None:
+            hits.append(Hit("people.tenant_name", person, m.start(), m.end(), 0.75))
+            continue
         if role is None or person is None or note.negated(m.start(), 15):
             continue
+        if _FORMER.search(note.text, max(0, m.start() - 12), m.start()) or _LEFT.match(
+            note.text, m.end()
+        ):
+            continue  # "old manager Patty is gone", "the previous manager, Mr. Hale"
         if role == "neighbor" and _LEAD.search(note.text, *note.sentence_window(m.start())):
             continue
         hits.append(Hit(f"people.{role}", person, m.start(), m.end(), 0.75))

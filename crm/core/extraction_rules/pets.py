@@ -16,7 +16,8 @@ _BREEDS = (
     r"labs?|labrador|retrievers?|rottweilers?|rotties?|pit\s?bulls?|pitties|german\s+shepherds?|husky"
     r"|huskies|poodles?|doodles?|goldendoodles?|labradoodles?|terriers?|chihuahuas?|beagles?"
     r"|dobermans?|dachshunds?|corgis?|schnauzers?|bulldogs?|mastiffs?|collies?|spaniels?"
-    r"|yorkies?|pugs?|heelers?|goldens|aussies?"
+    r"|yorkies?|pugs?|heelers?|goldens|aussies?|boxers?|greyhounds?"
+    r"|malteses?|shih\s+tzus?|bernese|newfies?|great\s+pyrenees|cattle\s+dogs?"
 )
 DOG_WORDS = rf"(?:dogs?|doggy|doggie|pups?|puppy|puppies|{_BREEDS})"
 _DOG_WORDS = DOG_WORDS
@@ -55,13 +56,28 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         "named": re.compile(rf"\b{words}(?:{NAMED}){NAME}", _I),
         # "Dog is Biscuit": only a word written as a name (not "dog is friendly").
         "is_name": re.compile(rf"\b{words}\s+is\s+(?=(?-i:[A-Z])){NAME}", _I),
-        # "the dog, Rocky, friendly" / "dog: Zeus" / "cat (Oreo)"
+        # "the dog, Rocky, friendly" / "dog: Zeus" / "cat (Oreo)" / "dog (pitbull mix, Tank)"
         "apposition": re.compile(
-            rf"\b{words}\s*(?:,|:|-|\()\s*{NAME}\s*(?=[,.;:!)\-]|$)", _I | re.MULTILINE
+            rf"\b{words}\s*(?:,|:|-|\()\s*(?:(?-i:[a-z]+(?:\s+[a-z]+)?),\s*)?{NAME}\s*(?=[,.;:!)\-]|$)",
+            _I | re.MULTILINE,
+        ),
+        # "dog Biscuit (golden retriever)": a capitalised word right after the animal
+        "bare": re.compile(
+            rf"\b{words}\s+(?=(?-i:[A-Z][a-z]))(?!{words}\b){NAME}(?=\s*[(,.;:!-])", _I
+        ),
+        # "his name is rocco", "Names are Oliver and Pip": said outright, after the animal
+        "said": re.compile(
+            rf"\b{words}\b[^?\n]{{0,80}}?\b(?:(?:his|her|its|their|the)\s+)?names?\s+(?:is|are|:)\s*{NAME}",
+            _I,
         ),
     }
 
 
+_PERSON_WORD = re.compile(
+    r"\b(?:husband|wife|son|daughter|tenant|owner|manager|mgr|landlord|neighbou?r|guy|lady"
+    r"|man|woman|tech|crew|contact|he\s+said|she\s+said)\b",
+    _I,
+)
 _NAME_GONE = re.compile(
     rf"\b{NAME}\s+(?:has\s+|is\s+|was\s+)?(?:passed(?:\s+away)?|died|gone|put\s+down"
     rf"|rehomed)\b",
@@ -80,14 +96,21 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
                 hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.85))
                 consumed.append(m.span())
     names: list[Hit] = []
-    for kind in ("named", "apposition", "is_name"):
+    for kind in ("named", "apposition", "is_name", "bare", "said"):
         for m in note.finditer(patterns[kind]):
             if note.someone_elses(m.start()) or note.negated(m.start()):
                 continue
             word = m.group("name")
             # A bare apposition is only a name when written like one ("dog, Rocky,").
-            if kind in ("apposition", "is_name") and not capitalised(word):
+            if kind in ("apposition", "is_name", "bare") and not capitalised(word):
                 continue
+            if kind == "said":
+                last = [
+                    a.end()
+                    for a in patterns["mention"].finditer(note.text, m.start(), m.start("name"))
+                ]
+                if _PERSON_WORD.search(note.text, last[-1] if last else m.start(), m.start("name")):
+                    continue  # "the dog ... his wife's name is Carol"
             value = name_value(word)
             if value is None:
                 continue
@@ -141,7 +164,7 @@ def cat(note: Note) -> list[Hit]:
 
 _ANY_ANIMAL = re.compile(rf"\b(?:(?P<dog>{_DOG_WORDS})|(?P<cat>{_CAT_WORDS}))\b", _I)
 _TEMPERAMENT = re.compile(
-    r"\b(?:(?P<aggressive>aggressive|vicious|dangerous|bit(?:es?|ing|er|ten)|attacks?"
+    r"\b(?:(?P<aggressive>aggressive|agg?ress?ive|vicious|dangerous|bit(?:es?|ing|er|ten)|attacks?"
     r"|territorial|unfriendly|beware\s+of\s+(?:the\s+)?dogs?)"
     r"|(?P<friendly>friendly|sweet|gentle|loves\s+people|good\s+with\s+people|docile"
     r"|mellow|a\s+sweetheart)"

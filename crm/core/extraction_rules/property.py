@@ -188,14 +188,32 @@ _FEATURE = re.compile(
     r"|security\s+film|window\s+film|tinted\s+(?:windows?|glass)|low[\s-]e(?:\s+glass)?"
     r"|solar\s+array|(?:clay|concrete|spanish|terra\s*cotta)\s+tiles?(?:\s+roof)?"
     r"|hurricane\s+(?:shutters|windows)|shutters|awnings?|pergola|gutter\s+guards?"
-    r"|copper\s+gutters?|metal\s+roof|tile\s+roof|slate\s+roof)\b",
+    r"|copper\s+gutters?|metal\s+roof|tile\s+roof|slate\s+roof|composite\s+deck|tint\s+film"
+    r"|window\s+tint|walkout\s+(?:basement|bsmt)|wavy\s+glass|wood\s+windows?)\b"
+    r"|\b(?:its|it'?s|is)\s+(?P<roof>slate|clay\s+tile|tile|metal|cedar\s+shake)\b",
     _I,
 )
 _SQUARE_FEET = re.compile(
     r"\b(?P<num>[0-9]{1,2}(?:,[0-9]{3}|[0-9]{3})|[0-9](?:\.[0-9])?k)\s*(?:sq\.?\s*(?:ft|feet)\.?"
-    r"|square\s+(?:ft|feet|foot)|sf)\b",
+    r"|square\s+(?:ft|feet|foot)|sf)\b"
+    r"|\b(?:sq\.?\s*(?:ft|feet)|square\s+(?:feet|footage))\.?\s*(?:is\s+|of\s+)?[:~=]?\s*(?:approx\.?\s*|about\s+|~\s*)?"
+    r"(?P<num2>[0-9]{1,2}(?:,[0-9]{3}|[0-9]{3}))\b",
     _I,
 )
+# One name per feature: "solar array" and "Solar panel" are both "solar panels".
+_FEATURE_NAMES = {
+    "solar panel": "solar panels",
+    "solar array": "solar panels",
+    "casements": "casement windows",
+    "walkout bsmt": "walkout basement",
+}
+
+
+def _feature_name(m: re.Match[str]) -> str:
+    if m.group("roof"):
+        return f"{tidy(m.group('roof'))} roof"
+    name = tidy(m.group())
+    return _FEATURE_NAMES.get(name, name)
 
 
 # Selling, not describing: "told her about the gutter guard special", "quote for shutters".
@@ -217,9 +235,7 @@ def features(note: Note) -> list[Hit]:
     ]
     if not found:
         return []
-    names = list(
-        dict.fromkeys(re.sub(r"^casements$", "casement windows", tidy(m.group())) for m in found)
-    )
+    names = list(dict.fromkeys(_feature_name(m) for m in found))
     value = ", ".join(names)[:120].rstrip(", ")
     return [Hit("property.features", value, found[0].start(), found[-1].end(), 0.65)]
 
@@ -228,7 +244,7 @@ def square_feet(note: Note) -> list[Hit]:
     """``property.square_feet`` as a count: "approx 2,800 sq ft"."""
     hits = []
     for m in note.finditer(_SQUARE_FEET):
-        text = m.group("num").lower().replace(",", "")
+        text = (m.group("num") or m.group("num2")).lower().replace(",", "")
         number = int(float(text[:-1]) * 1000) if text.endswith("k") else int(text)
         if 100 <= number <= 10_000:
             value = {"count": number, "plus": False}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crm.core.extraction_rules.base import Hit, Note, tidy
+from crm.core.extraction_rules.base import NEGATION, Hit, Note, tidy
 
 _I = re.IGNORECASE
 
@@ -16,15 +16,15 @@ _TIME_OF_DAY = re.compile(
     rf"(?P<morning>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?{_WHICH_DAYS}(?:am|a\.m\.|mornings?"
     rf"|early)\b|\b(?:mornings?|am)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best"
     rf"|if\s+(?:possible|we\s+can)|ideally|please|pls)\b|\bearly\s+(?:am|a\.m\.|mornings?)\b"
-    rf"|\bbefore\s+(?:noon|lunch|(?:10|11|12)(?::[0-9]{{2}})?\s*(?:am|a\.m\.)?)\b)"
+    rf"|\bbefore\s+(?:noon|lunch)\b)"
     rf"|(?P<afternoon>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?{_WHICH_DAYS}(?:pm|p\.m\.|afternoons?)\b"
     rf"|\b(?:afternoons?|pm)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best)\b"
     rf"|\b(?:not|(?:don'?t|do\s+not|never)\s+(?:come|arrive|start|show\s+up))\s+(?:before|until)"
     rf"\s+(?:noon|lunch|midday)\b"
-    rf"|\bafter\s+(?:noon|lunch|(?:12|1|2|3|4)(?::[0-9]{{2}})?\s*(?:pm|p\.m\.)?)\b)"
+    rf"|\bafter\s+(?:noon|lunch)\b)"
     rf"|(?P<evening>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?evenings?\b"
     rf"|\bevenings?\s+(?:(?:appts?|appointments?)\s+)?(?:only|pref(?:erred)?|best)\b"
-    rf"|\bafter\s+(?:5|6|7|8)(?::[0-9]{{2}})?\s*(?:pm|p\.m\.)?\b)",
+    rf")",
     _I,
 )
 _NOT_A_TIME = re.compile(
@@ -59,16 +59,19 @@ _DAY_LIST = re.compile(rf"\b{_DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_DAY_T
 _DAY_CUE_BEFORE = re.compile(
     r"\b(?:only|prefers?|pref'?d?\.?|preferred|likes|wants|best|every(?:\s+other)?"
     r"|(?:first|1st|second|2nd|third|3rd|last)|(?:do|come|clean|service)\s+(?:it|them|the\s+\w+)"
+    r"|best\s+days?(?:\s+(?:are|is))?:?|(?:us|come|here|you)(?=\s+on\b)"
     r")\s+"
     r"(?:(?:us\s+to|we|you|to)\s+come\s+)?(?:on\s+)?$",
     _I,
 )
 _DAY_CUE_AFTER = re.compile(
     r"\s*(?:only|works?\s+best|are\s+best|is\s+best|best|preferred|pref|(?:are|is)\s+(?:good"
-    r"|fine|ok|okay|better)|work\s+(?:best|better|well|for\s+(?:her|him|them)))\b",
+    r"|fine|ok|okay|better)|work\s+(?:best|better|well|for\s+(?:her|him|them))"
+    r"|,?\s*(?:mornings?|afternoons?|evenings?|am|pm)(?!\s+(?:off|busy|closed)))\b",
     _I,
 )
 # "Tuesdays before 8am", "on Sundays": a plural day name is a habit (unless it is work or away).
+_PART_OF_DAY = re.compile(r",?\s*(?:mornings?|afternoons?|evenings?|am|pm)$", _I)
 _HABIT_DAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)days\b", _I)
 _BUSY = re.compile(r"\b(?:works?|working|busy|closed|away|off|gone|out)\b", _I)
 _DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|except|but|besides)\b|n't\b", _I)
@@ -96,6 +99,13 @@ def days(note: Note) -> list[Hit]:
         habit = _HABIT_DAY.match(m.group()) is not None and not _BUSY.search(before)
         if not (cue_before or cue_after or habit) or _DAY_EXCLUDE.search(before):
             continue
+        if (
+            cue_after
+            and not (cue_before or habit)
+            and _PART_OF_DAY.match(cue_after.group())
+            and NEGATION.search(note.text, *note.sentence_window(m.start(), m.end()))
+        ):
+            continue  # "runs Tue/Thu mornings so don't schedule then"
         days = _days_in(m.group())
         if days:
             start = m.start() - len(before) + cue_before.start() if cue_before else m.start()
@@ -161,8 +171,8 @@ _FREQUENCY = re.compile(
     r"\b(?:weekly|bi-?weekly|every\s+other\s+week|monthly|bi-?monthly|every\s+other\s+month"
     r"|quarterly|annually|yearly|once\s+a\s+(?:year|month|week)|twice\s+a\s+(?:year|month)"
     r"|(?:two|three|four|2|3|4)\s+times\s+a\s+(?:year|yr)|semi-?annual(?:ly)?"
-    r"|once\s+a\s+yr|twice\s+a\s+yr"
-    r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks|wks|months|mos?)"
+    r"|once\s+a\s+yr|twice\s+a\s+yr|[0-9]\s*x\s*(?:/|a|per)\s*(?:yr|year)"
+    r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks|wks?|months|mos?)"
     r"|every\s+other\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day"
     r"|every\s+(?:week|month|year)|(?:windows?|gutters?|screens?|cleaned|cleaning|washed|done|service)\s+every"
     r"\s+(?:spring|summer|fall|autumn|winter))\b",
@@ -173,9 +183,31 @@ _SEASON = re.compile(
     r"|autumn|winter))*\s+only|only\s+in\s+(?:the\s+)?(?:spring|summer|fall|autumn|winter)"
     r"|(?:before|after)\s+(?:christmas|thanksgiving|easter|the\s+holidays|memorial\s+day"
     r"|labor\s+day)|(?:spring|summer|fall|autumn|winter)\s*(?:and|&|\+)\s*(?:spring|summer|fall|autumn"
-    r"|winter))\b",
+    r"|winter))\b"
+    r"|\b(?:every|each)\s+(?:spring|summer|fall|autumn|winter)\b"
+    r"|\b(?:(?:only|once|yearly|annually|every\s+year)\s+)?in\s+(?:the\s+)?"
+    r"(?P<season>spring|summer|fall|autumn)\b(?=[^.;!?\n]{0,20}\b(?:when|before|after|while|\+|and))"
+    r"|\b(?:yearly|annually|once|every\s+year|only)\s+in\s+(?P<month>"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b",
     _I,
 )
+_MONTH_NAMES = {
+    m[:3]: m
+    for m in [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+}
 _TIME_WINDOW = re.compile(
     r"\b(?:after|before|not\s+before|not\s+after|between)\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*"
     r"(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:and|-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
@@ -208,10 +240,74 @@ _AWAY = re.compile(
 )
 
 
+_NUMBER_WORDS = {"two": "2", "three": "3", "four": "4", "six": "6", "eight": "8"}
+# One way to say each common frequency, so the same habit reads the same on every customer.
+_SAME_FREQUENCY = (
+    (re.compile(r"^(?:every\s+other\s+week|bi-?weekly|every\s+2\s+weeks)$"), "every 2 weeks"),
+    (re.compile(r"^(?:every\s+other\s+month|bi-?monthly|every\s+2\s+months)$"), "every 2 months"),
+    (re.compile(r"^(?:once\s+a\s+month|every\s+month|monthly)$"), "monthly"),
+    (re.compile(r"^(?:once\s+a\s+week|every\s+week|weekly)$"), "weekly"),
+    (
+        re.compile(
+            r"^(?:twice\s+a\s+year|2\s*x\s*(?:/|a|per)\s*year|semi-?annual(?:ly)?"
+            r"|2\s+times\s+a\s+year)$"
+        ),
+        "twice a year",
+    ),
+    (re.compile(r"^(?:once\s+a\s+year|every\s+year|annually|yearly)$"), "once a year"),
+)
+
+
 def _spelt_out(text: str) -> str:
-    """ "every 3 mos" -> "every 3 months", "twice a yr" -> "twice a year"."""
+    """ "every 3 mos" -> "every 3 months", "every other week" -> "every 2 weeks", "2x/yr" ->
+    "twice a year": one spelling per frequency."""
     text = re.sub(r"\bmos?\b", "months", text)
-    return re.sub(r"\byr\b", "year", re.sub(r"\bwks\b", "weeks", text))
+    text = re.sub(r"\b(?:yr|yrly)\b", "year", re.sub(r"\bwks?\b", "weeks", text))
+    text = re.sub(r"\b(two|three|four|six|eight)\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
+    for pattern, same in _SAME_FREQUENCY:
+        if pattern.match(text):
+            return same
+    return text
+
+
+def _hour(text: str) -> str:
+    """A bare hour in a time window gets the half of the day it must mean ("after 3" is 3pm)."""
+
+    def half(m: re.Match[str]) -> str:
+        hour = int(m.group(1))
+        return m.group(0) + ("am" if 7 <= hour <= 11 else "pm")
+
+    return re.sub(r"\b(1[0-2]|[1-9])(?::[0-5][0-9])?\b(?!\s*(?:am|pm|a\.m|p\.m|:))", half, text)
+
+
+# "don't come before 1pm", "not before 9": the window opens then.
+_NOT_BEFORE = re.compile(
+    r"\b(?:not|never|(?:don'?t|do\s+not)\s+(?:come|arrive|start|show\s+up|knock|ring|call))\s+$",
+    _I,
+)
+# "every spring" is a schedule when the sentence is about the work, not "wasps every summer".
+_WORK = re.compile(
+    r"\b(?:do|does|done|clean\w*|wash\w*|windows?|gutters?|screens?|service|come|add|book"
+    r"|schedule|want|wants|driveway)\b",
+    _I,
+)
+_OFFERED = re.compile(r"\b(?:quoted?|estimate[ds]?|would\s+be|let\s+us\s+know)\b", _I)
+
+
+_DONE_BY = re.compile(r"(?:done|finished|out)\s+by\b", _I)
+
+
+def _said(key: str, m: re.Match[str]) -> str:
+    """A frequency or season as one spelling: "every other week" -> "every 2 weeks", "every
+    spring" -> "spring", "once in Nov" -> "november"."""
+    if key == "schedule.frequency":
+        return _spelt_out(tidy(m.group()))
+    groups = m.groupdict()
+    if groups.get("month"):
+        return _MONTH_NAMES.get(groups["month"][:3].lower(), groups["month"].lower())
+    if groups.get("season"):
+        return groups["season"].lower()
+    return re.sub(r"^(?:every|each)\s+", "", tidy(m.group()))
 
 
 def schedule_details(note: Note) -> list[Hit]:
@@ -224,17 +320,30 @@ def schedule_details(note: Note) -> list[Hit]:
             for m in note.finditer(pattern)
             if not note.negated(m.start(), 10)
             and not _BILLING.search(note.clause_before(m.start()))
+            and not _OFFERED.search(note.text, *note.sentence_window(m.start(), m.end()))
+            and not (
+                re.match(r"(?:every|each)\s", m.group(), _I)
+                and key == "schedule.season"
+                and not _WORK.search(note.text, *note.sentence_window(m.start(), m.end()))
+            )
         ]
         if found:
-            value = ", ".join(dict.fromkeys(_spelt_out(tidy(m.group())) for m in found))
+            value = ", ".join(dict.fromkeys(_said(key, m) for m in found))
             hits.append(Hit(key, value[:120], found[0].start(), found[-1].end(), 0.7))
     for m in note.finditer(_TIME_WINDOW):
         if _JOB_LOG.search(note.text, *note.sentence_window(m.start(), m.end())):
             continue  # "90 minutes, done by 3": when this visit ended
+        if _DONE_BY.match(m.group()) and note.sentence(m.start())[0] >= m.start() - 1:
+            continue  # "Done by 1." opening a sentence is when this visit ended
         if _HAS_TIME.search(m.group()) and not _NOT_A_TIME.match(note.text, m.end()):
-            hits.append(Hit("schedule.time_window", tidy(m.group()), *m.span(), 0.7))
+            value = _hour(re.sub(r"^between\s+", "", tidy(m.group())))
+            if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()):
+                value = re.sub(r"^(?:not\s+)?before\b", "after", value)
+            hits.append(Hit("schedule.time_window", value, *m.span(), 0.7))
     for m in note.finditer(_AWAY_MONTHS):
         hits.append(Hit("schedule.away", tidy(m.group("months")), *m.span(), 0.7))
     for m in note.finditer(_AWAY):
-        hits.append(Hit("schedule.unavailable_days", tidy(m.group("days")), *m.span(), 0.7))
+        days = _days_in(m.group("days"))
+        value = ", ".join(days) if days else tidy(m.group("days"))
+        hits.append(Hit("schedule.unavailable_days", value, *m.span(), 0.7))
     return hits
