@@ -59,10 +59,11 @@ _FIXED = re.compile(
 # hazards.<key>: (pattern, value). A value of None keeps the matched phrase.
 _HAZARDS: dict[str, str] = {
     "sprinklers": r"sprinklers?(?:\s+heads?)?|irrigation",
-    "power_lines": r"power\s*lines?|electric(?:al)?\s+(?:lines?|wires?)|service\s+drop",
+    "power_lines": r"(?:power|pwr)\s*lines?|electric(?:al)?\s+(?:lines?|wires?)|service\s+drop",
     "steep_driveway": r"(?:steep|long|narrow)\s+(?:\w+\s+)?(?:drive(?:way)?|hill)",
     "steep_roof": r"steep\s+(?:\w+\s+)?roof|steep\s+pitch"
-    r"|roof\s+(?:is|was)\s+(?:very\s+|really\s+|super\s+|pretty\s+)?steep",
+    r"|roof\s+(?:is\s+|was\s+)?(?:very\s+|really\s+|super\s+|pretty\s+|too\s+)?steep",
+    "steep_slope": r"steep\s+(?:yd|yard|lot|lawn|slope|bank|hill)",
     "algae": r"algae|mildew|mold",
     "moss": r"(?:slippery\s+)?moss",
     "slippery": r"slippery|slick|icy",
@@ -92,6 +93,31 @@ _TODAY = re.compile(
     r"\b(?:was|were|today|this\s+morning|in\s+the\s+morning|from\s+the\s+rain)\b", _I
 )
 _HAZARD = re.compile(r"\b(?:" + "|".join(f"(?P<{k}>{p})" for k, p in _HAZARDS.items()) + r")\b", _I)
+
+
+# "the deck stairs are rotten", "back steps, the second one is cracked and wobbly": a part of
+# the place in a state that can hurt someone.
+_WORN = re.compile(
+    r"\b(?P<thing>(?:(?:deck|back|front|porch|side|basement|garage|patio|attic)\s+)?(?:steps?|stairs"
+    r"|stairway|railings?|handrail|boards?|deck|porch|walkway|path|tiles?|ladder\s+hooks?"
+    r"|balcony|landing))\s+(?:is|are)\s+(?:really\s+|very\s+|super\s+|pretty\s+|all\s+)?"
+    r"(?P<state>rotten|rotting|cracked|wobbly|loose|broken|weak|soft|unsafe|slippery|slick"
+    r"|crumbling|uneven)\b(?:\s+and\s+(?:rotten|cracked|wobbly|loose|broken|weak|soft|unsafe))?",
+    _I,
+)
+
+
+def worn_parts(note: Note) -> list[Hit]:
+    """``hazards.<thing>`` for a worn or slippery part of the place ("deck stairs are rotten")."""
+    hits = []
+    for m in note.finditer(_WORN):
+        if note.negated(m.start(), 20) or note.someone_elses(m.start()):
+            continue
+        if _TODAY.search(note.text, *note.sentence_window(m.start())):
+            continue  # wet from this morning's rain, not the place
+        thing = re.sub(r"[^a-z]+", "_", m.group("thing").lower()).strip("_")
+        hits.append(Hit(f"hazards.{thing}", tidy(m.group()), *m.span(), 0.7))
+    return hits
 
 
 def other_hazards(note: Note) -> list[Hit]:

@@ -157,6 +157,7 @@ _ROLES = {
     "gm": "manager",
     "property manager": "property_manager",
     "prop mgr": "property_manager",
+    "property mgr": "property_manager",
     "pm": "property_manager",
     "office manager": "office_manager",
     "owner": "owner",
