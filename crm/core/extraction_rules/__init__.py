@@ -34,7 +34,14 @@ from crm.core.extraction_rules.people import (
     spouse,
     tenant,
 )
-from crm.core.extraction_rules.pets import cat, dog, dog_breed, dog_temperament, no_pets
+from crm.core.extraction_rules.pets import (
+    cat,
+    dog,
+    dog_breed,
+    dog_temperament,
+    how_many,
+    no_pets,
+)
 from crm.core.extraction_rules.property import (
     counts,
     features,
@@ -90,6 +97,7 @@ RULES: tuple[Rule, ...] = (
     other_equipment,
     square_feet,
     dog_breed,
+    how_many,
     other_access,
     payment_details,
     schedule_details,

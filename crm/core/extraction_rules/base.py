@@ -338,6 +338,8 @@ _SHORTHAND = (
     (re.compile(r"\bmgmt\b"), "management"),
     (re.compile(r"\bmgr\b"), "manager"),
     (re.compile(r"\bapprox\b\.?"), "about"),
+    (re.compile(r"\bwndws?\b|\bwindws?\b"), "windows"),
+    (re.compile(r"\bscrns?\b"), "screens"),
 )
 
 

@@ -334,9 +334,15 @@ _LANGUAGE_CUE = re.compile(
 )
 
 
+# "Sp only", "Spanish only", "habla español": shorthand that needs no other cue.
+_LANGUAGE_ONLY = re.compile(r"\b(?:sp|span)\.?\s+only\b|\bhabla\s+espa\w+", _I)
+
+
 def language(note: Note) -> list[Hit]:
     """``language.spoken``: a language named next to a cue about speaking it."""
-    hits = []
+    hits = [
+        Hit("language.spoken", "Spanish", *m.span(), 0.7) for m in note.finditer(_LANGUAGE_ONLY)
+    ]
     for m in note.finditer(_LANGUAGE):
         if m.group("lang").lower() == "english":
             continue
@@ -351,7 +357,9 @@ def language(note: Note) -> list[Hit]:
 # -- customer type -------------------------------------------------------------------------
 
 _CUSTOMER_TYPE = re.compile(
-    r"\b(?:commercial|storefront|store\s*front|restaurant|cafe|church|office\s+building"
+    r"(?P<hoa>(?-i:\b(?:[A-Z][a-z]+\s+){1,3}HOA\b|^\s*HOA\s*[-:,]|\bHOA\s+(?:pays|account|acct)))"
+    r"|\b(?P<comml>comm'?l)\b"
+    r"|\b(?:commercial|storefront|store\s*front|restaurant|cafe|church|office\s+building"
     r"|(?:dental|doctor'?s|law|medical)\s+office|clinic|salon|gym|bank|school|daycare"
     r"|(?:air\s*bnb|vrbo|short[\s-]term|vacation)(?:\s+rental)?|rental\s+property"
     r"|apartment\s+complex|condo\s+(?:complex|building|association)|retail|warehouse"
@@ -382,5 +390,10 @@ def customer_type(note: Note) -> list[Hit]:
     ]
     if not found:
         return []
-    kinds = list(dict.fromkeys(_kind(m.group()) for m in found))
+    kinds = list(
+        dict.fromkeys(
+            "hoa" if m.group("hoa") else "commercial" if m.group("comml") else _kind(m.group())
+            for m in found
+        )
+    )
     return [Hit("customer.type", ", ".join(kinds), found[0].start(), found[0].end(), 0.7)]

@@ -6,7 +6,16 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from crm.core.extraction_rules.base import NAME, NAMED, Hit, Note, capitalised, name_value
+from crm.core.extraction_rules.base import (
+    NAME,
+    NAMED,
+    NUMBER,
+    Hit,
+    Note,
+    capitalised,
+    name_value,
+    parse_number,
+)
 
 _I = re.IGNORECASE
 
@@ -17,7 +26,8 @@ _BREEDS = (
     r"|huskies|poodles?|doodles?|goldendoodles?|labradoodles?|terriers?|chihuahuas?|beagles?"
     r"|dobermans?|dachshunds?|corgis?|schnauzers?|bulldogs?|mastiffs?|collies?|spaniels?"
     r"|yorkies?|pugs?|heelers?|goldens|aussies?|boxers?|greyhounds?"
-    r"|malteses?|shih\s+tzus?|bernese|newfies?|great\s+pyrenees|cattle\s+dogs?"
+    r"|malteses?|shih\s+tzus?|bernese|newfies?|great\s+pyrenees|cattle\s+dogs?|frenchies?"
+    r"|french\s+bulldogs?|pit\s+mix(?:es)?|(?:lab|pitbull|pit\s+bull|shepherd|terrier)\s+mix(?:es)?"
 )
 DOG_WORDS = rf"(?:dogs?|doggy|doggie|pups?|puppy|puppies|{_BREEDS})"
 _DOG_WORDS = DOG_WORDS
@@ -164,10 +174,13 @@ def cat(note: Note) -> list[Hit]:
 
 _ANY_ANIMAL = re.compile(rf"\b(?:(?P<dog>{_DOG_WORDS})|(?P<cat>{_CAT_WORDS}))\b", _I)
 _TEMPERAMENT = re.compile(
-    r"\b(?:(?P<aggressive>aggressive|agg?ress?ive|vicious|dangerous|bit(?:es?|ing|er|ten)|attacks?"
+    r"\b(?:(?P<aggressive>aggressive|agg?ress?ive|mean(?=\s+(?:little\s+|old\s+|big\s+)?(?:"
+    + _DOG_WORDS
+    + r")\b)|vicious|dangerous|bit(?:es?|ing|er|ten)|attacks?"
     r"|territorial|unfriendly|beware\s+of\s+(?:the\s+)?dogs?)"
-    r"|(?P<friendly>friendly|sweet|gentle|loves\s+people|good\s+with\s+people|docile"
-    r"|mellow|a\s+sweetheart)"
+    r"|(?P<friendly>friendly|frendly|freindly|sweet|gentle|loves\s+people|good\s+with\s+people"
+    r"|docile|mellow|a\s+sweetheart|wants\s+to\s+lick\s+everyone|loves\s+a\s+belly\s+rub"
+    r"|harmless|wags?)"
     r"|(?P<nervous>nervous|skittish|scared|shy|anxious|timid|fearful))\b",
     _I,
 )
@@ -211,7 +224,10 @@ _BREED = re.compile(
     _I,
 )
 _BREED_NAMES = {
-    "lab": "Lab",
+    "lab": "Labrador",
+    "labrador": "Labrador",
+    "frenchie": "French Bulldog",
+    "french bulldog": "French Bulldog",
     "rottie": "Rottweiler",
     "pitty": "Pit Bull",
     "pittie": "Pit Bull",
@@ -222,6 +238,48 @@ _BREED_NAMES = {
     "golden retriever": "Golden Retriever",
     "heeler": "Heeler",
 }
+
+
+# "2 dogs (pugs)", "three cats", "their two German Shepherds", "they have chickens".
+_HOW_MANY = re.compile(
+    rf"\b(?P<num>{NUMBER})\s+(?:(?:big|small|little|old|indoor|outdoor|rescue|friendly)\s+)?"
+    rf"(?:(?P<dog>dogs|pups|puppies|(?:german\s+)?shepherds|labs|retrievers|pugs|huskies|terriers"
+    rf"|poodles|doodles|beagles|chihuahuas|dachshunds|corgis)|(?P<cat>cats|kitties|kittens))\b",
+    _I,
+)
+_OTHER_ANIMALS = re.compile(
+    rf"\b(?:(?P<num>{NUMBER})\s+)?(?P<animal>chickens|hens|goats|horses|ponies|rabbits|bunnies"
+    r"|ducks|geese|pigs|sheep|alpacas|llamas|parrots?|tortoises?|donkeys)\b",
+    _I,
+)
+
+
+_THEIRS = re.compile(r"\b(?:have|has|got|keeps?|their|her|his|own|owns|raise|raises)\b", _I)
+
+
+def how_many(note: Note) -> list[Hit]:
+    """``pets.dog_count`` / ``pets.cat_count`` for two or more, and other animals on site
+    (``pets.chickens``: true, or a count)."""
+    hits = []
+    for m in note.finditer(_HOW_MANY):
+        number = parse_number(m.group("num"))
+        if number is None or number < 2 or note.negated(m.start(), 15):
+            continue
+        if note.someone_elses(m.start()):
+            continue
+        key = "pets.dog_count" if m.group("dog") else "pets.cat_count"
+        hits.append(Hit(key, {"count": number, "plus": False}, *m.span(), 0.75))
+    for m in note.finditer(_OTHER_ANIMALS):
+        if note.negated(m.start(), 15) or note.someone_elses(m.start()):
+            continue
+        if not _THEIRS.search(note.text, max(0, m.start() - 25), m.start()):
+            continue  # "fence along the pasture (horses)": not said to be theirs
+        animal = m.group("animal").lower()
+        number = parse_number(m.group("num")) if m.group("num") else None
+        counted = number is not None and number > 1
+        value: bool | dict[str, object] = {"count": number, "plus": False} if counted else True
+        hits.append(Hit(f"pets.{animal}", value, *m.span(), 0.65, rank=1 if counted else 0))
+    return hits
 
 
 def dog_breed(note: Note) -> list[Hit]:

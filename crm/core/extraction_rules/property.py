@@ -29,7 +29,10 @@ _COUNT_BEFORE = re.compile(
     _I,
 )
 _COUNT_AFTER = re.compile(
-    rf"\b(?:{_NOUN})\s*(?:x|:|=|count\s*:?)\s*(?P<num>[0-9]{{1,4}})(?P<plus>\+)?(?![0-9])", _I
+    rf"\b(?:{_NOUN})\s*(?:x|:|=|count\s*:?)\s*(?P<num>[0-9]{{1,4}})(?P<plus>\+)?(?![0-9])"
+    rf"|(?:^|(?<=[-*.;,]\s)|(?<=[-*]))\s*(?:{_NOUN.replace('(?P<n', '(?P<m')})\s+"
+    rf"(?P<num2>[0-9]{{1,4}})(?P<plus2>\+)?(?![0-9]|\s*(?:ft|feet|'|%|min|hrs?|am|pm|x\b))",
+    _I | re.MULTILINE,
 )
 # "20-25 windows": at least the lower bound.
 _COUNT_RANGE = re.compile(
@@ -58,8 +61,9 @@ _SINGLE_STORY = re.compile(
 
 
 def _count_key(m: re.Match[str]) -> str | None:
+    groups = m.groupdict()
     for i, key in enumerate(_COUNT_KEYS):
-        if m.group(f"n{i}"):
+        if groups.get(f"n{i}") or groups.get(f"m{i}"):
             return key
     return None
 
@@ -69,7 +73,7 @@ def counts(note: Note) -> list[Hit]:
     for pattern in (_COUNT_BEFORE, _COUNT_AFTER):
         for m in note.finditer(pattern):
             key = _count_key(m)
-            number = parse_number(m.group("num"))
+            number = parse_number(m.groupdict().get("num2") or m.group("num") or "")
             if key is None or number is None or note.negated(m.start(), 15):
                 continue
             if key != "property.stories" and (
@@ -78,7 +82,7 @@ def counts(note: Note) -> list[Hit]:
             ):
                 continue
             groups = m.groupdict()
-            plus = bool(groups.get("plus") or groups.get("over"))
+            plus = bool(groups.get("plus") or groups.get("plus2") or groups.get("over"))
             value = {"count": number, "plus": plus}
             hits.append(Hit(key, value, m.start(), m.end(), 0.9))
     for m in note.finditer(_COUNT_RANGE):
@@ -155,9 +159,38 @@ _EQUIPMENT = re.compile(
 _MAYBE = re.compile(r"\b(?:may|might|could|maybe|possibly|probably)\b", _I)
 
 
+# "bring the hard water remover + razor every visit", "BRING MATS", "Tall ladder.": anything
+# the crew is told to bring (a ladder or the pole has its own typed key).
+_BRING = re.compile(
+    r"\b(?:always\s+)?bring\s+(?:the\s+|a\s+|an\s+|our\s+(?:own\s+)?|extra\s+|your\s+)?"
+    r"(?P<thing>(?!(?:it|them|him|her|back|in|out|up|down|ladders?|the|a|pole|wfp)\b)[a-z]+"
+    r"(?:[ -](?!(?:and|for|to|every|each|on|in|at|with|because|so|when|if|since)\b)[a-z]+){0,2})"
+    r"|(?:^|[.;]\s+)(?P<tall>tall|long|big|40\s*ft|32\s*ft)\s+ladder\s*(?:[.!]|$)",
+    _I | re.MULTILINE,
+)
+_HAS_A_KEY = re.compile(r"\b(?:ladders?|pole|wfp)\b", _I)
+_ONE_OFF = re.compile(r"\b(?:next\s+time|this\s+time|tomorrow|ours\s+are)\b", _I)
+_NOT_GEAR = re.compile(
+    r"^(?:the|back|them|it|in|out|up|your|her|his|their|trash|bins?|cans?)\b", _I
+)
+
+
 def other_equipment(note: Note) -> list[Hit]:
     """``equipment.<thing>`` = true for other gear the job needs."""
     hits = []
+    for m in note.finditer(_BRING):
+        if m.group("tall"):
+            hits.append(Hit("equipment.tall_ladder", True, *m.span(), 0.65))
+            continue
+        thing = m.group("thing").lower()
+        if _NOT_GEAR.match(thing) or note.negated(m.start(), 20) or _HAS_A_KEY.search(thing):
+            continue
+        if _ONE_OFF.search(note.text, *note.sentence_window(m.start(), m.end())):
+            continue  # "bring new squeegee rubbers next time": for us, not the property
+        if _MAYBE.search(note.clause_before(m.start(), 30)):
+            continue
+        key = re.sub(r"[^a-z]+", "_", thing).strip("_")[:40]
+        hits.append(Hit(f"equipment.{key}", True, *m.span(), 0.6))
     for m in note.finditer(_EQUIPMENT):
         if note.negated(m.start(), 20) or _MAYBE.search(note.clause_before(m.start(), 30)):
             continue
@@ -189,7 +222,7 @@ _FEATURE = re.compile(
     r"|solar\s+array|(?:clay|concrete|spanish|terra\s*cotta)\s+tiles?(?:\s+roof)?"
     r"|hurricane\s+(?:shutters|windows)|shutters|awnings?|pergola|gutter\s+guards?"
     r"|copper\s+gutters?|metal\s+roof|tile\s+roof|slate\s+roof|composite\s+deck|tint\s+film"
-    r"|window\s+tint|walkout\s+(?:basement|bsmt)|wavy\s+glass|wood\s+windows?)\b"
+    r"|window\s+tint|storm\s+wndws|walkout\s+(?:basement|bsmt)|wavy\s+glass|wood\s+windows?)\b"
     r"|\b(?:its|it'?s|is)\s+(?P<roof>slate|clay\s+tile|tile|metal|cedar\s+shake)\b",
     _I,
 )

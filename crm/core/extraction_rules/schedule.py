@@ -27,6 +27,14 @@ _TIME_OF_DAY = re.compile(
     rf")",
     _I,
 )
+# "scheduled on Tuesday mornings", "switch her to afternoons", "wants us to come in the morning".
+_PART_WISHED = re.compile(
+    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weekday)\s+(?P<a>mornings?|afternoons?|evenings?)"
+    r"(?=[^.;!?\n]{0,30}\b(?:only|best|pref\w*|works?|is\s+good)\b|\s*[.;!,]|\s*$)"
+    r"|\b(?:switch|move|change)\s+(?:her|him|them|it|us)\s+to\s+(?P<b>mornings?|afternoons?|evenings?)"
+    r"|\b(?:come|be\s+there|do\s+it|arrive)\s+in\s+the\s+(?P<c>morning|afternoon|evening)\b",
+    _I,
+)
 _NOT_A_TIME = re.compile(
     r"\s*(?:weeks?|days?|months?|years?|hrs?|hours?|mins?|minutes?|visits?|times?|windows?)\b",
     _I,
@@ -35,6 +43,10 @@ _NOT_A_TIME = re.compile(
 
 def time_of_day(note: Note) -> list[Hit]:
     hits = []
+    for m in note.finditer(_PART_WISHED):
+        part = (m.group("a") or m.group("b") or m.group("c")).lower().rstrip("s")
+        if not note.negated(m.start(), 20) and not _BUSY.search(note.clause_before(m.start())):
+            hits.append(Hit("preferences.time_of_day", part, *m.span(), 0.7))
     for m in note.finditer(_TIME_OF_DAY):
         if note.negated(m.start(), 20) or _NOT_A_TIME.match(note.text, m.end()):
             continue
@@ -122,6 +134,11 @@ _CONTACT = re.compile(
     r"|(?P<call>\bpref(?:ers|erred|s)?\.?\s+(?:a\s+)?(?:phone\s+)?calls?\b"
     r"|\b(?:phone\s+)?calls?\s+only\b|\bcall\s+(?:first|ahead)\b"
     r"|\bcall\s+(?:her|him|them)\s+(?:first|before)\b|\bcall\s+(?:her|his|their)\s+cell\b)"
+    r"|\b(?:contacted|reached)\s+(?:by|via)\s+(?P<email2>e-?mail)\b"
+    r"|\b(?:contacted|reached)\s+(?:by|via)\s+(?P<text2>text)"
+    r"|\bwants\s+texts\b|\b(?:contact|reach\s+(?:her|him|them))\s+(?:via|by)\s+(?P<text3>text)"
+    r"|\blikes?\s+(?:a\s+)?texts?\b"
+    r"|(?:'d|would)\s+like\s+a\s+(?P<call2>(?:phone\s+)?call)\b"
     r"|(?P<email>\bpref(?:ers|erred|s)?\.?\s+e-?mail\b|\bonly\s+e-?mail\b"
     r"|\be-?mail\s+(?:only|preferred|is\s+best|her|him|them|receipts?|invoices?)\b)",
     _I,
@@ -138,7 +155,8 @@ def contact_method(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_CONTACT):
         if not note.negated(m.start(), 20):
-            hits.append(Hit("preferences.contact_method", m.lastgroup, *m.span(), 0.8))
+            method = (m.lastgroup or "text").rstrip("0123456789")
+            hits.append(Hit("preferences.contact_method", method, *m.span(), 0.8))
     for start in note.clause_starts:
         first = _TEXT_FIRST.match(note.text, start)
         if first and not _CONTACT.match(note.text, first.start("cmd")):
@@ -152,7 +170,10 @@ _LONGER = re.compile(
     r"|average|quoted)\b|\blonger\s+than\s+(?:usual|normal|expected|average|it\s+looks"
     r"|you'?d\s+think)\b"
     r"|\b(?:allow|budget|plan|schedule|block)\s+(?:for\s+)?(?:extra|more)\s+time\b"
-    r"|\b(?:slow|long)\s+job\b",
+    r"|\b(?:slow|long)\s+job\b|\btakes\s+all\s+day\b"
+    r"|\bextra\s+(?:hour|[0-9]+\+?\s*(?:hrs?|hours))\s+(?:every|each)\s+(?:time|visit)\b"
+    r"|\b[0-9]+\+?\s*(?:hrs?|hours?)\s+(?:extra|more\s+than\s+(?:normal|usual))"
+    r"(?:\s+(?:every|each)\s+(?:time|visit))?",
     _I,
 )
 
@@ -172,7 +193,9 @@ _FREQUENCY = re.compile(
     r"|quarterly|annually|yearly|once\s+a\s+(?:year|month|week)|twice\s+a\s+(?:year|month)"
     r"|(?:two|three|four|2|3|4)\s+times\s+a\s+(?:year|yr)|semi-?annual(?:ly)?"
     r"|once\s+a\s+yr|twice\s+a\s+yr|[0-9]\s*x\s*(?:/|a|per)\s*(?:yr|year)"
-    r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks|wks?|months|mos?)"
+    r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks?|wks?|months?|mos?)"
+    r"|q\s?[0-9]{1,2}\s?(?:mo|mos|m|wks?|w)|annual(?=\s+(?:spring|summer|fall|autumn|clean|service"
+    r"|visit|wash))"
     r"|every\s+other\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day"
     r"|every\s+(?:week|month|year)|(?:windows?|gutters?|screens?|cleaned|cleaning|washed|done|service)\s+every"
     r"\s+(?:spring|summer|fall|autumn|winter))\b",
@@ -187,6 +210,11 @@ _SEASON = re.compile(
     r"|\b(?:every|each)\s+(?:spring|summer|fall|autumn|winter)\b"
     r"|\b(?:(?:only|once|yearly|annually|every\s+year)\s+)?in\s+(?:the\s+)?"
     r"(?P<season>spring|summer|fall|autumn)\b(?=[^.;!?\n]{0,20}\b(?:when|before|after|while|\+|and))"
+    r"|\bduring\s+the\s+(?P<season2>spring|summer|fall|autumn|winter)\b"
+    r"|\bannual\s+(?P<season3>spring|summer|fall|autumn|winter)\b"
+    r"|\b(?P<months>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}"
+    r"\s*(?:and|&|\+|/)\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
+    r"(?=[^.;!?\n]{0,40}\b(?:every\s+year|each\s+year|only|clean|visits?|service|windows))"
     r"|\b(?:yearly|annually|once|every\s+year|only)\s+in\s+(?P<month>"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b",
     _I,
@@ -254,7 +282,7 @@ _SAME_FREQUENCY = (
         ),
         "twice a year",
     ),
-    (re.compile(r"^(?:once\s+a\s+year|every\s+year|annually|yearly)$"), "once a year"),
+    (re.compile(r"^(?:once\s+a\s+year|every\s+year|annually|yearly|annual)$"), "once a year"),
 )
 
 
@@ -264,6 +292,9 @@ def _spelt_out(text: str) -> str:
     text = re.sub(r"\bmos?\b", "months", text)
     text = re.sub(r"\b(?:yr|yrly)\b", "year", re.sub(r"\bwks?\b", "weeks", text))
     text = re.sub(r"\b(two|three|four|six|eight)\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
+    text = re.sub(r"^q\s?([0-9]{1,2})\s?(?:mos?|m)$", r"every \1 months", text)
+    text = re.sub(r"^q\s?([0-9]{1,2})\s?(?:wks?|w)$", r"every \1 weeks", text)
+    text = re.sub(r"^(every [0-9]+) (week|month)$", r"\1 \2s", text)
     for pattern, same in _SAME_FREQUENCY:
         if pattern.match(text):
             return same
@@ -305,8 +336,14 @@ def _said(key: str, m: re.Match[str]) -> str:
     groups = m.groupdict()
     if groups.get("month"):
         return _MONTH_NAMES.get(groups["month"][:3].lower(), groups["month"].lower())
-    if groups.get("season"):
-        return groups["season"].lower()
+    for name in ("season", "season2", "season3"):
+        if groups.get(name):
+            return groups[name].lower()
+    if groups.get("months"):
+        return " and ".join(
+            _MONTH_NAMES.get(w[:3].lower(), w.lower())
+            for w in re.split(r"\s*(?:and|&|\+|/)\s*", groups["months"], flags=re.I)
+        )
     return re.sub(r"^(?:every|each)\s+", "", tidy(m.group()))
 
 
@@ -336,7 +373,8 @@ def schedule_details(note: Note) -> list[Hit]:
         if _DONE_BY.match(m.group()) and note.sentence(m.start())[0] >= m.start() - 1:
             continue  # "Done by 1." opening a sentence is when this visit ended
         if _HAS_TIME.search(m.group()) and not _NOT_A_TIME.match(note.text, m.end()):
-            value = _hour(re.sub(r"^between\s+", "", tidy(m.group())))
+            value = re.sub(r"([0-9])\s+(am|pm)\b", r"\1\2", tidy(m.group()))
+            value = _hour(re.sub(r"^between\s+", "", value))
             if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()):
                 value = re.sub(r"^(?:not\s+)?before\b", "after", value)
             hits.append(Hit("schedule.time_window", value, *m.span(), 0.7))
