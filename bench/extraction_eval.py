@@ -35,6 +35,9 @@ TUNING_B_PATH = DATA / "notes_tuning_2026b.jsonl"
 TUNING_C_PATH = DATA / "notes_tuning_2026c.jsonl"
 TUNING_D_PATH = DATA / "notes_tuning_2026d.jsonl"
 VALIDATION_E_PATH = DATA / "notes_validation_2026e.jsonl"
+TUNING_F_PATH = DATA / "notes_tuning_2026f.jsonl"
+TUNING_G_PATH = DATA / "notes_tuning_2026g.jsonl"
+VALIDATION_H_PATH = DATA / "notes_validation_2026h.jsonl"
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -43,6 +46,9 @@ LABELLED_FILES = (
     TUNING_C_PATH,
     TUNING_D_PATH,
     VALIDATION_E_PATH,
+    TUNING_F_PATH,
+    TUNING_G_PATH,
+    VALIDATION_H_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -63,6 +69,9 @@ SPLITS = (
     "dev2026c",
     "dev2026d",
     "val2026e",
+    "dev2026f",
+    "dev2026g",
+    "val2026h",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")
