@@ -193,16 +193,3 @@ def test_round_four_splits_keep_their_scores() -> None:
     assert report["dev2026d"]["notes"] == 130 and report["val2026e"]["notes"] == 120
     assert report["dev2026d"]["precision"] >= 0.83 and report["dev2026d"]["recall"] >= 0.8
     assert report["val2026e"]["precision"] >= 0.81 and report["val2026e"]["recall"] >= 0.68
-
-
-def test_a_leftover_warning_is_filed_under_hazards() -> None:
-    """A sentence no rule understood still reaches the technician, under the family it warns
-    about, with the sentence itself as the value."""
-    got = facts("CAUTION: BROKEN CONCRETE STEP AT REAR EXIT")
-    assert got.get("hazards.note") == "CAUTION: BROKEN CONCRETE STEP AT REAR EXIT"
-    assert not any(key.startswith("instructions.note") for key in got)
-
-
-def test_a_leftover_about_getting_in_is_an_access_instruction() -> None:
-    got = facts("Yoder. side dr unlocked, use it -> garage.")
-    assert got.get("access.instructions") == "side dr unlocked, use it -> garage"

@@ -1,8 +1,6 @@
 """Nothing silently dropped: a sentence that carries an instruction, a person, a measurement
 or a hazard, and that no rule turned into a fact, becomes one low-confidence
-``instructions.note`` with the sentence as its value, so the technician decides. A sentence
-that plainly warns ("CAUTION: broken step at rear exit") is filed as ``hazards.note``, one
-about getting in ("side door unlocked, use it") as ``access.instructions``.
+``instructions.note`` with the sentence as its value, so the technician decides.
 
 Sentences about the job itself ("Finished at 2:15", "paid $240", "back in 2 weeks") and about
 someone or something that is gone ("her husband passed last year") are not notes.
@@ -56,28 +54,6 @@ _GONE = re.compile(
     _I,
 )
 _MOST_NOTES = 3
-# A leftover that plainly warns of danger is filed under hazards, one about getting in as the
-# access instructions; everything else is an instructions note.
-_WARNS = re.compile(
-    r"\b(?:caution|danger\w*|hazard\w*|watch\s+(?:out|for)|heads\s+up|broken|cracked|rotten"
-    r"|rotting|loose|wobbly|steep|slippery|slick|unstable|sharp|exposed|live\s+wires?|fall\s+through"
-    r"|trip(?:ping)?\s+hazard)\b",
-    _I,
-)
-_GETTING_IN = re.compile(
-    r"\b(?:unlocked|unlock|let\s+(?:us|you)\s+in|side\s+(?:door|dr)|back\s+door|front\s+door"
-    r"|garage\s+door|buzz(?:er)?|intercom|doorbell|knock\w*|ring\s+the|badge|sign\s+in"
-    r"|check\s+in|front\s+desk|concierge|gate\s+is)\b",
-    _I,
-)
-
-
-def _filed_under(text: str, count: int) -> str:
-    if _WARNS.search(text):
-        return "hazards.note" if count == 0 else f"hazards.note_{count + 1}"
-    if _GETTING_IN.search(text) and not _STILL_AN_INSTRUCTION.search(text):
-        return "access.instructions"
-    return "instructions.note" if count == 0 else f"instructions.note_{count + 1}"
 
 
 def _not_a_note(text: str) -> bool:
@@ -85,10 +61,6 @@ def _not_a_note(text: str) -> bool:
         return True
     job = _THE_JOB.match(text) or _NARRATED.search(text)
     return bool(job) and not _STILL_AN_INSTRUCTION.search(text)
-
-
-def _family_of(text: str) -> str:
-    return _filed_under(text, 0).split(".")[0]
 
 
 def leftovers(note: Note, hits: list[Hit]) -> list[Hit]:
@@ -108,9 +80,7 @@ def leftovers(note: Note, hits: list[Hit]) -> list[Hit]:
             value = value[:120].rsplit(" ", 1)[0]
         if not value:
             continue
-        key = _filed_under(value, sum(1 for h in out if h.key.split(".")[0] == _family_of(value)))
-        if any(h.key == key for h in out):
-            continue
+        key = "instructions.note" if not out else f"instructions.note_{len(out) + 1}"
         out.append(Hit(key, value, start + lead, end, 0.3))
         if len(out) == _MOST_NOTES:
             break
