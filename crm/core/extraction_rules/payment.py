@@ -37,8 +37,10 @@ _PAYING = re.compile(
     r"\b(?P<method>check|cheque|chk|cash|card|credit\s+card|invoice)\b"
     r"|\b(?P<method2>cash|check|chk)\s+(?:as\s+always|always|every\s+time)\b"
     r"|(?:->|=>)\s*(?P<method3>chk|check|cash|card)\b"
-    r"|\b(?P<invoice>invoice)\s*(?:->|goes\s+to|go\s+to)",
-    _I,
+    r"|\b(?P<invoice>invoice)\s*(?:->|goes\s+to|go\s+to)"
+    r"|(?:^|[.;]\s*)(?P<method4>cheque|check|cash)\s*(?:[.!]|$)"
+    r"|\b(?P<method5>invoice)s?\s+(?:e-?mailed|by\s+e-?mail|monthly)\b",
+    _I | re.MULTILINE,
 )
 _METHODS = {"chk": "check", "cheque": "check", "credit card": "card"}
 
@@ -50,11 +52,7 @@ def payment(note: Note) -> list[Hit]:
         if not note.negated(m.start(), 20)
     ]
     for m in note.finditer(_PAYING):
-        said = " ".join(
-            (m.group("method") or m.group("method2") or m.group("method3") or m.group("invoice"))
-            .lower()
-            .split()
-        )
+        said = " ".join((next(g for g in m.groups() if g) or "").lower().split())
         if not note.negated(m.start(), 20):
             hits.append(Hit("payment.preference", _METHODS.get(said, said), *m.span(), 0.75))
     return hits
@@ -64,7 +62,7 @@ def payment(note: Note) -> list[Hit]:
 
 _METHOD = re.compile(
     r"\b(?P<method>venmo|zelle|paypal|apple\s+pay|cash\s*app|google\s+pay|ach|e-?transfer"
-    r"|bank\s+transfer|money\s+order)\b",
+    r"|bank\s+transfer|money\s+order|direct\s+debit|standing\s+order|interac)\b",
     _I,
 )
 _PAYER = re.compile(
@@ -76,7 +74,19 @@ _PAYER = re.compile(
     r"|\b(?P<who2>(?:the\s+)?(?:owner|landlord|hoa|son|daughter|tenant|company|management))"
     r"(?:\s+(?-i:(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)?\s*[A-Z][a-z]+)){0,2}"
     r"(?:\s*\([^)]{1,30}\))?(?:\s+(?:is\s+still|still)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+he)?"
-    r"\s+(?:still\s+|always\s+)?(?:pays?|handles\s+(?:the\s+)?(?:bill|payment))\b(?!\s+nothing)",
+    r"\s+(?:still\s+|always\s+)?(?:pays?|handles\s+(?:the\s+)?(?:bill|payment))\b(?!\s+nothing)"
+    r"|(?-i:\b(?P<who3>[A-Z][a-z]{1,20}))\s+(?:pays\b(?!\s+(?:nothing|attention))|will\s+be\s+paying|is\s+paying"
+    r"|sorts\s+(?:out\s+)?the\s+bills|handles\s+(?:the\s+)?(?:bills?|billing|payments?)"
+    r"|cuts\s+the\s+(?:check|cheque))"
+    r"|\binvoices?\s+(?:to|sent\s+to|go(?:es)?\s+to)\s+(?:the\s+)?(?P<who4>(?!him\b|her\b|them\b)"
+    r"[a-z][a-z ]{2,30}?)(?=\s*[,.;]|\s+(?:net|by|monthly|and)\b|\s*$)",
+    _I,
+)
+# "He pays", "Church pays", "Nobody pays": not a person's name.
+_NOT_A_PAYER = re.compile(
+    r"^(?:he|she|they|it|who|nobody|everyone|customer|client|cust|owner|landlord|tenant|church"
+    r"|company|hoa|office|mom|dad|mum|son|daughter|management|always|still|also|never|just|only"
+    r"|and|then|now|usually|mr|mrs|ms|dr|insurance|city|county|school|store|bank)$",
     _I,
 )
 _PERCENT = r"(?:[0-9]{1,2}\s*(?:%|pct\b|percent\b)|\$[0-9]{1,3})"
@@ -119,7 +129,11 @@ def payment_details(note: Note) -> list[Hit]:
             method = " ".join(m.group("method").lower().split())
             hits.append(Hit("payment.method", method, *m.span(), 0.8))
     for m in note.finditer(_PAYER):
-        who = tidy(m.group("who") or m.group("who2") or "").removeprefix("the ")
+        who = tidy(m.group("who") or m.group("who2") or m.group("who4") or "").removeprefix("the ")
+        if m.group("who3"):
+            if _NOT_A_PAYER.match(m.group("who3")):
+                continue
+            who = m.group("who3")
         who = re.sub(r"\b(?:mgmt|management)\s+co\b", "management company", who)
         if who and not note.negated(m.start(), 15):
             rank = 1 if m.group("who") else 0  # "bill the owner" outranks "tenant pays"

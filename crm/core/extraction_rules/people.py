@@ -70,7 +70,7 @@ def age_group(note: Note) -> list[Hit]:
     return hits
 
 
-_SPOUSES = r"(?:husband|hubby|wife|spouse|partner|boyfriend|girlfriend|fiance|fiancee)"
+_SPOUSES = r"(?:husband|hubby|wife|missus|spouse|partner|boyfriend|girlfriend|fiance|fiancee)"
 _SPOUSE = re.compile(
     rf"(?<!ex-)(?<!ex\s)(?<!my\s)\b{_SPOUSES}"
     rf"(?P<form>{NAMED}|'?s\s+name\s*:?\s*|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
@@ -190,6 +190,26 @@ _ROLES = {
     "mother-in-law": "mother_in_law",
     "father-in-law": "father_in_law",
     "dtr": "daughter",
+    "host": "owner",
+    "carer": "carer",
+    "caregiver": "carer",
+    "facilities coordinator": "facilities_manager",
+    "facilities supervisor": "facilities_manager",
+    "facilities manager": "facilities_manager",
+    "facilities mgr": "facilities_manager",
+    "building manager": "building_manager",
+    "bldg manager": "building_manager",
+    "building engineer": "building_engineer",
+    "bldg engineer": "building_engineer",
+    "security guard": "security",
+    "treasurer": "treasurer",
+    "board president": "board_president",
+    "board pres": "board_president",
+    "deacon": "deacon",
+    "owner's rep": "owner_rep",
+    "fleet manager": "fleet_manager",
+    "fleet mgr": "fleet_manager",
+    "site contact": "contact",
     "boss": "manager",
     "nanny": "nanny",
     "cleaning lady": "housekeeper",

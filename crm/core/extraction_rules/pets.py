@@ -27,6 +27,7 @@ _BREEDS = (
     r"|dobermans?|dachshunds?|corgis?|schnauzers?|bulldogs?|mastiffs?|collies?|spaniels?"
     r"|yorkies?|pugs?|heelers?|goldens|aussies?|boxers?|greyhounds?"
     r"|malteses?|shih\s+tzus?|bernese|newfies?|great\s+pyrenees|cattle\s+dogs?|frenchies?"
+    r"|staff(?:y|ies)|sausage\s+dogs?|springers?|whippets?|greyhounds?|collie\s+mix"
     r"|french\s+bulldogs?|pit\s+mix(?:es)?|(?:lab|pitbull|pit\s+bull|shepherd|terrier)\s+mix(?:es)?"
 )
 DOG_WORDS = rf"(?:dogs?|doggy|doggie|pups?|puppy|puppies|{_BREEDS})"
@@ -73,11 +74,17 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         ),
         # "dog Biscuit (golden retriever)": a capitalised word right after the animal
         "bare": re.compile(
-            rf"\b{words}\s+(?=(?-i:[A-Z][a-z]))(?!{words}\b){NAME}(?=\s*[(,.;:!-])", _I
+            rf"\b{words}\s+(?=(?-i:[A-Z][a-z]))(?!{words}\b){NAME}(?=\s*[(,.;:!-]|\s+[a-z]|\s*$)",
+            _I | re.MULTILINE,
+        ),
+        # "dog in back - Biscuit, freindly", "2 dogs - Pepper + Salt"
+        "gap": re.compile(
+            rf"\b{words}(?:\s+(?-i:[a-z]+)){{0,2}}\s+-\s+(?=(?-i:[A-Z][a-z])){NAME}(?=\s*[,.;:!+&)]|\s+(?:and|\+|&)\s)",
+            _I,
         ),
         # "his name is rocco", "Names are Oliver and Pip": said outright, after the animal
         "said": re.compile(
-            rf"\b{words}\b[^?\n]{{0,80}}?\b(?:(?:his|her|its|their|the)\s+)?names?\s+(?:is|are|:)\s*{NAME}",
+            rf"\b{words}\b[^?\n]{{0,80}}?\b(?:(?:(?:his|her|its|their|the)\s+)?names?\s+(?:is|are|:)\s*|named\s+){NAME}",
             _I,
         ),
     }
@@ -106,13 +113,13 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
                 hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.85))
                 consumed.append(m.span())
     names: list[Hit] = []
-    for kind in ("named", "apposition", "is_name", "bare", "said"):
+    for kind in ("named", "apposition", "is_name", "bare", "gap", "said"):
         for m in note.finditer(patterns[kind]):
             if note.someone_elses(m.start()) or note.negated(m.start()):
                 continue
             word = m.group("name")
             # A bare apposition is only a name when written like one ("dog, Rocky,").
-            if kind in ("apposition", "is_name", "bare") and not capitalised(word):
+            if kind in ("apposition", "is_name", "bare", "gap") and not capitalised(word):
                 continue
             if kind == "said":
                 last = [
@@ -180,7 +187,8 @@ _TEMPERAMENT = re.compile(
     r"|territorial|unfriendly|beware\s+of\s+(?:the\s+)?dogs?)"
     r"|(?P<friendly>friendly|frendly|freindly|sweet|gentle|loves\s+people|good\s+with\s+people"
     r"|docile|mellow|a\s+sweetheart|wants\s+to\s+lick\s+everyone|loves\s+a\s+belly\s+rub"
-    r"|harmless|wags?)"
+    r"|harmless|wags?|fine\s+with\s+(?:us|people|strangers|everyone)|(?:both|is|are|he'?s|she'?s)\s+fine\b"
+    r"|so\s+chill|chill|a\s+softie|good\s+(?:boy|girl|dog)|v\.?\s+friendly)"
     r"|(?P<nervous>nervous|skittish|scared|shy|anxious|timid|fearful))\b",
     _I,
 )
@@ -227,6 +235,10 @@ _BREED_NAMES = {
     "lab": "Labrador",
     "labrador": "Labrador",
     "frenchie": "French Bulldog",
+    "staffy": "Staffordshire Bull Terrier",
+    "staffie": "Staffordshire Bull Terrier",
+    "sausage dog": "Dachshund",
+    "springer": "Springer Spaniel",
     "french bulldog": "French Bulldog",
     "rottie": "Rottweiler",
     "pitty": "Pit Bull",

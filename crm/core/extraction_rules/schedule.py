@@ -137,7 +137,11 @@ _CONTACT = re.compile(
     r"|\b(?:contacted|reached)\s+(?:by|via)\s+(?P<email2>e-?mail)\b"
     r"|\b(?:contacted|reached)\s+(?:by|via)\s+(?P<text2>text)"
     r"|\bwants\s+texts\b|\b(?:contact|reach\s+(?:her|him|them))\s+(?:via|by)\s+(?P<text3>text)"
-    r"|\blikes?\s+(?:a\s+)?texts?\b"
+    r"|\blikes?\s+(?:a\s+)?texts?\b|\btext\s+(?:him|her|them\s+)?,?\s*(?:not|dont|don'?t)\s+call"
+    r"|\b(?:text|txt)\s+(?:not|rather\s+than)\s+(?:a\s+)?call"
+    r"|\b(?:always\s+)?(?P<call3>call|ring|phone)\s+(?:her|him|them)\s+the\s+(?:day|night)\s+before\b"
+    r"|\b(?P<call4>ring|call)\s+(?:her|him|them|[A-Z][a-z]+),?\s+not\s+(?:him|her|them)\b"
+    r"|\b(?P<email3>e-?mail)\s+(?:is\s+)?(?:best|only|preferred)\b"
     r"|(?:'d|would)\s+like\s+a\s+(?P<call2>(?:phone\s+)?call)\b"
     r"|(?P<email>\bpref(?:ers|erred|s)?\.?\s+e-?mail\b|\bonly\s+e-?mail\b"
     r"|\be-?mail\s+(?:only|preferred|is\s+best|her|him|them|receipts?|invoices?)\b)",
@@ -194,6 +198,8 @@ _FREQUENCY = re.compile(
     r"|(?:two|three|four|2|3|4)\s+times\s+a\s+(?:year|yr)|semi-?annual(?:ly)?"
     r"|once\s+a\s+yr|twice\s+a\s+yr|[0-9]\s*x\s*(?:/|a|per)\s*(?:yr|year)"
     r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks?|wks?|months?|mos?)"
+    r"|fortnightly|bi-?annual(?:ly)?|(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tues|wednes"
+    r"|thurs|fri|satur|sun)day\s+of\s+(?:each|every|the)\s+month"
     r"|q\s?[0-9]{1,2}\s?(?:mo|mos|m|wks?|w)|annual(?=\s+(?:spring|summer|fall|autumn|clean|service"
     r"|visit|wash))"
     r"|every\s+other\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day"
@@ -236,6 +242,9 @@ _MONTH_NAMES = {
         "december",
     ]
 }
+_CLOCK = re.compile(
+    r"\b(?:[01]?[0-9]|2[0-3]):[0-5][0-9]\s*(?:-|to|\u2013)\s*(?:[01]?[0-9]|2[0-3]):[0-5][0-9]\b"
+)
 _TIME_WINDOW = re.compile(
     r"\b(?:after|before|not\s+before|not\s+after|between)\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*"
     r"(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:and|-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
@@ -261,8 +270,8 @@ _AWAY_MONTHS = re.compile(
     _I,
 )
 _AWAY = re.compile(
-    rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never|no|avoid|can'?t\s+do"
-    rf"|except)\s+(?:on\s+)?(?P<days>{_DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_DAY_TOKEN})"
+    rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never(?:\s+schedule)?|no(?:\s+work)?"
+    rf"|nothing|not|avoid|can'?t\s+do|except)\s+(?:on\s+)?(?P<days>{_DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_DAY_TOKEN})"
     rf"{{0,6}})",
     _I,
 )
@@ -313,7 +322,8 @@ def _hour(text: str) -> str:
 
 # "don't come before 1pm", "not before 9": the window opens then.
 _NOT_BEFORE = re.compile(
-    r"\b(?:not|never|(?:don'?t|do\s+not)\s+(?:come|arrive|start|show\s+up|knock|ring|call))\s+$",
+    r"\b(?:not|never|nothing|no\s+work|(?:don'?t|do\s+not)\s+(?:come|arrive|start|show\s+up|knock"
+    r"|ring|call))\s+$",
     _I,
 )
 # "every spring" is a schedule when the sentence is about the work, not "wasps every summer".
@@ -378,6 +388,9 @@ def schedule_details(note: Note) -> list[Hit]:
             if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()):
                 value = re.sub(r"^(?:not\s+)?before\b", "after", value)
             hits.append(Hit("schedule.time_window", value, *m.span(), 0.7))
+    for m in note.finditer(_CLOCK):
+        if not _JOB_LOG.search(note.text, *note.sentence_window(m.start(), m.end())):
+            hits.append(Hit("schedule.time_window", tidy(m.group()), *m.span(), 0.65))
     for m in note.finditer(_AWAY_MONTHS):
         hits.append(Hit("schedule.away", tidy(m.group("months")), *m.span(), 0.7))
     for m in note.finditer(_AWAY):
