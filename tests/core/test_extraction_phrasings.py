@@ -149,7 +149,11 @@ def test_second_tuning_split_scores() -> None:
         ("Her husband Ray pays, always by check.", "payment.preference", "check"),
         ("3 stry. pd cash.", "payment.preference", "cash"),
         ("Invoice, net 15.", "payment.preference", "invoice"),
-        ("landlord (Frank Bello) still pays for the service", "payment.payer", "landlord"),
+        (
+            "landlord (Frank Bello) still pays for the service",
+            "payment.payer",
+            "landlord (Frank Bello)",
+        ),
         ("Then keypad 0915 for the side gate.", "access.gate_code", "0915"),
         ("Lockbox code changed 3391 -> 6604.", "access.lockbox_code", "6604"),
         ("alarm system, the access code is 9034", "access.alarm_code", "9034"),

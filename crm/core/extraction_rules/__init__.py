@@ -25,7 +25,7 @@ from crm.core.extraction_rules.hazards import bees, fragile_plants, other_hazard
 from crm.core.extraction_rules.instructions import instructions
 from crm.core.extraction_rules.leftovers import leftovers
 from crm.core.extraction_rules.negation import resolve
-from crm.core.extraction_rules.payment import payment, payment_details
+from crm.core.extraction_rules.payment import payer_with_role, payment, payment_details
 from crm.core.extraction_rules.people import (
     age_group,
     customer_type,
@@ -112,6 +112,7 @@ def extract(note: str) -> list[Proposal]:
     prepared = Note(note)
     hits = [hit for rule in RULES for hit in rule(prepared)]
     hits += leftovers(prepared, hits)
+    hits = payer_with_role(hits)
     proposals = []
     for key, hit in sorted(resolve(hits).items()):
         evidence = note[hit.start : hit.end].strip()

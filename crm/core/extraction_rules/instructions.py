@@ -68,7 +68,12 @@ _NO_THING = re.compile(
     _I,
 )
 _DO = re.compile(
-    rf"\b(?:skip|stay\s+off|keep\s+off|use\s+only|only\s+use|always\s+(?:close|lock|use|wipe|dry"
+    rf"\b(?:(?:low|soft)[\s-]*(?:pressure|press|wash)\s+only|only\s+(?:low|soft)[\s-]*(?:pressure|wash)"
+    rf"|keep\s+(?:the\s+)?(?:spray|water|overspray|hoses?|ladders?)\s+(?:off|away\s+from)"
+    rf"|(?:shoe\s+covers|booties|shoes\s+off)\s+(?:inside|on|required|always)"
+    rf"|hand[\s-](?:clean|wash|dry)(?:ed)?\s+only|[0-9]{{3,4}}\s*psi\s+max|max(?:imum)?\s+[0-9]{{3,4}}\s*psi"
+    rf"|(?:blue\s+)?tape\s+(?:off\s+)?the|flag\s+(?:the|them)|cover\s+(?:the|it)\s+\w+"
+    rf"|skip|stay\s+off|keep\s+off|use\s+only|only\s+use|always\s+(?:close|lock|use|wipe|dry"
     rf"|check|call|text|knock|ring|wear|take|put|leave|remove|shut|bring)"
     rf"|take\s+(?:your\s+|our\s+|their\s+)?(?:shoes|boots)\s+off|(?:shoes|boots)\s+off"
     rf"|wear\s+(?:shoe\s+covers|booties)|inspect\s+(?:twice|every\w*|all)"

@@ -73,7 +73,7 @@ _PAYER = re.compile(
     r"|management\s+co)\b[^.;!?\n,]{0,30})"
     r"|\b(?P<who2>(?:the\s+)?(?:owner|landlord|hoa|son|daughter|tenant|company|management))"
     r"(?:\s+(?-i:(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)?\s*[A-Z][a-z]+)){0,2}"
-    r"(?:\s*\([^)]{1,30}\))?(?:\s+(?:is\s+still|still)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+he)?"
+    r"(?:\s*\([^)]{1,30}\))?(?:\s+(?:is\s+still|still)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,?\s+(?:he|she))?"
     r"\s+(?:still\s+|always\s+)?(?:pays?|handles\s+(?:the\s+)?(?:bill|payment))\b(?!\s+nothing)"
     r"|(?-i:\b(?P<who3>[A-Z][a-z]{1,20}))\s+(?:pays\b(?!\s+(?:nothing|attention))|will\s+be\s+paying|is\s+paying"
     r"|sorts\s+(?:out\s+)?the\s+bills|handles\s+(?:the\s+)?(?:bills?|billing|payments?)"
@@ -118,6 +118,33 @@ _PAYER_ROLE = re.compile(
     _I,
 )
 _TERMS = re.compile(r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b", _I)
+
+
+def payer_with_role(hits: list[Hit]) -> list[Hit]:
+    """Who pays, said both ways when the note gives both: "Mike pays" after "Landlord Mike
+    Stavros" is ``Mike (landlord)``, "the landlord pays" is ``landlord (Mike Stavros)``."""
+    people = [
+        (h.key.split(".", 1)[1].replace("_name", "").replace("_", " "), str(h.value))
+        for h in hits
+        if h.key.startswith("people.") and isinstance(h.value, str)
+    ]
+    out = []
+    for hit in hits:
+        if hit.key == "payment.payer" and isinstance(hit.value, str) and people:
+            said = hit.value
+            for role, name in people:
+                if said == name.split()[0] or said == name:
+                    hit = Hit(
+                        hit.key, f"{said} ({role})", hit.start, hit.end, hit.confidence, hit.rank
+                    )
+                    break
+                if said == role:
+                    hit = Hit(
+                        hit.key, f"{role} ({name})", hit.start, hit.end, hit.confidence, hit.rank
+                    )
+                    break
+        out.append(hit)
+    return out
 
 
 def payment_details(note: Note) -> list[Hit]:

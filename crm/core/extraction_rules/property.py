@@ -222,7 +222,17 @@ _FEATURE = re.compile(
     r"|solar\s+array|(?:clay|concrete|spanish|terra\s*cotta)\s+tiles?(?:\s+roof)?"
     r"|hurricane\s+(?:shutters|windows)|shutters|awnings?|pergola|gutter\s+guards?"
     r"|copper\s+gutters?|metal\s+roof|tile\s+roof|slate\s+roof|composite\s+deck|tint\s+film"
-    r"|window\s+tint|storm\s+wndws|walkout\s+(?:basement|bsmt)|wavy\s+glass|wood\s+windows?)\b"
+    r"|window\s+tint|storm\s+wndws"
+    r"|(?:cedar|vinyl|wood(?:en)?|chain[\s-]link|aluminum|iron|privacy|split[\s-]rail)\s+fence"
+    r"|fence\s*(?:is\s+|-\s*)?(?:cedar|vinyl|wood|white\s+vinyl|chain[\s-]link)"
+    r"|(?:composite|cedar|trex|pressure[\s-]treated(?:\s+pine)?|redwood|ipe)\s+deck"
+    r"|deck\s+is\s+(?:composite|cedar|trex|pressure[\s-]treated(?:\s+pine)?|redwood)"
+    r"|(?:k-style|box|half[\s-]round|seamless|copper|aluminum)\s+gutters?"
+    r"|(?:micro[\s-]?mesh|leaf|gutter)\s+guards?|leaf\s+filters?|helix\s+guards?"
+    r"|(?:asphalt\s+)?shingle\s+roof|asphalt\s+shingles?|cedar\s+shake|stucco|brick\s+pavers|pavers"
+    r"|stamped\s+concrete|koi\s+pond|boat\s*house|(?<!loading\s)dock|sun\s+screens?|arcadia\s+doors?"
+    r"|davits?|roof\s+anchors?|victorian|historic\s+home|sash\s+windows?|bay\s+window|velux"
+    r"|greenhouse|conservatory|leaded\s+lights?|walkout\s+(?:basement|bsmt)|wavy\s+glass|wood\s+windows?)\b"
     r"|\b(?:its|it'?s|is)\s+(?P<roof>slate|clay\s+tile|tile|metal|cedar\s+shake)\b",
     _I,
 )

@@ -86,7 +86,7 @@ _DAY_CUE_AFTER = re.compile(
 _PART_OF_DAY = re.compile(r",?\s*(?:mornings?|afternoons?|evenings?|am|pm)$", _I)
 _HABIT_DAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)days\b", _I)
 _BUSY = re.compile(r"\b(?:works?|working|busy|closed|away|off|gone|out)\b", _I)
-_DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|except|but|besides)\b|n't\b", _I)
+_DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|nothing|except|but|besides)\b|n't\b", _I)
 
 
 def _days_in(text: str) -> list[str]:
