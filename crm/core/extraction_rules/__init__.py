@@ -21,6 +21,7 @@ from crm.core.extraction_rules.access import (
     parking,
 )
 from crm.core.extraction_rules.base import Note, Rule
+from crm.core.extraction_rules.customer import customer_type, language
 from crm.core.extraction_rules.hazards import bees, fragile_plants, other_hazards, worn_parts
 from crm.core.extraction_rules.instructions import instructions
 from crm.core.extraction_rules.leftovers import leftovers
@@ -28,8 +29,6 @@ from crm.core.extraction_rules.negation import resolve
 from crm.core.extraction_rules.payment import payer_with_role, payment, payment_details
 from crm.core.extraction_rules.people import (
     age_group,
-    customer_type,
-    language,
     roles,
     spouse,
     tenant,
@@ -42,6 +41,12 @@ from crm.core.extraction_rules.pets import (
     how_many,
     no_pets,
 )
+from crm.core.extraction_rules.preferences import (
+    contact_method,
+    days,
+    duration,
+    time_of_day,
+)
 from crm.core.extraction_rules.property import (
     counts,
     features,
@@ -52,13 +57,7 @@ from crm.core.extraction_rules.property import (
     square_feet,
     water_fed_pole,
 )
-from crm.core.extraction_rules.schedule import (
-    contact_method,
-    days,
-    duration,
-    schedule_details,
-    time_of_day,
-)
+from crm.core.extraction_rules.schedule import schedule_details
 from crm.core.vocabulary import Proposal, VocabularyError, normalise_value
 
 RULES_VERSION = "1"

@@ -1,194 +1,13 @@
-"""When and how: preferred time of day and days, contact method, long jobs."""
+"""The schedule (open family): frequency, seasons, time windows, days and months away."""
 
 from __future__ import annotations
 
 import re
 
-from crm.core.extraction_rules.base import NEGATION, Hit, Note, tidy
+from crm.core.extraction_rules.base import Hit, Note, tidy
+from crm.core.extraction_rules.preferences import DAY_TOKEN, NOT_A_TIME, days_in
 
 _I = re.IGNORECASE
-
-# -- preferences ---------------------------------------------------------------------------
-
-_PREFER = r"(?:pref(?:ers|erred|s)?\.?|likes|wants|only|best)"
-_WHICH_DAYS = r"(?:weekday\s+|weekend\s+|(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?"
-_TIME_OF_DAY = re.compile(
-    rf"(?P<morning>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?{_WHICH_DAYS}(?:am|a\.m\.|mornings?"
-    rf"|early)\b|\b(?:mornings?|am)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best"
-    rf"|if\s+(?:possible|we\s+can)|ideally|please|pls)\b|\bearly\s+(?:am|a\.m\.|mornings?)\b"
-    rf"|\bbefore\s+(?:noon|lunch)\b)"
-    rf"|(?P<afternoon>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?{_WHICH_DAYS}(?:pm|p\.m\.|afternoons?)\b"
-    rf"|\b(?:afternoons?|pm)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best)\b"
-    rf"|\b(?:not|(?:don'?t|do\s+not|never)\s+(?:come|arrive|start|show\s+up))\s+(?:before|until)"
-    rf"\s+(?:noon|lunch|midday)\b"
-    rf"|\bafter\s+(?:noon|lunch)\b)"
-    rf"|(?P<evening>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?evenings?\b"
-    rf"|\bevenings?\s+(?:(?:appts?|appointments?)\s+)?(?:only|pref(?:erred)?|best)\b"
-    rf")",
-    _I,
-)
-# "scheduled on Tuesday mornings", "switch her to afternoons", "wants us to come in the morning".
-_PART_WISHED = re.compile(
-    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weekday)\s+(?P<a>mornings?|afternoons?|evenings?)"
-    r"(?=[^.;!?\n]{0,30}\b(?:only|best|pref\w*|works?|is\s+good)\b|\s*[.;!,]|\s*$)"
-    r"|\b(?:switch|move|change)\s+(?:her|him|them|it|us)\s+to\s+(?P<b>mornings?|afternoons?|evenings?)"
-    r"|\b(?:come|be\s+there|do\s+it|arrive)\s+in\s+the\s+(?P<c>morning|afternoon|evening)\b",
-    _I,
-)
-_NOT_A_TIME = re.compile(
-    r"\s*(?:weeks?|days?|months?|years?|hrs?|hours?|mins?|minutes?|visits?|times?|windows?)\b",
-    _I,
-)
-
-
-def time_of_day(note: Note) -> list[Hit]:
-    hits = []
-    for m in note.finditer(_PART_WISHED):
-        part = (m.group("a") or m.group("b") or m.group("c")).lower().rstrip("s")
-        if not note.negated(m.start(), 20) and not _BUSY.search(note.clause_before(m.start())):
-            hits.append(Hit("preferences.time_of_day", part, *m.span(), 0.7))
-    for m in note.finditer(_TIME_OF_DAY):
-        if note.negated(m.start(), 20) or _NOT_A_TIME.match(note.text, m.end()):
-            continue
-        hits.append(Hit("preferences.time_of_day", m.lastgroup, m.start(), m.end(), 0.8))
-    return hits
-
-
-_DAY_NAMES = (
-    ("monday", r"mon(?:day)?s?"),
-    ("tuesday", r"tue(?:s(?:day)?)?s?"),
-    ("wednesday", r"wed(?:nesday)?s?"),
-    ("thursday", r"thu(?:r(?:s(?:day)?)?)?s?"),
-    ("friday", r"fri(?:day)?s?"),
-    ("saturday", r"sat(?:urday)?s?"),
-    ("sunday", r"sun(?:day)?s?"),
-)
-_WEEKDAYS = [d for d, _ in _DAY_NAMES[:5]]
-_DAY_TOKEN = (
-    r"(?:weekdays?|weekends?|m-f|mon-fri|" + "|".join(p for _, p in _DAY_NAMES) + r")(?![\w-])"
-)
-_DAY_LIST = re.compile(rf"\b{_DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_DAY_TOKEN}){{0,6}}", _I)
-_DAY_CUE_BEFORE = re.compile(
-    r"\b(?:only|prefers?|pref'?d?\.?|preferred|likes|wants|best|every(?:\s+other)?"
-    r"|(?:first|1st|second|2nd|third|3rd|last)|(?:do|come|clean|service)\s+(?:it|them|the\s+\w+)"
-    r"|best\s+days?(?:\s+(?:are|is))?:?|(?:us|come|here|you)(?=\s+on\b)"
-    r")\s+"
-    r"(?:(?:us\s+to|we|you|to)\s+come\s+)?(?:on\s+)?$",
-    _I,
-)
-_DAY_CUE_AFTER = re.compile(
-    r"\s*(?:only|works?\s+best|are\s+best|is\s+best|best|preferred|pref|(?:are|is)\s+(?:good"
-    r"|fine|ok|okay|better)|work\s+(?:best|better|well|for\s+(?:her|him|them))"
-    r"|,?\s*(?:mornings?|afternoons?|evenings?|am|pm)(?!\s+(?:off|busy|closed)))\b",
-    _I,
-)
-# "Tuesdays before 8am", "on Sundays": a plural day name is a habit (unless it is work or away).
-_PART_OF_DAY = re.compile(r",?\s*(?:mornings?|afternoons?|evenings?|am|pm)$", _I)
-_HABIT_DAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)days\b", _I)
-_BUSY = re.compile(r"\b(?:works?|working|busy|closed|away|off|gone|out)\b", _I)
-_DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|nothing|except|but|besides)\b|n't\b", _I)
-
-
-def _days_in(text: str) -> list[str]:
-    days: set[str] = set()
-    for token in re.findall(_DAY_TOKEN, text, _I):
-        token = token.lower()
-        if token.startswith("weekday") or token in ("m-f", "mon-fri"):
-            days.update(_WEEKDAYS)
-        elif token.startswith("weekend"):
-            days.update(("saturday", "sunday"))
-        else:
-            days.update(day for day, pattern in _DAY_NAMES if re.fullmatch(pattern, token))
-    return sorted(days)
-
-
-def days(note: Note) -> list[Hit]:
-    hits = []
-    for m in note.finditer(_DAY_LIST):
-        before = note.clause_before(m.start(), 25)
-        cue_before = _DAY_CUE_BEFORE.search(before)
-        cue_after = _DAY_CUE_AFTER.match(note.text, m.end())
-        habit = _HABIT_DAY.match(m.group()) is not None and not _BUSY.search(before)
-        if not (cue_before or cue_after or habit) or _DAY_EXCLUDE.search(before):
-            continue
-        if (
-            cue_after
-            and not (cue_before or habit)
-            and _PART_OF_DAY.match(cue_after.group())
-            and NEGATION.search(note.text, *note.sentence_window(m.start(), m.end()))
-        ):
-            continue  # "runs Tue/Thu mornings so don't schedule then"
-        days = _days_in(m.group())
-        if days:
-            start = m.start() - len(before) + cue_before.start() if cue_before else m.start()
-            end = cue_after.end() if cue_after else m.end()
-            hits.append(Hit("preferences.days", days, start, end, 0.8))
-    return hits
-
-
-_CONTACT = re.compile(
-    r"(?P<text>\b(?:texts?|txts?|sms|texting)\s+only\b|\bonly\s+(?:text|txt|sms)\b"
-    r"|\bpref(?:ers|erred|s)?\.?\s+(?:a\s+)?(?:texts?|txts?|texting|sms)\b"
-    r"|\b(?:texts?|txt)\s+(?:is|are)\s+best\b"
-    r"|\b(?:text|txt)\s+(?:her|him|them|first|before|b4|ahead|instead)\b)"
-    r"|(?P<call>\bpref(?:ers|erred|s)?\.?\s+(?:a\s+)?(?:phone\s+)?calls?\b"
-    r"|\b(?:phone\s+)?calls?\s+only\b|\bcall\s+(?:first|ahead)\b"
-    r"|\bcall\s+(?:her|him|them)\s+(?:first|before)\b|\bcall\s+(?:her|his|their)\s+cell\b)"
-    r"|\b(?:contacted|reached)\s+(?:by|via)\s+(?P<email2>e-?mail)\b"
-    r"|\b(?:contacted|reached)\s+(?:by|via)\s+(?P<text2>text)"
-    r"|\bwants\s+texts\b|\b(?:contact|reach\s+(?:her|him|them))\s+(?:via|by)\s+(?P<text3>text)"
-    r"|\blikes?\s+(?:a\s+)?texts?\b|\btext\s+(?:him|her|them\s+)?,?\s*(?:not|dont|don'?t)\s+call"
-    r"|\b(?:text|txt)\s+(?:not|rather\s+than)\s+(?:a\s+)?call"
-    r"|\b(?:always\s+)?(?P<call3>call|ring|phone)\s+(?:her|him|them)\s+the\s+(?:day|night)\s+before\b"
-    r"|\b(?P<call4>ring|call)\s+(?:her|him|them|[A-Z][a-z]+),?\s+not\s+(?:him|her|them)\b"
-    r"|\b(?P<email3>e-?mail)\s+(?:is\s+)?(?:best|only|preferred)\b"
-    r"|(?:'d|would)\s+like\s+a\s+(?P<call2>(?:phone\s+)?call)\b"
-    r"|(?P<email>\bpref(?:ers|erred|s)?\.?\s+e-?mail\b|\bonly\s+e-?mail\b"
-    r"|\be-?mail\s+(?:only|preferred|is\s+best|her|him|them|receipts?|invoices?)\b)",
-    _I,
-)
-# A clause that starts with an instruction to text: "Text mom to confirm", "txt b4 coming".
-_TEXT_FIRST = re.compile(
-    r"\s{0,3}(?P<cmd>(?:pls\s+|please\s+)?(?:text|txt))\b"
-    r"(?!\s*(?:from|message|msg|said|says|was|is)\b)",
-    _I,
-)
-
-
-def contact_method(note: Note) -> list[Hit]:
-    hits = []
-    for m in note.finditer(_CONTACT):
-        if not note.negated(m.start(), 20):
-            method = (m.lastgroup or "text").rstrip("0123456789")
-            hits.append(Hit("preferences.contact_method", method, *m.span(), 0.8))
-    for start in note.clause_starts:
-        first = _TEXT_FIRST.match(note.text, start)
-        if first and not _CONTACT.match(note.text, first.start("cmd")):
-            hits.append(Hit("preferences.contact_method", "text", *first.span("cmd"), 0.7))
-    return hits
-
-
-_LONGER = re.compile(
-    r"\b(?:takes?|took|taking)\s+(?:us\s+|me\s+)?(?:forever|ages|a\s+long\s+time|a\s+while)\b"
-    r"|\b(?:takes?|took|ran|runs)\b[^.!?;\n]{0,30}?\blonger\s+than\s+(?:usual|normal|expected"
-    r"|average|quoted)\b|\blonger\s+than\s+(?:usual|normal|expected|average|it\s+looks"
-    r"|you'?d\s+think)\b"
-    r"|\b(?:allow|budget|plan|schedule|block)\s+(?:for\s+)?(?:extra|more)\s+time\b"
-    r"|\b(?:slow|long)\s+job\b|\btakes\s+all\s+day\b"
-    r"|\bextra\s+(?:hour|[0-9]+\+?\s*(?:hrs?|hours))\s+(?:every|each)\s+(?:time|visit)\b"
-    r"|\b[0-9]+\+?\s*(?:hrs?|hours?)\s+(?:extra|more\s+than\s+(?:normal|usual))"
-    r"(?:\s+(?:every|each)\s+(?:time|visit))?",
-    _I,
-)
-
-
-def duration(note: Note) -> list[Hit]:
-    return [
-        Hit("duration.longer_than_usual", True, m.start(), m.end(), 0.8)
-        for m in note.finditer(_LONGER)
-        if not note.negated(m.start(), 20)
-    ]
-
 
 # -- frequency, seasons, time windows, days to avoid (open family) --------------------------
 
@@ -271,7 +90,7 @@ _AWAY_MONTHS = re.compile(
 )
 _AWAY = re.compile(
     rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never(?:\s+schedule)?|no(?:\s+work)?"
-    rf"|nothing|not|avoid|can'?t\s+do|except)\s+(?:on\s+)?(?P<days>{_DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_DAY_TOKEN})"
+    rf"|nothing|not|avoid|can'?t\s+do|except)\s+(?:on\s+)?(?P<days>{DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{DAY_TOKEN})"
     rf"{{0,6}})",
     _I,
 )
@@ -382,7 +201,7 @@ def schedule_details(note: Note) -> list[Hit]:
             continue  # "90 minutes, done by 3": when this visit ended
         if _DONE_BY.match(m.group()) and note.sentence(m.start())[0] >= m.start() - 1:
             continue  # "Done by 1." opening a sentence is when this visit ended
-        if _HAS_TIME.search(m.group()) and not _NOT_A_TIME.match(note.text, m.end()):
+        if _HAS_TIME.search(m.group()) and not NOT_A_TIME.match(note.text, m.end()):
             value = re.sub(r"([0-9])\s+(am|pm)\b", r"\1\2", tidy(m.group()))
             value = _hour(re.sub(r"^between\s+", "", value))
             if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()):
@@ -394,7 +213,7 @@ def schedule_details(note: Note) -> list[Hit]:
     for m in note.finditer(_AWAY_MONTHS):
         hits.append(Hit("schedule.away", tidy(m.group("months")), *m.span(), 0.7))
     for m in note.finditer(_AWAY):
-        days = _days_in(m.group("days"))
+        days = days_in(m.group("days"))
         value = ", ".join(days) if days else tidy(m.group("days"))
         hits.append(Hit("schedule.unavailable_days", value, *m.span(), 0.7))
     return hits
