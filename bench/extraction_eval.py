@@ -183,6 +183,7 @@ def words(text: str, *, loose: bool = False) -> frozenset[str]:
         return frozenset(w for w in re.findall(r"[^\W_]+", folded) if w not in _ARTICLES)
     for pattern, said in _SAME_SAYING:
         folded = pattern.sub(said, folded)
+    folded = re.sub(r"([0-9])(am|pm)\b", r"\1 \2", folded)
     out = set()
     for w in re.findall(r"[^\W_]+", folded):
         if w in _ARTICLES:

@@ -12,7 +12,7 @@ _I = re.IGNORECASE
 
 _CODE = r"(?P<code>[#*]?[0-9]{3,8}[#*]?)(?![0-9]|-[0-9]|\s*(?:am|pm|a\.m|p\.m)\b|:[0-9])"
 _GATE_CODE = re.compile(
-    rf"\b(?:(?:gate|keypad|entry)\s*(?:code|cd|combo|pin|#)|^\s*gate(?=\s*[:-]?\s*[0-9])"
+    rf"\b(?:(?:gate|keypad|entry)\s*(?:code|cd|combo|pin|#)|\bgate(?=\s*[:#-]?\s*[0-9]{{3}})"
     rf"|combo(?:\s+lock)?\s+(?:is|:)|(?:garage|door|side|back|front)\s+keypad"
     rf"|code\s+(?:for|to|of)\s+(?:the\s+)?(?:\w+\s+)?(?:gate|door|entrance)|keypad)"
     rf"[^.!?\n\d$]{{0,20}}?{_CODE}",

@@ -68,12 +68,20 @@ _REACH = 150
 _SPOKEN_STOP = re.compile(r"(?<=\w)\s+period\b(?=\s|$)", _I)
 
 
+def _capitalise_words(text: str) -> str:
+    """Each word with a capital first letter and the rest in lower case, same length."""
+    return re.sub(r"[A-Za-z]+", lambda m: m.group()[0] + m.group()[1:].lower(), text)
+
+
 class Note:
     """The note folded once, with sentence and clause boundaries for context checks."""
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
         self.text = raw.translate(_FOLD)
+        if not any(c.islower() for c in self.text):
+            # ALL CAPS ("SON ROBERT HANDLES EVERYTHING"): read with names capitalised only.
+            self.text = _capitalise_words(self.text)
         if "." not in self.text and _SPOKEN_STOP.search(self.text):
             # Dictated without punctuation: "three story period park at the bottom period".
             self.text = _SPOKEN_STOP.sub(lambda m: " " * (len(m.group()) - 1) + ".", self.text)
@@ -196,6 +204,7 @@ _NOT_NAMES = frozenset(
     skittish timid anxious hyper crazy wild bites barks jumps gets got runs comes came goes went
     says said works working stays sits lives live knows lets let keep keeps handles handle pays
     paid wants likes loves will wont cant usually handles takes took left leaves answers asked
+    fine okay chill loud calm asleep sleeping barking
     dog dogs cat cats pup puppy kitten kitty lab mr mrs ms miss dr sir madam owner owners tenant
     tenants renter husband wife spouse partner customer client lady man woman guy girl boy kid
     kids baby family couple neighbor neighbour yes ok okay lol na unknown none nothing something

@@ -75,7 +75,8 @@ def leftovers(note: Note, hits: list[Hit]) -> list[Hit]:
         if note.someone_else_near(start, end) or _not_a_note(text):
             continue  # the neighbour's dog, the old man next door, the job itself
         lead = len(text) - len(text.lstrip())
-        value = " ".join(text.split()).rstrip(".!? ")
+        said = note.raw[start:end]  # as written (an ALL CAPS note is read capitalised)
+        value = " ".join(said.split()).rstrip(".!? ")
         if len(value) > 120:
             value = value[:120].rsplit(" ", 1)[0]
         if not value:

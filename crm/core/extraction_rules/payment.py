@@ -38,7 +38,7 @@ _PAYING = re.compile(
     r"|\b(?P<method2>cash|check|chk)\s+(?:as\s+always|always|every\s+time)\b"
     r"|(?:->|=>)\s*(?P<method3>chk|check|cash|card)\b"
     r"|\b(?P<invoice>invoice)\s*(?:->|goes\s+to|go\s+to)"
-    r"|(?:^|[.;]\s*)(?P<method4>cheque|check|cash)\s*(?:[.!]|$)"
+    r"|(?:^|[.;]\s*)(?P<method4>cheque|check|cash|invoice)\s*(?:[.!]|$)"
     r"|\b(?P<method5>invoice)s?\s+(?:e-?mailed|by\s+e-?mail|monthly)\b",
     _I | re.MULTILINE,
 )
@@ -92,7 +92,7 @@ _NOT_A_PAYER = re.compile(
 _PERCENT = r"(?:[0-9]{1,2}\s*(?:%|pct\b|percent\b)|\$[0-9]{1,3})"
 _DISCOUNT = re.compile(
     rf"\b{_PERCENT}\s*(?:\w+\s+){{0,2}}discount\b"
-    rf"|\b(?:\w+\s+)?discount\s+(?:of\s+)?{_PERCENT}"
+    rf"|\b(?:\w+\s+)?discount\s+(?:of\s+)?{_PERCENT}|\b{_PERCENT}\s*(?:\w+\s+)?disc\b\.?"
     r"|\b(?:senior|military|veterans?|vet|first\s+responder|teachers?|neighbou?r|loyalty|repeat"
     r"|friends?\s+(?:and|&)\s+family|church|nonprofit|non-profit)\s+(?:rate|pricing|price|discount)\b"
     r"(?:\s*\(?\$[0-9]{1,3}\s+off\b)?",

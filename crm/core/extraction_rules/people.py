@@ -190,6 +190,11 @@ _ROLES = {
     "mother-in-law": "mother_in_law",
     "father-in-law": "father_in_law",
     "dtr": "daughter",
+    "secretary": "secretary",
+    "church secretary": "secretary",
+    "custodian": "custodian",
+    "janitor": "custodian",
+    "principal": "principal",
     "host": "owner",
     "carer": "carer",
     "caregiver": "carer",
@@ -242,7 +247,8 @@ _ROLE_NAME_SAID = re.compile(
 )
 _NAME_FIRST = re.compile(
     rf"(?<!\bby\s)(?<!\bat\s)(?<!\bfrom\s)(?<!\bwith\s)(?<!\bfor\s)"
-    rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+)(?i:(?:now\s+)?(?:the|our|their|her|his)\s+"
+    rf"(?!(?i:bill|invoice|charge|call|text|ask|tell|email|see|meet)\s+the\s)"
+    rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+|\s+(?=the\s))(?i:(?:now\s+)?(?:the|our|their|her|his)\s+"
     rf"(?:(?:owner|customer|client|tenant|landlord|manager)'s\s+)?(?P<role>{_ROLE}))\b"
     rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))\)"
     rf"|{_PERSON.replace('name', 'name4')}\s*(?:=|,)\s*(?i:(?:the\s+)?(?P<role4>{_ROLE}))"

@@ -67,6 +67,10 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         "named": re.compile(rf"\b{words}(?:{NAMED}){NAME}", _I),
         # "Dog is Biscuit": only a word written as a name (not "dog is friendly").
         "is_name": re.compile(rf"\b{words}\s+is\s+(?=(?-i:[A-Z])){NAME}", _I),
+        # a dictated note in lower case: "the dog is murphy he barks"
+        "is_name_lower": re.compile(
+            rf"\b{words}\s+is\s+{NAME}(?=\s+(?:he|she|and|but)\b|\s*[,.;]|\s*$)", _I
+        ),
         # "the dog, Rocky, friendly" / "dog: Zeus" / "cat (Oreo)" / "dog (pitbull mix, Tank)"
         "apposition": re.compile(
             rf"\b{words}\s*(?:,|:|-|\()\s*(?:(?-i:[a-z]+(?:\s+[a-z]+)?),\s*)?{NAME}\s*(?=[,.;:!)\-]|$)",
@@ -113,7 +117,8 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
                 hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.85))
                 consumed.append(m.span())
     names: list[Hit] = []
-    for kind in ("named", "apposition", "is_name", "bare", "gap", "said"):
+    kinds = ("named", "apposition", "is_name", "bare", "gap", "said")
+    for kind in (*kinds, "is_name_lower") if note.all_lower else kinds:
         for m in note.finditer(patterns[kind]):
             if note.someone_elses(m.start()) or note.negated(m.start()):
                 continue

@@ -229,8 +229,8 @@ _FEATURE = re.compile(
     r"|deck\s+is\s+(?:composite|cedar|trex|pressure[\s-]treated(?:\s+pine)?|redwood)"
     r"|(?:k-style|box|half[\s-]round|seamless|copper|aluminum)\s+gutters?"
     r"|(?:micro[\s-]?mesh|leaf|gutter)\s+guards?|leaf\s+filters?|helix\s+guards?"
-    r"|(?:asphalt\s+)?shingle\s+roof|asphalt\s+shingles?|cedar\s+shake|stucco|brick\s+pavers|pavers"
-    r"|stamped\s+concrete|koi\s+pond|boat\s*house|(?<!loading\s)dock|sun\s+screens?|arcadia\s+doors?"
+    r"|(?:asphalt\s+)?shingle\s+roof|asphalt\s+shingles?|cedar\s+shake|stucco"
+    r"|stamped\s+concrete|boat\s*house|(?<!loading\s)dock|sun\s+screens?|arcadia\s+doors?"
     r"|davits?|roof\s+anchors?|victorian|historic\s+home|sash\s+windows?|bay\s+window|velux"
     r"|greenhouse|conservatory|leaded\s+lights?|walkout\s+(?:basement|bsmt)|wavy\s+glass|wood\s+windows?)\b"
     r"|\b(?:its|it'?s|is)\s+(?P<roof>slate|clay\s+tile|tile|metal|cedar\s+shake)\b",

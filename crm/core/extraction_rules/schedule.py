@@ -17,7 +17,7 @@ _FREQUENCY = re.compile(
     r"|(?:two|three|four|2|3|4)\s+times\s+a\s+(?:year|yr)|semi-?annual(?:ly)?"
     r"|once\s+a\s+yr|twice\s+a\s+yr|[0-9]\s*x\s*(?:/|a|per)\s*(?:yr|year)"
     r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks?|wks?|months?|mos?)"
-    r"|fortnightly|bi-?annual(?:ly)?|(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tues|wednes"
+    r"|fortnightly|qtrly|[0-9]\s*x\s+(?:a|per)\s+(?:year|yr)|bi-?annual(?:ly)?|(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tues|wednes"
     r"|thurs|fri|satur|sun)day\s+of\s+(?:each|every|the)\s+month"
     r"|q\s?[0-9]{1,2}\s?(?:mo|mos|m|wks?|w)|annual(?=\s+(?:spring|summer|fall|autumn|clean|service"
     r"|visit|wash))"
@@ -120,6 +120,8 @@ def _spelt_out(text: str) -> str:
     text = re.sub(r"\bmos?\b", "months", text)
     text = re.sub(r"\b(?:yr|yrly)\b", "year", re.sub(r"\bwks?\b", "weeks", text))
     text = re.sub(r"\b(two|three|four|six|eight)\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
+    text = re.sub(r"\bqtrly\b", "quarterly", text)
+    text = re.sub(r"^([3-9])\s*x\s+(?:a|per)\s+year$", r"\1 times a year", text)
     text = re.sub(r"^q\s?([0-9]{1,2})\s?(?:mos?|m)$", r"every \1 months", text)
     text = re.sub(r"^q\s?([0-9]{1,2})\s?(?:wks?|w)$", r"every \1 weeks", text)
     text = re.sub(r"^(every [0-9]+) (week|month)$", r"\1 \2s", text)
@@ -203,7 +205,7 @@ def schedule_details(note: Note) -> list[Hit]:
             continue  # "Done by 1." opening a sentence is when this visit ended
         if _HAS_TIME.search(m.group()) and not NOT_A_TIME.match(note.text, m.end()):
             value = re.sub(r"([0-9])\s+(am|pm)\b", r"\1\2", tidy(m.group()))
-            value = _hour(re.sub(r"^between\s+", "", value))
+            value = _hour(value)
             if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()):
                 value = re.sub(r"^(?:not\s+)?before\b", "after", value)
             hits.append(Hit("schedule.time_window", value, *m.span(), 0.7))
