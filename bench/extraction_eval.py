@@ -38,6 +38,9 @@ VALIDATION_E_PATH = DATA / "notes_validation_2026e.jsonl"
 TUNING_F_PATH = DATA / "notes_tuning_2026f.jsonl"
 TUNING_G_PATH = DATA / "notes_tuning_2026g.jsonl"
 VALIDATION_H_PATH = DATA / "notes_validation_2026h.jsonl"
+TUNING_I_PATH = DATA / "notes_tuning_2026i.jsonl"
+TUNING_J_PATH = DATA / "notes_tuning_2026j.jsonl"
+VALIDATION_K_PATH = DATA / "notes_validation_2026k.jsonl"
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -49,6 +52,8 @@ LABELLED_FILES = (
     TUNING_F_PATH,
     TUNING_G_PATH,
     VALIDATION_H_PATH,
+    TUNING_I_PATH,
+    TUNING_J_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -72,6 +77,9 @@ SPLITS = (
     "dev2026f",
     "dev2026g",
     "val2026h",
+    "dev2026i",
+    "dev2026j",
+    "val2026k",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")

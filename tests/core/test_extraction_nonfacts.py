@@ -79,7 +79,7 @@ def test_bill_him_goes_to_the_role_named_before() -> None:
         (
             "Frank does not want the screens cleaned anymore.",
             "instructions.screens",
-            "don't clean the screens",
+            "no longer clean the screens",
         ),
         ("She works nights, don't come before noon.", "preferences.time_of_day", "afternoon"),
         ("Customer wants storefront service Tuesdays before 8am.", "preferences.days", ["tuesday"]),

@@ -18,7 +18,16 @@ _GATE_CODE = re.compile(
     rf"[^.!?\n\d$]{{0,20}}?{_CODE}",
     _I,
 )
-_LOCKBOX_CODE = re.compile(rf"\block\s*-?\s*box\b[^.!?\n\d$]{{0,25}}?{_CODE}", _I)
+_LOCKBOX = r"\b(?:lock\s*-?\s*box|key\s*-?\s*safe|key\s*-?\s*box)\b"
+# "lockbox 8821", "lockbox is on the garage side, code 0912", "Keysafe by the bins, code 2024".
+_LOCKBOX_CODE = re.compile(rf"{_LOCKBOX}[^.!?\n\d$]{{0,45}}?{_CODE}", _I)
+_LOCKBOX_PLACE = re.compile(
+    rf"{_LOCKBOX}\s+(?:is\s+|are\s+)?(?:(?P<prep>on|at|by|in|under|behind|beside|next\s+to)\s+)?"
+    r"(?P<place>(?:the\s+)?(?:[a-z]+\s+){0,3}?(?:side(?:\s+door)?|door|porch|gate|garage|bins?"
+    r"|office|hose\s+bib|spigot|fence|railing|mailbox|meter|shed|steps|wall|post|entrance)"
+    r"(?:\s+(?:side|door|gate|entrance)){0,2})\b",
+    _I,
+)
 
 
 def _code_value(code: str) -> str:
@@ -26,25 +35,65 @@ def _code_value(code: str) -> str:
 
 
 def gate_code(note: Note) -> list[Hit]:
-    return [
+    hits = [
         Hit("access.gate_code", _code_value(m.group("code")), m.start(), m.end(), 0.9)
         for m in note.finditer(_GATE_CODE)
         if not note.negated(m.start(), 15)
     ]
+    return hits + bare_code(note)
 
 
 def lockbox_code(note: Note) -> list[Hit]:
-    return [
+    hits = [
         Hit("access.lockbox_code", _code_value(m.group("code")), m.start(), m.end(), 0.9)
         for m in note.finditer(_LOCKBOX_CODE)
     ]
+    for m in note.finditer(_LOCKBOX_PLACE):
+        place = tidy(m.group("place"))
+        if place and not note.negated(m.start(), 15):
+            value = f"{m.group('prep').lower()} {place}" if m.group("prep") else place
+            hits.append(Hit("access.lockbox_location", value, m.start(), m.end(), 0.65))
+    return hits
+
+
+# A code with no gate named: "the code is 7714 now", "code's 4471", "#4471 gets you in".
+_BARE_CODE = re.compile(
+    rf"\b(?:the\s+|entry\s+|access\s+)?code(?:'s|\s+is|\s*:|\s*=|\s+changed\s+to|\s+is\s+now)"
+    rf"\s*(?:now\s+)?{_CODE}|(?<![\w#])#(?P<code2>[0-9]{{3,8}})\s+(?:gets|will\s+get|lets)\s+(?:you|us)\s+in\b",
+    _I,
+)
+# Codes that are not for the gate: the alarm's, the lockbox's, the wifi's, a zip or promo code.
+_NOT_GATE = re.compile(
+    r"\b(?:alarm|disarm|lock\s*-?\s*box|key\s*-?\s*safe|key\s*-?\s*box|wi-?fi|zip|promo|discount"
+    r"|garage|monitor\w*|security\s+system|po|invoice)\b",
+    _I,
+)
+
+
+def bare_code(note: Note) -> list[Hit]:
+    """``access.gate_code`` from a code stated without saying what it opens (a weaker reading
+    than "gate code 4471": an explicit gate, lockbox or alarm code outranks it)."""
+    hits = []
+    for m in note.finditer(_BARE_CODE):
+        # the sentence before too: "monitored alarm system. The access code is 9034"
+        if _NOT_GATE.search(note.text, max(0, m.start() - 80), m.end()):
+            continue
+        if note.negated(m.start(), 15):
+            continue
+        code = _code_value(m.group("code") or m.group("code2"))
+        rank = 3 if "chang" in m.group().lower() else -1
+        hits.append(Hit("access.gate_code", code, m.start(), m.end(), 0.7, rank=rank))
+    return hits
 
 
 _SHUT = r"(?:closed|shut|latched|locked)"
 _GATE_CLOSED = re.compile(
     rf"\bgate\b[^.!?;\n]{{0,25}}?\b(?:kept|keep|stay|stays|remain|be)\s+{_SHUT}\b"
     rf"|\bkeep\s+(?:the\s+)?(?:\w+\s+)?gates?\s+{_SHUT}\b"
-    rf"|\b(?:close|shut|latch|lock)\s+(?:the\s+)?(?:(?!to\b)\w+\s+)?gates?\b(?!\s*(?:code|cd))",
+    rf"|\b(?:close|shut|latch|lock)\s+(?:the\s+)?(?:(?!to\b)\w+\s+)?gates?\b(?!\s*(?:code|cd))"
+    rf"|\bgates?\s+(?:must\s+be\s+|to\s+be\s+|is\s+to\s+be\s+)?{_SHUT}\s+(?:always|at\s+all\s+times"
+    rf"|every\s+time|behind\s+(?:you|us))\b"
+    rf"|\bgate\b[^.!?;\n]{{0,40}}?\b(?:keep|close|shut|latch)\s+it\s+(?:{_SHUT}\b)?",
     _I,
 )
 _GATE_OPEN = re.compile(
@@ -73,12 +122,27 @@ def gate_closed(note: Note) -> list[Hit]:
 
 
 _PARKING = re.compile(
-    r"(?<!the\s)(?<!a\s)\bpark(?:ing|ed)?\s+(?P<where>(?:in|on|at|behind|across|along|by|near"
-    r"|out\s+front|in\s+front|street\s*side|in\s+back|on\s+the\s+street)\b[^.,;!?()\n]{0,40})"
+    r"(?<!\bthe\s)(?<!\ba\s)\bpark(?:ing|ed)?\s+(?P<where>(?:in|on|at|behind|across|along|by|near"
+    r"|out\s+front|in\s+front|street\s*side|in\s+back|on\s+the\s+street|(?:a)?round\s+(?:the\s+)?"
+    r"back|down\s+the|up\s+the)\b[^.,;!?()\n]{0,40})"
+    r"|\bparking\s*(?:is\s+|:\s*)(?P<spot>(?:the\s+|in\s+|on\s+|at\s+)?(?:[\w'-]+\s+){0,4}?"
+    r"(?:spot|spots|bays?|lot|garage|street|road|driveway|drive|lane|alley|dock|zone|space|spaces)"
+    r"\b(?:\s+(?:behind|by|next\s+to|near|on|in|at|off|of)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?)?"
+    r"(?:\s+[a-z]?[0-9][\w-]{0,5}|\s+[a-z]\b)?)"
     r"|\b(?P<use>(?:use|pull\s+into|pull\s+in)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
-    r"(?:driveway|drive|lot|back\s+lot|visitor\s+(?:spots?|parking)|loading\s+(?:dock|zone)))\b",
+    r"(?:driveway|drive|lot|back\s+lot|visitor\s+(?:spots?|parking|bays?|spaces?)"
+    r"|loading\s+(?:dock|zone|bay))(?:\s+(?:by|near|behind|next\s+to)\s+(?:the\s+)?[a-z]+)?"
+    r"(?:\s+[0-9][\w-]{0,5}|\s+[a-z]\b)?)\b",
     _I,
 )
+_LEVEL = re.compile(r"\blvl\b\.?", _I)
+
+
+def _level(where: str) -> str:
+    """ "lvl 2" spelt out as "level 2"."""
+    return _LEVEL.sub("level", where)
+
+
 _PARKING_STOP = re.compile(r"\s+(?:and|but|or|so|bc|b/c|because|not|if|when|unless)\b.*", _I)
 
 
@@ -90,10 +154,13 @@ def parking(note: Note) -> list[Hit]:
         if m.group("use"):
             hits.append(Hit("access.parking", tidy(m.group("use")), *m.span(), 0.65))
             continue
+        if m.group("spot"):
+            hits.append(Hit("access.parking", _level(tidy(m.group("spot"))), *m.span(), 0.65))
+            continue
         where = _PARKING_STOP.sub("", m.group("where")).strip()
         if where:
             end = m.start("where") + len(where)
-            hits.append(Hit("access.parking", where, m.start(), end, 0.7))
+            hits.append(Hit("access.parking", _level(where), m.start(), end, 0.7))
     return hits
 
 
@@ -101,22 +168,52 @@ def parking(note: Note) -> list[Hit]:
 
 _KEY_PLACE = re.compile(
     r"\b(?:(?:spare\s+|house\s+|door\s+|hide-?a-?)?key\s*(?:is\s+|are\s+)?(?:kept\s+|hidden\s+"
-    r"|left\s+|[:-]\s*)?(?:under|in|behind|inside|on\s+top\s+of|above|with)\b[^.;!?\n]{2,40})",
+    r"|left\s+|[:-]\s*)?(?:under|in|behind|inside|on\s+top\s+of|above|with)\b[^.;!?\n,]{1,39}\w\b)",
     _I,
 )
-# "Neighbor Bob has a key", "Grandson Eli mows the lawn and has a key".
+# "Neighbor Bob has a key", "caretaker Joan has a key", "Neighbor Jeanette at #12 has a key",
+# "Concierge holds keys": someone who keeps a key, in the note's own words.
+_KEEPER = (
+    r"(?i:neighbou?r|caretaker|concierge|super(?:intendent)?|manager|landlord|doorman|porter"
+    r"|housekeeper|nanny|cleaner|grandson|granddaughter|son|daughter|brother|sister|niece"
+    r"|nephew|friend|tenant|maintenance(?:\s+guy)?|front\s+desk|security|office)"
+)
 _HAS_KEY = re.compile(
-    r"\b(?P<who>(?i:neighbou?r)(?:\s+[A-Z][a-z]+)?|(?:(?i:grandson|granddaughter|son|daughter"
-    r"|brother|sister|niece|nephew|super|manager)\s+)?[A-Z][a-z]+)\b(?:\s+next\s+door)?"
-    r"[^.;!?\n]{0,30}?\bhas\s+(?:a|the|an?\s+extra|a\s+spare)\s+key\b"
+    rf"\b(?P<who>{_KEEPER}(?:,?\s+(?!(?i:has|holds|keeps)\b)[A-Z][a-z]+)?"
+    r"|(?<![Nn]eighbour\s)(?<![Nn]eighbor\s)(?<![.,]\s)(?<!^)[A-Z][a-z]+(?=\s+(?:has|holds|keeps)\b))"
+    r"(?P<where>\s+(?:next\s+door|(?:at|@)\s+(?:#\s?|no\.?\s?|number\s+)?[0-9]{1,4}))?"
+    r"[^.;!?\n]{0,30}?,?\s+(?:(?:he|she|they)\s+)?"
+    r"(?:(?:also|still|always)\s+)?(?P<verb>has|holds|keeps|will\s+have)\s+(?:a|the|an?\s+extra|a\s+spare"
+    r"|spare)?\s*keys?\b",
+    re.MULTILINE,
+)
+# "Keys at the parking office booth", "Keys held in lockbox at the leasing office".
+_KEYS_AT = re.compile(
+    r"\b(?:spare\s+)?keys?\s+(?:are\s+|is\s+)?(?:held|kept|left)?\s*(?:at|with|(?P<from>from))\s+(?:the\s+)?"
+    r"(?P<place>(?:[a-z]+\s+){0,3}?(?:office|desk|booth|reception|lobby|concierge|security"
+    r"|front\s+desk|guard\s*house|neighbou?r)(?:\s+(?:desk|office|booth|house))?)\b"
+    r"(?:\s+(?:by|at|near|on)\s+(?:the\s+)?[a-z]+)?",
+    _I,
 )
 # Checking in with someone on arrival is how you get in: the typed ``access.instructions``.
 _CHECK_IN = re.compile(
-    r"\b(?:check\s+in|sign\s+in|stop)\s+(?:at|with)\s+(?:the\s+)?(?:security(?:\s+desk)?"
-    r"|(?:front\s+)?desk|lobby|reception|(?:front\s+)?office|w/\s*security)\b[^.;!?\n,]{0,25}"
+    r"\b(?:check|ck|sign|signs|checks)\s+in(?:\s+and\s+out)?\s+(?:at|with|w/|@|in)\s*(?:the\s+)?"
+    r"(?:(?:mall|building|bldg|site|lobby)\s+)?(?:security(?:\s+desk)?|(?:front\s+)?desk|lobby"
+    r"(?:\s+kiosk)?|reception|(?:front\s+|site\s+|leasing\s+|main\s+)?office(?:\s+manager)?"
+    r"|(?:office|site|building|property)\s+manager|concierge|the\s+super)\b"
+    r"(?:(?!\s+(?:b4|before|when|if|and|then)\b)[^.;!?\n,]){0,25}"
     r"|\b(?:must|have\s+to|need\s+to)\s+sign\s+in\s+(?:w/|with)\s*security\b"
-    r"|\bknock\s+(?:loud(?:ly)?|hard)\b[^.;!?\n]{0,30}"
-    r"|\bbe\s+patient\s+at\s+the\s+door\b[^.;!?\n]{0,30}",
+    r"|\bknock\s+(?:loud(?:ly)?|hard|firmly|firm)\b(?:\s+(?:on|at)\s+the\s+(?:\w+\s+)?door)?"
+    r"(?:\s+and\s+wait\b)?"
+    r"|\bbe\s+patient\s+at\s+the\s+door\b[^.;!?\n]{0,30}"
+    r"|(?<!\ba\s)(?<!\bthe\s)\b(?:ring|knock)\s+(?:on\s+)?(?:the\s+)?(?:bell|doorbell|door|twice)(?:\s+twice)?"
+    r"(?:\s+and\s+wait)?\b"
+    r"|\baccess\s+(?:is\s+)?(?P<via>(?:via|through|thru)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}?(?:door"
+    r"|entrance|garage|side|back|lobby|stairs?|alley|lane|elevator|lift))\b"
+    r"|\b(?:go|come|walk|get\s+in|enter)\s+(?:in\s+)?(?:a?round|through|thru|via)\s+(?:by\s+)?(?:the\s+)?"
+    r"(?:[a-z]+\s+){0,2}?(?:gate|door|garage|side|back|entrance|path|yard|backyard)"
+    r"(?:\s+(?:gate|door|entrance|yard))?\b"
+    r"|\b(?:the\s+)?gate\s+is\s+(?:always\s+|usually\s+)?(?:left\s+)?unlocked\b",
     _I,
 )
 _GUARD_GATE = re.compile(
@@ -138,9 +235,6 @@ _OTHER_WAYS = {
         r"[^.;!?\n]{0,30}",
     }.items()
 }
-_DOORBELL = re.compile(
-    r"\b(?:ring|knock)\s+(?:the\s+)?(?:bell|doorbell|twice)\b[^.;!?\n]{0,20}", _I
-)
 _ALARM = re.compile(r"\balarm\s+(?:code|system|is\s+on|goes|panel)\b[^.;!?\n]{0,30}", _I)
 _ALARM_CODE = re.compile(
     rf"\balarm\b[^!?\n]{{0,60}}?\b(?:access\s+|alarm\s+|disarm\s+)?code\s*(?:is\s+|:\s*)?{_CODE}"
@@ -162,20 +256,42 @@ def _phrase_hits(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
     ]
 
 
+_CK = re.compile(r"\bck\b|@|\s+(?:on|at)\s+the\s+(?:\w+\s+)?door\b(?=\s+and\s+wait)", _I)
+_LATER = re.compile(r"\b(?:before|after|when|until|once|while)\b", _I)
+
+
+def _instructions(note: Note) -> list[Hit]:
+    """``access.instructions`` in the note's words, shorthand spelt out ("ck in @ front desk")."""
+    hits = []
+    for m in note.finditer(_CHECK_IN):
+        if note.negated(m.start(), 15) or _LATER.search(note.clause_before(m.start(), 30)):
+            continue  # "before we go round back": when, not how
+        text = m.group("via") or m.group()
+        value = _CK.sub(lambda c: {"ck": "check", "@": "at"}.get(c.group().lower(), ""), tidy(text))
+        hits.append(Hit("access.instructions", value, m.start(), m.end(), 0.65))
+    return hits
+
+
 def other_access(note: Note) -> list[Hit]:
     """``access.key_location``, ``access.guard_gate``, ``access.doorbell``, ``access.alarm``;
     and a changed code outranks the old one ("code changed to 0415 (was 3321)")."""
     hits = _phrase_hits(note, "access.key_location", _KEY_PLACE)
     hits += _phrase_hits(note, "access.guard_gate", _GUARD_GATE)
-    hits += _phrase_hits(note, "access.doorbell", _DOORBELL)
-    hits += _phrase_hits(note, "access.instructions", _CHECK_IN)
+    hits += _instructions(note)
     hits += _phrase_hits(note, "access.alarm", _ALARM)
     for thing, pattern in _OTHER_WAYS.items():
         hits += _phrase_hits(note, f"access.{thing}", pattern)
     for m in note.finditer(_HAS_KEY):
         if not note.negated(m.start(), 15):
-            who = " ".join(m.group("who").lower().split())
-            hits.append(Hit("access.key_location", f"{who} has a key", *m.span(), 0.65))
+            who = " ".join((m.group("who") + (m.group("where") or "")).split())
+            value = f"{who.lower()} {m.group('verb').lower()} a key"
+            hits.append(Hit("access.key_location", value, *m.span(), 0.65))
+    for m in note.finditer(_KEYS_AT):
+        if not note.negated(m.start(), 15):
+            value = tidy(
+                m.group() if m.group("from") else m.group()[m.start("place") - m.start() :]
+            )
+            hits.append(Hit("access.key_location", value, *m.span(), 0.6))
     for m in note.finditer(_ALARM_CODE):
         code = m.group("code") or m.group("code2")
         hits.append(Hit("access.alarm_code", code, m.start(), m.end(), 0.8))

@@ -1,4 +1,5 @@
-"""The customer as a whole: the language they speak and the kind of customer they are."""
+"""The customer as a whole: their age group, the language they speak and the kind of customer
+they are."""
 
 from __future__ import annotations
 
@@ -8,6 +9,99 @@ from crm.core.extraction_rules.base import Hit, Note, tidy
 
 _I = re.IGNORECASE
 
+# -- age group -----------------------------------------------------------------------------
+
+_TITLE = r"(?:mrs?|ms|miss|mister)\.?\s+[A-Za-z]{2,20}"
+_AGE = re.compile(
+    r"(?P<young_family>\byoung\s+(?:couple|family|families)\s+(?:with|w/)\s+(?:an?\s+|twin\s+"
+    r"|two\s+|2\s+|little\s+|small\s+|young\s+)?(?:babies|baby|kids|children|toddlers?|newborn)\b"
+    r"|\byoung\s+(?:family|families|kids|children|ones)\b|\b(?:small|little)"
+    r"\s+(?:kids|children|ones)\b|\btoddlers?\b|\bnewborn\b|\b(?:new|the|a|their|twin)\s+bab(?:y|ies)"
+    r"\b(?!\s+(?:oil|wipes|powder|shampoo|steps?)\b))"
+    r"|(?P<elderly>\belderly\b|\b(?:older|old|very\s+old)\s+(?:lady|woman|man|gentleman|gent"
+    r"|guy|couple|folks|fella|fellow|widow|widower)\b|\bfrail\b"
+    r"|\b(?:she|he)(?:'s|\s+is)\s+(?:very\s+|quite\s+|pretty\s+|really\s+)?old\b(?!\s+school))"
+    r"|(?P<senior>\bseniors?(?:\s+citizens?)?\b(?!\s+(?:center|centre|living))|\bpensioners?\b)"
+    r"|(?P<retired>\bretired\b|\bretirees?\b)"
+    r"|(?P<young_adult>\byoung\s+(?:couple|guy|man|woman|lady|professionals?)\b"
+    r"|\bcollege\s+(?:students?|kids)\b)"
+    r"|(?P<middle_aged>\bmiddle[\s-]aged\b)"
+    r"|\bin\s+(?:her|his|their)\s+(?:late\s+|early\s+|mid[\s-]?)?(?P<decade>[2-9])0'?s\b"
+    r"|\b(?:she|he)(?:'s|\s+is)\s+(?:about\s+|maybe\s+|around\s+|like\s+|probably\s+)?"
+    r"(?P<age>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?))"
+    rf"|\b{_TITLE}(?:\s+is|\s*[,(]|\s+[-\u2013\u2014])\s*(?:about\s+|around\s+|age\s+)?"
+    r"(?P<age2>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?))"
+    r"(?!\s+(?:years?|yrs?)\s+(?:here|in|at|with|ago))",
+    _I,
+)
+
+
+# "(Pete retired)", "Suzanne retired, new mgr is Tyler": someone else left the job.
+_SOMEONE_RETIRED = re.compile(
+    r"(?:\(\s*[A-Z][a-z]+|\b[A-Z][a-z]+\)?\s+has|(?-i:\b[A-Z][a-z]+))\s+$"
+)
+_JOB = re.compile(r"\b(?:manager|mgr|contact|super|pastor|boss|office|supervisor)\b", _I)
+# "Their caretaker, an older fellow named Hank": the age belongs to the helper just named.
+_HELPER_BEFORE = re.compile(
+    r"\b(?:caretaker|housekeeper|nanny|gardener|tenant|renter|neighbou?r|handyman|carer"
+    r"|caregiver|helper|manager|contact)\b[^.;:!?]{0,6}$",
+    _I,
+)
+_NEXT_DOOR = re.compile(r"\s+(?:\w+\s+){0,2}?(?:next\s+door|across\s+the\s+street)\b", _I)
+
+
+def _age_bracket(age: int) -> str | None:
+    if age >= 70:
+        return "elderly"
+    if age >= 60:
+        return "senior"
+    if age >= 40:
+        return "middle_aged"
+    if age >= 18:
+        return "young_adult"
+    return None
+
+
+def _someone_else(note: Note, m: re.Match[str]) -> bool:
+    """The age word is about a relative, neighbour or helper, not the customer."""
+    if note.someone_elses(m.start()) or _NEXT_DOOR.match(note.text, m.end()):
+        return True
+    return _HELPER_BEFORE.search(note.text, max(0, m.start() - 40), m.start()) is not None
+
+
+def age_group(note: Note) -> list[Hit]:
+    hits = []
+    for m in note.finditer(_AGE):
+        if note.negated(m.start(), 20):
+            continue  # "not elderly" says nothing we can use
+        if _someone_else(note, m):
+            continue  # "the old man next door"
+        kind = m.lastgroup or ""
+        if kind == "retired":
+            before = note.text[max(0, m.start() - 30) : m.start()]
+            if _SOMEONE_RETIRED.search(before) and _JOB.search(
+                note.text, *note.sentence_window(m.start(), m.end())
+            ):
+                continue
+            if _SOMEONE_RETIRED.search(note.text, 0, m.start()) and before.rstrip().endswith("("):
+                continue
+        rank = 2
+        if kind == "retired":
+            group: str | None = "senior"
+            rank = 1  # "retired couple in their 80s" is elderly, not just senior
+        elif kind == "decade":
+            group = _age_bracket(int(m.group("decade")) * 10)
+        elif kind in ("age", "age2"):
+            group = _age_bracket(int(m.group(kind)))
+        else:
+            group = kind
+        if kind == "young_family":
+            rank = 3  # "young couple with a baby" is a young family, not just young adults
+        if group is not None:
+            confidence = 0.6 if kind == "retired" else 0.8
+            hits.append(Hit("demographic.age_group", group, m.start(), m.end(), confidence, rank))
+    return hits
+
 
 # -- language ------------------------------------------------------------------------------
 
@@ -15,6 +109,8 @@ _LANGUAGES = (
     r"spanish|vietnamese|chinese|mandarin|cantonese|korean|russian|portuguese|french|arabic"
     r"|polish|tagalog|hindi|japanese|german|italian|asl|sign\s+language|creole|haitian\s+creole"
     r"|ukrainian|farsi|persian|somali|hmong|greek|turkish|punjabi|urdu|gujarati|bengali"
+    r"|amharic|swahili|thai|khmer|lao|burmese|nepali|tamil|telugu|romanian|albanian|bosnian"
+    r"|serbian|croatian|hebrew|armenian|dutch"
 )
 _LANGUAGE = re.compile(rf"\b(?P<lang>{_LANGUAGES})\b", _I)
 _LANGUAGE_CUE = re.compile(
@@ -22,9 +118,21 @@ _LANGUAGE_CUE = re.compile(
     r"|signs)\b",
     _I,
 )
+# "Spanish only", "Spanish speaker", "only Korean": the language said outright.
+_LANGUAGE_SAID = re.compile(
+    rf"\b(?:{_LANGUAGES})(?:[\s-]+(?:speaker|speaking))?[\s-]+only\b"
+    rf"|\b(?:{_LANGUAGES})[\s-]+speak(?:er|ing)\b|\bonly\s+(?:{_LANGUAGES})\b",
+    _I,
+)
+# French doors, Spanish tile, Dutch door, German shepherd: a thing, not a language.
+_LANGUAGE_THING = re.compile(
+    r"\s+(?:doors?|tiles?|roof|style|drain|windows?|shepherds?|colonial|revival|press|toast"
+    r"|fries|braid|pane)\b",
+    _I,
+)
 
 
-# "Sp only", "Spanish only", "habla español": shorthand that needs no other cue.
+# "Sp only", "habla español": shorthand that needs no other cue.
 _LANGUAGE_ONLY = re.compile(r"\b(?:sp|span)\.?\s+only\b|\bhabla\s+espa\w+", _I)
 
 
@@ -34,10 +142,15 @@ def language(note: Note) -> list[Hit]:
         Hit("language.spoken", "Spanish", *m.span(), 0.7) for m in note.finditer(_LANGUAGE_ONLY)
     ]
     for m in note.finditer(_LANGUAGE):
-        if m.group("lang").lower() == "english":
+        if m.group("lang").lower() == "english" or _LANGUAGE_THING.match(note.text, m.end()):
             continue
+        said = _LANGUAGE_SAID.match(note.text, m.start()) or _LANGUAGE_SAID.search(
+            note.text, max(0, m.start() - 6), m.end()
+        )
         lo, hi = note.sentence_window(m.start(), m.end())
-        if _LANGUAGE_CUE.search(note.text, lo, hi) is None or note.negated(m.start(), 12):
+        if not said and _LANGUAGE_CUE.search(note.text, lo, hi) is None:
+            continue
+        if note.negated(m.start(), 12):
             continue
         value = " ".join(w.capitalize() for w in m.group("lang").split())
         hits.append(Hit("language.spoken", value.replace("Asl", "ASL"), m.start(), m.end(), 0.8))
@@ -47,23 +160,58 @@ def language(note: Note) -> list[Hit]:
 # -- customer type -------------------------------------------------------------------------
 
 _CUSTOMER_TYPE = re.compile(
-    r"(?P<hoa>(?-i:\b(?:[A-Z][a-z]+\s+){1,3}HOA\b|^\s*HOA\s*[-:,]|\bHOA\s+(?:pays|account|acct)))"
+    r"(?P<hoa>(?-i:\b(?:[A-Z][a-z]+\s+){1,3}HOA\b|^\s*HOA\s*[-:,]|\bHOA\s+(?:pays|account|acct))"
+    r"|\bhoa\s+(?:building|bldg|community|complex)\b)"
     r"|\b(?P<comml>comm'?l)\b"
-    r"|\b(?:commercial|storefront|store\s*front|restaurant|cafe|church|office\s+building"
-    r"|(?:dental|doctor'?s|law|medical)\s+office|clinic|salon|gym|bank|school|daycare"
+    r"|(?P<apartments>\b(?:apartments|apts)\b(?!\s+(?:next|across)))"
+    r"|(?P<pm>(?<!new\s)\bproperty\s+(?:management|mgmt)\b)"
+    r"|(?P<medical>(?-i:\b[A-Z][a-z]+\s+Medical\b)(?!\s+(?:Imaging|Office|Clinic))"
+    r"|\bmedical\s+(?:center|centre|facility|building|bldg)\b|\bhospital\b)"
+    r"|(?P<restaurant>(?-i:\b[A-Z][\w']*\s+(?:BBQ|Grill|Diner|Pizzeria|Pizza|Bistro|Taqueria"
+    r"|Tacos?|Sushi|Steakhouse|Cafe|Kitchen|Eatery|Bar\s+&\s+Grill)\b|\b(?:Taco|Pizza|Sushi"
+    r"|Burger)\s+[A-Z][a-z]+)|\brestaurant\b)"
+    r"|(?P<church>(?-i:\b[A-Z][a-z]+\s+(?:Methodist|Baptist|Lutheran|Presbyterian|Episcopal"
+    r"|Catholic|Pentecostal|Adventist|Chapel|Tabernacle|Parish)\b))"
+    r"|(?P<dealer>(?-i:\b[A-Z][a-z]+\s+(?:Chevrolet|Chevy|Toyota|Honda|Nissan|Hyundai|Kia"
+    r"|Subaru|Chrysler|Dodge|Jeep|Buick|GMC|Cadillac|Lexus|BMW|Audi|Volkswagen|Mazda)\b)"
+    r"(?!\s+(?:truck|van|car|suv|pickup)))"
+    r"|(?P<government>\b(?:courthouse|city\s+hall|town\s+hall|county\s+(?:building|offices?)"
+    r"|government\s+(?:building|office)|post\s+office)\b)"
+    r"|\b(?:commercial|storefront|store\s*front|cafe|church|office\s+building"
+    r"|(?:dental|doctor'?s|law|medical)\s+office|clinic|salon|gym|school|daycare"
+    r"|bank(?!\s+(?:transfer|account|acct|draft|card|details|barn|deposit|holiday|of\s+windows))"
     r"|(?:air\s*bnb|vrbo|short[\s-]term|vacation)(?:\s+rental)?|rental\s+property"
-    r"|apartment\s+complex|condo\s+(?:complex|building|association)|retail|warehouse"
+    r"|apartment\s+complex|condo\s+(?:complex|building|bldg|association)|retail|warehouse"
     r"|car\s+dealership|dealership|hotel|motel|office\s+(?:bldg|building|park|complex|suite)"
     r"|(?:apartment|apt)\s+(?:complex|building|bldg)|coffee\s+shop|law\s+firm|car\s+wash|bakery"
     r"|brewery|pharmacy|(?:grocery|convenience|retail|hardware)\s+store|strip\s+mall|boutique"
     r"|nursing\s+home|assisted\s+living\s+(?:facility|center)|(?:vet|veterinary)\s+clinic"
-    r"|(?:real\s+estate|insurance|accounting)\s+office|funeral\s+home|library|museum)\b",
+    r"|(?:real\s+estate|insurance|accounting)\s+office|funeral\s+home|library|museum|strata"
+    r"|municipal|farm|ranch\s+(?=house)|this\s+is\s+a\s+rental|it'?s\s+a\s+rental)\b",
     _I,
 )
+# "Cust is a realtor": the customer's trade says what kind of customer they are.
+_TRADE = re.compile(
+    r"\b(?:cust(?:omer)?|client|homeowner|owner)\s+is\s+an?\s+(?P<trade>realtor|real\s+estate"
+    r"\s+agent|contractor|builder|property\s+manager|landlord|investor|developer|flipper)\b",
+    _I,
+)
+_GROUPS = {
+    "hoa": "hoa",
+    "comml": "commercial",
+    "apartments": "apartment complex",
+    "pm": "property management",
+    "medical": "medical facility",
+    "restaurant": "restaurant",
+    "government": "government",
+    "church": "church",
+    "dealer": "car dealership",
+}
 
 
 def _kind(text: str) -> str:
     kind = tidy(text).replace("air bnb", "airbnb")
+    kind = re.sub(r"^(?:this is a|it'?s a) rental$", "rental", kind)
     return re.sub(r"\b(?:bldg)\b", "building", re.sub(r"^apt\b", "apartment", kind))
 
 
@@ -75,14 +223,17 @@ def customer_type(note: Note) -> list[Hit]:
     """``customer.type``: every kind-of-customer word in the note, in order ("gym, commercial")."""
     found = [
         m
-        for m in note.finditer(_CUSTOMER_TYPE)
+        for m in (*note.finditer(_CUSTOMER_TYPE), *note.finditer(_TRADE))
         if not note.negated(m.start(), 15) and not _PASSING.search(note.clause_before(m.start()))
     ]
     if not found:
         return []
+    found.sort(key=lambda m: m.start())
     kinds = list(
         dict.fromkeys(
-            "hoa" if m.group("hoa") else "commercial" if m.group("comml") else _kind(m.group())
+            tidy(m.group("trade"))
+            if "trade" in m.re.groupindex
+            else _GROUPS.get(m.lastgroup or "") or _kind(m.group())
             for m in found
         )
     )

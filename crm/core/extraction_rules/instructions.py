@@ -35,7 +35,8 @@ _TAIL = r"[^.;!?\n,()]{0,50}"
 _DONT = re.compile(
     rf"\b(?:(?:please|pls)\s+)?(?:don'?t|do\s+not|never|dont)\s+(?P<rest>(?:go|walk|step|use"
     rf"|climb|lean|put|set|stand|sit|touch|spray|pressure|power|clean|do|open|move|prop|drag"
-    rf"|park|block|wash|scrape|leave|bother|ring|knock|enter|drip|run|rest"
+    rf"|park|block|wash|scrape|leave|bother|ring|knock|enter|drip|run|rest|hose|hook|press|pull|blow"
+    rf"|disconnect|seal|drive|lift|remove|take"
     rf"|let(?!\s+(?:him|her|them|it|the\s+(?:cats?|dogs?|kitty|pup))\s+(?:out|escape|get\s+out)))"
     rf"\b{_TAIL})",
     _I,
@@ -52,6 +53,18 @@ _NO_LONGER = re.compile(
     _I,
 )
 # "Frank does not want the screens cleaned anymore".
+_CHORES = (
+    r"screens?|scrns?|gutters?|skylights?|inside|insides|interiors?|garage(?:\s+windows?)?|sunroom"
+    r"|storm\s+windows?|awnings?|solar\s+panels?|tracks|sills|basement\s+windows?|mirrors"
+)
+# "no more screens", "no screens anymore", "stop doing the inside", "not doing gutters anymore".
+_NO_MORE = re.compile(
+    rf"\b(?:no\s+more|stop(?:ped)?\s+doing|not\s+doing|quit\s+doing)\s+(?:the\s+)?(?P<obj>{_CHORES})\b"
+    rf"|\bno\s+(?P<obj2>{_CHORES})\s+(?:any\s*more|from\s+now\s+on)\b"
+    rf"|\b(?:doesn'?t|does\s+not|don'?t|do\s+not)\s+want\s+(?:the\s+|us\s+to\s+do\s+(?:the\s+)?)?"
+    rf"(?P<obj3>{_CHORES})\s+(?:done|cleaned|washed)\s+(?:any\s*more|from\s+now\s+on)\b",
+    _I,
+)
 _NOT_WANTED = re.compile(
     r"\b(?:does\s+not|doesn'?t|do\s+not|don'?t)\s+want\s+(?:the\s+|us\s+to\s+(?:do|clean)\s+(?:the\s+)?)?"
     r"(?P<obj>screens?|gutters?|skylights?|inside|interiors?|garage|sunroom|storm\s+windows?"
@@ -82,6 +95,7 @@ _DO = re.compile(
     rf"|close\s+(?:the\s+)?(?:storm\s+|screen\s+|back\s+|front\s+|slider\s+)?doors?"
     rf"|keep\s+(?:the\s+)?(?:storm\s+|screen\s+|back\s+|front\s+|side\s+)?doors?\s+(?:shut|closed"
     rf"|locked)"
+    rf"|be\s+(?:gentle|careful|extra\s+careful)\s+with\s+(?:the\s+)?(?:old\s+)?\w+(?:\s+\w+)?"
     rf"|go\s+over\s+(?:every|each|all)|double[\s-]check|check\s+from\s+(?:the\s+)?inside"
     rf"|(?:very\s+)?(?:particular|picky|fussy)\s+about|soft\s*wash\s+only|only\s+soft\s*wash"
     rf"|ladder\s+(?:feet|legs)|check\s+for\s+streaks|(?:very\s+)?streak[\s-]sensitive"
@@ -111,7 +125,11 @@ _SAID = (
     (re.compile(r"^(?:do\s+not|never|dont)\b"), "don't"),
     (re.compile(r"^no\s+(walk|climb|step|stand|lean)ing\b"), r"don't \1"),
     (re.compile(r"\buse\s+(?:the|a)\s+(pressure|power)\s*washer\s+on\b"), r"\1 wash"),
+    (re.compile(r"\s+-\s.*$"), ""),
+    (re.compile(r"\s+(?:from\s+now\s+on|going\s+forward|any\s*more)$"), ""),
 )
+# "skip the screens this time": a one-off, not an instruction to keep.
+_ONE_OFF = re.compile(r"\b(?:this\s+time|today|this\s+visit|just\s+this|for\s+now)\b", _I)
 
 
 _INSPECTION = re.compile(r"inspect|streak|particular|picky|fussy|go\s+over|double", _I)
@@ -140,12 +158,19 @@ def instructions(note: Note) -> list[Hit]:
     for m in note.finditer(_NO_LONGER):
         obj = tidy(m.group("obj"))
         hits.append(Hit(_key(obj), f"no longer clean the {obj}", *m.span(), 0.75, rank=1))
+    for m in note.finditer(_NO_MORE):
+        obj = tidy(m.group("obj") or m.group("obj2") or m.group("obj3"))
+        hits.append(Hit(_key(obj), f"no longer clean the {obj}", *m.span(), 0.7, rank=1))
     for m in note.finditer(_NOT_WANTED):
         obj = tidy(m.group("obj"))
         hits.append(Hit(_key(obj), f"don't clean the {obj}", *m.span(), 0.75, rank=1))
     for pattern in (_DONT, _NO_THING, _DO):
         for m in note.finditer(pattern):
             key, value = _key(m.group()), _said(m.group())
+            if value.startswith("skip") and _ONE_OFF.search(
+                note.text, *note.sentence_window(m.start(), m.end())
+            ):
+                continue
             if key == "instructions.general" or _PRONOUN.search(value):
                 key, value = _pronoun(note, m.start(), key, value)
             hits.append(Hit(key, value, *m.span(), 0.65))

@@ -39,7 +39,14 @@ _PAYING = re.compile(
     r"|(?:->|=>)\s*(?P<method3>chk|check|cash|card)\b"
     r"|\b(?P<invoice>invoice)\s*(?:->|goes\s+to|go\s+to)"
     r"|(?:^|[.;]\s*)(?P<method4>cheque|check|cash|invoice)\s*(?:[.!]|$)"
-    r"|\b(?P<method5>invoice)s?\s+(?:e-?mailed|by\s+e-?mail|monthly)\b",
+    r"|\b(?P<method5>invoice)s?\s+(?:e-?mailed|by\s+e-?mail|monthly)\b"
+    r"|\bbilled\s+(?:by|via)\s+(?P<method6>invoice)\b"
+    r"|\b(?:cuts|signs|writes|mails)\s+the\s+(?P<method7>check|cheque)s?\b"
+    r"|\b(?P<method9>cash)\s+(?:in\s+an?\s+envelope|on\s+the\s+(?:counter|table|fridge)|under\s+the)"
+    r"|\ba\s+(?P<method10>cash|check)\s+customer\b|\b(?:be|to\s+be|get)\s+(?P<method11>invoice)d\b"
+    r"|\bswitch(?:ed|ing)?\s+to\s+(?:paying\s+(?:by|with)\s+)?(?P<method12>card|check|cash|invoice)\b"
+    r"|\b(?P<method13>invoice)s\s+go(?:es)?\s+to\b"
+    r"|\b(?:p\.?o\.?\s+number|po\s*#)[^.;!?\n]{0,20}\b(?P<method8>invoice)\b",
     _I | re.MULTILINE,
 )
 _METHODS = {"chk": "check", "cheque": "check", "credit card": "card"}
@@ -78,7 +85,10 @@ _PAYER = re.compile(
     r"|(?-i:\b(?P<who3>[A-Z][a-z]{1,20}))\s+(?:pays\b(?!\s+(?:nothing|attention))|will\s+be\s+paying|is\s+paying"
     r"|sorts\s+(?:out\s+)?the\s+bills|handles\s+(?:the\s+)?(?:bills?|billing|payments?)"
     r"|cuts\s+the\s+(?:check|cheque))"
-    r"|\binvoices?\s+(?:to|sent\s+to|go(?:es)?\s+to)\s+(?:the\s+)?(?P<who4>(?!him\b|her\b|them\b)"
+    r"|\b(?P<who5>owner|landlord|landlady|tenant)\s*:\s*(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?),\s+pays\b"
+    r"|\bthe\s+(?P<who6>owner|landlord|landlady|tenant)\s+and\s+pays\b"
+    r"|\bbill\s+(?:her|his|their)\s+(?P<who7>brokerage|company|employer|office|business|firm)\b"
+    r"|\binvoices?\s+(?:to|sent\s+to|go(?:es)?\s+to)\s+(?:the\s+)?(?P<who4>(?!him\b|her\b|them\b)(?-i:[a-z])"
     r"[a-z][a-z ]{2,30}?)(?=\s*[,.;]|\s+(?:net|by|monthly|and)\b|\s*$)",
     _I,
 )
@@ -93,16 +103,33 @@ _PERCENT = r"(?:[0-9]{1,2}\s*(?:%|pct\b|percent\b)|\$[0-9]{1,3})"
 _DISCOUNT = re.compile(
     rf"\b{_PERCENT}\s*(?:\w+\s+){{0,2}}discount\b"
     rf"|\b(?:\w+\s+)?discount\s+(?:of\s+)?{_PERCENT}|\b{_PERCENT}\s*(?:\w+\s+)?disc\b\.?"
+    rf"|\b(?:gave|give|gives|knock(?:ed)?|take|takes|keep)\s+(?:them\s+|her\s+|him\s+"
+    rf"|the\s+\w+\s+)?"
+    rf"{_PERCENT}\s+off\b(?:\s+(?:for|because)\s+[^.;!?\n]{{2,30}})?"
     r"|\b(?:senior|military|veterans?|vet|first\s+responder|teachers?|neighbou?r|loyalty|repeat"
     r"|friends?\s+(?:and|&)\s+family|church|nonprofit|non-profit)\s+(?:rate|pricing|price|discount)\b"
     r"(?:\s*\(?\$[0-9]{1,3}\s+off\b)?",
     _I,
 )
 # The agreed recurring price ("$350/visit agreed", "usual price $180"), not this visit's bill.
+_MONEY = r"[$\u00a3\u20ac][0-9]{1,4}(?:\.[0-9]{2})?"
 _USUAL_PRICE = re.compile(
-    r"\$[0-9]{2,4}(?:\.[0-9]{2})?\s*(?:/\s*|per\s+|a\s+|each\s+)(?:visit|clean(?:ing)?|service"
-    r"|month|mo)\b|\b(?:usual|regular|standard|flat|normal)\s+(?:price|rate|charge|fee)\s*"
-    r"(?:is\s+|of\s+|[:=]\s*)?\$[0-9]{2,4}(?:\.[0-9]{2})?",
+    rf"{_MONEY}\s*(?:/\s*|per\s+|a\s+|each\s+|every\s+)(?:visit|clean(?:ing)?|service"
+    rf"|month|mo|time|panel|window|home|house)\b"
+    rf"|\b(?:usual|regular|standard|flat|normal|per[\s-]\w+)\s+(?:price|rate|charge|fee)\s*"
+    rf"(?:is\s+|of\s+|[:=]\s*)?{_MONEY}"
+    rf"|\b(?:agreed(?:\s+on)?|(?:i|we)\s+charge\s+(?:them|her|him)|still)\s+{_MONEY}"
+    rf"(?:\s+(?:for|per)\s+[^.;!?\n,]{{2,25}})?"
+    rf"|{_MONEY}\s+(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?"
+    rf"|{_MONEY}\s+is\s+(?:her|his|their|the)\s+(?:usual\s+)?price"
+    rf"|\b(?:same|usual)\s+{_MONEY}",
+    _I,
+)
+# "quarterly, in and out, $240": a price said with the plan it belongs to.
+_PRICE_WITH_PLAN = re.compile(
+    rf"\b(?:quarterly|monthly|weekly|twice\s+a\s+year|every\s+[0-9]{{1,2}}\s+(?:weeks|wks|months))"
+    rf"(?:,\s*(?:in\s+and\s+out|outside\s+only|ext(?:erior)?\s+only))?,\s*(?P<price>{_MONEY})"
+    rf"(?![0-9]|\s*(?:tip|cash\s+tip))",
     _I,
 )
 # A price offered, not agreed: "Quote for 2x a year: $320/visit, she'll let us know".
@@ -117,7 +144,12 @@ _PAYER_ROLE = re.compile(
     r"\b(?P<role>owner|landlord|landlady|property\s+(?:manager|mgr)|hoa|son|daughter|management)\b",
     _I,
 )
-_TERMS = re.compile(r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b", _I)
+_TERMS = re.compile(
+    r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b"
+    r"|\bwithin\s+(?:[0-9]{1,2}|ten|fifteen|thirty|forty-five|sixty)\s+days\s+(?:of|from|after)"
+    r"\s+(?:each\s+|the\s+)?invoice\b|\bp\.?o\.?\s+(?:number|#)\s+(?:is\s+)?required\b[^.;!?\n]{0,25}",
+    _I,
+)
 
 
 def payer_with_role(hits: list[Hit]) -> list[Hit]:
@@ -156,7 +188,8 @@ def payment_details(note: Note) -> list[Hit]:
             method = " ".join(m.group("method").lower().split())
             hits.append(Hit("payment.method", method, *m.span(), 0.8))
     for m in note.finditer(_PAYER):
-        who = tidy(m.group("who") or m.group("who2") or m.group("who4") or "").removeprefix("the ")
+        said = next((g for k, g in m.groupdict().items() if g and k != "who3"), "")
+        who = tidy(said).removeprefix("the ")
         if m.group("who3"):
             if _NOT_A_PAYER.match(m.group("who3")):
                 continue
@@ -168,6 +201,9 @@ def payment_details(note: Note) -> list[Hit]:
     for m in note.finditer(_DISCOUNT):
         value = re.sub(r"\s*(?:pct|percent)\b", "%", tidy(m.group()).replace("(", ""))
         hits.append(Hit("payment.discount", value, *m.span(), 0.75))
+    for m in note.finditer(_PRICE_WITH_PLAN):
+        if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
+            hits.append(Hit("property.usual_price", m.group("price"), *m.span("price"), 0.6))
     for m in note.finditer(_USUAL_PRICE):
         if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
             hits.append(Hit("property.usual_price", tidy(m.group()), *m.span(), 0.7))

@@ -5,87 +5,46 @@ from __future__ import annotations
 import re
 
 from crm.core.extraction_rules.base import NAME, NAMED, Hit, Note, capitalised, name_value
+from crm.core.extraction_rules.customer import age_group as age_group
 
 _I = re.IGNORECASE
-
-# -- the customer --------------------------------------------------------------------------
-
-_AGE = re.compile(
-    r"(?P<elderly>\belderly\b|\b(?:older|old|very\s+old)\s+(?:lady|woman|man|gentleman|gent"
-    r"|guy|couple|folks|fella|fellow|widow|widower)\b|\bfrail\b)"
-    r"|(?P<senior>\bseniors?(?:\s+citizens?)?\b(?!\s+(?:center|centre|living))|\bpensioners?\b)"
-    r"|(?P<retired>\bretired\b|\bretirees?\b)"
-    r"|(?P<young_family>\byoung\s+(?:family|families|kids|children|ones)\b|\b(?:small|little)"
-    r"\s+(?:kids|children|ones)\b|\btoddlers?\b|\bnewborn\b|\bnew\s+baby\b)"
-    r"|(?P<young_adult>\byoung\s+(?:couple|guy|man|woman|lady|professionals?)\b"
-    r"|\bcollege\s+(?:students?|kids)\b)"
-    r"|(?P<middle_aged>\bmiddle[\s-]aged\b)"
-    r"|\bin\s+(?:her|his|their)\s+(?:late\s+|early\s+|mid[\s-]?)?(?P<decade>[2-9])0'?s\b"
-    r"|\b(?:she|he)(?:'s|\s+is)\s+(?:about\s+|maybe\s+|around\s+|like\s+|probably\s+)?"
-    r"(?P<age>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?))"
-    r"|\b(?:mrs?|ms|miss)\.?\s+[A-Za-z]{2,20}\s+is\s+(?P<age2>[1-9][0-9])\b(?!\s*(?:min|%))",
-    _I,
-)
-
-
-# "(Pete retired)": someone else left the job.
-_SOMEONE_RETIRED = re.compile(r"\(\s*[A-Z][a-z]+\s+$")
-
-
-def _age_bracket(age: int) -> str | None:
-    if age >= 70:
-        return "elderly"
-    if age >= 60:
-        return "senior"
-    if age >= 40:
-        return "middle_aged"
-    if age >= 18:
-        return "young_adult"
-    return None
-
-
-def age_group(note: Note) -> list[Hit]:
-    hits = []
-    for m in note.finditer(_AGE):
-        if note.negated(m.start(), 20):
-            continue  # "not elderly" says nothing we can use
-        if note.someone_else_near(m.start(), m.end()):
-            continue  # "the old man next door"
-        kind = m.lastgroup or ""
-        if kind == "retired" and _SOMEONE_RETIRED.search(note.text, 0, m.start()):
-            continue
-        rank = 2
-        if kind == "retired":
-            group: str | None = "senior"
-            rank = 1  # "retired couple in their 80s" is elderly, not just senior
-        elif kind == "decade":
-            group = _age_bracket(int(m.group("decade")) * 10)
-        elif kind in ("age", "age2"):
-            group = _age_bracket(int(m.group(kind)))
-        else:
-            group = kind
-        if group is not None:
-            confidence = 0.6 if kind == "retired" else 0.8
-            hits.append(Hit("demographic.age_group", group, m.start(), m.end(), confidence, rank))
-    return hits
-
 
 _SPOUSES = r"(?:husband|hubby|wife|missus|spouse|partner|boyfriend|girlfriend|fiance|fiancee)"
 _SPOUSE = re.compile(
     rf"(?<!ex-)(?<!ex\s)(?<!my\s)\b{_SPOUSES}"
-    rf"(?P<form>{NAMED}|'?s\s+name\s*:?\s*|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
+    rf"(?P<form>{NAMED}|'?s\s+name\s*:?\s*|\s+name\s+|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
     rf"|\b(?=(?-i:[A-Z])){NAME.replace('name', 'name3')}\s*\((?:the\s+|her\s+|his\s+)?{_SPOUSES}\)",
     _I,
 )
 _TENANT = re.compile(
-    rf"\b(?:tenant|tenent|renter)(?P<form>\s+moved\s+in,?\s+(?:her\s+|his\s+)?name(?:'s|\s+is)\s+"
+    rf"\b(?:tenant|renter)\s+(?:at|of|in|on)\s+(?:the\s+)?[\w#'-]+(?:\s+[\w#'-]+){{0,3}}?"
+    rf"(?P<form4>\s+is\s+|\s*[,:(]\s*|\s+[-\u2013\u2014]\s+|\s*[.,;]?\s+(?:her|his|their)\s+name"
+    rf"(?:'s|\s+is|\s*:)\s*)(?P<title>(?:mrs?|ms|dr)\.?\s+)?{NAME.replace('name', 'name4')}"
+    rf"|\b(?:tenant|tenent|renter)(?P<form>\s+moved\s+in,?\s+(?:her\s+|his\s+)?name(?:'s|\s+is)\s+"
     rf"|{NAMED}|'?s\s+name\s*:?\s*|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
     rf"|\b(?=(?-i:[A-Z]))(?!(?i:new|old|former|current|the|our)\b)"
-    rf"{NAME.replace('name', 'name2')},?\s+(?:is\s+)?(?:the\s+|our\s+)?"
-    rf"(?:tenant|renter)\b"
+    rf"{NAME.replace('name', 'name2')}"
+    rf"(?:,\s*(?:is\s+)?(?:the\s+|our\s+)?|\s+(?:is\s+)?(?:the|our)\s+)"
+    rf"(?:tenant|renter)\b(?!\s+(?:pays|is|has|will|does|said|says|wants|moved|left|lets|keeps)\b)"
     rf"|\b(?=(?-i:[A-Z])){NAME.replace('name', 'name3')}\s*\((?:the\s+)?(?:tenant|renter)\)",
     _I,
 )
+
+
+# A dictated note capitalises only "I" and the first word of a sentence ("the husband greg").
+_CAPITAL = re.compile(r"\b[A-Z][\w']*")
+
+
+def _dictated(note: Note) -> bool:
+    if note.all_lower:
+        return True
+    if not re.match(r"\W*[a-z]", note.raw) and not re.search(r"[.!?]\s+[a-z]", note.raw):
+        return False  # sentences start with capitals: names would too
+    for m in _CAPITAL.finditer(note.raw):
+        before = note.raw[max(0, m.start() - 3) : m.start()].rstrip()
+        if m.group() not in ("I", "I'm", "I've", "I'll", "I'd") and before[-1:] not in ".!?\n":
+            return False
+    return True
 
 
 _SURNAME = re.compile(r"[ \t]+([A-Z][a-z'-]{1,20})\b")
@@ -95,12 +54,12 @@ def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
     hits = []
     for m in note.finditer(pattern):
         groups = m.groupdict()
-        word = groups.get("name") or groups.get("name2") or groups.get("name3") or ""
-        form = (groups.get("form") or "").strip().lower()
+        word = next((groups[g] for g in ("name", "name2", "name3", "name4") if groups.get(g)), "")
+        form = (groups.get("form") or groups.get("form4") or "").strip().lower()
         named = "name" in form or "call" in form
         # "husband Bob", "wife is Linda": only a word written as a name ("tenant is moving").
         if not named and (
-            not (capitalised(word) or note.all_lower) or word.lower().endswith("ing")
+            not (capitalised(word) or _dictated(note)) or word.lower().endswith("ing")
         ):
             continue
         explicit = named or form.startswith(("is", ":"))
@@ -115,12 +74,22 @@ def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
             and not _NOT_PEOPLE.match(surname.group(1))
         ):
             value, end = f"{value} {surname.group(1)}", surname.end()
+        elif groups.get("title"):  # "Dr. Lee": a bare surname keeps its title
+            value = f"{groups['title'].strip().capitalize()} {value}"
         hits.append(Hit(key, value, m.start(), end, 0.85 if explicit else 0.75))
     return hits
 
 
+_KIN = ("daughter", "son", "sister", "brother", "niece", "nephew", "granddaughter", "grandson")
+
+
 def spouse(note: Note) -> list[Hit]:
-    return _person(note, "people.spouse_name", _SPOUSE)
+    hits = _person(note, "people.spouse_name", _SPOUSE)
+    if not hits:
+        return hits
+    # "his wife Ngozi, Mrs. Abara's daughter": the customer's child, not the customer's spouse.
+    kin = {h.value for h in roles(note) if h.key.removeprefix("people.") in _KIN}
+    return [h for h in hits if h.value not in kin]
 
 
 # "Old tenant Jake is gone", "former tenant Jenny moved out": not the tenant any more.
@@ -230,15 +199,25 @@ _ROLE = "|".join(
     sorted((re.escape(r).replace(r"\ ", r"\s+") for r in _ROLES), key=len, reverse=True)
 )
 # A name is one or two capitalised words: "Kelly", "Dana Ruiz", "Mr Patel".
-_PERSON = r"(?:(?i:mr|mrs|ms|dr)\.?\s+)?(?P<name>[A-Z][a-z'-]{1,20}(?:\s+[A-Z][a-z'-]{1,20})?)\b"
+_PERSON = (
+    rf"(?:(?i:mr|mrs|ms|dr|mister|miss)\.?\s+)?(?!(?i:{_ROLE})\b)"
+    r"(?P<name>[A-Z][a-z'-]{1,20}(?:\s+[A-Z][a-z'-]{1,20})?)\b"
+)
 # Role first ("manager Kelly", "our contact there is Denise"), or name first ("Kelly is the
 # manager now", "Jerry (maintenance)"); run apart so one cannot swallow the other's role.
 _ROLE_FIRST = re.compile(
     rf"\b(?i:(?P<role>{_ROLE})(?:'s\s+name)?(?:\s+there|\s+here"
     rf"|\s+(?:for|of|at)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?(?=\s+is\b)|\s+changed:?\s+now|\s+now"
-    rf"|,\s+(?:an?\s+)?[\w\s]{{0,25}}?\s+named)?"
+    rf"|\s+still|\s*\((?:{_ROLE})\)|(?:,|\s+is)\s+(?:an?\s+)?[\w\s]{{0,25}}?\s+(?:named|called))?"
     rf"(?:\s+is(?:\s+(?:still|now))?|\s*[:(,=-]|\s+named|\s+called)?)\s*{_PERSON}"
 )
+# "we talk with Irene, she is the office manager": the name and its role said in one breath.
+_NAME_SHE_IS = re.compile(
+    rf"{_PERSON},?\s+(?i:(?:she|he)(?:'s|\s+is)\s+(?:now\s+|also\s+)?(?:the|our|their)\s+"
+    rf"(?P<role>{_ROLE}))\b"
+)
+# "Cust is a realtor, Jenna Cho": the customer's trade, not someone in that role.
+_DESCRIBED = re.compile(r"\bis\s+(?:an?|also\s+an?)\s+$", _I)
 # "the office manager her name is kristen": a name said outright may be written in lower case.
 _ROLE_NAME_SAID = re.compile(
     rf"\b(?P<role>{_ROLE}|tenant)\b[^.;!?\n]{{0,30}}?\b(?:(?:her|his|their)\s+)?name(?:'s|\s+is|\s*:)?"
@@ -248,7 +227,8 @@ _ROLE_NAME_SAID = re.compile(
 _NAME_FIRST = re.compile(
     rf"(?<!\bby\s)(?<!\bat\s)(?<!\bfrom\s)(?<!\bwith\s)(?<!\bfor\s)"
     rf"(?!(?i:bill|invoice|charge|call|text|ask|tell|email|see|meet)\s+the\s)"
-    rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+|\s+(?=the\s))(?i:(?:now\s+)?(?:the|our|their|her|his)\s+"
+    rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+|\s+(?=the\s))(?i:(?:now\s+)?(?:the|our|their|her|his"
+    rf"|(?:mrs?|ms|mr|dr|mister)\.?\s+[a-z]{{2,20}}'s)\s+"
     rf"(?:(?:owner|customer|client|tenant|landlord|manager)'s\s+)?(?P<role>{_ROLE}))\b"
     rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))\)"
     rf"|{_PERSON.replace('name', 'name4')}\s*(?:=|,)\s*(?i:(?:the\s+)?(?P<role4>{_ROLE}))"
@@ -263,6 +243,8 @@ _CREW = re.compile(
     rf"|\b(?i:same\s+(?:guys?|crew|techs?|team|people)(?:\s+as\s+(?:last\s+time|before))?)\s*"
     rf"[(:-]?\s*{_PERSON.replace('name', 'name3')}",
 )
+# "Jose & Mike", "(Dmitri and Paul)": a second person asked for in the same breath.
+_AND_NAME = re.compile(rf"\s*(?:&|\+|,|\band\b)\s*{_PERSON}")
 # "Ask for Brenda at reception", "talk to Gary": the person to deal with on site.
 _ASK_FOR = re.compile(
     rf"(?:^|[.;!,-]\s*|\n\s*)(?i:ask\s+for|talk\s+to|speak\s+(?:to|with)|deal\s+with|check\s+in\s+with"
@@ -277,7 +259,7 @@ _NOT_PEOPLE = re.compile(
     r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
     r"|may|june|july|august|september|october|november|december|spanish|english|venmo|zelle"
     r"|paypal|cash|check|invoice|mornings?|afternoons?|evenings?|weekends?|weekdays?|mom|dad"
-    r"|office|ahead|back|first|before)s?$",
+    r"|office|ahead|back|first|before|team|crew|upstairs|downstairs|unit)s?$",
     _I,
 )
 
@@ -308,8 +290,13 @@ def roles(note: Note) -> list[Hit]:
         *note.finditer(_ROLE_FIRST),
         *note.finditer(_NAME_FIRST),
         *note.finditer(_ROLE_NAME_SAID),
+        *note.finditer(_NAME_SHE_IS),
     ]
     for m in found:
+        if m.re is _NAME_SHE_IS and m.group("role").lower() == "boss":
+            continue  # "his missus is Siobhan, she's the boss really"
+        if m.re is _ROLE_FIRST and _DESCRIBED.search(note.text, max(0, m.start() - 12), m.start()):
+            continue
         groups = m.groupdict()
         said = groups.get("role") or groups.get("role3") or groups.get("role4") or ""
         role = _ROLES.get(" ".join(said.lower().split()))
@@ -333,6 +320,10 @@ def roles(note: Note) -> list[Hit]:
         person = _person_value(m.group("name") or m.group("name2") or m.group("name3"))
         if person is not None:
             hits.append(Hit("people.preferred_crew", person, m.start(), m.end(), 0.7))
+            other = _AND_NAME.match(note.text, m.end())
+            second = _person_value(other.group("name")) if other else None
+            if other and second and second != person:
+                hits.append(Hit("people.preferred_crew_2", second, m.start(), other.end(), 0.65))
     taken = [(h.start, h.end) for h in hits]
     for m in note.finditer(_ASK_FOR):
         person = _person_value(m.group("name"))

@@ -60,7 +60,8 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         ),
         # "dog passed away", "the cat died", "dog is gone", "dog was rehomed"
         "gone": re.compile(
-            rf"\b{words}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+)?(?:passed(?:\s+away)?"
+            rf"\b{words}(?:'s\s+|\s+has\s+been\s+|\s+has\s+|\s+have\s+|\s+had\s+|\s+is\s+|\s+was\s+"
+            rf"|\s+got\s+|\s+)(?:passed(?:\s+away)?"
             rf"|died|gone|put\s+down|put\s+to\s+sleep|rehomed|given\s+away|no\s+longer)\b",
             _I,
         ),
@@ -100,7 +101,7 @@ _PERSON_WORD = re.compile(
     _I,
 )
 _NAME_GONE = re.compile(
-    rf"\b{NAME}\s+(?:has\s+|is\s+|was\s+)?(?:passed(?:\s+away)?|died|gone|put\s+down"
+    rf"\b{NAME},?\s+(?:has\s+been\s+|had\s+to\s+be\s+|has\s+|is\s+|was\s+)?(?:passed(?:\s+away)?|died|gone|put\s+down"
     rf"|rehomed)\b",
     _I,
 )

@@ -29,10 +29,15 @@ _TIME_OF_DAY = re.compile(
 )
 # "scheduled on Tuesday mornings", "switch her to afternoons", "wants us to come in the morning".
 _PART_WISHED = re.compile(
-    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weekday)\s+(?P<a>mornings?|afternoons?|evenings?)"
-    r"(?=[^.;!?\n]{0,30}\b(?:only|best|pref\w*|works?|is\s+good)\b|\s*[.;!,]|\s*$)"
+    r"\b(?:(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?s?|weekday)"
+    r"\s+(?P<a>mornings?|afternoons?|evenings?)"
+    r"(?=[^.;!?\n]{0,30}\b(?:only|best|pref\w*|works?|is\s+good)\b|\s*[.;!,]|\s*$"
+    r"|\s+when\b)"
     r"|\b(?:switch|move|change)\s+(?:her|him|them|it|us)\s+to\s+(?P<b>mornings?|afternoons?|evenings?)"
-    r"|\b(?:come|be\s+there|do\s+it|arrive)\s+in\s+the\s+(?P<c>morning|afternoon|evening)\b",
+    r"|\b(?:come|be\s+there|do\s+it|arrive)\s+in\s+the\s+(?P<c>morning|afternoon|evening)\b"
+    r"|(?:days?|sat|sun|weekends?|weekdays?)\s*,\s*(?P<d>mornings?|afternoons?|evenings?)\b"
+    r"|\b(?P<e>mornings?|afternoons?|evenings?)\s+(?:before\s+[0-9]{1,2}\s+|after\s+[0-9]{1,2}\s+)?"
+    r"(?:are|is)\s+(?:best|better|good|great|ideal|preferred)\b",
     _I,
 )
 NOT_A_TIME = re.compile(
@@ -44,7 +49,7 @@ NOT_A_TIME = re.compile(
 def time_of_day(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_PART_WISHED):
-        part = (m.group("a") or m.group("b") or m.group("c")).lower().rstrip("s")
+        part = next(g for g in m.groups() if g).lower().rstrip("s")
         if not note.negated(m.start(), 20) and not _BUSY.search(note.clause_before(m.start())):
             hits.append(Hit("preferences.time_of_day", part, *m.span(), 0.7))
     for m in note.finditer(_TIME_OF_DAY):
@@ -143,6 +148,11 @@ _CONTACT = re.compile(
     r"|\b(?P<call4>ring|call)\s+(?:her|him|them|[A-Z][a-z]+),?\s+not\s+(?:him|her|them)\b"
     r"|\b(?P<email3>e-?mail)\s+(?:is\s+)?(?:best|only|preferred)\b"
     r"|(?:'d|would)\s+like\s+a\s+(?P<call2>(?:phone\s+)?call)\b"
+    r"|\bprefers?\s+(?:the\s+|a\s+)?(?P<text4>text)\s+messages?\b"
+    r"|\bwants\s+a\s+(?P<text5>text|call)\b(?:\s+the\s+(?:day|night)\s+before)?(?:,?\s+not\s+a\s+\w+)?"
+    r"|\b(?:scheduling|schedules|books)\s+(?:\w+\s+)?by\s+(?P<text6>text|e-?mail|phone)\b"
+    r"|\b(?P<call5>call)\s+(?:him|her|them)\s+not\s+the\b|\bthe\s+one\s+to\s+(?P<call6>call|text)\b"
+    r"|\banswers\s+(?P<text7>texts)\b"
     r"|(?P<email>\bpref(?:ers|erred|s)?\.?\s+e-?mail\b|\bonly\s+e-?mail\b"
     r"|\be-?mail\s+(?:only|preferred|is\s+best|her|him|them|receipts?|invoices?)\b)",
     _I,
@@ -159,7 +169,16 @@ def contact_method(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_CONTACT):
         if not note.negated(m.start(), 20):
-            method = (m.lastgroup or "text").rstrip("0123456789")
+            said = (m.group(m.lastgroup) if m.lastgroup else "text").lower()
+            method = (
+                "call"
+                if "call" in said or "phone" in said
+                else "email"
+                if "mail" in said
+                else "text"
+                if "text" in said or "txt" in said or "sms" in said
+                else (m.lastgroup or "text").rstrip("0123456789")
+            )
             hits.append(Hit("preferences.contact_method", method, *m.span(), 0.8))
     for start in note.clause_starts:
         first = _TEXT_FIRST.match(note.text, start)
@@ -175,6 +194,12 @@ _LONGER = re.compile(
     r"|you'?d\s+think)\b"
     r"|\b(?:allow|budget|plan|schedule|block)\s+(?:for\s+)?(?:extra|more)\s+time\b"
     r"|\b(?:slow|long)\s+job\b|\btakes\s+all\s+day\b"
+    r"|\btakes?\s+(?:me\s+|us\s+)?(?:way\s+|much\s+|a\s+lot\s+)?(?:longer|twice\s+as\s+long)\b"
+    r"|\b(?:always|allways|usually|always\s+seems\s+to)\s+(?:takes?|runs?)\s+(?:way\s+|much\s+)?long(?:er)?\b"
+    r"|\btakes?\s+(?:about\s+|like\s+|around\s+)?(?:an?\s+)?(?:extra\s+)?(?:hour|half\s+hour"
+    r"|[0-9]+\s*(?:min|mins|minutes|hrs?|hours))\s+longer\b|\btakes\s+extra\s+time\b"
+    r"|\bbudget\s+(?:an\s+)?extra\s+(?:[0-9]+\s*(?:min|mins|minutes|hrs?|hours)|hour|half\s+hour)\b"
+    r"|\ballow\s+extra\s+time\b"
     r"|\bextra\s+(?:hour|[0-9]+\+?\s*(?:hrs?|hours))\s+(?:every|each)\s+(?:time|visit)\b"
     r"|\b[0-9]+\+?\s*(?:hrs?|hours?)\s+(?:extra|more\s+than\s+(?:normal|usual))"
     r"(?:\s+(?:every|each)\s+(?:time|visit))?",

@@ -13,8 +13,10 @@ _I = re.IGNORECASE
 _COUNT_NOUNS = {
     "property.window_count": r"windows?|windws|windw|windos|wndws|wndw|windoes",
     "property.screen_count": r"screens?|scrns?|scrn",
-    "property.skylight_count": r"sky\s?lights?|skylites?",
+    "property.skylight_count": r"sky\s?lights?|skylites?|skylts?|velux(?:\s+windows?)?",
     "property.stories": r"stor(?:y|ies|ey|eys)|sty|stry|levels?|floors?",
+    # "approx 40 panes": the window count when no windows are counted (see _PANES).
+    "property.window_count#panes": r"(?:exterior\s+|glass\s+)?panes",
 }
 _NOUN = "|".join(f"(?P<n{i}>{alt})" for i, alt in enumerate(_COUNT_NOUNS.values()))
 _COUNT_KEYS = list(_COUNT_NOUNS)
@@ -31,7 +33,8 @@ _COUNT_BEFORE = re.compile(
 _COUNT_AFTER = re.compile(
     rf"\b(?:{_NOUN})\s*(?:x|:|=|count\s*:?)\s*(?P<num>[0-9]{{1,4}})(?P<plus>\+)?(?![0-9])"
     rf"|(?:^|(?<=[-*.;,]\s)|(?<=[-*]))\s*(?:{_NOUN.replace('(?P<n', '(?P<m')})\s+"
-    rf"(?P<num2>[0-9]{{1,4}})(?P<plus2>\+)?(?![0-9]|\s*(?:ft|feet|'|%|min|hrs?|am|pm|x\b))",
+    rf"(?P<num2>[0-9]{{1,4}})(?P<plus2>\+)?(?![0-9]|\s*(?:ft|feet|'|%|min|hrs?|am|pm|x\b)"
+    rf"|\s*(?:-|to|thru|through)\s*[0-9])",
     _I | re.MULTILINE,
 )
 # "20-25 windows": at least the lower bound.
@@ -39,7 +42,9 @@ _COUNT_RANGE = re.compile(
     rf"(?<![\w$#.,/:+-])(?P<num>[0-9]{{1,4}})\s*(?:-|to)\s*[0-9]{{1,4}}(?![0-9])\s*(?:{_NOUN})\b",
     _I,
 )
-_NO_COUNT = re.compile(r"\bno\s+(?P<n1>screens?|scrns)\b|\bno\s+(?P<n2>sky\s?lights?)\b", _I)
+_NO_COUNT = re.compile(
+    r"\bno\s+(?:(?P<n1>screens?|scrns)|(?P<n2>sky\s?lights?))\b(?!\s+(?:any\s?more|now)\b)", _I
+)
 # "10 windows on the second floor" counts part of the house, not all of it.
 _PART_OF_HOUSE = re.compile(
     r"\s+(?:on|in)\s+(?:the\s+)?(?:(?:first|1st|second|2nd|third|3rd|ground|upper|lower|top"
@@ -60,6 +65,15 @@ _SINGLE_STORY = re.compile(
 )
 
 
+# "did 14 windows", "extra 2 wndws on the shed", "replaced 2 screen splines": this job's work.
+_JOB_BEFORE = re.compile(
+    r"\b(?:did|done|cleaned|washed|finished|extra|added|replaced|repaired|fixed|rescreened"
+    r"|broke|broken|cracked|redid|redo|skipped|missed)\s+(?:the\s+|another\s+)?$",
+    _I,
+)
+_PART_AFTER = re.compile(r"\s*(?:splines?|frames?|repairs?|doors?|clips?|tracks?)\b", _I)
+
+
 def _count_key(m: re.Match[str]) -> str | None:
     groups = m.groupdict()
     for i, key in enumerate(_COUNT_KEYS):
@@ -76,6 +90,10 @@ def counts(note: Note) -> list[Hit]:
             number = parse_number(m.groupdict().get("num2") or m.group("num") or "")
             if key is None or number is None or note.negated(m.start(), 15):
                 continue
+            if _JOB_BEFORE.search(note.clause_before(m.start(), 25)) or _PART_AFTER.match(
+                note.text, m.end()
+            ):
+                continue
             if key != "property.stories" and (
                 _PART_OF_HOUSE.match(note.text, m.end())
                 or _SOME_OF_THEM.match(note.text, m.end(), note.clause(m.start())[1])
@@ -84,12 +102,13 @@ def counts(note: Note) -> list[Hit]:
             groups = m.groupdict()
             plus = bool(groups.get("plus") or groups.get("plus2") or groups.get("over"))
             value = {"count": number, "plus": plus}
-            hits.append(Hit(key, value, m.start(), m.end(), 0.9))
+            rank = -1 if key.endswith("#panes") else 0  # "30 windows but like 400 panes"
+            hits.append(Hit(key.split("#")[0], value, m.start(), m.end(), 0.9, rank=rank))
     for m in note.finditer(_COUNT_RANGE):
         key = _count_key(m)
         if key is not None and not note.negated(m.start(), 15):
             value = {"count": int(m.group("num")), "plus": True}
-            hits.append(Hit(key, value, m.start(), m.end(), 0.8))
+            hits.append(Hit(key.split("#")[0], value, m.start(), m.end(), 0.8))
     for m in note.finditer(_NO_COUNT):
         key = "property.screen_count" if m.group("n1") else "property.skylight_count"
         hits.append(Hit(key, {"count": 0, "plus": False}, m.start(), m.end(), 0.75))
@@ -215,7 +234,9 @@ _FEATURE = re.compile(
     r"|(?:swimming|in-?ground|above[\s-]ground)\s+pool|(?<=a\s)pool(?!\s+(?:guy|company|service))"
     r"|sun\s*room|conservatory|greenhouse|atrium|bay\s+windows?|bow\s+windows?"
     r"|picture\s+windows?|casement(?:\s+windows?|s)|awning\s+windows?|jalousie\s+windows?"
-    r"|double[\s-]hung|tilt[\s-]ins?|dormers?(?:\s+on\s+the\s+\w+\s+floor)?|turrets?"
+    r"|double[\s-]hung|tilt[\s-]ins?|sliders|grilles|bungalow|semi[\s-]detached|cape\s+cod"
+    r"|log\s+(?:home|cabin)|granny\s+flat|basement\s+(?:suite|apartment)|wrap-?around\s+porch"
+    r"|koi\s+pond|dormers?(?:\s+on\s+the\s+\w+\s+floor)?|turrets?"
     r"|cupolas?|chandeliers?|glass\s+(?:(?:entry|front|double)\s+)?(?:railings?|doors?|block)|sliding\s+glass\s+doors?"
     r"|balcon(?:y|ies)|widow'?s\s+walk|vaulted\s+ceilings?|clerestory(?:\s+windows?)?"
     r"|security\s+film|window\s+film|tinted\s+(?:windows?|glass)|low[\s-]e(?:\s+glass)?"
@@ -231,7 +252,7 @@ _FEATURE = re.compile(
     r"|(?:micro[\s-]?mesh|leaf|gutter)\s+guards?|leaf\s+filters?|helix\s+guards?"
     r"|(?:asphalt\s+)?shingle\s+roof|asphalt\s+shingles?|cedar\s+shake|stucco"
     r"|stamped\s+concrete|boat\s*house|(?<!loading\s)dock|sun\s+screens?|arcadia\s+doors?"
-    r"|davits?|roof\s+anchors?|victorian|historic\s+home|sash\s+windows?|bay\s+window|velux"
+    r"|davits?|roof\s+anchors?|victorian|historic\s+home|sash\s+windows?|bay\s+window|velux(?:\s+windows?)?"
     r"|greenhouse|conservatory|leaded\s+lights?|walkout\s+(?:basement|bsmt)|wavy\s+glass|wood\s+windows?)\b"
     r"|\b(?:its|it'?s|is)\s+(?P<roof>slate|clay\s+tile|tile|metal|cedar\s+shake)\b",
     _I,
@@ -249,7 +270,21 @@ _FEATURE_NAMES = {
     "solar array": "solar panels",
     "casements": "casement windows",
     "walkout bsmt": "walkout basement",
+    "tilt-ins": "tilt-in windows",
+    "tilt-in": "tilt-in windows",
+    "tilt ins": "tilt-in windows",
+    "sliders": "sliding doors",
+    "screen cage": "pool enclosure",
+    "pool cage": "pool enclosure",
 }
+
+
+# "tint film on all the south windows", "dormers on the front": where the feature is.
+_FEATURE_WHERE = re.compile(
+    r"\s+(?:on|in|over|along)\s+(?:all\s+)?(?:the\s+)?(?:[a-z]+\s+){0,2}?(?:front|back|rear|loft"
+    r"|foyer|porch|windows?)\b(?!\s+(?:roof|yard|lawn|garden|wall))",
+    _I,
+)
 
 
 def _feature_name(m: re.Match[str]) -> str:
@@ -278,9 +313,19 @@ def features(note: Note) -> list[Hit]:
     ]
     if not found:
         return []
-    names = list(dict.fromkeys(_feature_name(m) for m in found))
-    value = ", ".join(names)[:120].rstrip(", ")
-    return [Hit("property.features", value, found[0].start(), found[-1].end(), 0.65)]
+    # One fact per feature: the first is ``property.features``, each other one its own key.
+    hits: dict[str, Hit] = {}
+    for m in found:
+        name = _feature_name(m)
+        key = "property.features" if not hits else "property." + re.sub(r"[^a-z]+", "_", name)
+        key = key.strip("_")[:49]
+        if key in hits or any(h.value.startswith(name) for h in hits.values()):
+            continue
+        where = _FEATURE_WHERE.match(note.text, m.end())
+        end = where.end() if where else m.end()
+        value = f"{name} {tidy(where.group())}" if where else name
+        hits[key] = Hit(key, value, m.start(), end, 0.65)
+    return list(hits.values())
 
 
 def square_feet(note: Note) -> list[Hit]:

@@ -19,6 +19,8 @@ _FREQUENCY = re.compile(
     r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks?|wks?|months?|mos?)"
     r"|fortnightly|qtrly|[0-9]\s*x\s+(?:a|per)\s+(?:year|yr)|bi-?annual(?:ly)?|(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tues|wednes"
     r"|thurs|fri|satur|sun)day\s+of\s+(?:each|every|the)\s+month"
+    r"|(?<![0-9])[0-9]{1,2}[\s-]*(?:wk|week)s?\s+(?:rotation|list|route|plan|cycle|schedule)"
+    r"|every[\s-]+[0-9]{1,2}[\s-]+(?:weeks?|wks?|months?|yrs?|years?)(?=[\s-]+(?:plan|schedule|rotation)|\b)"
     r"|q\s?[0-9]{1,2}\s?(?:mo|mos|m|wks?|w)|annual(?=\s+(?:spring|summer|fall|autumn|clean|service"
     r"|visit|wash))"
     r"|every\s+other\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day"
@@ -40,7 +42,16 @@ _SEASON = re.compile(
     r"|\b(?P<months>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}"
     r"\s*(?:and|&|\+|/)\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
     r"(?=[^.;!?\n]{0,40}\b(?:every\s+year|each\s+year|only|clean|visits?|service|windows))"
-    r"|\b(?:yearly|annually|once|every\s+year|only)\s+in\s+(?P<month>"
+    r"|\b(?:(?:twice|once)\s+a\s+(?:yr|year),?\s+|every\s+)(?P<months2>(?:jan|feb|mar|apr|may|jun|jul|aug"
+    r"|sep|sept|oct|nov|dec|easter|christmas)[a-z]{0,6}\s*(?:and|&|\+|/|,)\s*(?:jan|feb|mar|apr|may|jun|jul"
+    r"|aug|sep|sept|oct|nov|dec|easter|christmas)[a-z]{0,6})\b"
+    r"|\b(?P<stay2>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\s*(?:-|thru|through|to)"
+    r"\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})"
+    r"(?=\s+only\b|,?\s+(?:wednesdays|mondays|tuesdays|thursdays|fridays|only))"
+    r"|\b(?:here|home|around|in\s+town)\s+(?P<stay>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
+    r"|nov|dec)[a-z]{0,6}(?:\s+[0-9]{1,2})?\s*(?:-|thru|through|to|until|till)\s*(?:mid-?)?"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
+    r"|\b(?:yearly|annually|once|every\s+year|only|every|each)\s+(?:in\s+)?(?P<month>"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b",
     _I,
 )
@@ -61,11 +72,16 @@ _MONTH_NAMES = {
         "december",
     ]
 }
+# "works nights and sleeps til 2": nobody before then.
+_ASLEEP = re.compile(
+    r"\bsleeps?\s+(?:in\s+)?(?:til|till|until)\s+(?P<h>[0-9]{1,2}(?:\s*(?:am|pm))?)\b", _I
+)
 _CLOCK = re.compile(
     r"\b(?:[01]?[0-9]|2[0-3]):[0-5][0-9]\s*(?:-|to|\u2013)\s*(?:[01]?[0-9]|2[0-3]):[0-5][0-9]\b"
 )
 _TIME_WINDOW = re.compile(
-    r"\b(?:after|before|not\s+before|not\s+after|between)\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*"
+    r"\b(?:after|before|b4|not\s+before|not\s+after|between|no\s+earlier\s+than|no\s+later\s+than)\s+"
+    r"(?:the\s+)?(?:[0-9]{1,2}(?::[0-9]{2})?\s*"
     r"(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:and|-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
     r"|hours|close|closing|opening)(?![0-9])|\bafter\s+hours\b"
     r"|\bbefore\s+(?:the\s+\w+\s+|they\s+|it\s+|we\s+|she\s+|he\s+)?opens?\b(?:\s+(?:at\s+)?"
@@ -118,11 +134,18 @@ def _spelt_out(text: str) -> str:
     """ "every 3 mos" -> "every 3 months", "every other week" -> "every 2 weeks", "2x/yr" ->
     "twice a year": one spelling per frequency."""
     text = re.sub(r"\bmos?\b", "months", text)
+    text = re.sub(r"\byrs\b", "years", text)
     text = re.sub(r"\b(?:yr|yrly)\b", "year", re.sub(r"\bwks?\b", "weeks", text))
     text = re.sub(r"\b(two|three|four|six|eight)\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
     text = re.sub(r"\bqtrly\b", "quarterly", text)
     text = re.sub(r"^([3-9])\s*x\s+(?:a|per)\s+year$", r"\1 times a year", text)
     text = re.sub(r"^q\s?([0-9]{1,2})\s?(?:mos?|m)$", r"every \1 months", text)
+    text = re.sub(
+        r"^([0-9]{1,2})[\s-]*(?:wk|week)s?\s+(?:rotation|list|route|plan|cycle|schedule)$",
+        r"every \1 weeks",
+        text,
+    )
+    text = re.sub(r"^every-([0-9]{1,2})-", r"every \1 ", text)
     text = re.sub(r"^q\s?([0-9]{1,2})\s?(?:wks?|w)$", r"every \1 weeks", text)
     text = re.sub(r"^(every [0-9]+) (week|month)$", r"\1 \2s", text)
     for pattern, same in _SAME_FREQUENCY:
@@ -143,14 +166,14 @@ def _hour(text: str) -> str:
 
 # "don't come before 1pm", "not before 9": the window opens then.
 _NOT_BEFORE = re.compile(
-    r"\b(?:not|never|nothing|no\s+work|(?:don'?t|do\s+not)\s+(?:come|arrive|start|show\s+up|knock"
-    r"|ring|call))\s+$",
+    r"\b(?:not|never|nothing|no\s+work|(?:don'?t|do\s+not|dont)\s+(?:come|arrive|start|show\s+up|knock"
+    r"|ring|call)(?:\s+\w+){0,3})\s+$",
     _I,
 )
 # "every spring" is a schedule when the sentence is about the work, not "wasps every summer".
 _WORK = re.compile(
     r"\b(?:do|does|done|clean\w*|wash\w*|windows?|gutters?|screens?|service|come|add|book"
-    r"|schedule|want|wants|driveway)\b",
+    r"|schedule|want|wants|driveway|deck|fence|house|roof|agreed|plan|visit|check)\b",
     _I,
 )
 _OFFERED = re.compile(r"\b(?:quoted?|estimate[ds]?|would\s+be|let\s+us\s+know)\b", _I)
@@ -170,12 +193,23 @@ def _said(key: str, m: re.Match[str]) -> str:
     for name in ("season", "season2", "season3"):
         if groups.get(name):
             return groups[name].lower()
+    stay = groups.get("stay") or groups.get("stay2")
+    if stay:
+        return _month_range(tidy(stay))
+    if groups.get("months2"):
+        groups = {"months": groups["months2"]}
     if groups.get("months"):
         return " and ".join(
             _MONTH_NAMES.get(w[:3].lower(), w.lower())
             for w in re.split(r"\s*(?:and|&|\+|/)\s*", groups["months"], flags=re.I)
         )
     return re.sub(r"^(?:every|each)\s+", "", tidy(m.group()))
+
+
+def _month_range(text: str) -> str:
+    """ "mar-nov" -> "march to november", "nov thru april" -> "november to april"."""
+    ends = re.split(r"\s*(?:-|thru|through|until|till|to)\s*", text, maxsplit=1)
+    return " to ".join(_MONTH_NAMES.get(end[:3], end) for end in ends)
 
 
 def schedule_details(note: Note) -> list[Hit]:
@@ -204,11 +238,15 @@ def schedule_details(note: Note) -> list[Hit]:
         if _DONE_BY.match(m.group()) and note.sentence(m.start())[0] >= m.start() - 1:
             continue  # "Done by 1." opening a sentence is when this visit ended
         if _HAS_TIME.search(m.group()) and not NOT_A_TIME.match(note.text, m.end()):
-            value = re.sub(r"([0-9])\s+(am|pm)\b", r"\1\2", tidy(m.group()))
-            value = _hour(value)
+            value = re.sub(r"\b([ap])\.m\b\.?", r"\1m", tidy(m.group()))
+            value = re.sub(r"\b([0-9]{1,2}):00\b", r"\1", value)
+            value = re.sub(r"([0-9])\s+(am|pm)\b", r"\1\2", value)
+            value = _hour(re.sub(r"^b4\b", "before", value))
             if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()):
                 value = re.sub(r"^(?:not\s+)?before\b", "after", value)
             hits.append(Hit("schedule.time_window", value, *m.span(), 0.7))
+    for m in note.finditer(_ASLEEP):
+        hits.append(Hit("schedule.time_window", f"after {_hour(m.group('h'))}", *m.span(), 0.65))
     for m in note.finditer(_CLOCK):
         if not _JOB_LOG.search(note.text, *note.sentence_window(m.start(), m.end())):
             hits.append(Hit("schedule.time_window", tidy(m.group()), *m.span(), 0.65))
