@@ -39,7 +39,9 @@ _NARRATED = re.compile(
     r"|(?:told\s+(?:her|him|them|the\s+\w+)|said|mentioned)(?!\s+(?:to|that|we|you)\b)"
     r"|we\s+(?:were|did|used|stayed|had)|used\s+(?:about\s+)?[0-9]|mixed|sprayed|rinsed"
     r"|brushed|washed|cleaned|today|this\s+(?:time|visit)|last\s+time|next\s+time|this\s+once"
-    r"|waited|rained|windy|upsold|quoted|rescreened|repaired)\b",
+    r"|waited|rained|windy|upsold|quoted|rescreened|repaired|replaced|reattached|charged|reported"
+    r"|added\s+to|came\s+loose|called|emailed|texted|left\s+(?:a\s+)?voicemail|i\s+think"
+    r"|(?:she|he)'?ll\s+ask|was\s+clear|i'?ve\s+been\s+doing)\b",
     _I,
 )
 _STILL_AN_INSTRUCTION = re.compile(
@@ -54,6 +56,10 @@ _GONE = re.compile(
     _I,
 )
 _MOST_NOTES = 3
+# Too short to be worth a technician's look on its own ("careful", "per owner", "use the pole"),
+# or a joke ("always has cookies lol").
+_FEWEST_WORDS = 4
+_JOKING = re.compile(r"\b(?:lol|lmao|haha+|jk)\b", _I)
 
 
 def _not_a_note(text: str) -> bool:
@@ -74,6 +80,8 @@ def leftovers(note: Note, hits: list[Hit]) -> list[Hit]:
             continue
         if note.someone_else_near(start, end) or _not_a_note(text):
             continue  # the neighbour's dog, the old man next door, the job itself
+        if len(text.split()) < _FEWEST_WORDS or _JOKING.search(text):
+            continue
         lead = len(text) - len(text.lstrip())
         said = note.raw[start:end]  # as written (an ALL CAPS note is read capitalised)
         value = " ".join(said.split()).rstrip(".!? ")
