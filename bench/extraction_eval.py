@@ -159,6 +159,24 @@ _SAME_SAYING = tuple(
         (r"\b(?:once a week|every week)\b", "weekly"),
         (r"\bweekends?\b", "saturday sunday"),
         (r"\bweekdays?\b", "monday tuesday wednesday thursday friday"),
+        (r"\b(?:thru|through|until|till)\b", "to"),
+        *(
+            (rf"\b{month[:3]}\b", month)
+            for month in [
+                "january",
+                "february",
+                "march",
+                "april",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ]
+        ),
+        (r"\bsept\b", "september"),
     )
 )
 _NUMBERS = {

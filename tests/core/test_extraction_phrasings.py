@@ -59,7 +59,7 @@ def test_a_company_before_a_role_is_not_a_person() -> None:
         ("every 3 mos", "schedule.frequency", "every 3 months"),
         ("we have to be out by 2pm", "schedule.time_window", "out by 2pm"),
         ("Wed or Thu are good.", "preferences.days", ["wednesday", "thursday"]),
-        ("snowbird to FL Nov thru April", "schedule.away", "nov through april"),
+        ("snowbird to FL Nov thru April", "schedule.away", "november to april"),
         ("Bring the restoration kit.", "equipment.restoration_kit", True),
         ("They got rid of the cat.", "pets.has_cat", False),
         ("Don't let the cat out!!", "pets.has_cat", True),

@@ -20,12 +20,15 @@ _GATE_CODE = re.compile(
 )
 _LOCKBOX = r"\b(?:lock\s*-?\s*box|key\s*-?\s*safe|key\s*-?\s*box)\b"
 # "lockbox 8821", "lockbox is on the garage side, code 0912", "Keysafe by the bins, code 2024".
-_LOCKBOX_CODE = re.compile(rf"{_LOCKBOX}[^.!?\n\d$]{{0,45}}?{_CODE}", _I)
+_LOCKBOX_CODE = re.compile(rf"{_LOCKBOX}[^.!?\n\d$]{{0,60}}?{_CODE}", _I)
 _LOCKBOX_PLACE = re.compile(
-    rf"{_LOCKBOX}\s+(?:is\s+|are\s+)?(?:(?P<prep>on|at|by|in|under|behind|beside|next\s+to)\s+)?"
+    rf"{_LOCKBOX}\s+(?:[0-9]{{3,8}}\s+)?(?:is\s+|are\s+)?(?:(?:moved|now)\s+(?:to\s+)?)?"
+    r"(?:(?P<prep>on|at|by|in|under|behind|beside|next\s+to)\s+)?"
     r"(?P<place>(?:the\s+)?(?:[a-z]+\s+){0,3}?(?:side(?:\s+door)?|door|porch|gate|garage|bins?"
-    r"|office|hose\s+bib|spigot|fence|railing|mailbox|meter|shed|steps|wall|post|entrance)"
-    r"(?:\s+(?:side|door|gate|entrance)){0,2})\b",
+    r"|office|hose\s+bib|spigot|fence|railing|rail|mailbox|meter|shed|steps|wall|post|entrance)"
+    r"(?:\s+(?:side|door|gate|entrance)){0,2}(?:\s+(?:rail|railing|post|steps))?(?:\s+of\s+the\s+(?:house|garage|shed|porch|deck))?"
+    r"(?:\s+(?:by|near|next\s+to|beside)\s+the\s+(?:[a-z]+\s+)?(?:door|gate|garage|porch|steps"
+    r"|entrance))?)\b",
     _I,
 )
 
@@ -59,7 +62,10 @@ def lockbox_code(note: Note) -> list[Hit]:
 # A code with no gate named: "the code is 7714 now", "code's 4471", "#4471 gets you in".
 _BARE_CODE = re.compile(
     rf"\b(?:the\s+|entry\s+|access\s+)?code(?:'s|\s+is|\s*:|\s*=|\s+changed\s+to|\s+is\s+now)"
-    rf"\s*(?:now\s+)?{_CODE}|(?<![\w#])#(?P<code2>[0-9]{{3,8}})\s+(?:gets|will\s+get|lets)\s+(?:you|us)\s+in\b",
+    rf"\s*(?:now\s+)?{_CODE}|(?<![\w#])#(?P<code2>[0-9]{{3,8}})\s+(?:gets|will\s+get|lets)\s+(?:you|us|u)\s+"
+    rf"(?:in|into|thru|through)\b"
+    rf"|\bcode\s+{_CODE.replace('code', 'code3')}\s+(?:on|for|at)\s+(?:the\s+)?(?:\w+\s+){{0,2}}?"
+    rf"(?:door|gate|entry)\s*(?:key)?pad\b",
     _I,
 )
 # Codes that are not for the gate: the alarm's, the lockbox's, the wifi's, a zip or promo code.
@@ -80,7 +86,7 @@ def bare_code(note: Note) -> list[Hit]:
             continue
         if note.negated(m.start(), 15):
             continue
-        code = _code_value(m.group("code") or m.group("code2"))
+        code = _code_value(m.group("code") or m.group("code2") or m.group("code3"))
         rank = 3 if "chang" in m.group().lower() else -1
         hits.append(Hit("access.gate_code", code, m.start(), m.end(), 0.7, rank=rank))
     return hits
@@ -93,20 +99,29 @@ _GATE_CLOSED = re.compile(
     rf"|\b(?:close|shut|latch|lock)\s+(?:the\s+)?(?:(?!to\b)\w+\s+)?gates?\b(?!\s*(?:code|cd))"
     rf"|\bgates?\s+(?:must\s+be\s+|to\s+be\s+|is\s+to\s+be\s+)?{_SHUT}\s+(?:always|at\s+all\s+times"
     rf"|every\s+time|behind\s+(?:you|us))\b"
-    rf"|\bgate\b[^.!?;\n]{{0,40}}?\b(?:keep|close|shut|latch)\s+it\s+(?:{_SHUT}\b)?",
+    rf"|\bgate\b[^.!?;\n]{{0,40}}?\b(?:keep|close|shut|latch)\s+it\s+(?:{_SHUT}\b)?"
+    rf"|\bgate\b[^!?;\n]{{0,40}}?[.]\s+(?:keep|close|shut|latch)\s+it\s+{_SHUT}\b"
+    rf"|\b(?:bungee|tie|clip|wire|chain|keep|leave|make\s+sure)\s+(?:the\s+)?(?:\w+\s+)?gates?\s+"
+    rf"(?:is\s+)?{_SHUT}\b",
     _I,
 )
 _GATE_OPEN = re.compile(
     r"\bgates?\s+(?:can|may|must|should|is\s+ok\s+to|ok\s+to|is\s+fine\s+to)"
     r"(?:\s+not|\s+never|n't)?\s+(?:stay|be\s+left|be|remain)\s+open\b"
-    r"|\bleave\s+(?:the\s+)?(?:\w+\s+)?gates?\s+open\b",
+    r"|\bleave\s+(?:the\s+)?(?:\w+\s+)?gates?\s+open\b"
+    r"|\bgates?\s+(?:is\s+)?(?:ok|okay|fine)\s+to\s+(?:leave|stay|be\s+left)\s+open\b",
     _I,
 )
+
+
+_STAYS_LOCKED = re.compile(r"gates?\s+(?:stays|remains)\s+locked", _I)
 
 
 def gate_closed(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_GATE_CLOSED):
+        if _STAYS_LOCKED.fullmatch(m.group()):
+            continue
         # "gate doesn't need to be closed": the negation sits inside the match.
         negation = note.negation_start(m.start(), 30)
         negated = negation is not None or NEGATION.search(m.group()) is not None
@@ -168,7 +183,8 @@ def parking(note: Note) -> list[Hit]:
 
 _KEY_PLACE = re.compile(
     r"\b(?:(?:spare\s+|house\s+|door\s+|hide-?a-?)?key\s*(?:is\s+|are\s+)?(?:kept\s+|hidden\s+"
-    r"|left\s+|[:-]\s*)?(?:under|in|behind|inside|on\s+top\s+of|above|with)\b[^.;!?\n,]{1,39}\w\b)",
+    r"|left\s+|[:-]\s*)?(?:under|in(?!\s+case\b)|behind|inside|on\s+top\s+of|above|with\b|w/)"
+    r"[^.;!?\n,]{1,39}\w\b)",
     _I,
 )
 # "Neighbor Bob has a key", "caretaker Joan has a key", "Neighbor Jeanette at #12 has a key",
@@ -176,7 +192,8 @@ _KEY_PLACE = re.compile(
 _KEEPER = (
     r"(?i:neighbou?r|caretaker|concierge|super(?:intendent)?|manager|landlord|doorman|porter"
     r"|housekeeper|nanny|cleaner|grandson|granddaughter|son|daughter|brother|sister|niece"
-    r"|nephew|friend|tenant|maintenance(?:\s+guy)?|front\s+desk|security|office)"
+    r"|nephew|friend|tenant|maintenance(?:\s+guy)?|front\s+desk|security|office"
+    r"|cleaning\s+(?:co|company|lady|crew|service)|cleaners?|property\s+manager|realtor)"
 )
 _HAS_KEY = re.compile(
     rf"\b(?P<who>{_KEEPER}(?:,?\s+(?!(?i:has|holds|keeps)\b)[A-Z][a-z]+)?"
@@ -184,7 +201,7 @@ _HAS_KEY = re.compile(
     r"(?P<where>\s+(?:next\s+door|(?:at|@)\s+(?:#\s?|no\.?\s?|number\s+)?[0-9]{1,4}))?"
     r"[^.;!?\n]{0,30}?,?\s+(?:(?:he|she|they)\s+)?"
     r"(?:(?:also|still|always)\s+)?(?P<verb>has|holds|keeps|will\s+have)\s+(?:a|the|an?\s+extra|a\s+spare"
-    r"|spare)?\s*keys?\b",
+    r"|spare)?\s*keys?\b(?:,\s*(?P<name>[A-Z][\w']+(?:\s+[A-Z][\w']+){0,2})(?=\s*[,.;]))?",
     re.MULTILINE,
 )
 # "Keys at the parking office booth", "Keys held in lockbox at the leasing office".
@@ -221,14 +238,13 @@ _GUARD_GATE = re.compile(
     r"|gatehouse)\b"
     r"|\bguard(?:ed)?\s+gate\b(?:\s*(?:[:,-]|on\s+[\w ]{2,20}[,-])\s*[^.;!?\n]{2,60})?"
     r"|\bgated\s+community\b"
-    r"|\bguard\s+(?:at|in)\s+(?:the\s+)?(?:front\s+|main\s+)?(?:entrance|gate|booth|shack)\b",
+    r"|\b(?:guard\s+(?:at|in)\s+(?:the\s+)?(?:front\s+|main\s+)?(?:entrance|gate|booth|shack)"
+    r"|guard\s*(?:shack|house|booth)|gatehouse)\b(?:\s*[,:-]\s*(?:tell|give|show|say)\b[^.;!?\n]{2,50})?",
     _I,
 )
 _OTHER_WAYS = {
     thing: re.compile(pattern, _I)
     for thing, pattern in {
-        "meeting_point": r"\bmeets?\s+(?:us|you|the\s+crew)\s+(?:at|in|by)\s+(?:the\s+)?"
-        r"[^.;!?\n,]{2,30}",
         "unlock": r"\bunlocks?\s+(?:the\s+)?(?:\w+\s+)?(?:hatch|door|gate|roof|room|access)\b",
         "badge": r"\b(?:access\s+badge|key\s*card|key\s+fob|fob|swipe\s+card|badge)\b",
         "gate": r"\bgate\s+(?:sticks|is\s+sticky|is\s+stuck|jams|is\s+tricky|latch\s+is\s+\w+)"
@@ -256,6 +272,30 @@ def _phrase_hits(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
     ]
 
 
+# Someone who lets the crew in by a named door or meets them somewhere: "nanny can let us in
+# through the side door", "Pastor Mike meets us at the side door" (a bare "Rosa lets us in" says
+# who more than how); and the door to use: "use the back entrance off the alley", "back door
+# left unlocked for us", "service entrance is off the alley".
+_LET_IN = re.compile(
+    r"\b(?:lets?|will\s+let|'ll\s+let)\s+(?:us|u|you|the\s+crew)\s+in\s+(?:through|thru|via|at"
+    r"|by)\s+(?:the\s+)?(?:[a-z]+\s+)?(?:door|entrance|gate|garage)\b"
+    r"|\bmeets?\s+(?:us|u|you|the\s+crew)\s+(?:at|in|by|out\s+front\s+of)\s+(?:the\s+)?"
+    r"[^.;!?\n,]{2,30}",
+    _I,
+)
+_DOOR = (
+    r"(?:back|side|rear|front|service|staff|garage|basement|kitchen|patio|back\s*yard|side\s+yard"
+    r"|alley|delivery)\s+(?:door|dr|entrance|entry|gate)"
+)
+_USE_DOOR = re.compile(
+    rf"\b(?:use|go\s+in|come\s+in|enter|go\s+through|come\s+through)\s+(?:through\s+|thru\s+)?"
+    rf"(?:the\s+)?{_DOOR}\b(?:\s+(?:off|on|from|via)\s+(?:the\s+)?(?:alley|lane|street|parking"
+    r"\s+lot|back|side))?(?:,?\s+not\s+the\s+(?:front|back|main)(?:\s+(?:door|entrance))?\b)?"
+    rf"|\b{_DOOR}\s+(?:is\s+)?(?:off|around|via)\s+(?:the\s+)?(?:alley|lane|back|side|parking\s+lot)\b"
+    rf"|\b{_DOOR}\s+(?:is\s+)?(?:left|kept|always|usually)\s+(?:left\s+)?unlocked\b"
+    r"(?:\s+for\s+(?:us|you|u)\b)?",
+    _I,
+)
 _CK = re.compile(r"\bck\b|@|\s+(?:on|at)\s+the\s+(?:\w+\s+)?door\b(?=\s+and\s+wait)", _I)
 _LATER = re.compile(r"\b(?:before|after|when|until|once|while)\b", _I)
 
@@ -269,6 +309,13 @@ def _instructions(note: Note) -> list[Hit]:
         text = m.group("via") or m.group()
         value = _CK.sub(lambda c: {"ck": "check", "@": "at"}.get(c.group().lower(), ""), tidy(text))
         hits.append(Hit("access.instructions", value, m.start(), m.end(), 0.65))
+    for m in note.finditer(_USE_DOOR):
+        if not note.negated(m.start(), 15):
+            hits.append(Hit("access.instructions", tidy(m.group()), *m.span(), 0.65))
+    for m in note.finditer(_LET_IN):
+        if note.negated(m.start(), 20):
+            continue
+        hits.append(Hit("access.instructions", tidy(m.group()), *m.span(), 0.6))
     return hits
 
 
@@ -284,7 +331,8 @@ def other_access(note: Note) -> list[Hit]:
     for m in note.finditer(_HAS_KEY):
         if not note.negated(m.start(), 15):
             who = " ".join((m.group("who") + (m.group("where") or "")).split())
-            value = f"{who.lower()} {m.group('verb').lower()} a key"
+            name = f" {m.group('name')}" if m.group("name") else ""
+            value = f"{who.lower()}{name.lower()} {m.group('verb').lower()} a key"
             hits.append(Hit("access.key_location", value, *m.span(), 0.65))
     for m in note.finditer(_KEYS_AT):
         if not note.negated(m.start(), 15):

@@ -164,14 +164,23 @@ _CUSTOMER_TYPE = re.compile(
     r"|\bhoa\s+(?:building|bldg|community|complex)\b)"
     r"|\b(?P<comml>comm'?l)\b"
     r"|(?P<apartments>\b(?:apartments|apts)\b(?!\s+(?:next|across)))"
-    r"|(?P<pm>(?<!new\s)\bproperty\s+(?:management|mgmt)\b)"
+    r"|(?P<pm>(?<!new\s)\bproperty\s+(?:management|mgmt)\b|(?-i:\b[A-Z][a-z]+\s+(?:Mgmt|Management)\b))"
+    r"|(?P<rentals>(?-i:\b[A-Z][a-z]+\s+Rentals\b)|(?:\A|(?<=[.;:!\n]))\s*(?:[\w']+\s+){0,3}?rental"
+    r"\s+(?:at|on|in)\s+(?:[0-9]|(?-i:[A-Z]))|\(\s*rental\s*\)|\brental\s+unit\b)"
+    r"|(?P<business>\b(?:dentist(?:'?s)?(?:\s+office)?|laundromat|dry\s+cleaners?|(?:store|shop)\s+"
+    r"(?:mgr|manager)|(?-i:Dr\.?\s+[A-Z][a-z]+'s)\s+(?:office|practice)|nail\s+salon|barber\s*shop"
+    r"|(?-i:[A-Z][a-z]+\s+(?:Yoga|Fitness|Plumbing|Insurance|Dental|Auto|Hardware"
+    r"|Florist|Studio|Salon|Bakery))\b)\b)"
     r"|(?P<medical>(?-i:\b[A-Z][a-z]+\s+Medical\b)(?!\s+(?:Imaging|Office|Clinic))"
     r"|\bmedical\s+(?:center|centre|facility|building|bldg)\b|\bhospital\b)"
     r"|(?P<restaurant>(?-i:\b[A-Z][\w']*\s+(?:BBQ|Grill|Diner|Pizzeria|Pizza|Bistro|Taqueria"
-    r"|Tacos?|Sushi|Steakhouse|Cafe|Kitchen|Eatery|Bar\s+&\s+Grill)\b|\b(?:Taco|Pizza|Sushi"
-    r"|Burger)\s+[A-Z][a-z]+)|\brestaurant\b)"
-    r"|(?P<church>(?-i:\b[A-Z][a-z]+\s+(?:Methodist|Baptist|Lutheran|Presbyterian|Episcopal"
-    r"|Catholic|Pentecostal|Adventist|Chapel|Tabernacle|Parish)\b))"
+    r"|Tacos?|Sushi|Steakhouse|Cafe|Kitchen|Eatery|Cantina|Bar\s+&\s+Grill)\b|\b(?:Taco|Pizza|Sushi"
+    r"|Burger)\s+[A-Z][a-z]+)|\brestaurant\b|\b(?:pizza|taco|burger|sushi|noodle)\s+(?:place|joint|shop)"
+    r"\b|\b(?:diner|pizzeria|taqueria|cantina|bistro)\b)"
+    r"|(?P<church>(?-i:\b[A-Z][a-z]+(?:'s)?\s+(?:Methodist|Baptist|Lutheran|Presbyterian|Episcopal"
+    r"|Catholic|Pentecostal|Adventist|Chapel|Tabernacle|Parish)\b)"
+    r"|(?-i:\b(?:St\.?|Saint)\s+[A-Z][a-z]+'s)(?=[^\n]{0,80}\b(?:Father|Pastor|Rev|Reverend"
+    r"|Deacon|[Pp]arish|[Mm]ass|[Ss]anctuary|[Cc]hurch|[Cc]ongregation)\b))"
     r"|(?P<dealer>(?-i:\b[A-Z][a-z]+\s+(?:Chevrolet|Chevy|Toyota|Honda|Nissan|Hyundai|Kia"
     r"|Subaru|Chrysler|Dodge|Jeep|Buick|GMC|Cadillac|Lexus|BMW|Audi|Volkswagen|Mazda)\b)"
     r"(?!\s+(?:truck|van|car|suv|pickup)))"
@@ -206,17 +215,32 @@ _GROUPS = {
     "government": "government",
     "church": "church",
     "dealer": "car dealership",
+    "rentals": "rental",
+    "business": "commercial",
 }
+# Kinds of business: the customer is commercial too ("dental office" -> "commercial, ...").
+_BUSINESS = re.compile(
+    r"\b(?:storefront|store\s*front|cafe|office|clinic|salon|gym|bank|retail|warehouse|dealership"
+    r"|hotel|motel|coffee|firm|car\s+wash|bakery|brewery|pharmacy|store|mall|boutique|restaurant"
+    r"|funeral|medical|daycare)\b"
+)
 
 
 def _kind(text: str) -> str:
     kind = tidy(text).replace("air bnb", "airbnb")
     kind = re.sub(r"^(?:this is a|it'?s a) rental$", "rental", kind)
+    kind = re.sub(r"^dealership$", "car dealership", kind)
     return re.sub(r"\b(?:bldg)\b", "building", re.sub(r"^apt\b", "apartment", kind))
 
 
 # "Jim from the hardware store", "Bob at the bank": a place someone else came from.
-_PASSING = re.compile(r"(?:\bfrom|(?-i:\b[A-Z][a-z]+)\s+at)\s+(?:the\s+|a\s+|his\s+|her\s+)?$", _I)
+_PASSING = re.compile(
+    r"(?:\bfrom|(?-i:\b[A-Z][a-z]+(?<!ed))\s+at|\b(?:above|below|beside|behind|next\s+to"
+    r"|across\s+from)|\b(?:with|w/)\s+the)\s+(?:the\s+|a\s+|his\s+|her\s+)?$",
+    _I,
+)
+# "Met Pastor Anne at Hillside Methodist": the pastor is at their own church.
+_CLERGY = re.compile(r"\b(?:pastor|father|rev|reverend|deacon|priest)\b", _I)
 
 
 def customer_type(note: Note) -> list[Hit]:
@@ -224,7 +248,11 @@ def customer_type(note: Note) -> list[Hit]:
     found = [
         m
         for m in (*note.finditer(_CUSTOMER_TYPE), *note.finditer(_TRADE))
-        if not note.negated(m.start(), 15) and not _PASSING.search(note.clause_before(m.start()))
+        if not note.negated(m.start(), 15)
+        and (
+            not _PASSING.search(before := note.clause_before(m.start()))
+            or (m.lastgroup == "church" and _CLERGY.search(before))
+        )
     ]
     if not found:
         return []
@@ -237,4 +265,6 @@ def customer_type(note: Note) -> list[Hit]:
             for m in found
         )
     )
+    if "commercial" not in kinds and any(_BUSINESS.search(k) for k in kinds):
+        kinds.append("commercial")
     return [Hit("customer.type", ", ".join(kinds), found[0].start(), found[0].end(), 0.7)]

@@ -12,12 +12,15 @@ _I = re.IGNORECASE
 
 bees = flag_rule(
     "hazards.bees",
-    re.compile(r"\b(?:bees?|wasps?|hornets?|yellow\s?jackets?)(?:'?\s*nests?)?\b|\bhives?\b", _I),
+    re.compile(
+        r"\b(?:bees?|wasps?|hornets?|yellow\s?jackets?|mud\s?daubers?)(?:'?\s*nests?)?\b|\bhives?\b",
+        _I,
+    ),
     0.85,
     undone=re.compile(
         r"\b(?:gone|removed|none\s+(?:now|this\s+year|any\s*more|left)|no\s+longer"
         r"|not\s+any\s*more|taken\s+care\s+of|exterminated|got\s+rid|all\s+clear"
-        r"|got\s+(?:the\s+|it\s+|them\s+)?(?:\w+\s+)?out\s+of)\b",
+        r"|got\s+(?:the\s+|it\s+|them\s+)?(?:\w+\s+)?out\s+of|(?:came|come)\s+(?:and\s+)?remove)\b",
         _I,
     ),
 )
@@ -93,6 +96,11 @@ _HAZARDS: dict[str, str] = {
     r"|low(?:[\s-]hanging)?\s+(?:wires?|cables?|lines?)",
     "glass_roof": r"glass\s+roof|sunroom\s+roof",
     "fragile_gutters": r"(?:loose|sagging|fragile)\s+gutters?",
+    "spiders": r"black\s+widows?|brown\s+recluses?",
+    "toys": r"toys\s+(?:all\s+)?(?:over|everywhere)"
+    r"(?:\s+the\s+(?:\w+\s+)?(?:yard|lawn|patio|deck))?",
+    "pool_cover": r"pool\s+cover\s+(?:is\s+)?(?:not|isn'?t|can'?t|won'?t)"
+    r"\s+(?:rated|hold|take|safe)",
 }
 # Today's weather, not the property: "drive was icy in the morning".
 _TODAY = re.compile(
@@ -204,7 +212,8 @@ def _short(text: str) -> str:
 # "sprinkler heads along the front bed are fixed now": fixed later in the sentence, not
 # "he's getting them replaced in spring".
 _FIXED_LATER = re.compile(
-    r"\b(?:fixed|repaired|removed|capped|replaced|taken\s+care\s+of)\b(?!\s+(?:next|in|by|soon"
+    r"\b(?:fixed|repaired|removed|capped|replaced|sorted|resolved|taken\s+care\s+of)\b"
+    r"(?!\s+(?:next|in|by|soon"
     r"|someday|later))",
     _I,
 )

@@ -28,12 +28,16 @@ _OBJECT = re.compile(
     r"|(?P<inside>inside|interior)|(?P<stained_glass>stained\s+glass)|(?P<pool>pool|hot\s+tub)"
     r"|(?P<blinds>blinds|curtains)|(?P<plants>plants|shrubs|bushes)|(?P<lawn>lawn)"
     r"|(?P<grass>grass)|(?P<razor>razors?|blades?)|(?P<scraper>scrapers?)|(?P<tint>tint\w*|film)"
-    r"|(?P<awning>awnings?)|(?P<lights>lights|lanterns))\b",
+    r"|(?P<awning>awnings?)|(?P<lights>lights|lanterns)|(?P<downspouts>downspouts?)"
+    r"|(?P<pond>(?:koi\s+|fish\s+)?ponds?)|(?P<fence>fences?)|(?P<spigot>spigots?|faucets?)"
+    r"|(?P<poles>(?:metal\s+)?poles?|wfp)|(?P<squeegee>squeegees?)|(?P<tracks>tracks)"
+    r"|(?P<mirrors>mirrors)|(?P<hose>hoses?)|(?P<noise>noise|radio|music))\b",
     _I,
 )
 _TAIL = r"[^.;!?\n,()]{0,50}"
 _DONT = re.compile(
-    rf"\b(?:(?:please|pls)\s+)?(?:don'?t|do\s+not|never|dont)\s+(?P<rest>(?:go|walk|step|use"
+    rf"\b(?:(?:please|pls)\s+)?(?:don'?t|do\s+not|never|dont|(?<=\s)not\s+to|stop)\s+(?P<rest>(?:go|walk"
+    rf"|step|use|using|jet[\s-]?wash|scrub|dump|get\s+(?:chemicals|water|spray|soap|overspray)|squeegee|slam|force|pry|soak|water|unplug"
     rf"|climb|lean|put|set|stand|sit|touch|spray|pressure|power|clean|do|open|move|prop|drag"
     rf"|park|block|wash|scrape|leave|bother|ring|knock|enter|drip|run|rest|hose|hook|press|pull|blow"
     rf"|disconnect|seal|drive|lift|remove|take"
@@ -75,7 +79,7 @@ _NO_THING = re.compile(
     r"\b(?:no|never\s+use|don'?t\s+use|avoid)\s+(?P<obj>ammonia|windex|bleach|vinegar|soap"
     r"|chemicals|razors?|blades?|scrapers?|pressure\s+wash\w*|power\s+wash\w*"
     r"|(?:acid\w*|harsh|abrasive)(?:\s+(?:cleaners?|chemicals?|products?|pads?))?)\b"
-    rf"(?:\s+(?:on|near|around)\b{_TAIL})?"
+    rf"(?:\s+(?:on|near|around|the)\b{_TAIL})?"
     rf"|\bno\s+ladders?\s+(?:on|against|near|by)\b{_TAIL}"
     rf"|\bno\s+(?:walking|climbing|stepping|standing|leaning)\s+(?:on|up\s+on|against)\b{_TAIL}",
     _I,
@@ -87,14 +91,12 @@ _DO = re.compile(
     rf"|hand[\s-](?:clean|wash|dry)(?:ed)?\s+only|[0-9]{{3,4}}\s*psi\s+max|max(?:imum)?\s+[0-9]{{3,4}}\s*psi"
     rf"|(?:blue\s+)?tape\s+(?:off\s+)?the|flag\s+(?:the|them)|cover\s+(?:the|it)\s+\w+"
     rf"|skip|stay\s+off|keep\s+off|use\s+only|only\s+use|always\s+(?:close|lock|use|wipe|dry"
-    rf"|check|call|text|knock|ring|wear|take|put|leave|remove|shut|bring)"
+    rf"|check|call|text|knock|ring|wear|put|leave|remove|shut|bring)"
     rf"|take\s+(?:your\s+|our\s+|their\s+)?(?:shoes|boots)\s+off|(?:shoes|boots)\s+off"
     rf"|wear\s+(?:shoe\s+covers|booties)|inspect\s+(?:twice|every\w*|all)"
     rf"|leave\s+(?:the\s+)?(?:\w+\s+)?(?:screens?|blinds|windows?|doors?|lights?|curtains)"
     rf"\s+(?:off|on|up|down|open|closed|in|out)"
     rf"|close\s+(?:the\s+)?(?:storm\s+|screen\s+|back\s+|front\s+|slider\s+)?doors?"
-    rf"|keep\s+(?:the\s+)?(?:storm\s+|screen\s+|back\s+|front\s+|side\s+)?doors?\s+(?:shut|closed"
-    rf"|locked)"
     rf"|be\s+(?:gentle|careful|extra\s+careful)\s+with\s+(?:the\s+)?(?:old\s+)?\w+(?:\s+\w+)?"
     rf"|go\s+over\s+(?:every|each|all)|double[\s-]check|check\s+from\s+(?:the\s+)?inside"
     rf"|(?:very\s+)?(?:particular|picky|fussy)\s+about|soft\s*wash\s+only|only\s+soft\s*wash"
@@ -122,14 +124,62 @@ _PET_IN = re.compile(
 _ANIMAL = re.compile(rf"\b(?:(?P<cat>cats?|kitty|kitten)|(?P<dog>{DOG_WORDS}))\b", _I)
 _SAID = (
     (re.compile(r"^(?:please\s+|pls\s+)"), ""),
-    (re.compile(r"^(?:do\s+not|never|dont)\b"), "don't"),
+    (re.compile(r"^(?:do\s+not|never|dont|not\s+to|stop)\b"), "don't"),
+    (re.compile(r"^(don't\s+)using\b"), r"\1use"),
+    (re.compile(r"^make\s+sure\s+(.{1,60}?)\s+stays?\s+"), r"keep \1 "),
+    # "don't hose the front porch its old wood": the reason is not the instruction.
+    (
+        re.compile(
+            r"\s+(?:its|it's|since|because|bc|b/c|but|so|cause|cuz|will|the\s+owner|per)\b.*$"
+        ),
+        "",
+    ),
+    (re.compile(r"\s+(?:pls|please|thanks|thx)$"), ""),
     (re.compile(r"^no\s+(walk|climb|step|stand|lean)ing\b"), r"don't \1"),
     (re.compile(r"\buse\s+(?:the|a)\s+(pressure|power)\s*washer\s+on\b"), r"\1 wash"),
     (re.compile(r"\s+-\s.*$"), ""),
     (re.compile(r"\s+(?:from\s+now\s+on|going\s+forward|any\s*more)$"), ""),
 )
 # "skip the screens this time": a one-off, not an instruction to keep.
-_ONE_OFF = re.compile(r"\b(?:this\s+time|today|this\s+visit|just\s+this|for\s+now)\b", _I)
+_ONE_OFF = re.compile(
+    r"\b(?:this\s+(?:time|visit|month|week|once)|today|just\s+this|for\s+now|next\s+time)\b", _I
+)
+# "no metal poles", "NO radio playing on site", "no squeegee": a tool or a noise not to use.
+_NO_X = re.compile(
+    r"\bno\s+(?:metal\s+|wooden\s+|high\s+|extension\s+)?(?P<obj>poles?|ladders?|squeegees?|radio"
+    r"|music|smoking|pressure|hoses?|photo\w*|water[\s-]fed\s+poles?|wfp|surface\s+cleaners?"
+    r"|scrubbing|walking|climbing)\b(?!\s+(?:needed|required|necessary|access|problems?|issues?"
+    rf"|work|today|this))(?:\s+(?:on|near|around|against|by|over|in|at|there|playing)\b{_TAIL})?",
+    _I,
+)
+# "keep the coop door shut", "make sure the back door stays shut", "keep the noise down".
+_KEEP = re.compile(
+    r"\b(?:keep|make\s+sure)\s+(?:the\s+|that\s+|their\s+|her\s+|his\s+)?(?P<thing>(?:[a-z]+\s+)"
+    r"{0,2}?(?:doors?|windows?|slider|lids?|blinds|curtains|hatch|noise|it))\s+(?:stays?\s+|is\s+)?"
+    r"(?:shut|closed|locked|latched|down|quiet)\b(?:\s+(?:while|when|during|near|by)\b"
+    rf"{_TAIL})?|\bbe\s+quiet\s+(?:near|around|by|in)\b{_TAIL}",
+    _I,
+)
+# A standing do: "wants the sills wiped down every time", "asks we wipe down the sills every
+# time", "she likes the tracks vacuumed", "they want us to do those too each visit".
+_AGAIN = r"(?:too|also|as\s+well|every\s+(?:time|visit)|each\s+(?:time|visit))"
+_CHORE = r"(?P<obj{n}>(?:[a-z]+\s+){{0,2}}?[a-z]+)"
+_STANDING = re.compile(
+    rf"\b(?:wants?|would\s+like|likes|asked\s+for|asks\s+for)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
+    rf"{_CHORE.format(n=1)}\s+(?P<verb1>wiped(?:\s+down)?|done|cleaned|washed|vacuumed|checked"
+    rf"|flushed|pulled|hand[\s-]dried)(?P<again1>(?:\s+{_AGAIN}){{1,2}})?\b"
+    rf"|\b(?:wants?|would\s+like|asks?|asked)\s+(?:us\s+to|that\s+we|we|if\s+we\s+can)\s+"
+    rf"(?P<verb2>do|clean|wipe(?:\s+down)?|check|vacuum|flush|wash)\s+(?:the\s+|her\s+|his\s+"
+    rf"|their\s+)?{_CHORE.format(n=2)}(?P<again2>(?:\s+{_AGAIN}){{1,2}})\b"
+    rf"|\b(?:start|started)\s+doing\s+(?:the\s+|her\s+|his\s+|their\s+)?{_CHORE.format(n=3)}"
+    rf"(?P<again3>(?:\s+{_AGAIN}){{1,2}})?\b",
+    _I,
+)
+_DONE_AS = (
+    (re.compile(r"^(?:done|cleaned|washed|do|clean|wash)?$"), "clean"),
+    (re.compile(r"^wiped"), "wipe"),
+    (re.compile(r"(?:ed|d)$"), ""),
+)
 
 
 _INSPECTION = re.compile(r"inspect|streak|particular|picky|fussy|go\s+over|double", _I)
@@ -167,15 +217,56 @@ def instructions(note: Note) -> list[Hit]:
     for pattern in (_DONT, _NO_THING, _DO):
         for m in note.finditer(pattern):
             key, value = _key(m.group()), _said(m.group())
-            if value.startswith("skip") and _ONE_OFF.search(
-                note.text, *note.sentence_window(m.start(), m.end())
+            if _one_off(note, m) or (
+                value.startswith("skip")
+                and _ONE_OFF.search(note.text, *note.sentence_window(m.start(), m.end()))
             ):
                 continue
             if key == "instructions.general" or _PRONOUN.search(value):
                 key, value = _pronoun(note, m.start(), key, value)
             hits.append(Hit(key, value, *m.span(), 0.65))
     hits += _only_way(note) + _pets_in(note)
+    hits += _more(note, hits)
     return _together(hits)
+
+
+def _one_off(note: Note, m: re.Match[str]) -> bool:
+    """ "not to use the front door today": the rest of the clause makes it a one-off."""
+    _, end = note.clause(m.end())
+    return _ONE_OFF.search(note.text, m.start(), min(end, m.end() + 60)) is not None
+
+
+def _more(note: Note, found: list[Hit]) -> list[Hit]:
+    """ "no metal poles", "keep the coop door shut", "wants the sills wiped every time"."""
+    hits: list[Hit] = []
+    for pattern in (_NO_X, _KEEP):
+        for m in note.finditer(pattern):
+            if any(h.start < m.end() and m.start() < h.end for h in found):
+                continue
+            key, value = _key(m.group()), _said(m.group())
+            if key == "instructions.general" or _PRONOUN.search(value):
+                key, value = _pronoun(note, m.start(), key, value)
+            value = re.sub(r"^keep\s+it\s+(quiet|down)\b", r"keep \1", value)
+            if re.search(r"\b(?:it|them|em|those)\b", value) or _one_off(note, m):
+                continue  # "keep it shut": a gate, most likely, or a thing not known
+            hits.append(Hit(key, value, *m.span(), 0.6))
+    for m in note.finditer(_STANDING):
+        n = next(i for i in "123" if m.group(f"obj{i}"))
+        obj, again = tidy(m.group(f"obj{n}")), m.group(f"again{n}") or ""
+        if _ONE_OFF.search(note.text, *note.sentence_window(m.start(), m.end())):
+            continue
+        if not again and not m.group().lower().startswith(("likes", "start")):
+            continue
+        verb = tidy((m.group(f"verb{n}") if n != "3" else None) or "do")
+        for pattern, said in _DONE_AS:
+            verb = pattern.sub(said, verb)
+        key, value = _key(obj), f"{verb} the {obj}" + (f" {tidy(again)}" if again else "")
+        if _PRONOUN.search(obj):
+            key, value = _pronoun(note, m.start(), key, f"{verb} {obj}")
+            value += f" {tidy(again)}" if again else ""
+        if key != "instructions.general":
+            hits.append(Hit(key, value, *m.span(), 0.6))
+    return hits
 
 
 def _only_way(note: Note) -> list[Hit]:
@@ -215,11 +306,12 @@ def _pets_in(note: Note) -> list[Hit]:
     return hits
 
 
-_PRONOUN = re.compile(r"\b(?:them|it|there)$")
+_PRONOUN = re.compile(r"\b(?:them|it|there|em|those|that\s+bit)$")
 # The sentence's subject when no known object names it: "Septic lid by the side door".
 _SUBJECT = re.compile(
     r"\s*(?:the\s+)?(?!(?:she|he|they|it|we|i|you|this|that|there)\b)"
-    r"(?P<thing>[a-z]+(?:\s+[a-z]+)?)\s+(?:by|on|in|near|at|is|are)\b",
+    r"(?P<thing>[a-z]+(?:\s+[a-z]+)?)\s+(?:right\s+)?(?:by|on|in|near|at|is|are|around|over|under"
+    r"|along)\b",
     _I,
 )
 
@@ -242,12 +334,33 @@ def _pronoun(note: Note, pos: int, key: str, value: str) -> tuple[str, str]:
         )
     elif things:
         thing, name = tidy(things[0].group()), f"instructions.{things[0].lastgroup}"
+    elif start > 0 and (earlier := _earlier(note, start)) is not None:
+        thing, name = earlier  # "screens are the old wood kind. dont hose them"
     else:
         return key, value
     said = "on the" if pronoun.group() == "there" else "the"
     return (
         name if key == "instructions.general" else key
     ), f"{value[: pronoun.start()]}{said} {thing}"
+
+
+# What a pronoun never stands for: a tool or a substance, not the thing worked on.
+_TOOLS = frozenset(
+    {"ammonia", "bleach", "vinegar", "pressure_washer", "ladder", "shoes", "razor", "scraper"}
+    | {"poles", "squeegee", "hose", "noise"}
+)
+
+
+def _earlier(note: Note, start: int) -> tuple[str, str] | None:
+    """The thing the sentence before is about: named near its start, else the last surface."""
+    lo, _ = note.sentence(start - 1)
+    lo = max(lo, start - 200)
+    things = [t for t in _OBJECT.finditer(note.text, lo, start) if t.lastgroup not in _TOOLS]
+    if not things:
+        return None
+    head = note.text[lo : things[0].start()]
+    thing = things[0] if len(head.split()) <= 3 else things[-1]
+    return tidy(thing.group()), f"instructions.{thing.lastgroup}"
 
 
 def _together(hits: list[Hit]) -> list[Hit]:

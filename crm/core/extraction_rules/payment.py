@@ -93,6 +93,12 @@ _PAYER = re.compile(
     _I,
 )
 # "He pays", "Church pays", "Nobody pays": not a person's name.
+_ONE_TIME = re.compile(r"\b(?:this\s+time|today|this\s+visit|one[\s-]time)\b", _I)
+# "gave the Morrisons 10% off for referring": the amount is the fact.
+_GIVEN_OFF = re.compile(
+    r"^(?:gave|give|gives|knock(?:ed)?|take|takes|keep)\b.*?([0-9$][0-9.]*%?)\s+off\b"
+)
+_TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|dr|miss)\.?\s+$", _I)
 _NOT_A_PAYER = re.compile(
     r"^(?:he|she|they|it|who|nobody|everyone|customer|client|cust|owner|landlord|tenant|church"
     r"|company|hoa|office|mom|dad|mum|son|daughter|management|always|still|also|never|just|only"
@@ -144,10 +150,11 @@ _PAYER_ROLE = re.compile(
     r"\b(?P<role>owner|landlord|landlady|property\s+(?:manager|mgr)|hoa|son|daughter|management)\b",
     _I,
 )
+_DAYS_SAID = {"ten": "10", "fifteen": "15", "thirty": "30", "forty-five": "45", "sixty": "60"}
 _TERMS = re.compile(
     r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b"
-    r"|\bwithin\s+(?:[0-9]{1,2}|ten|fifteen|thirty|forty-five|sixty)\s+days\s+(?:of|from|after)"
-    r"\s+(?:each\s+|the\s+)?invoice\b|\bp\.?o\.?\s+(?:number|#)\s+(?:is\s+)?required\b[^.;!?\n]{0,25}",
+    r"|\bwithin\s+(?:[0-9]{1,2}|ten|fifteen|thirty|forty-five|sixty)\s+days\b(?:\s+(?:of|from|after)"
+    r"\s+(?:each\s+|the\s+)?invoice\b)?|\bp\.?o\.?\s+(?:number|#)\s+(?:is\s+)?required\b[^.;!?\n]{0,25}",
     _I,
 )
 
@@ -191,15 +198,24 @@ def payment_details(note: Note) -> list[Hit]:
         said = next((g for k, g in m.groupdict().items() if g and k != "who3"), "")
         who = tidy(said).removeprefix("the ")
         if m.group("who3"):
-            if _NOT_A_PAYER.match(m.group("who3")):
-                continue
+            if _NOT_A_PAYER.match(m.group("who3")) or _TITLE_BEFORE.search(
+                note.text, max(0, m.start() - 6), m.start()
+            ):
+                continue  # "Mrs. Ahn pays by card": the customer, not someone else
             who = m.group("who3")
+        if who.startswith("owner") and m.group("who2"):
+            continue  # "owner Rosa pays cash": the customer pays, nothing to keep
         who = re.sub(r"\b(?:mgmt|management)\s+co\b", "management company", who)
         if who and not note.negated(m.start(), 15):
             rank = 1 if m.group("who") else 0  # "bill the owner" outranks "tenant pays"
             hits.append(Hit("payment.payer", who, *m.span(), 0.7, rank))
     for m in note.finditer(_DISCOUNT):
+        if _ONE_TIME.search(note.text, *note.sentence_window(m.start(), m.end())):
+            continue  # "skip the garage windows this time, knocked $15 off"
         value = re.sub(r"\s*(?:pct|percent)\b", "%", tidy(m.group()).replace("(", ""))
+        given = _GIVEN_OFF.search(value)
+        if given:
+            value = f"{given.group(1)} off"
         hits.append(Hit("payment.discount", value, *m.span(), 0.75))
     for m in note.finditer(_PRICE_WITH_PLAN):
         if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
@@ -214,5 +230,9 @@ def payment_details(note: Note) -> list[Hit]:
             who = who.replace("mgr", "manager")
             hits.append(Hit("payment.payer", who, roles[-1].start(), m.end(), 0.65))
     for m in note.finditer(_TERMS):
-        hits.append(Hit("payment.terms", tidy(m.group()), *m.span(), 0.75))
+        value = tidy(m.group())
+        within = re.match(r"within\s+(\S+)\s+days", value)
+        if within:
+            value = f"{_DAYS_SAID.get(within.group(1), within.group(1))} days"
+        hits.append(Hit("payment.terms", value, *m.span(), 0.75))
     return hits

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from crm.core.extraction_rules.base import NAME, NAMED, Hit, Note, capitalised, name_value
+from crm.core.extraction_rules.customer import _LANGUAGES
 from crm.core.extraction_rules.customer import age_group as age_group
+from crm.core.extraction_rules.people_roles import ROLES
 
 _I = re.IGNORECASE
 
@@ -14,6 +16,18 @@ _SPOUSE = re.compile(
     rf"(?<!ex-)(?<!ex\s)(?<!my\s)\b{_SPOUSES}"
     rf"(?P<form>{NAMED}|'?s\s+name\s*:?\s*|\s+name\s+|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
     rf"|\b(?=(?-i:[A-Z])){NAME.replace('name', 'name3')}\s*\((?:the\s+|her\s+|his\s+)?{_SPOUSES}\)",
+    _I,
+)
+# "his wife handles all this, her name is Deb": the name said a few words after the spouse.
+_SPOUSE_SAID = re.compile(
+    rf"\b{_SPOUSES}\b(?P<form>[^.;!?\n]{{0,40}}?\b(?:her|his)\s+name(?:'s|\s+is|\s+was)\s+){NAME}",
+    _I,
+)
+# "tenant is a young guy named Luis", "tenant moved out. new one is Priya".
+_TENANT_MORE = re.compile(
+    rf"\b(?:tenant|renter)\s+is\s+an?\s+[\w ]{{0,25}}?(?P<form>\s+(?:named|called)\s+){NAME}"
+    rf"|\b(?:tenant|renter)\s+moved\s+out\b[^!?\n]{{0,30}}?\bnew\s+one(?P<form2>\s+is\s+|,\s*)"
+    rf"{NAME.replace('name', 'name2')}",
     _I,
 )
 _TENANT = re.compile(
@@ -55,7 +69,9 @@ def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
     for m in note.finditer(pattern):
         groups = m.groupdict()
         word = next((groups[g] for g in ("name", "name2", "name3", "name4") if groups.get(g)), "")
-        form = (groups.get("form") or groups.get("form4") or "").strip().lower()
+        form = (
+            (groups.get("form") or groups.get("form2") or groups.get("form4") or "").strip().lower()
+        )
         named = "name" in form or "call" in form
         # "husband Bob", "wife is Linda": only a word written as a name ("tenant is moving").
         if not named and (
@@ -80,11 +96,25 @@ def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
     return hits
 
 
+_BOTH_SPOUSES = re.compile(
+    r"\b(?:wife|missus)\b[^\n]{0,80}?\b(?:husband|hubby)\b|\b(?:husband|hubby)"
+    r"\b[^\n]{0,80}?\b(?:wife|missus)\b",
+    _I,
+)
 _KIN = ("daughter", "son", "sister", "brother", "niece", "nephew", "granddaughter", "grandson")
 
 
 def spouse(note: Note) -> list[Hit]:
-    hits = _person(note, "people.spouse_name", _SPOUSE)
+    hits = [
+        *_person(note, "people.spouse_name", _SPOUSE),
+        *_person(note, "people.spouse_name", _SPOUSE_SAID),
+    ]
+    if len({h.value for h in hits}) > 1 and _BOTH_SPOUSES.search(note.text):
+        # "wife Elena speaks russian, husband Dmitri english": the first named is the spouse.
+        first = min(hits, key=lambda h: h.start)
+        hits = [
+            Hit(h.key, h.value, h.start, h.end, h.confidence, 1) if h is first else h for h in hits
+        ]
     if not hits:
         return hits
     # "his wife Ngozi, Mrs. Abara's daughter": the customer's child, not the customer's spouse.
@@ -102,7 +132,10 @@ _LEFT = re.compile(
 def tenant(note: Note) -> list[Hit]:
     return [
         h
-        for h in _person(note, "people.tenant_name", _TENANT)
+        for h in (
+            *_person(note, "people.tenant_name", _TENANT),
+            *_person(note, "people.tenant_name", _TENANT_MORE),
+        )
         if not _FORMER.search(note.text, max(0, h.start - 12), h.start)
         and not _LEFT.match(note.text, h.end)
     ]
@@ -110,93 +143,14 @@ def tenant(note: Note) -> list[Hit]:
 
 # -- people by role (open family) ----------------------------------------------------------
 
-_ROLES = {
-    "son": "son",
-    "daughter": "daughter",
-    "granddaughter": "granddaughter",
-    "grandson": "grandson",
-    "nephew": "nephew",
-    "niece": "niece",
-    "sister": "sister",
-    "brother": "brother",
-    "manager": "manager",
-    "mgr": "manager",
-    "store manager": "manager",
-    "general manager": "manager",
-    "gm": "manager",
-    "property manager": "property_manager",
-    "prop mgr": "property_manager",
-    "property mgr": "property_manager",
-    "pm": "property_manager",
-    "office manager": "office_manager",
-    "owner": "owner",
-    "homeowner": "owner",
-    "landlord": "landlord",
-    "landlady": "landlord",
-    "pastor": "pastor",
-    "father": "pastor",
-    "neighbor": "neighbor",
-    "neighbour": "neighbor",
-    "realtor": "realtor",
-    "agent": "realtor",
-    "caretaker": "caretaker",
-    "housekeeper": "housekeeper",
-    "assistant": "assistant",
-    "superintendent": "superintendent",
-    "super": "superintendent",
-    "translator": "translator",
-    "interpreter": "translator",
-    "contact": "contact",
-    "maintenance": "maintenance",
-    "maintenance guy": "maintenance",
-    "maintenance man": "maintenance",
-    "handyman": "maintenance",
-    "receptionist": "receptionist",
-    "front desk": "receptionist",
-    "bookkeeper": "bookkeeper",
-    "daughter-in-law": "daughter_in_law",
-    "son-in-law": "son_in_law",
-    "mother-in-law": "mother_in_law",
-    "father-in-law": "father_in_law",
-    "dtr": "daughter",
-    "secretary": "secretary",
-    "church secretary": "secretary",
-    "custodian": "custodian",
-    "janitor": "custodian",
-    "principal": "principal",
-    "host": "owner",
-    "carer": "carer",
-    "caregiver": "carer",
-    "facilities coordinator": "facilities_manager",
-    "facilities supervisor": "facilities_manager",
-    "facilities manager": "facilities_manager",
-    "facilities mgr": "facilities_manager",
-    "building manager": "building_manager",
-    "bldg manager": "building_manager",
-    "building engineer": "building_engineer",
-    "bldg engineer": "building_engineer",
-    "security guard": "security",
-    "treasurer": "treasurer",
-    "board president": "board_president",
-    "board pres": "board_president",
-    "deacon": "deacon",
-    "owner's rep": "owner_rep",
-    "fleet manager": "fleet_manager",
-    "fleet mgr": "fleet_manager",
-    "site contact": "contact",
-    "boss": "manager",
-    "nanny": "nanny",
-    "cleaning lady": "housekeeper",
-    "brother-in-law": "brother_in_law",
-    "sister-in-law": "sister_in_law",
-    "community manager": "manager",
-    "asst mgr": "assistant_manager",
-    "assistant manager": "assistant_manager",
-    "hoa contact": "hoa_contact",
-    "hoa president": "hoa_contact",
-}
+_ROLES = ROLES
+_ROLE_KEYS = {k.replace("-", " "): v for k, v in _ROLES.items()}
 _ROLE = "|".join(
-    sorted((re.escape(r).replace(r"\ ", r"\s+") for r in _ROLES), key=len, reverse=True)
+    sorted(
+        (re.escape(r).replace(r"\ ", r"\s+").replace(r"\-", r"[\s-]") for r in _ROLES),
+        key=len,
+        reverse=True,
+    )
 )
 # A name is one or two capitalised words: "Kelly", "Dana Ruiz", "Mr Patel".
 _PERSON = (
@@ -213,7 +167,7 @@ _ROLE_FIRST = re.compile(
 )
 # "we talk with Irene, she is the office manager": the name and its role said in one breath.
 _NAME_SHE_IS = re.compile(
-    rf"{_PERSON},?\s+(?i:(?:she|he)(?:'s|\s+is)\s+(?:now\s+|also\s+)?(?:the|our|their)\s+"
+    rf"{_PERSON}(?:\s+(?:at|of)\s+[^.!?\n]{{0,40}}?)?[,:;]?\s+(?i:(?:she|he)(?:'s|\s+is)\s+(?:now\s+|also\s+)?(?:the|our|their)\s+"
     rf"(?P<role>{_ROLE}))\b"
 )
 # "Cust is a realtor, Jenna Cho": the customer's trade, not someone in that role.
@@ -230,10 +184,13 @@ _NAME_FIRST = re.compile(
     rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+|\s+(?=the\s))(?i:(?:now\s+)?(?:the|our|their|her|his"
     rf"|(?:mrs?|ms|mr|dr|mister)\.?\s+[a-z]{{2,20}}'s)\s+"
     rf"(?:(?:owner|customer|client|tenant|landlord|manager)'s\s+)?(?P<role>{_ROLE}))\b"
-    rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))\)"
+    rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))"
+    rf"(?:\s*,[^()\n]{{0,30}})?\)"
     rf"|{_PERSON.replace('name', 'name4')}\s*(?:=|,)\s*(?i:(?:the\s+)?(?P<role4>{_ROLE}))"
     rf"(?=\s*[.;!]|\s*$|\s+(?i:of|at)\b)",
 )
+# A person's name starts with a capital: skipping every other position keeps long notes fast.
+_NAME_FIRST = re.compile(r"(?=[A-Z])(?:" + _NAME_FIRST.pattern + ")", _NAME_FIRST.flags)
 _CREW = re.compile(
     rf"\b(?i:ask\s+for|asked\s+for|asks\s+for|requests?|requested|wants|only\s+wants|prefers|likes)\s+"
     rf"{_PERSON}(?='s\s+(?i:crew|team)|\s+(?i:again|every|each|back|to\s+do|on\s+(?:the\s+)?crew|for\s+(?:all|every"
@@ -241,7 +198,7 @@ _CREW = re.compile(
     rf"|\b(?i:(?:preferred|fav(?:ou?rite)?|usual|regular)\s+(?:tech|technician|crew|guy|cleaner|worker)s?"
     rf"(?:\s+is|\s*[:=-])?)\s*{_PERSON.replace('name', 'name2')}"
     rf"|\b(?i:same\s+(?:guys?|crew|techs?|team|people)(?:\s+as\s+(?:last\s+time|before))?)\s*"
-    rf"[(:-]?\s*{_PERSON.replace('name', 'name3')}",
+    rf"[(:,-]?\s*{_PERSON.replace('name', 'name3')}",
 )
 # "Jose & Mike", "(Dmitri and Paul)": a second person asked for in the same breath.
 _AND_NAME = re.compile(rf"\s*(?:&|\+|,|\band\b)\s*{_PERSON}")
@@ -250,18 +207,29 @@ _ASK_FOR = re.compile(
     rf"(?:^|[.;!,-]\s*|\n\s*)(?i:ask\s+for|talk\s+to|speak\s+(?:to|with)|deal\s+with|check\s+in\s+with"
     rf"|call|text|see)\s+{_PERSON}(?=\s+(?i:at|in|when|before|on\s+arrival|first)\b|\s*[.,;!(]|\s*$)",
 )
+# "Maya at the front desk does scheduling", "Dr. Amir Haddad owns it".
+_AT_DESK = re.compile(rf"{_PERSON}\s+(?i:at|on|runs)\s+(?i:the\s+)?(?i:front\s+desk|reception)\b")
+_OWNS = re.compile(
+    rf"{_PERSON}\s+(?i:owns\s+(?:it|the\s+(?:place|business|building|shop|store|property"
+    rf"|restaurant|practice|company)))\b"
+)
 _TRANSLATES = re.compile(
     rf"{_PERSON}\)?\s+(?i:translates|interprets|translating|speaks\s+(?:english\s+)?for\s+(?:her|him"
     rf"|them)|(?:talks|speaks)\s+for\s+(?:her|him|them)|does\s+(?:the\s+|all\s+the\s+)?(?:english"
     rf"|talking|translating)|handles\s+(?:the\s+)?(?:english|talking|translating))\b"
 )
+_TRANSLATES = re.compile(r"(?=[A-Z])(?:" + _TRANSLATES.pattern + ")", _TRANSLATES.flags)
 _NOT_PEOPLE = re.compile(
     r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
     r"|may|june|july|august|september|october|november|december|spanish|english|venmo|zelle"
     r"|paypal|cash|check|invoice|mornings?|afternoons?|evenings?|weekends?|weekdays?|mom|dad"
-    r"|office|ahead|back|first|before|team|crew|upstairs|downstairs|unit)s?$",
+    r"|office|ahead|back|first|before|team|crew|upstairs|downstairs|unit)s?$"
+    rf"|^(?:{_LANGUAGES})$",
     _I,
 )
+
+
+_STREET = re.compile(r"^(?:st|ave|rd|dr|ln|blvd|ct|way|road|street|lane|drive|avenue|court)$", _I)
 
 
 # "Call Jerry (maintenance)": a capitalised verb that opens the sentence is not a first name.
@@ -274,6 +242,8 @@ def _person_value(text: str) -> str | None:
         words = words[1:]
     if not words or _NOT_PEOPLE.match(words[0]) or name_value(words[0]) is None:
         return None
+    if len(words) == 2 and _STREET.match(words[1]):
+        return None  # "(landlord, Maple St)": a street, not a person
     return " ".join(words) if len(words) == 1 or name_value(words[1]) else words[0]
 
 
@@ -299,7 +269,7 @@ def roles(note: Note) -> list[Hit]:
             continue
         groups = m.groupdict()
         said = groups.get("role") or groups.get("role3") or groups.get("role4") or ""
-        role = _ROLES.get(" ".join(said.lower().split()))
+        role = _ROLE_KEYS.get(" ".join(said.lower().replace("-", " ").split()))
         person = _person_value(
             groups.get("name") or groups.get("name3") or groups.get("name4") or ""
         )
@@ -329,6 +299,15 @@ def roles(note: Note) -> list[Hit]:
         person = _person_value(m.group("name"))
         if person is not None and not any(s <= m.start("name") < e for s, e in taken):
             hits.append(Hit("people.contact", person, m.start("name"), m.end(), 0.65))
+    for pattern, role, cue in ((_AT_DESK, "receptionist", "desk"), (_OWNS, "owner", "owns")):
+        if cue not in note.text.lower() and not (
+            cue == "desk" and "reception" in note.text.lower()
+        ):
+            continue  # a cheap look before the scan
+        for m in note.finditer(pattern):
+            person = _person_value(m.group("name"))
+            if person is not None and not note.negated(m.start(), 15):
+                hits.append(Hit(f"people.{role}", person, m.start(), m.end(), 0.7))
     for m in note.finditer(_TRANSLATES):
         person = _person_value(m.group("name"))
         if person is not None:

@@ -9,27 +9,21 @@ from dataclasses import dataclass
 from crm.core.extraction_rules.base import (
     NAME,
     NAMED,
-    NUMBER,
     Hit,
     Note,
     capitalised,
     name_value,
-    parse_number,
 )
+from crm.core.extraction_rules.pet_counts import BREEDS as _BREEDS
+
+# Breeds and head counts live in pet_counts; re-exported here for the rule list.
+from crm.core.extraction_rules.pet_counts import dog_breed as dog_breed
+from crm.core.extraction_rules.pet_counts import how_many as how_many
 
 _I = re.IGNORECASE
 
 # -- pets ----------------------------------------------------------------------------------
 
-_BREEDS = (
-    r"labs?|labrador|retrievers?|rottweilers?|rotties?|pit\s?bulls?|pitties|german\s+shepherds?|husky"
-    r"|huskies|poodles?|doodles?|goldendoodles?|labradoodles?|terriers?|chihuahuas?|beagles?"
-    r"|dobermans?|dachshunds?|corgis?|schnauzers?|bulldogs?|mastiffs?|collies?|spaniels?"
-    r"|yorkies?|pugs?|heelers?|goldens|aussies?|boxers?|greyhounds?"
-    r"|malteses?|shih\s+tzus?|bernese|newfies?|great\s+pyrenees|cattle\s+dogs?|frenchies?"
-    r"|staff(?:y|ies)|sausage\s+dogs?|springers?|whippets?|greyhounds?|collie\s+mix"
-    r"|french\s+bulldogs?|pit\s+mix(?:es)?|(?:lab|pitbull|pit\s+bull|shepherd|terrier)\s+mix(?:es)?"
-)
 DOG_WORDS = rf"(?:dogs?|doggy|doggie|pups?|puppy|puppies|{_BREEDS})"
 _DOG_WORDS = DOG_WORDS
 _CAT_WORDS = r"(?:cats?|kitty|kitties|kittens?)"
@@ -74,7 +68,8 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         ),
         # "the dog, Rocky, friendly" / "dog: Zeus" / "cat (Oreo)" / "dog (pitbull mix, Tank)"
         "apposition": re.compile(
-            rf"\b{words}\s*(?:,|:|-|\()\s*(?:(?-i:[a-z]+(?:\s+[a-z]+)?),\s*)?{NAME}\s*(?=[,.;:!)\-]|$)",
+            rf"\b{words}(?:\s+(?-i:[a-z]{{2,10}}))?\s*(?:,|:|-|\()\s*(?:(?-i:[a-z]+(?:\s+[a-z]+)?),\s*)?"
+            rf"{NAME}\s*(?=[,.;:!)(&+\-]|\s+and\s|$)",
             _I | re.MULTILINE,
         ),
         # "dog Biscuit (golden retriever)": a capitalised word right after the animal
@@ -89,7 +84,8 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         ),
         # "his name is rocco", "Names are Oliver and Pip": said outright, after the animal
         "said": re.compile(
-            rf"\b{words}\b[^?\n]{{0,80}}?\b(?:(?:(?:his|her|its|their|the)\s+)?names?\s+(?:is|are|:)\s*|named\s+){NAME}",
+            rf"\b{words}\b[^?\n]{{0,80}}?\b(?:(?:(?:his|her|its|their|the)\s+)?(?:names?\s+(?:is|are|was|:)"
+            rf"|name'?s)\s*|named\s+|called\s+(?:it|him|her)\s+){NAME}",
             _I,
         ),
     }
@@ -106,33 +102,79 @@ _NAME_GONE = re.compile(
     _I,
 )
 _DOG_RE = _animal_patterns(_DOG_WORDS)
+_DOG_RE["name_breed"] = re.compile(
+    rf"(?<![A-Za-z.'])(?=(?-i:[A-Z][a-z]))(?!(?i:{_DOG_WORDS})\b){NAME}"
+    rf"\s*(?:\(\s*|,\s*|\s+the\s+)(?:(?:an?|big|little|old|young|small|black|white|brown)\s+)?"
+    rf"(?:{_BREEDS})(?:\s+mix)?\b",
+    _I,
+)
+# "watch out for Bruno he nips", "Rocco bit the meter reader": a named dog that bites.
+_NAMED_BITER = re.compile(
+    rf"(?=(?-i:[A-Z][a-z])){NAME}\s*,?\s+(?:(?:he|she)\s+(?:will\s+|may\s+|might\s+)?)?"
+    r"(?:nips|bites|growls|snaps|bit\s+(?:the|a|an|someone|somebody|me|him|her|my|our|their))\b",
+    _I,
+)
+# "bungee the gate or the husky's gone": a warning, not a dog that has gone.
+_OR_ELSE = re.compile(r"\bor\s+(?:else\s+)?(?:the\s+|her\s+|his\s+|their\s+)?$", _I)
+# "Duchess has been rehomed": only an animal is rehomed or put down.
+_PET_GONE = re.compile(
+    rf"(?=(?-i:[A-Z][a-z])){NAME}\s+(?:has\s+been\s+|had\s+to\s+be\s+|was\s+|got\s+)"
+    r"(?:rehomed|re-homed|put\s+down|put\s+to\s+sleep)\b",
+    _I,
+)
+_TITLE_BEFORE = re.compile(
+    r"\b(?:mrs?|ms|dr|miss|mister|owner|husband|wife|son|daughter|tenant|manager|landlord|called"
+    r"|call|text|ask|tell|email|from|to|with)\.?\s+$",
+    _I,
+)
 _CAT_RE = _animal_patterns(_CAT_WORDS)
 
 
 def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str]]) -> list[Hit]:
     hits: list[Hit] = []
+    if patterns["mention"].search(note.text) is None:
+        return hits  # no such animal named at all: the other patterns cannot match
     consumed: list[tuple[int, int]] = []
     for kind in ("none", "gone"):
         for m in note.finditer(patterns[kind]):
+            if kind == "gone" and _OR_ELSE.search(note.clause_before(m.start(), 20)):
+                continue
             if not note.someone_elses(m.start()):
                 hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.85))
                 consumed.append(m.span())
     names: list[Hit] = []
-    kinds = ("named", "apposition", "is_name", "bare", "gap", "said")
+    kinds = ("named", "apposition", "is_name", "bare", "gap", "said", "name_breed")
     for kind in (*kinds, "is_name_lower") if note.all_lower else kinds:
+        if kind not in patterns:
+            continue
         for m in note.finditer(patterns[kind]):
-            if note.someone_elses(m.start()) or note.negated(m.start()):
+            if note.someone_elses(m.start()):
+                continue
+            if note.negated(m.start()) and not _KEEP_IN.search(note.clause_before(m.start(), 25)):
                 continue
             word = m.group("name")
             # A bare apposition is only a name when written like one ("dog, Rocky,").
-            if kind in ("apposition", "is_name", "bare", "gap") and not capitalised(word):
+            if kind in ("apposition", "is_name", "bare", "gap", "name_breed") and not capitalised(
+                word
+            ):
+                continue
+            if kind == "name_breed" and _CAPITAL_BEFORE.search(
+                note.text, max(0, m.start() - 25), m.start()
+            ):
+                continue  # "Mary Smith, lab ...": a person's surname
+            if kind == "name_breed" and _TITLE_BEFORE.search(
+                note.text, max(0, m.start() - 12), m.start()
+            ):
                 continue
             if kind == "said":
                 last = [
                     a.end()
                     for a in patterns["mention"].finditer(note.text, m.start(), m.start("name"))
                 ]
-                if _PERSON_WORD.search(note.text, last[-1] if last else m.start(), m.start("name")):
+                called = note.text[max(0, m.start("name") - 12) : m.start("name")].lower()
+                if "called" not in called and _PERSON_WORD.search(
+                    note.text, last[-1] if last else m.start(), m.start("name")
+                ):
                     continue  # "the dog ... his wife's name is Carol"
             value = name_value(word)
             if value is None:
@@ -140,21 +182,32 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
             names.append(Hit(animal.key_name, value, m.start(), m.end(), 0.9))
             hits.append(Hit(animal.key_has, True, m.start(), m.end(), 0.9))
     hits.extend(names)
-    for m in note.finditer(patterns["mention"]):
-        if any(s <= m.start() < e for s, e in consumed):
-            continue
-        if note.someone_elses(m.start()) or _THEIRS_AFTER.match(note.text, m.end()):
-            continue
-        if note.negated(m.start(), 25) and not _KEEP_IN.search(note.clause_before(m.start(), 25)):
-            continue
-        hits.append(Hit(animal.key_has, True, m.start(), m.end(), 0.75))
     # "Rex passed away" where Rex was named as this animal earlier in the note.
     known = {h.value.lower() for h in names}
     if known:
         for m in note.finditer(_NAME_GONE):
             if m.group("name").lower() in known:
                 hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.8))
+    gone_at = min((h.start for h in hits if h.value is False), default=None)
+    for m in note.finditer(patterns["mention"]):
+        if any(s <= m.start() < e for s, e in consumed):
+            continue
+        if (
+            gone_at is not None
+            and m.start() > gone_at
+            and _THE_BEFORE.search(note.text, 0, m.start())
+        ):
+            continue  # "dog Rocky has been rehomed, so no need to ring about the dog"
+        if note.someone_elses(m.start()) or _THEIRS_AFTER.match(note.text, m.end()):
+            continue
+        if note.negated(m.start(), 25) and not _KEEP_IN.search(note.clause_before(m.start(), 25)):
+            continue
+        hits.append(Hit(animal.key_has, True, m.start(), m.end(), 0.75))
     return hits
+
+
+_CAPITAL_BEFORE = re.compile(r"(?<![.!?:;]\s)(?<!^)\b(?-i:[A-Z][a-z]*)\.?\s+$")
+_THE_BEFORE = re.compile(r"\bthe\s+$", _I)
 
 
 # "the dog next door", "the dog across the street": not this household's.
@@ -178,7 +231,30 @@ def no_pets(note: Note) -> list[Hit]:
 
 
 def dog(note: Note) -> list[Hit]:
-    return _animal_rule(note, _DOG, _DOG_RE)
+    return [*_animal_rule(note, _DOG, _DOG_RE), *_named_dog(note)]
+
+
+def _named_dog(note: Note) -> list[Hit]:
+    """A name said to bite or to have been rehomed is a dog's."""
+    hits = []
+    for m in note.finditer(_NAMED_BITER):
+        value = name_value(m.group("name"))
+        if value is None or note.negated(m.start(), 15) or note.someone_elses(m.start()):
+            continue
+        if _TITLE_BEFORE.search(note.text, max(0, m.start() - 12), m.start()):
+            continue
+        for key, found in (
+            ("pets.has_dog", True),
+            ("pets.dog_name", value),
+            ("pets.dog_temperament", "aggressive"),
+            ("hazards.aggressive_dog", True),
+        ):
+            hits.append(Hit(key, found, m.start(), m.end(), 0.8))
+    if not _CAT_RE["mention"].search(note.text):
+        for m in note.finditer(_PET_GONE):
+            if name_value(m.group("name")) is not None:
+                hits.append(Hit("pets.has_dog", False, m.start(), m.end(), 0.75))
+    return hits
 
 
 def cat(note: Note) -> list[Hit]:
@@ -190,14 +266,23 @@ _TEMPERAMENT = re.compile(
     r"\b(?:(?P<aggressive>aggressive|agg?ress?ive|mean(?=\s+(?:little\s+|old\s+|big\s+)?(?:"
     + _DOG_WORDS
     + r")\b)|vicious|dangerous|bit(?:es?|ing|er|ten)|attacks?"
-    r"|territorial|unfriendly|beware\s+of\s+(?:the\s+)?dogs?)"
+    r"|territorial|unfriendly|beware\s+of\s+(?:the\s+)?dogs?|nips|nippy|snappy|growls"
+    r"|bit(?=\s+(?:the|a|an|someone|somebody|me|him|her|my|our|their)\b)"
+    r"|(?<!\bi\s)mean(?=\s*[.!;]|\s*$))"
     r"|(?P<friendly>friendly|frendly|freindly|sweet|gentle|loves\s+people|good\s+with\s+people"
     r"|docile|mellow|a\s+sweetheart|wants\s+to\s+lick\s+everyone|loves\s+a\s+belly\s+rub"
     r"|harmless|wags?|fine\s+with\s+(?:us|people|strangers|everyone)|(?:both|is|are|he'?s|she'?s)\s+fine\b"
-    r"|so\s+chill|chill|a\s+softie|good\s+(?:boy|girl|dog)|v\.?\s+friendly)"
+    r"|so\s+chill|chill|a\s+softie|good\s+(?:boy|girl|dog)|v\.?\s+friendly|sweetheart|sweetie"
+    r"|(?:a|total|big)\s+baby|love\s*bug|big\s+soft(?:y|ie))"
     r"|(?P<nervous>nervous|skittish|scared|shy|anxious|timid|fearful))\b",
     _I,
 )
+
+
+_NOT_RIGHT_BEFORE = re.compile(
+    r"\b(?:not|isn'?t|aren'?t|never)\s+(?:very\s+|that\s+|too\s+|so\s+|at\s+all\s+)?$", _I
+)
+_PRONOUN_BEFORE = re.compile(r"\b(?:he|she|hes|shes|he's|she's|he\s+is|she\s+is)\b", _I)
 
 
 def dog_temperament(note: Note) -> list[Hit]:
@@ -209,7 +294,12 @@ def dog_temperament(note: Note) -> list[Hit]:
     starts = [a[0] for a in animals]
     for m in note.finditer(_TEMPERAMENT):
         kind = m.lastgroup or ""
-        if note.negated(m.start(), 25):
+        rank = 0
+        if kind == "friendly" and _NOT_RIGHT_BEFORE.search(
+            note.text, max(0, m.start() - 16), m.start()
+        ):
+            kind = "aggressive"  # "german shepherd NOT friendly"
+        elif note.negated(m.start(), 25):
             continue
         if kind == "aggressive" and m.group().lower().startswith("beware"):
             animal_start, animal_end, is_dog = m.start(), m.end(), True
@@ -220,94 +310,25 @@ def dog_temperament(note: Note) -> list[Hit]:
                 animal_start, animal_end, is_dog = animals[i - 1]
             elif i < len(animals) and animals[i][1] <= min(note.clause(m.start())[1], s_end):
                 animal_start, animal_end, is_dog = animals[i]
+            elif (
+                i > 0
+                and animals[i - 1][0] >= m.start() - 120
+                and (
+                    _PRONOUN_BEFORE.search(note.text, max(s_start, m.start() - 30), m.start())
+                    or len(note.text[s_start:s_end].split()) <= 2  # "Beagle Bo howls. harmless."
+                )
+                and not _PERSON_WORD.search(note.text, animals[i - 1][1], m.start())
+            ):
+                animal_start, animal_end, is_dog = animals[i - 1]  # "corgi. shes so friendly"
             else:
                 continue
         if not is_dog or note.someone_elses(animal_start) or note.negated(animal_start, 25):
             continue
+        if _THEIRS_AFTER.match(note.text, animal_end):
+            continue  # "the dog next door bit the ladder strap"
         start, end = min(animal_start, m.start()), max(animal_end, m.end())
-        hits.append(Hit("pets.dog_temperament", kind, start, end, 0.8))
+        hits.append(Hit("pets.dog_temperament", kind, start, end, 0.8, rank))
         if kind == "aggressive":
             hits.append(Hit("hazards.aggressive_dog", True, start, end, 0.85))
             hits.append(Hit("pets.has_dog", True, start, end, 0.85))
-    return hits
-
-
-_BREED = re.compile(
-    rf"\b(?P<breed>golden\s+retrievers?|german\s+shepherds?|{_BREEDS}|great\s+danes?|shih\s+tzus?"
-    r"|malamutes?|akitas?|cane\s+corsos?|heelers?|aussies?)\b",
-    _I,
-)
-_BREED_NAMES = {
-    "lab": "Labrador",
-    "labrador": "Labrador",
-    "frenchie": "French Bulldog",
-    "staffy": "Staffordshire Bull Terrier",
-    "staffie": "Staffordshire Bull Terrier",
-    "sausage dog": "Dachshund",
-    "springer": "Springer Spaniel",
-    "french bulldog": "French Bulldog",
-    "rottie": "Rottweiler",
-    "pitty": "Pit Bull",
-    "pittie": "Pit Bull",
-    "pitbull": "Pit Bull",
-    "aussie": "Australian Shepherd",
-    "husky": "Husky",
-    "golden": "Golden Retriever",
-    "golden retriever": "Golden Retriever",
-    "heeler": "Heeler",
-}
-
-
-# "2 dogs (pugs)", "three cats", "their two German Shepherds", "they have chickens".
-_HOW_MANY = re.compile(
-    rf"\b(?P<num>{NUMBER})\s+(?:(?:big|small|little|old|indoor|outdoor|rescue|friendly)\s+)?"
-    rf"(?:(?P<dog>dogs|pups|puppies|(?:german\s+)?shepherds|labs|retrievers|pugs|huskies|terriers"
-    rf"|poodles|doodles|beagles|chihuahuas|dachshunds|corgis)|(?P<cat>cats|kitties|kittens))\b",
-    _I,
-)
-_OTHER_ANIMALS = re.compile(
-    rf"\b(?:(?P<num>{NUMBER})\s+)?(?P<animal>chickens|hens|goats|horses|ponies|rabbits|bunnies"
-    r"|ducks|geese|pigs|sheep|alpacas|llamas|parrots?|tortoises?|donkeys)\b",
-    _I,
-)
-
-
-_THEIRS = re.compile(r"\b(?:have|has|got|keeps?|their|her|his|own|owns|raise|raises)\b", _I)
-
-
-def how_many(note: Note) -> list[Hit]:
-    """``pets.dog_count`` / ``pets.cat_count`` for two or more, and other animals on site
-    (``pets.chickens``: true, or a count)."""
-    hits = []
-    for m in note.finditer(_HOW_MANY):
-        number = parse_number(m.group("num"))
-        if number is None or number < 2 or note.negated(m.start(), 15):
-            continue
-        if note.someone_elses(m.start()):
-            continue
-        key = "pets.dog_count" if m.group("dog") else "pets.cat_count"
-        hits.append(Hit(key, {"count": number, "plus": False}, *m.span(), 0.75))
-    for m in note.finditer(_OTHER_ANIMALS):
-        if note.negated(m.start(), 15) or note.someone_elses(m.start()):
-            continue
-        if not _THEIRS.search(note.text, max(0, m.start() - 25), m.start()):
-            continue  # "fence along the pasture (horses)": not said to be theirs
-        animal = m.group("animal").lower()
-        number = parse_number(m.group("num")) if m.group("num") else None
-        counted = number is not None and number > 1
-        value: bool | dict[str, object] = {"count": number, "plus": False} if counted else True
-        hits.append(Hit(f"pets.{animal}", value, *m.span(), 0.65, rank=1 if counted else 0))
-    return hits
-
-
-def dog_breed(note: Note) -> list[Hit]:
-    """``pets.dog_breed``: "Rottweiler named Bruno" (capitalised, singular)."""
-    hits = []
-    for m in note.finditer(_BREED):
-        if note.negated(m.start(), 25) or note.someone_elses(m.start()):
-            continue
-        word = " ".join(m.group("breed").lower().split())
-        word = "husky" if word == "huskies" else re.sub(r"(?<=[a-z])s$", "", word)
-        value = _BREED_NAMES.get(word, " ".join(w.capitalize() for w in word.split()))
-        hits.append(Hit("pets.dog_breed", value, m.start(), m.end(), 0.75))
     return hits

@@ -46,6 +46,14 @@ NOT_A_TIME = re.compile(
 )
 
 
+_MEAL = re.compile(r"\b(?:before|after)\s+(?:noon|lunch)\b", _I)
+_WISH = re.compile(
+    r"\b(?:wants?|prefers?|pref|likes?|better|best|only|please|pls|needs?|has\s+to|must|asks?"
+    r"|asked|always|never|ok|fine|don'?t|do\s+not|not|until|till)\b",
+    _I,
+)
+
+
 def time_of_day(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_PART_WISHED):
@@ -55,6 +63,10 @@ def time_of_day(note: Note) -> list[Hit]:
     for m in note.finditer(_TIME_OF_DAY):
         if note.negated(m.start(), 20) or NOT_A_TIME.match(note.text, m.end()):
             continue
+        if _MEAL.search(m.group()) and not _WISH.search(
+            note.text, *note.sentence_window(m.start(), m.end())
+        ):
+            continue  # "came back after lunch": the visit, not a wish
         hits.append(Hit("preferences.time_of_day", m.lastgroup, m.start(), m.end(), 0.8))
     return hits
 
@@ -69,13 +81,16 @@ _DAY_NAMES = (
     ("sunday", r"sun(?:day)?s?"),
 )
 _WEEKDAYS = [d for d, _ in _DAY_NAMES[:5]]
+_DAY_STEM = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?"
 DAY_TOKEN = (
-    r"(?:weekdays?|weekends?|m-f|mon-fri|" + "|".join(p for _, p in _DAY_NAMES) + r")(?![\w-])"
+    rf"(?:weekdays?|weekends?|m-f|{_DAY_STEM}\s*-\s*{_DAY_STEM}|"
+    + "|".join(p for _, p in _DAY_NAMES)
+    + r")(?![\w-])"
 )
 _DAY_LIST = re.compile(rf"\b{DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{DAY_TOKEN}){{0,6}}", _I)
 _DAY_CUE_BEFORE = re.compile(
     r"\b(?:only|prefers?|pref'?d?\.?|preferred|likes|wants|best|every(?:\s+other)?"
-    r"|(?:first|1st|second|2nd|third|3rd|last)|(?:do|come|clean|service)\s+(?:it|them|the\s+\w+)"
+    r"|(?:do|come|clean|service)\s+(?:it|them|the\s+\w+)"
     r"|best\s+days?(?:\s+(?:are|is))?:?|(?:us|come|here|you)(?=\s+on\b)"
     r")\s+"
     r"(?:(?:us\s+to|we|you|to)\s+come\s+)?(?:on\s+)?$",
@@ -89,6 +104,8 @@ _DAY_CUE_AFTER = re.compile(
 )
 # "Tuesdays before 8am", "on Sundays": a plural day name is a habit (unless it is work or away).
 _PART_OF_DAY = re.compile(r",?\s*(?:mornings?|afternoons?|evenings?|am|pm)$", _I)
+_NO_GOOD = re.compile(r"\s+(?:are|is)\s+(?:no\s+good|bad|out|not\s+good|a\s+no)\b", _I)
+_ORDINAL = re.compile(r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+$", _I)
 _HABIT_DAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)days\b", _I)
 _BUSY = re.compile(r"\b(?:works?|working|busy|closed|away|off|gone|out)\b", _I)
 _DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|nothing|except|but|besides)\b|n't\b", _I)
@@ -98,8 +115,14 @@ def days_in(text: str) -> list[str]:
     days: set[str] = set()
     for token in re.findall(DAY_TOKEN, text, _I):
         token = token.lower()
-        if token.startswith("weekday") or token in ("m-f", "mon-fri"):
+        if token.startswith("weekday") or token in ("m-f",):
             days.update(_WEEKDAYS)
+        elif "-" in token:  # "mon-wed": every day from one to the other
+            ends = [days_in(part) for part in token.split("-", 1)]
+            order = [d for d, _ in _DAY_NAMES]
+            if all(len(end) == 1 for end in ends):
+                first, last = order.index(ends[0][0]), order.index(ends[1][0])
+                days.update(order[first : last + 1] if first <= last else [])
         elif token.startswith("weekend"):
             days.update(("saturday", "sunday"))
         else:
@@ -116,6 +139,8 @@ def days(note: Note) -> list[Hit]:
         habit = _HABIT_DAY.match(m.group()) is not None and not _BUSY.search(before)
         if not (cue_before or cue_after or habit) or _DAY_EXCLUDE.search(before):
             continue
+        if _NO_GOOD.match(note.text, m.end()) or _ORDINAL.search(before):
+            continue  # "thursdays are no good"; "the 2nd Tuesday" is a frequency
         if (
             cue_after
             and not (cue_before or habit)

@@ -11,8 +11,8 @@ _I = re.IGNORECASE
 # -- property ------------------------------------------------------------------------------
 
 _COUNT_NOUNS = {
-    "property.window_count": r"windows?|windws|windw|windos|wndws|wndw|windoes",
-    "property.screen_count": r"screens?|scrns?|scrn",
+    "property.window_count": r"windows?|windws|windw|windos|wndws|wndw|windoes|wins?",
+    "property.screen_count": r"screens?|scrns?|scrn|scrs?",
     "property.skylight_count": r"sky\s?lights?|skylites?|skylts?|velux(?:\s+windows?)?",
     "property.stories": r"stor(?:y|ies|ey|eys)|sty|stry|levels?|floors?",
     # "approx 40 panes": the window count when no windows are counted (see _PANES).
@@ -42,6 +42,12 @@ _COUNT_RANGE = re.compile(
     rf"(?<![\w$#.,/:+-])(?P<num>[0-9]{{1,4}})\s*(?:-|to)\s*[0-9]{{1,4}}(?![0-9])\s*(?:{_NOUN})\b",
     _I,
 )
+# "screens are the old wood kind, 12 of them", "his screens too, 26 of them".
+_OF_THEM = re.compile(
+    rf"\b(?:{_NOUN.replace('(?P<n', '(?P<p')})\b[^.;!?\n0-9]{{0,40}}?,\s*(?:all\s+)?"
+    rf"(?P<num>[0-9]{{1,3}})\s+of\s+(?:them|em|\'em)\b",
+    _I,
+)
 _NO_COUNT = re.compile(
     r"\bno\s+(?:(?P<n1>screens?|scrns)|(?P<n2>sky\s?lights?))\b(?!\s+(?:any\s?more|now)\b)", _I
 )
@@ -52,6 +58,7 @@ _PART_OF_HOUSE = re.compile(
     r"|\s+(?:upstairs|downstairs)\b",
     _I,
 )
+_ROOF_SIDE = re.compile(r"\s+(?:on|in)\s+(?:the\s+)?\w+\s+(?:slope|roof|pitch)\b", _I)
 # "3 screens rescreened", "4 windows had broken seals": the ones worked on, not the house's.
 _SOME_OF_THEM = re.compile(
     r"[^.;!?\n,]{0,25}?\b(?:re-?screen\w*|repair\w*|replac\w*|fixed|broken|torn|ripped|bent"
@@ -77,14 +84,14 @@ _PART_AFTER = re.compile(r"\s*(?:splines?|frames?|repairs?|doors?|clips?|tracks?
 def _count_key(m: re.Match[str]) -> str | None:
     groups = m.groupdict()
     for i, key in enumerate(_COUNT_KEYS):
-        if groups.get(f"n{i}") or groups.get(f"m{i}"):
+        if groups.get(f"n{i}") or groups.get(f"m{i}") or groups.get(f"p{i}"):
             return key
     return None
 
 
 def counts(note: Note) -> list[Hit]:
     hits = []
-    for pattern in (_COUNT_BEFORE, _COUNT_AFTER):
+    for pattern in (_COUNT_BEFORE, _COUNT_AFTER, _OF_THEM):
         for m in note.finditer(pattern):
             key = _count_key(m)
             number = parse_number(m.groupdict().get("num2") or m.group("num") or "")
@@ -94,8 +101,9 @@ def counts(note: Note) -> list[Hit]:
                 note.text, m.end()
             ):
                 continue
+            roof = key == "property.skylight_count" and _ROOF_SIDE.match(note.text, m.end())
             if key != "property.stories" and (
-                _PART_OF_HOUSE.match(note.text, m.end())
+                (_PART_OF_HOUSE.match(note.text, m.end()) and not roof)
                 or _SOME_OF_THEM.match(note.text, m.end(), note.clause(m.start())[1])
             ):
                 continue
@@ -144,15 +152,24 @@ special_sills = flag_rule("property.special_sills", _SILL_CARE, 0.8)
 _ARTICLE = r"(?:the\s+|a\s+|an\s+|our\s+|my\s+)?"
 _LADDER = re.compile(
     rf"\bext(?:ension|\.)?\s*ladders?\b|\b[0-9]{{2}}\s*(?:ft|foot|feet|')\s*(?:ext\S*\s+)?"
-    rf"ladders?\b|\bladders?\s*[:-]?\s*[0-9]{{2}}\s*(?:ft|foot|feet|')|\b(?:tall|big|long|large)\s+ladders?\b"
+    rf"ladders?\b|\bladders?\s*[:-]?\s*[0-9]{{2}}\s*(?:ft|foot|feet|')"
+    rf"|\b(?:bring|need|use|take|grab)\s+(?:the\s+)?[0-9]{{2}}\s*(?:ft|foot|')(?=\s*(?:[.,;!]|$))"
     rf"|\b(?:bring|need|needs|needed|use|requires?|take|grab)\s+{_ARTICLE}ladders?\b"
     rf"|\bladders?\s+(?:not\s+)?(?:needed|required|necessary)\b",
     _I,
 )
 
 
+# "need the tall ladder", "Tall ladder.": its own key; "I used the big ladder": today's work.
+_TALL_LADDER = re.compile(r"\b(?:tall|big|long|large|tallest|biggest)\s+ladders?\b", _I)
+_USED = re.compile(r"\b(?:used|took|brought|had)\b", _I)
+
+
 def ladder(note: Note) -> list[Hit]:
     hits = []
+    for m in note.finditer(_TALL_LADDER):
+        if not note.negated(m.start(), 30) and not _USED.search(note.clause_before(m.start(), 25)):
+            hits.append(Hit("equipment.tall_ladder", True, *m.span(), 0.75))
     for m in note.finditer(_LADDER):
         negation = note.negation_start(m.start(), 30)
         negated = negation is not None or re.search(r"\bnot\b", m.group(), _I) is not None
@@ -165,11 +182,14 @@ def ladder(note: Note) -> list[Hit]:
 _KIT = (
     r"(?P<thing>(?:restoration|scratch\s+removal|hard\s+water)\s+kit|ladder\s+levell?ers?"
     r"|ladder\s+stabili[sz]ers?|stand-?offs?|boom\s+lift|scissor\s+lift|lift|harness|scaffold\w*"
-    r"|step\s+stool|a-frame|(?:tall|long|extension)\s+pole|ladder\s+mitts)"
+    r"|step\s+stool|a-frame|(?:tall|long|extension)\s+pole|ladder\s+mitts|(?P<lev>levell?ers?)"
+    r"|(?:roof|ridge|ladder)\s+hooks?|ladder\s+mats?)"
 )
 _EQUIPMENT = re.compile(
     rf"\b(?:bring|need|needs|needed|take|grab|pack|requires?|use)\s+(?:the\s+|a\s+|an\s+|our\s+)?"
-    rf"{_KIT}\b|\b{_KIT.replace('thing', 'thing2')}\s+(?:needed|required|is\s+a\s+must)\b",
+    rf"{_KIT}\b|\b{_KIT.replace('thing', 'thing2').replace('<lev>', '<lev2>')}\s+(?:needed|required"
+    rf"|is\s+a\s+must)\b|\bladders?\s+(?:needs|requires|has\s+to\s+have)\s+(?:the\s+|a\s+)?"
+    rf"{_KIT.replace('thing', 'thing3').replace('<lev>', '<lev3>')}\b",
     _I,
 )
 
@@ -182,6 +202,7 @@ _MAYBE = re.compile(r"\b(?:may|might|could|maybe|possibly|probably)\b", _I)
 # the crew is told to bring (a ladder or the pole has its own typed key).
 _BRING = re.compile(
     r"\b(?:always\s+)?bring\s+(?:the\s+|a\s+|an\s+|our\s+(?:own\s+)?|extra\s+|your\s+)?"
+    r"(?:[0-9]{1,2}\s*(?:in|inch|\")[\s-]*)?"
     r"(?P<thing>(?!(?:it|them|him|her|back|in|out|up|down|ladders?|the|a|pole|wfp)\b)[a-z]+"
     r"(?:[ -](?!(?:and|for|to|every|each|on|in|at|with|because|so|when|if|since)\b)[a-z]+){0,2})"
     r"|(?:^|[.;]\s+)(?P<tall>tall|long|big|40\s*ft|32\s*ft)\s+ladder\s*(?:[.!]|$)",
@@ -213,14 +234,21 @@ def other_equipment(note: Note) -> list[Hit]:
     for m in note.finditer(_EQUIPMENT):
         if note.negated(m.start(), 20) or _MAYBE.search(note.clause_before(m.start(), 30)):
             continue
-        thing = re.sub(r"[^a-z]+", "_", (m.group("thing") or m.group("thing2")).lower()).strip("_")
+        name = (m.group("thing") or m.group("thing2") or m.group("thing3")).lower()
+        thing = re.sub(r"[^a-z]+", "_", name).strip("_")
+        if m.group("lev") or m.group("lev2") or m.group("lev3"):
+            thing = f"ladder_{thing}"
         hits.append(Hit(f"equipment.{thing}", True, *m.span(), 0.7))
     return hits
 
 
 water_fed_pole = flag_rule(
     "equipment.water_fed_pole",
-    re.compile(r"\bwfp\b|\bwater[\s-]*fed(?:\s+pole)?\b|\bpure[\s-]*water\s+pole\b", _I),
+    re.compile(
+        r"\bwfp\b|\bwater[\s-]*fed(?:\s+pole)?\b|\bpure[\s-]*water\s+pole\b"
+        r"|\b(?:use|bring|need|needs|grab|with)\s+the\s+pole\b",
+        _I,
+    ),
     0.9,
 )
 
@@ -229,12 +257,12 @@ water_fed_pole = flag_rule(
 
 _FEATURE = re.compile(
     r"\b(?:solar\s+panels?|storm\s+windows?|french\s+(?:panes?|doors?|windows?)"
-    r"|divided\s+lites?|mullions?|grids?|leaded\s+glass|stained\s+glass|transoms?"
+    r"|divided\s+lites?(?:\s+windows?)?|mullions?|grids?|leaded\s+glass|stained\s+glass|transoms?"
     r"|(?:pool|screen|lanai)\s+(?:enclosure|cage)|screened(?:[\s-]in)?\s+(?:porch|lanai)|lanai"
     r"|(?:swimming|in-?ground|above[\s-]ground)\s+pool|(?<=a\s)pool(?!\s+(?:guy|company|service))"
     r"|sun\s*room|conservatory|greenhouse|atrium|bay\s+windows?|bow\s+windows?"
     r"|picture\s+windows?|casement(?:\s+windows?|s)|awning\s+windows?|jalousie\s+windows?"
-    r"|double[\s-]hung|tilt[\s-]ins?|sliders|grilles|bungalow|semi[\s-]detached|cape\s+cod"
+    r"|double[\s-]hung|tilt[\s-]ins?|(?<=[0-9]\s)sliders|grilles|bungalow|semi[\s-]detached|cape\s+cod"
     r"|log\s+(?:home|cabin)|granny\s+flat|basement\s+(?:suite|apartment)|wrap-?around\s+porch"
     r"|koi\s+pond|dormers?(?:\s+on\s+the\s+\w+\s+floor)?|turrets?"
     r"|cupolas?|chandeliers?|glass\s+(?:(?:entry|front|double)\s+)?(?:railings?|doors?|block)|sliding\s+glass\s+doors?"
@@ -243,7 +271,10 @@ _FEATURE = re.compile(
     r"|solar\s+array|(?:clay|concrete|spanish|terra\s*cotta)\s+tiles?(?:\s+roof)?"
     r"|hurricane\s+(?:shutters|windows)|shutters|awnings?|pergola|gutter\s+guards?"
     r"|copper\s+gutters?|metal\s+roof|tile\s+roof|slate\s+roof|composite\s+deck|tint\s+film"
-    r"|window\s+tint|storm\s+wndws"
+    r"|window\s+tint|storm\s+wndws|sun\s*porch|pool(?=\s+(?:cover|fence)\b)"
+    r"|crank[\s-]?out(?=\s+(?:windows?|kind|type|ones|style)\b)|(?:arched|half[\s-]moon"
+    r"|palladian|round|octagon(?:al)?|eyebrow)\s+windows?|(?:old\s+)?wood(?:en)?\s+screens"
+    r"|[0-9]{1,3}[\s-]units?\s+(?:apt|apartment)\s+(?:bldg|building|complex)"
     r"|(?:cedar|vinyl|wood(?:en)?|chain[\s-]link|aluminum|iron|privacy|split[\s-]rail)\s+fence"
     r"|fence\s*(?:is\s+|-\s*)?(?:cedar|vinyl|wood|white\s+vinyl|chain[\s-]link)"
     r"|(?:composite|cedar|trex|pressure[\s-]treated(?:\s+pine)?|redwood|ipe)\s+deck"
@@ -254,7 +285,10 @@ _FEATURE = re.compile(
     r"|stamped\s+concrete|boat\s*house|(?<!loading\s)dock|sun\s+screens?|arcadia\s+doors?"
     r"|davits?|roof\s+anchors?|victorian|historic\s+home|sash\s+windows?|bay\s+window|velux(?:\s+windows?)?"
     r"|greenhouse|conservatory|leaded\s+lights?|walkout\s+(?:basement|bsmt)|wavy\s+glass|wood\s+windows?)\b"
-    r"|\b(?:its|it'?s|is)\s+(?P<roof>slate|clay\s+tile|tile|metal|cedar\s+shake)\b",
+    r"|\b(?:its|it'?s|is)\s+(?P<roof>slate|clay\s+tile|tile|metal|cedar\s+shake)\b"
+    r"|\bscreens\s+(?:are|r)\s+(?:the\s+|all\s+)?(?P<screens>(?:old\s+)?wood(?:en)?|aluminum|metal)"
+    r"\s+(?:kind|type|ones|style)\b|\b(?P<narrow>side\s+yard|driveway|drive)\s+(?:is\s+)?(?:too\s+|very\s+"
+    r"|really\s+)?narrow\b",
     _I,
 )
 _SQUARE_FEET = re.compile(
@@ -273,33 +307,52 @@ _FEATURE_NAMES = {
     "tilt-ins": "tilt-in windows",
     "tilt-in": "tilt-in windows",
     "tilt ins": "tilt-in windows",
-    "sliders": "sliding doors",
     "screen cage": "pool enclosure",
     "pool cage": "pool enclosure",
+    "sliders": "sliders (sliding doors)",
+    "wood screens": "wooden screens",
+    "old wood screens": "old wooden screens",
 }
 
 
 # "tint film on all the south windows", "dormers on the front": where the feature is.
 _FEATURE_WHERE = re.compile(
-    r"\s+(?:on|in|over|along)\s+(?:all\s+)?(?:the\s+)?(?:[a-z]+\s+){0,2}?(?:front|back|rear|loft"
-    r"|foyer|porch|windows?)\b(?!\s+(?:roof|yard|lawn|garden|wall))",
+    r"\s+(?:on|in|over|along|above)\s+(?:all\s+)?(?:the\s+)?(?:[a-z]+\s+){0,2}?(?:front|back|rear|loft"
+    r"|foyer|porch|windows?|door|entry|stairs|staircase)\b(?!\s+(?:roof|yard|lawn|garden|wall))",
     _I,
 )
+
+
+_FEATURE_COUNT = re.compile(r"(?<![\w.,$#/-])([0-9]{1,2})\s+$")
 
 
 def _feature_name(m: re.Match[str]) -> str:
     if m.group("roof"):
         return f"{tidy(m.group('roof'))} roof"
+    if m.group("screens"):
+        name = f"{tidy(m.group('screens'))} screens"
+        return _FEATURE_NAMES.get(name, name)
+    if m.group("narrow"):
+        return f"narrow {tidy(m.group('narrow'))}"
     name = tidy(m.group())
+    if name.startswith("crank"):
+        return "crank-out windows"
+    name = re.sub(r"\bapt\b", "apartment", name)
     return _FEATURE_NAMES.get(name, name)
 
 
 # Selling, not describing: "told her about the gutter guard special", "quote for shutters".
 _SALES = re.compile(
-    r"\b(?:special|promo|quoted?|estimate|upsell|upsold|offered|interested\s+in|told\s+(?:her|him"
+    r"\b(?:special|promo|quoted?(?!\s+sheet)|estimate|upsell|upsold|offered|interested\s+in|told\s+(?:her|him"
     r"|them)\s+about|brochure|flyer|install(?:ation|ing)?|pitched|recommended|suggested"
     r"|mentioned\s+(?:our|the|a))\b",
     _I,
+)
+
+
+# "lubed rollers on 3 sliders", "cleaned the skylights": today's work, not a description.
+_WORKED_ON = re.compile(
+    r"\b(?:lubed|cleaned|washed|scrubbed|vacuumed|replaced|repaired|fixed|did)\b", _I
 )
 
 
@@ -310,6 +363,7 @@ def features(note: Note) -> list[Hit]:
         for m in note.finditer(_FEATURE)
         if not note.negated(m.start(), 15)
         and not _SALES.search(note.text, *note.sentence_window(m.start(), m.end()))
+        and not _WORKED_ON.search(note.clause_before(m.start(), 30))
     ]
     if not found:
         return []
@@ -324,7 +378,12 @@ def features(note: Note) -> list[Hit]:
         where = _FEATURE_WHERE.match(note.text, m.end())
         end = where.end() if where else m.end()
         value = f"{name} {tidy(where.group())}" if where else name
-        hits[key] = Hit(key, value, m.start(), end, 0.65)
+        count = _FEATURE_COUNT.search(note.text, max(0, m.start() - 4), m.start())
+        if count and m.group().lower().endswith("s"):
+            start, value = count.start(), f"{count.group(1)} {value}"
+        else:
+            start = m.start()
+        hits[key] = Hit(key, value, start, end, 0.65)
     return list(hits.values())
 
 

@@ -84,7 +84,7 @@ _TIME_WINDOW = re.compile(
     r"(?:the\s+)?(?:[0-9]{1,2}(?::[0-9]{2})?\s*"
     r"(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:and|-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
     r"|hours|close|closing|opening)(?![0-9])|\bafter\s+hours\b"
-    r"|\bbefore\s+(?:the\s+\w+\s+|they\s+|it\s+|we\s+|she\s+|he\s+)?opens?\b(?:\s+(?:at\s+)?"
+    r"|\bbefore\s+(?:the\s+\w+\s+|they\s+|it\s+|we\s+|she\s+|he\s+)?opens?\b(?!\s+(?:the|a|up|it)\b)(?:\s+(?:at\s+)?"
     r"[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
     r"|\b(?:out|done|finished|gone|off\s+site)\s+by\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)"
     r"|[0-9]{1,2}(?::[0-9]{2})?(?!\s*(?:windows?|screens?|[a-z])))"
@@ -94,7 +94,9 @@ _TIME_WINDOW = re.compile(
     _I,
 )
 _JOB_LOG = re.compile(
-    r"\b(?:took|finished|arrived|started|[0-9.]+\s*(?:hrs?|hours|min(?:ute)?s?))\b", _I
+    r"\b(?:took|finished|arrived|started|job\s+done|all\s+done|crew\s*:|van\s+[0-9]|[0-9]+\s+jobs"
+    r"|[0-9.]+\s*(?:hrs?|hours|min(?:ute)?s?))\b",
+    _I,
 )
 _BILLING = re.compile(r"\b(?:bill(?:ed)?|invoiced?|pays?|paid|charge[sd]?)\s+$", _I)
 _HAS_TIME = re.compile(r"[0-9]|hours|clos|open", _I)
@@ -107,7 +109,8 @@ _AWAY_MONTHS = re.compile(
 _AWAY = re.compile(
     rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never(?:\s+schedule)?|no(?:\s+work)?"
     rf"|nothing|not|avoid|can'?t\s+do|except)\s+(?:on\s+)?(?P<days>{DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{DAY_TOKEN})"
-    rf"{{0,6}})",
+    rf"{{0,6}})"
+    rf"|\b(?P<days2>{DAY_TOKEN})\s+(?:are|is)\s+(?:no\s+good|bad|out|not\s+good|a\s+no)\b",
     _I,
 )
 
@@ -180,13 +183,28 @@ _OFFERED = re.compile(r"\b(?:quoted?|estimate[ds]?|would\s+be|let\s+us\s+know)\b
 
 
 _DONE_BY = re.compile(r"(?:done|finished|out)\s+by\b", _I)
+# "has to be done by 3", "wants us out by noon": a wish, not a log.
+_NEEDED = re.compile(
+    r"\b(?:need|needs|has\s+to|have\s+to|must|want|wants|should|gotta|got\s+to|be|us|always)\s+$"
+    r"|\b(?:need|needs|has\s+to|have\s+to|must|want|wants|should|gotta)\b",
+    _I,
+)
+# "no work vehicles on the street before 7am": the window opens then.
+_NO_WORK = re.compile(r"\b(?:no|not|never|nothing)\b", _I)
+
+
+_WORK_FIRST = re.compile(
+    r"^(?:windows?|gutters?|screens?|cleaned|cleaning|washed|done|service|do|them)\s+(?=every\b)"
+)
 
 
 def _said(key: str, m: re.Match[str]) -> str:
     """A frequency or season as one spelling: "every other week" -> "every 2 weeks", "every
     spring" -> "spring", "once in Nov" -> "november"."""
     if key == "schedule.frequency":
-        return _spelt_out(tidy(m.group()))
+        said = _spelt_out(_WORK_FIRST.sub("", tidy(m.group())))
+        # "every other Friday": every other week, on Fridays
+        return re.sub(r"^every (?:other|2) (\w+day)$", r"every other week, \1", said)
     groups = m.groupdict()
     if groups.get("month"):
         return _MONTH_NAMES.get(groups["month"][:3].lower(), groups["month"].lower())
@@ -235,14 +253,16 @@ def schedule_details(note: Note) -> list[Hit]:
     for m in note.finditer(_TIME_WINDOW):
         if _JOB_LOG.search(note.text, *note.sentence_window(m.start(), m.end())):
             continue  # "90 minutes, done by 3": when this visit ended
-        if _DONE_BY.match(m.group()) and note.sentence(m.start())[0] >= m.start() - 1:
-            continue  # "Done by 1." opening a sentence is when this visit ended
+        if _DONE_BY.match(m.group()) and not _NEEDED.search(note.clause_before(m.start(), 30)):
+            continue  # "Storefronts done by 1." is when this visit ended, not a window
         if _HAS_TIME.search(m.group()) and not NOT_A_TIME.match(note.text, m.end()):
             value = re.sub(r"\b([ap])\.m\b\.?", r"\1m", tidy(m.group()))
             value = re.sub(r"\b([0-9]{1,2}):00\b", r"\1", value)
             value = re.sub(r"([0-9])\s+(am|pm)\b", r"\1\2", value)
             value = _hour(re.sub(r"^b4\b", "before", value))
-            if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()):
+            if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()) or (
+                value.startswith("before") and _NO_WORK.search(note.clause_before(m.start(), 40))
+            ):
                 value = re.sub(r"^(?:not\s+)?before\b", "after", value)
             hits.append(Hit("schedule.time_window", value, *m.span(), 0.7))
     for m in note.finditer(_ASLEEP):
@@ -251,9 +271,14 @@ def schedule_details(note: Note) -> list[Hit]:
         if not _JOB_LOG.search(note.text, *note.sentence_window(m.start(), m.end())):
             hits.append(Hit("schedule.time_window", tidy(m.group()), *m.span(), 0.65))
     for m in note.finditer(_AWAY_MONTHS):
-        hits.append(Hit("schedule.away", tidy(m.group("months")), *m.span(), 0.7))
+        if re.search(
+            r"\b(?:here|home|around|in\s+town)\s+$", note.text[: m.start("months")][-15:], _I
+        ):
+            continue  # "here Nov thru April": when they are here (a season), not away
+        hits.append(Hit("schedule.away", _month_range(tidy(m.group("months"))), *m.span(), 0.7))
     for m in note.finditer(_AWAY):
-        days = days_in(m.group("days"))
-        value = ", ".join(days) if days else tidy(m.group("days"))
+        said = m.group("days") or m.group("days2")
+        days = days_in(said)
+        value = ", ".join(days) if days else tidy(said)
         hits.append(Hit("schedule.unavailable_days", value, *m.span(), 0.7))
     return hits
