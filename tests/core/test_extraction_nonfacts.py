@@ -64,7 +64,7 @@ def test_bill_him_goes_to_the_role_named_before() -> None:
     )
     assert facts("Mike pays by check.")["payment.payer"] == "Mike"
     assert facts("Landlord Mike Stavros. Mike pays by check.")["payment.payer"] == (
-        "Mike (landlord)"
+        "Mike Stavros (landlord)"
     )
 
 

@@ -247,7 +247,7 @@ def test_round_five_wordings(note: str, key: str, value: Any) -> None:
 
 def test_the_payer_is_said_both_ways() -> None:
     got = facts("Landlord Mike Stavros owns 6 doubles. Mike pays by check, quarterly.")
-    assert got["payment.payer"] == "Mike (landlord)"
+    assert got["payment.payer"] == "Mike Stavros (landlord)"
     assert got["people.landlord"] == "Mike Stavros"
 
 

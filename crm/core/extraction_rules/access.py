@@ -33,6 +33,15 @@ _LOCKBOX_PLACE = re.compile(
 )
 
 
+# "Lockbox on the front door", "lockbox 3319 on the side gate", "lockbox on the meter" (no "is",
+# no "moved to"): the usual spot, named in passing; "lockbox is on the hose bib" states it.
+_PLAIN_DOOR = re.compile(
+    rf"{_LOCKBOX}\s+(?:[0-9]{{3,8}}\s+)?on\s+(?:the\s+)?(?:(?:front|side|back|rear)\s+)?"
+    r"(?:door|gate|meter)",
+    _I,
+)
+
+
 def _code_value(code: str) -> str:
     return code[1:] if code.startswith("#") else code
 
@@ -53,6 +62,8 @@ def lockbox_code(note: Note) -> list[Hit]:
     ]
     for m in note.finditer(_LOCKBOX_PLACE):
         place = tidy(m.group("place"))
+        if _PLAIN_DOOR.fullmatch(m.group()):
+            continue  # "lockbox on front door 8824": where lockboxes hang, said in passing
         if place and not note.negated(m.start(), 15):
             value = f"{m.group('prep').lower()} {place}" if m.group("prep") else place
             hits.append(Hit("access.lockbox_location", value, m.start(), m.end(), 0.65))
@@ -137,7 +148,8 @@ def gate_closed(note: Note) -> list[Hit]:
 
 
 _PARKING = re.compile(
-    r"(?<!\bthe\s)(?<!\ba\s)\bpark(?:ing|ed)?\s+(?P<where>(?:in|on|at|behind|across|along|by|near"
+    r"(?<!\bthe\s)(?<!\ba\s)(?<!office\s)(?<!business\s)(?<!industrial\s)(?<!trailer\s)"
+    r"(?<!theme\s)(?<!car\s)\bpark(?:ing|ed)?\s+(?P<where>(?:in|on|at|behind|across|along|by|near"
     r"|out\s+front|in\s+front|street\s*side|in\s+back|on\s+the\s+street|(?:a)?round\s+(?:the\s+)?"
     r"back|down\s+the|up\s+the)\b[^.,;!?()\n]{0,40})"
     r"|\bparking\s*(?:is\s+|:\s*)(?P<spot>(?:the\s+|in\s+|on\s+|at\s+)?(?:[\w'-]+\s+){0,4}?"
@@ -153,9 +165,14 @@ _PARKING = re.compile(
 _LEVEL = re.compile(r"\blvl\b\.?", _I)
 
 
+# "at the end of the lane", "on the left side of the drive": the spot itself ("end of the
+# lane"); a lone word keeps its preposition ("on the street", "in back").
+_LEAD = re.compile(r"^(?:at|in|on)\s+(?:the\s+(?=\S+\s+\S)|(?!the\s)(?=\S+\s+\S))", _I)
+
+
 def _level(where: str) -> str:
     """ "lvl 2" spelt out as "level 2"."""
-    return _LEVEL.sub("level", where)
+    return _LEAD.sub("", _LEVEL.sub("level", where))
 
 
 _PARKING_STOP = re.compile(r"\s+(?:and|but|or|so|bc|b/c|because|not|if|when|unless)\b.*", _I)
@@ -167,6 +184,8 @@ def parking(note: Note) -> list[Hit]:
         if note.negated(m.start(), 20):
             continue  # "don't park on the grass" says where not to park
         if m.group("use"):
+            if note.someone_elses(m.start()):
+                continue  # "Neighbor (Gary) lets us use his driveway": a favour, see _LET_IN
             hits.append(Hit("access.parking", tidy(m.group("use")), *m.span(), 0.65))
             continue
         if m.group("spot"):
@@ -183,8 +202,8 @@ def parking(note: Note) -> list[Hit]:
 
 _KEY_PLACE = re.compile(
     r"\b(?:(?:spare\s+|house\s+|door\s+|hide-?a-?)?key\s*(?:is\s+|are\s+)?(?:kept\s+|hidden\s+"
-    r"|left\s+|[:-]\s*)?(?:under|in(?!\s+case\b)|behind|inside|on\s+top\s+of|above|with\b|w/)"
-    r"[^.;!?\n,]{1,39}\w\b)",
+    r"|left\s+|[:-]\s*)?(?:under|in(?!\s+case\b)|behind|inside(?=\s+(?:the|a|an)\b)|on\s+top\s+of"
+    r"|above|with|w/)\s*(?<=[\s/])[^.;!?\n,]{1,39}\w\b)",
     _I,
 )
 # "Neighbor Bob has a key", "caretaker Joan has a key", "Neighbor Jeanette at #12 has a key",
@@ -219,6 +238,8 @@ _CHECK_IN = re.compile(
     r"(?:\s+kiosk)?|reception|(?:front\s+|site\s+|leasing\s+|main\s+)?office(?:\s+manager)?"
     r"|(?:office|site|building|property)\s+manager|concierge|the\s+super)\b"
     r"(?:(?!\s+(?:b4|before|when|if|and|then)\b)[^.;!?\n,]){0,25}"
+    r"(?:\s+and\s+(?:get|grab|pick\s+up|collect)\s+(?:a\s+|the\s+|your\s+)?(?:visitor\s+"
+    r"|guest\s+)?(?:badge|pass|key|fob|lanyard)s?\b)?"
     r"|\b(?:must|have\s+to|need\s+to)\s+sign\s+in\s+(?:w/|with)\s*security\b"
     r"|\bknock\s+(?:loud(?:ly)?|hard|firmly|firm)\b(?:\s+(?:on|at)\s+the\s+(?:\w+\s+)?door)?"
     r"(?:\s+and\s+wait\b)?"
@@ -264,6 +285,10 @@ _CHANGED_CODE = re.compile(
 )
 
 
+# "get a visitor badge", "need the badge from the office first": a step of checking in.
+_FETCHED = re.compile(r"\b(?:get|grab|need|pick\s+up|collect|obtain)\s+(?:\w+\s+){0,2}$", _I)
+
+
 def _phrase_hits(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
     return [
         Hit(key, tidy(m.group()), m.start(), m.end(), 0.65)
@@ -279,6 +304,8 @@ def _phrase_hits(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
 _LET_IN = re.compile(
     r"\b(?:lets?|will\s+let|'ll\s+let)\s+(?:us|u|you|the\s+crew)\s+in\s+(?:through|thru|via|at"
     r"|by)\s+(?:the\s+)?(?:[a-z]+\s+)?(?:door|entrance|gate|garage)\b"
+    r"|\blets?\s+(?:us|u|you|the\s+crew)\s+use\s+(?:his|her|their)\s+(?:driveway|drive|yard"
+    r"|side\s+yard|gate)(?:\s+to\s+(?:reach|get\s+to|access)\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?)?"
     r"|\bmeets?\s+(?:us|u|you|the\s+crew)\s+(?:at|in|by|out\s+front\s+of)\s+(?:the\s+)?"
     r"[^.;!?\n,]{2,30}",
     _I,
@@ -327,7 +354,11 @@ def other_access(note: Note) -> list[Hit]:
     hits += _instructions(note)
     hits += _phrase_hits(note, "access.alarm", _ALARM)
     for thing, pattern in _OTHER_WAYS.items():
-        hits += _phrase_hits(note, f"access.{thing}", pattern)
+        hits += [
+            h
+            for h in _phrase_hits(note, f"access.{thing}", pattern)
+            if thing != "badge" or not _FETCHED.search(note.clause_before(h.start, 25))
+        ]
     for m in note.finditer(_HAS_KEY):
         if not note.negated(m.start(), 15):
             who = " ".join((m.group("who") + (m.group("where") or "")).split())

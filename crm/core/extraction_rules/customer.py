@@ -47,6 +47,11 @@ _HELPER_BEFORE = re.compile(
     r"|caregiver|helper|manager|contact)\b[^.;:!?]{0,6}$",
     _I,
 )
+_ANIMAL_BEFORE = re.compile(
+    r"\b(?:dogs?|cats?|pups?|puppy|kitty|kitten|horses?|parrot|bird)\b(?![^.;!?]{0,60}"
+    r"\b(?:owner|customer|cust|lady|woman|man|husband|wife|mr|mrs|ms)\b)",
+    _I,
+)
 _NEXT_DOOR = re.compile(r"\s+(?:\w+\s+){0,2}?(?:next\s+door|across\s+the\s+street)\b", _I)
 
 
@@ -66,7 +71,14 @@ def _someone_else(note: Note, m: re.Match[str]) -> bool:
     """The age word is about a relative, neighbour or helper, not the customer."""
     if note.someone_elses(m.start()) or _NEXT_DOOR.match(note.text, m.end()):
         return True
-    return _HELPER_BEFORE.search(note.text, max(0, m.start() - 40), m.start()) is not None
+    if _HELPER_BEFORE.search(note.text, max(0, m.start() - 40), m.start()) is not None:
+        return True
+    # "the cat is named whiskers and she is very old": the pronoun is the animal's.
+    said = note.text[m.start() : m.start() + 4].lower()
+    lo = note.sentence_window(m.start())[0]
+    return said.startswith(("she", "he")) and bool(
+        _ANIMAL_BEFORE.search(note.text, max(lo, m.start() - 60), m.start())
+    )
 
 
 def age_group(note: Note) -> list[Hit]:
@@ -167,8 +179,8 @@ _CUSTOMER_TYPE = re.compile(
     r"|(?P<pm>(?<!new\s)\bproperty\s+(?:management|mgmt)\b|(?-i:\b[A-Z][a-z]+\s+(?:Mgmt|Management)\b))"
     r"|(?P<rentals>(?-i:\b[A-Z][a-z]+\s+Rentals\b)|(?:\A|(?<=[.;:!\n]))\s*(?:[\w']+\s+){0,3}?rental"
     r"\s+(?:at|on|in)\s+(?:[0-9]|(?-i:[A-Z]))|\(\s*rental\s*\)|\brental\s+unit\b)"
-    r"|(?P<business>\b(?:dentist(?:'?s)?(?:\s+office)?|laundromat|dry\s+cleaners?|(?:store|shop)\s+"
-    r"(?:mgr|manager)|(?-i:Dr\.?\s+[A-Z][a-z]+'s)\s+(?:office|practice)|nail\s+salon|barber\s*shop"
+    r"|(?P<business>\b(?:dentist(?:'?s)?(?:\s+office)?|(?:store|shop)\s+"
+    r"(?:mgr|manager)|(?-i:Dr\.?\s+[A-Z][a-z]+'s)\s+(?:office|practice)"
     r"|(?-i:[A-Z][a-z]+\s+(?:Yoga|Fitness|Plumbing|Insurance|Dental|Auto|Hardware"
     r"|Florist|Studio|Salon|Bakery))\b)\b)"
     r"|(?P<medical>(?-i:\b[A-Z][a-z]+\s+Medical\b)(?!\s+(?:Imaging|Office|Clinic))"
@@ -186,7 +198,8 @@ _CUSTOMER_TYPE = re.compile(
     r"(?!\s+(?:truck|van|car|suv|pickup)))"
     r"|(?P<government>\b(?:courthouse|city\s+hall|town\s+hall|county\s+(?:building|offices?)"
     r"|government\s+(?:building|office)|post\s+office)\b)"
-    r"|\b(?:commercial|storefront|store\s*front|cafe|church|office\s+building"
+    r"|\b(?:commercial|storefront|store\s*front|cafe|church|office\s+building|laundromat"
+    r"|dry\s+cleaners?|nail\s+salon|barber\s*shop"
     r"|(?:dental|doctor'?s|law|medical)\s+office|clinic|salon|gym|school|daycare"
     r"|bank(?!\s+(?:transfer|account|acct|draft|card|details|barn|deposit|holiday|of\s+windows))"
     r"|(?:air\s*bnb|vrbo|short[\s-]term|vacation)(?:\s+rental)?|rental\s+property"
@@ -202,7 +215,10 @@ _CUSTOMER_TYPE = re.compile(
 # "Cust is a realtor": the customer's trade says what kind of customer they are.
 _TRADE = re.compile(
     r"\b(?:cust(?:omer)?|client|homeowner|owner)\s+is\s+an?\s+(?P<trade>realtor|real\s+estate"
-    r"\s+agent|contractor|builder|property\s+manager|landlord|investor|developer|flipper)\b",
+    r"\s+agent|contractor|builder|property\s+manager|landlord|investor|developer|flipper)\b"
+    # "Builder is Hanover Homes, they pay by check": the customer is the builder.
+    r"|\b(?P<trade2>builder|(?:general\s+)?contractor|developer)\s+is\s+(?-i:[A-Z][a-z]+\s+[A-Z][a-z]+)"
+    r"(?=[^.;!?\n]{0,30}\b(?:pays?|invoice|bill)\w*)",
     _I,
 )
 _GROUPS = {
@@ -222,7 +238,7 @@ _GROUPS = {
 _BUSINESS = re.compile(
     r"\b(?:storefront|store\s*front|cafe|office|clinic|salon|gym|bank|retail|warehouse|dealership"
     r"|hotel|motel|coffee|firm|car\s+wash|bakery|brewery|pharmacy|store|mall|boutique|restaurant"
-    r"|funeral|medical|daycare)\b"
+    r"|funeral|medical|daycare|laundromat|cleaners?|salon|shop)\b"
 )
 
 
@@ -235,10 +251,12 @@ def _kind(text: str) -> str:
 
 # "Jim from the hardware store", "Bob at the bank": a place someone else came from.
 _PASSING = re.compile(
-    r"(?:\bfrom|(?-i:\b[A-Z][a-z]+(?<!ed))\s+at|\b(?:above|below|beside|behind|next\s+to"
+    r"(?:\bfrom|(?-i:\b[A-Z][a-z]+(?<!ed))\s+(?:at|@)|\b(?:above|below|beside|behind|next\s+to"
     r"|across\s+from)|\b(?:with|w/)\s+the)\s+(?:the\s+|a\s+|his\s+|her\s+)?$",
     _I,
 )
+# "Ground floor storefront completed": the work of this visit, not the kind of customer.
+_WORK_DONE = re.compile(r"\s+(?:glass\s+)?(?:completed|done|finished|cleaned)\b", _I)
 # "Met Pastor Anne at Hillside Methodist": the pastor is at their own church.
 _CLERGY = re.compile(r"\b(?:pastor|father|rev|reverend|deacon|priest)\b", _I)
 
@@ -249,6 +267,7 @@ def customer_type(note: Note) -> list[Hit]:
         m
         for m in (*note.finditer(_CUSTOMER_TYPE), *note.finditer(_TRADE))
         if not note.negated(m.start(), 15)
+        and not _WORK_DONE.match(note.text, m.end())
         and (
             not _PASSING.search(before := note.clause_before(m.start()))
             or (m.lastgroup == "church" and _CLERGY.search(before))
@@ -259,7 +278,7 @@ def customer_type(note: Note) -> list[Hit]:
     found.sort(key=lambda m: m.start())
     kinds = list(
         dict.fromkeys(
-            tidy(m.group("trade"))
+            tidy(m.group("trade") or m.group("trade2"))
             if "trade" in m.re.groupindex
             else _GROUPS.get(m.lastgroup or "") or _kind(m.group())
             for m in found

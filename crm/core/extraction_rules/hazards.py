@@ -64,7 +64,7 @@ _FIXED = re.compile(
 _HAZARDS: dict[str, str] = {
     "sprinklers": r"sprinklers?(?:\s+heads?)?|irrigation",
     "power_lines": r"(?:power|pwr)\s*lines?|electric(?:al)?\s+(?:lines?|wires?)|service\s+drop",
-    "steep_driveway": r"(?:steep|long|narrow)\s+(?:\w+\s+)?(?:drive(?:way)?|hill)"
+    "steep_driveway": r"steep\s+(?:\w+\s+)?(?:drive(?:way)?|hill)"
     r"|drive(?:way)?\s+(?:is\s+)?(?:really\s+|very\s+|super\s+|pretty\s+|too\s+)?steep",
     "steep_roof": r"steep\s+(?:\w+\s+)?roof|steep\s+pitch"
     r"|roof\s+(?:is\s+|was\s+)?(?:very\s+|really\s+|super\s+|pretty\s+|too\s+)?steep",
@@ -123,6 +123,12 @@ _PART = (
 _STATE = (
     r"(?:rotten|rotted|rotting|cracked|wobbly|loose|broken|weak|soft|spongy|unsafe|slippery"
     r"|slick|crumbling|sagging|uneven|unstable|sketchy|missing|dead|hanging|damaged)"
+)
+# "Back porch roof is soft, dont step on it": the advice that follows belongs to the hazard.
+_ADVICE = re.compile(
+    r"\s{0,3}[,;:-]{0,2}\s{0,3}(?P<advice>(?:please\s+|pls\s+)?(?:don'?t|do\s+not|never|no)\s+"
+    r"[^.;!?\n,]{1,40}?\b(?:it|them|em|there)\b(?:\s+(?:with|w/)\s+(?:the\s+|a\s+)?\w+)?)",
+    _I,
 )
 _DEGREE = r"(?:really\s+|very\s+|super\s+|pretty\s+|all\s+|a\s+bit\s+|kinda\s+|quite\s+)?"
 _WORN = re.compile(
@@ -183,7 +189,11 @@ def worn_parts(note: Note) -> list[Hit]:
         else:  # "Broken step on back porch"
             key = f"hazards.{_snake(state)}_{_snake(thing)}"
             value = _short(f"{state} {thing} {m.group('where2') or ''}")
-        hits.append(Hit(key, value[:100], m.start(), m.end(), 0.7))
+        end = m.end()
+        advice = _ADVICE.match(note.text, end)
+        if advice is not None:
+            value, end = f"{value}, {tidy(advice.group('advice'))}", advice.end()
+        hits.append(Hit(key, value[:100], m.start(), end, 0.7))
     return hits
 
 
@@ -262,8 +272,9 @@ def other_hazards(note: Note) -> list[Hit]:
             continue
         if note.negated(m.start(), 20) or note.someone_elses(m.start()):
             continue
-        if note.text[max(0, m.start() - 12) : m.start()].lower().endswith("because of the "):
-            continue
+        before = note.text[max(0, m.start() - 15) : m.start()].lower()
+        if before.endswith(("because of the ", "from the ", "from ")):
+            continue  # the cause of a stain ("spots from the sprinklers"), not a hazard
         if thing == "slippery" and _TODAY.search(note.text, *note.sentence_window(m.start())):
             continue
         lo, end = note.clause(m.start())

@@ -39,7 +39,7 @@ _DONT = re.compile(
     rf"\b(?:(?:please|pls)\s+)?(?:don'?t|do\s+not|never|dont|(?<=\s)not\s+to|stop)\s+(?P<rest>(?:go|walk"
     rf"|step|use|using|jet[\s-]?wash|scrub|dump|get\s+(?:chemicals|water|spray|soap|overspray)|squeegee|slam|force|pry|soak|water|unplug"
     rf"|climb|lean|put|set|stand|sit|touch|spray|pressure|power|clean|do|open|move|prop|drag"
-    rf"|park|block|wash|scrape|leave|bother|ring|knock|enter|drip|run|rest|hose|hook|press|pull|blow"
+    rf"|block|wash|scrape|leave|bother|ring|knock|enter|drip|run|rest|hose|hook|press|pull|blow"
     rf"|disconnect|seal|drive|lift|remove|take"
     rf"|let(?!\s+(?:him|her|them|it|the\s+(?:cats?|dogs?|kitty|pup))\s+(?:out|escape|get\s+out)))"
     rf"\b{_TAIL})",
@@ -53,7 +53,8 @@ _NOT_ON = re.compile(
 _NO_LONGER = re.compile(
     r"\bno\s+longer\s+(?:do(?:ing)?|clean(?:ing)?|wants?|need(?:s)?|does|want)?\s*(?:us\s+to\s+"
     r"(?:do|clean)\s+)?(?:the\s+)?(?P<obj>screens?|gutters?|skylights?|inside|interiors?"
-    r"|windows?|garage|sunroom|storm\s+windows?|awnings?|solar\s+panels?)\b",
+    r"|windows?|garage|sunroom|storm\s+windows?|awnings?|solar\s+panels?|downspouts?|tracks"
+    r"|sills|basement\s+windows?)\b",
     _I,
 )
 # "Frank does not want the screens cleaned anymore".
@@ -66,7 +67,9 @@ _NO_MORE = re.compile(
     rf"\b(?:no\s+more|stop(?:ped)?\s+doing|not\s+doing|quit\s+doing)\s+(?:the\s+)?(?P<obj>{_CHORES})\b"
     rf"|\bno\s+(?P<obj2>{_CHORES})\s+(?:any\s*more|from\s+now\s+on)\b"
     rf"|\b(?:doesn'?t|does\s+not|don'?t|do\s+not)\s+want\s+(?:the\s+|us\s+to\s+do\s+(?:the\s+)?)?"
-    rf"(?P<obj3>{_CHORES})\s+(?:done|cleaned|washed)\s+(?:any\s*more|from\s+now\s+on)\b",
+    rf"(?P<obj3>{_CHORES})\s+(?:done|cleaned|washed)\s+(?:any\s*more|from\s+now\s+on)\b"
+    rf"|\b(?:don'?t|do\s+not)\s+bother\s+(?:with|w/)\s*(?:the\s+)?(?P<obj4>{_CHORES})"
+    rf"\s+(?:any\s*more|from\s+now\s+on)\b",
     _I,
 )
 _NOT_WANTED = re.compile(
@@ -100,7 +103,7 @@ _DO = re.compile(
     rf"|be\s+(?:gentle|careful|extra\s+careful)\s+with\s+(?:the\s+)?(?:old\s+)?\w+(?:\s+\w+)?"
     rf"|go\s+over\s+(?:every|each|all)|double[\s-]check|check\s+from\s+(?:the\s+)?inside"
     rf"|(?:very\s+)?(?:particular|picky|fussy)\s+about|soft\s*wash\s+only|only\s+soft\s*wash"
-    rf"|ladder\s+(?:feet|legs)|check\s+for\s+streaks|(?:very\s+)?streak[\s-]sensitive"
+    rf"|ladder\s+(?:feet|legs)\s+(?:on|off|only)\b|check\s+for\s+streaks|(?:very\s+)?streak[\s-]sensitive"
     rf"|hand[\s-]dry|dry\s+the\s+sills|wipe\s+(?:the\s+)?(?:sills|frames|tracks))\b{_TAIL}",
     _I,
 )
@@ -209,7 +212,7 @@ def instructions(note: Note) -> list[Hit]:
         obj = tidy(m.group("obj"))
         hits.append(Hit(_key(obj), f"no longer clean the {obj}", *m.span(), 0.75, rank=1))
     for m in note.finditer(_NO_MORE):
-        obj = tidy(m.group("obj") or m.group("obj2") or m.group("obj3"))
+        obj = tidy(m.group("obj") or m.group("obj2") or m.group("obj3") or m.group("obj4"))
         hits.append(Hit(_key(obj), f"no longer clean the {obj}", *m.span(), 0.7, rank=1))
     for m in note.finditer(_NOT_WANTED):
         obj = tidy(m.group("obj"))

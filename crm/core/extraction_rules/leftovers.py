@@ -41,9 +41,33 @@ _NARRATED = re.compile(
     r"|brushed|washed|cleaned|today|this\s+(?:time|visit)|last\s+time|next\s+time|this\s+once"
     r"|waited|rained|windy|upsold|quoted|rescreened|repaired|replaced|reattached|charged|reported"
     r"|added\s+to|came\s+loose|called|emailed|texted|left\s+(?:a\s+)?voicemail|i\s+think"
-    r"|(?:she|he)'?ll\s+ask|was\s+clear|i'?ve\s+been\s+doing)\b",
+    r"|(?:she|he)'?ll\s+ask|was\s+clear|i'?ve\s+been\s+doing|told\s+(?:the\s+)?(?:owner|cust\w*"
+    r"|client|me)|informed|let\s+(?:me|us)\s+know|forgot|tomm?orr?ow|reschedul\w*"
+    r"|(?:will|gonna|going\s+to)\s+call|showed\s+(?:her|him|them)|broken\s+seals?|fogged"
+    r"|(?:same\s+)?as\s+(?:always|usual))\b",
     _I,
 )
+# "guards don't help", "the screens do not fit": a "don't" after its subject describes a thing,
+# unless the subject does not want or like something ("she doesn't want water near the box").
+_SUBJECT_BEFORE = re.compile(r"(?<![^\W\d_])([a-z]+)\s+$", _I)
+_NOT_A_SUBJECT = frozenset(
+    {"please", "pls", "so", "and", "but", "then", "just", "also", "to", "you", "u", "we"}
+    | {"crew", "never", "always"}
+)
+_WANTS_AFTER = re.compile(r"\s*(?:want|like|allow|let|use|go|touch|step)\b", _I)
+# Only who lives there ("Mom (Eleanor) lives there", "Grandma lives w/ them, Betty, 90s"): a
+# household fact for the people rules, not a note.
+_HOUSEHOLD = re.compile(
+    r"^[^.]{0,40}?\blives?\s+(?:there|here|alone|with|w/|upstairs|downstairs|next\s+door|in)\b",
+    _I,
+)
+# A day or a clock time: "never those days", "always Mondays" are the schedule's.
+_WHEN = re.compile(
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\b|\bweekends?\b|\bdays\b"
+    r"|\b[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm|a|p)\b|\b[0-9]{1,2}\s*-\s*[0-9]{1,2}\b",
+    _I,
+)
+_SCHEDULE_WORDS = re.compile(r"never|always|only|must|skip", _I)
 _STILL_AN_INSTRUCTION = re.compile(
     r"\b(?:don'?t|do\s+not|never(?!\s+(?:came|went|showed|did|had|was|were|\w+ed)\b)|always|make\s+sure|be\s+sure|remember|must|be\s+careful"
     r"|careful\s+(?:with|of|around|on))\b",
@@ -62,8 +86,28 @@ _FEWEST_WORDS = 4
 _JOKING = re.compile(r"\b(?:lol|lmao|haha+|jk)\b", _I)
 
 
+def _described(text: str, start: int, end: int) -> bool:
+    subject = _SUBJECT_BEFORE.search(text, max(0, start - 25), start)
+    if subject is None or subject.group(1).lower() in _NOT_A_SUBJECT:
+        return False
+    return _WANTS_AFTER.match(text, end) is None
+
+
+def _carried(text: str) -> bool:
+    """Whether a word that makes a note is there, and not only a description or a schedule."""
+    when = _WHEN.search(text) is not None
+    for m in _CARRIES.finditer(text):
+        word = m.group()
+        if word.lower().startswith(("don", "do ")) and _described(text, m.start(), m.end()):
+            continue
+        if when and _SCHEDULE_WORDS.fullmatch(word):
+            continue
+        return True
+    return False
+
+
 def _not_a_note(text: str) -> bool:
-    if _GONE.search(text):
+    if _GONE.search(text) or _HOUSEHOLD.search(text):
         return True
     job = _THE_JOB.match(text) or _NARRATED.search(text)
     return bool(job) and not _STILL_AN_INSTRUCTION.search(text)
@@ -76,7 +120,7 @@ def leftovers(note: Note, hits: list[Hit]) -> list[Hit]:
     spans = sorted((h.start, h.end) for h in hits)
     for start, end in note.sentences():
         text = note.text[start:end]
-        if not _CARRIES.search(text) or any(s < end and e > start for s, e in spans):
+        if not _carried(text) or any(s < end and e > start for s, e in spans):
             continue
         if note.someone_else_near(start, end) or _not_a_note(text):
             continue  # the neighbour's dog, the old man next door, the job itself

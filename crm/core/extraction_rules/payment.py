@@ -46,17 +46,21 @@ _PAYING = re.compile(
     r"|\ba\s+(?P<method10>cash|check)\s+customer\b|\b(?:be|to\s+be|get)\s+(?P<method11>invoice)d\b"
     r"|\bswitch(?:ed|ing)?\s+to\s+(?:paying\s+(?:by|with)\s+)?(?P<method12>card|check|cash|invoice)\b"
     r"|\b(?P<method13>invoice)s\s+go(?:es)?\s+to\b"
+    r"|\bprefers?\s+(?P<method14>checks?|cash|card|invoices?)\b"
     r"|\b(?:p\.?o\.?\s+number|po\s*#)[^.;!?\n]{0,20}\b(?P<method8>invoice)\b",
     _I | re.MULTILINE,
 )
 _METHODS = {"chk": "check", "cheque": "check", "credit card": "card"}
 
 
+_TIP = re.compile(r"\btip(?:ped)?\b", _I)
+
+
 def payment(note: Note) -> list[Hit]:
     hits = [
         Hit("payment.preference", m.lastgroup, m.start(), m.end(), 0.85)
         for m in _PAYMENT.finditer(note.text)
-        if not note.negated(m.start(), 20)
+        if not note.negated(m.start(), 20) and not _TIP.search(note.clause_before(m.start(), 20))
     ]
     for m in note.finditer(_PAYING):
         said = " ".join((next(g for g in m.groups() if g) or "").lower().split())
@@ -102,12 +106,12 @@ _TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|dr|miss)\.?\s+$", _I)
 _NOT_A_PAYER = re.compile(
     r"^(?:he|she|they|it|who|nobody|everyone|customer|client|cust|owner|landlord|tenant|church"
     r"|company|hoa|office|mom|dad|mum|son|daughter|management|always|still|also|never|just|only"
-    r"|and|then|now|usually|mr|mrs|ms|dr|insurance|city|county|school|store|bank)$",
+    r"|and|then|now|usually|mr|mrs|ms|dr|insurance|city|county|school|store|bank|host)$",
     _I,
 )
 _PERCENT = r"(?:[0-9]{1,2}\s*(?:%|pct\b|percent\b)|\$[0-9]{1,3})"
 _DISCOUNT = re.compile(
-    rf"\b{_PERCENT}\s*(?:\w+\s+){{0,2}}discount\b"
+    rf"\b{_PERCENT}\s*(?:\w+\s+){{0,2}}discount\b|(?<![$\w])[0-9]{{1,2}}\s*%\s+off\b"
     rf"|\b(?:\w+\s+)?discount\s+(?:of\s+)?{_PERCENT}|\b{_PERCENT}\s*(?:\w+\s+)?disc\b\.?"
     rf"|\b(?:gave|give|gives|knock(?:ed)?|take|takes|keep)\s+(?:them\s+|her\s+|him\s+"
     rf"|the\s+\w+\s+)?"
@@ -128,8 +132,14 @@ _USUAL_PRICE = re.compile(
     rf"(?:\s+(?:for|per)\s+[^.;!?\n,]{{2,25}})?"
     rf"|{_MONEY}\s+(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?"
     rf"|{_MONEY}\s+is\s+(?:her|his|their|the)\s+(?:usual\s+)?price"
-    rf"|\b(?:same|usual)\s+{_MONEY}",
+    rf"|\b(?:same|usual)\s+{_MONEY}"
+    rf"|\bprice\s+(?:is|stays|remains|still)\s+{_MONEY}(?:\s+for\s+[^.;!?\n,]{{2,25}})?",
     _I,
+)
+# "usual price $285", "price is $275 for ins and outs": the price is the value.
+_PRICE_WORDS = re.compile(
+    r"^(?:(?:usual|regular|standard|flat|normal)\s+(?:price|rate|charge|fee)|price)\s*"
+    r"(?:is\s+|of\s+|stays\s+|remains\s+|still\s+|[:=]\s*)?"
 )
 # "quarterly, in and out, $240": a price said with the plan it belongs to.
 _PRICE_WITH_PLAN = re.compile(
@@ -153,6 +163,7 @@ _PAYER_ROLE = re.compile(
 _DAYS_SAID = {"ten": "10", "fifteen": "15", "thirty": "30", "forty-five": "45", "sixty": "60"}
 _TERMS = re.compile(
     r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b"
+    r"|\bauto-?pay\b|\bwithin\s+(?:[0-9]{1,2}|two|three|four)\s+weeks\b"
     r"|\bwithin\s+(?:[0-9]{1,2}|ten|fifteen|thirty|forty-five|sixty)\s+days\b(?:\s+(?:of|from|after)"
     r"\s+(?:each\s+|the\s+)?invoice\b)?|\bp\.?o\.?\s+(?:number|#)\s+(?:is\s+)?required\b[^.;!?\n]{0,25}",
     _I,
@@ -172,9 +183,9 @@ def payer_with_role(hits: list[Hit]) -> list[Hit]:
         if hit.key == "payment.payer" and isinstance(hit.value, str) and people:
             said = hit.value
             for role, name in people:
-                if said == name.split()[0] or said == name:
+                if said in (name.split()[0], name.split()[-1], name):
                     hit = Hit(
-                        hit.key, f"{said} ({role})", hit.start, hit.end, hit.confidence, hit.rank
+                        hit.key, f"{name} ({role})", hit.start, hit.end, hit.confidence, hit.rank
                     )
                     break
                 if said == role:
@@ -222,7 +233,8 @@ def payment_details(note: Note) -> list[Hit]:
             hits.append(Hit("property.usual_price", m.group("price"), *m.span("price"), 0.6))
     for m in note.finditer(_USUAL_PRICE):
         if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
-            hits.append(Hit("property.usual_price", tidy(m.group()), *m.span(), 0.7))
+            value = _PRICE_WORDS.sub("", tidy(m.group()))
+            hits.append(Hit("property.usual_price", value, *m.span(), 0.7))
     for m in note.finditer(_BILL_THEM):
         roles = list(_PAYER_ROLE.finditer(note.text, max(0, m.start() - 80), m.start()))
         if roles and not note.negated(m.start(), 15):

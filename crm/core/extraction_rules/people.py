@@ -115,6 +115,13 @@ def spouse(note: Note) -> list[Hit]:
         hits = [
             Hit(h.key, h.value, h.start, h.end, h.confidence, 1) if h is first else h for h in hits
         ]
+    # "Husband Bill passed away last yr", "her late husband Bill": not a spouse any more.
+    hits = [
+        h
+        for h in hits
+        if not _LEFT.match(note.text, h.end)
+        and not _LATE.search(note.text, max(0, h.start - 12), h.start)
+    ]
     if not hits:
         return hits
     # "his wife Ngozi, Mrs. Abara's daughter": the customer's child, not the customer's spouse.
@@ -125,8 +132,11 @@ def spouse(note: Note) -> list[Hit]:
 # "Old tenant Jake is gone", "former tenant Jenny moved out": not the tenant any more.
 _FORMER = re.compile(r"\b(?:old|former|previous|prior|last|ex)[\s-]*$", _I)
 _LEFT = re.compile(
-    r"\s+(?:is\s+gone|has\s+left|left|moved\s+(?:out|away)|passed|retired|is\s+no\s+longer)\b", _I
+    r",?\s+(?:is\s+gone|has\s+left|left|moved\s+(?:out|away)|(?:has\s+|had\s+)?(?:passed|died)"
+    r"|retired|is\s+no\s+longer)\b",
+    _I,
 )
+_LATE = re.compile(r"\b(?:late|former|ex|deceased)[\s-]*$", _I)
 
 
 def tenant(note: Note) -> list[Hit]:
@@ -145,13 +155,19 @@ def tenant(note: Note) -> list[Hit]:
 
 _ROLES = ROLES
 _ROLE_KEYS = {k.replace("-", " "): v for k, v in _ROLES.items()}
-_ROLE = "|".join(
-    sorted(
-        (re.escape(r).replace(r"\ ", r"\s+").replace(r"\-", r"[\s-]") for r in _ROLES),
-        key=len,
-        reverse=True,
-    )
-)
+
+
+def _role_pattern(roles: dict[str, str]) -> str:
+    """The roles as one alternation, grouped by first letter so a miss fails fast; longest
+    first within a letter ("office manager" before "office")."""
+    by_letter: dict[str, list[str]] = {}
+    for role in sorted(roles, key=len, reverse=True):
+        rest = re.escape(role[1:]).replace(r"\ ", r"\s+").replace(r"\-", r"[\s-]")
+        by_letter.setdefault(role[0], []).append(rest)
+    return "|".join(f"{letter}(?:{'|'.join(rests)})" for letter, rests in by_letter.items())
+
+
+_ROLE = _role_pattern(_ROLES)
 # A name is one or two capitalised words: "Kelly", "Dana Ruiz", "Mr Patel".
 _PERSON = (
     rf"(?:(?i:mr|mrs|ms|dr|mister|miss)\.?\s+)?(?!(?i:{_ROLE})\b)"
@@ -161,6 +177,8 @@ _PERSON = (
 # manager now", "Jerry (maintenance)"); run apart so one cannot swallow the other's role.
 _ROLE_FIRST = re.compile(
     rf"\b(?i:(?P<role>{_ROLE})(?:'s\s+name)?(?:\s+there|\s+here"
+    rf"|\s+(?:on\s+(?:the\s+)?(?:right|left)|next\s+door|across\s+the\s+(?:street|road)"
+    rf"|lives\s+(?:with|w/)\s*(?:them|her|him))"
     rf"|\s+(?:for|of|at)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?(?=\s+is\b)|\s+changed:?\s+now|\s+now"
     rf"|\s+still|\s*\((?:{_ROLE})\)|(?:,|\s+is)\s+(?:an?\s+)?[\w\s]{{0,25}}?\s+(?:named|called))?"
     rf"(?:\s+is(?:\s+(?:still|now))?|\s*[:(,=-]|\s+named|\s+called)?)\s*{_PERSON}"
@@ -197,7 +215,8 @@ _CREW = re.compile(
     rf"|future|each|the\s+next))|\s*[.,;!]|\s*$)"
     rf"|\b(?i:(?:preferred|fav(?:ou?rite)?|usual|regular)\s+(?:tech|technician|crew|guy|cleaner|worker)s?"
     rf"(?:\s+is|\s*[:=-])?)\s*{_PERSON.replace('name', 'name2')}"
-    rf"|\b(?i:same\s+(?:guys?|crew|techs?|team|people)(?:\s+as\s+(?:last\s+time|before))?)\s*"
+    rf"|\b(?i:same\s+(?:guys?|crew|techs?|team|people)(?:\s+as\s+(?:last\s+time|before)"
+    rf"|\s+(?:every|each)\s+(?:time|visit))?)\s*"
     rf"[(:,-]?\s*{_PERSON.replace('name', 'name3')}",
 )
 # "Jose & Mike", "(Dmitri and Paul)": a second person asked for in the same breath.
@@ -213,12 +232,24 @@ _OWNS = re.compile(
     rf"{_PERSON}\s+(?i:owns\s+(?:it|the\s+(?:place|business|building|shop|store|property"
     rf"|restaurant|practice|company)))\b"
 )
+# "dentist office (Dr. Shah)": the doctor named for the practice owns it.
+_PRACTICE = re.compile(
+    r"\b(?:dental|dentist'?s?|doctor'?s|medical|vet|veterinary|law|chiropractic|optometr\w{0,4})"
+    r"\s+(?:office|practice|clinic)\s*(?:\(\s*|[,-]\s*)(?P<title>(?:dr|doctor)\.?\s+)"
+    r"(?P<name>[A-Z][a-z'-]{1,20})\b",
+    _I,
+)
 _TRANSLATES = re.compile(
     rf"{_PERSON}\)?\s+(?i:translates|interprets|translating|speaks\s+(?:english\s+)?for\s+(?:her|him"
     rf"|them)|(?:talks|speaks)\s+for\s+(?:her|him|them)|does\s+(?:the\s+|all\s+the\s+)?(?:english"
     rf"|talking|translating)|handles\s+(?:the\s+)?(?:english|talking|translating))\b"
 )
 _TRANSLATES = re.compile(r"(?=[A-Z])(?:" + _TRANSLATES.pattern + ")", _TRANSLATES.flags)
+# "bring Tuan if possible he translates": the name a few words before.
+_TRANSLATES_AFTER = re.compile(
+    rf"(?=[A-Z]){_PERSON}[^.;!?\n]{{0,25}}?,?\s+(?i:(?:he|she)\s+(?:translates|interprets"
+    r"|can\s+translate))\b"
+)
 _NOT_PEOPLE = re.compile(
     r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
     r"|may|june|july|august|september|october|november|december|spanish|english|venmo|zelle"
@@ -308,7 +339,13 @@ def roles(note: Note) -> list[Hit]:
             person = _person_value(m.group("name"))
             if person is not None and not note.negated(m.start(), 15):
                 hits.append(Hit(f"people.{role}", person, m.start(), m.end(), 0.7))
-    for m in note.finditer(_TRANSLATES):
+    if "dr" in note.text.lower() or "doctor" in note.text.lower():
+        for m in note.finditer(_PRACTICE):
+            person = _person_value(m.group("name"))
+            if person is not None and not note.negated(m.start(), 15):
+                hits.append(Hit("people.owner", f"Dr. {person}", m.start("title"), m.end(), 0.7))
+    said = "translat" in note.text.lower() or "interpret" in note.text.lower()
+    for m in (*note.finditer(_TRANSLATES), *(note.finditer(_TRANSLATES_AFTER) if said else ())):
         person = _person_value(m.group("name"))
         if person is not None:
             hits.append(Hit("people.translator", person, m.start(), m.end(), 0.75))

@@ -96,4 +96,11 @@ ROLES = {
     "assistant manager": "assistant_manager",
     "hoa contact": "hoa_contact",
     "hoa president": "hoa_contact",
+    "director": "director",
+    "executive director": "director",
+    "grandma": "grandmother",
+    "grandmother": "grandmother",
+    "grandpa": "grandfather",
+    "grandfather": "grandfather",
+    "executive assistant": "executive_assistant",
 }

@@ -16,7 +16,7 @@ BREEDS = (
     r"|malteses?|shih\s+tzus?|bernese|newfies?|great\s+pyrenees|cattle\s+dogs?|frenchies?"
     r"|staff(?:y|ies)|sausage\s+dogs?|springers?|whippets?|greyhounds?|collie\s+mix"
     r"|french\s+bulldogs?|pit\s+mix(?:es)?|(?:lab|pitbull|pit\s+bull|shepherd|terrier)\s+mix(?:es)?"
-    r"|golden(?=\s*[,.;)]|\s+(?:named|called)\b)"
+    r"|golden(?=\s*[,.;)]|\s*$|\s+(?:named|called)\b)"
 )
 _BREEDS = BREEDS
 
@@ -63,6 +63,14 @@ _OTHER_ANIMALS = re.compile(
 
 
 _THEIRS = re.compile(r"\b(?:have|has|got|keeps?|their|her|his|own|owns|raise|raises)\b", _I)
+# "Chickens and 2 goats in back, keep gates closed", "gate must stay shut, chickens": animals
+# kept on site, named with the gate that keeps them in.
+_KEPT = re.compile(
+    r"\b(?:gates?|pen|coop|pasture|paddock)\b[^.;!?\n]{0,30}?\b(?:clos\w+|shut|latch\w*)\b"
+    r"|\b(?:clos\w+|shut|latch\w*)\s+(?:the\s+)?(?:\w+\s+)?gates?\b"
+    r"|\b(?:in|out)\s+(?:the\s+)?(?:back|pasture|paddock|coop|pen|barn)\b",
+    _I,
+)
 
 
 def how_many(note: Note) -> list[Hit]:
@@ -80,7 +88,10 @@ def how_many(note: Note) -> list[Hit]:
     for m in note.finditer(_OTHER_ANIMALS):
         if note.negated(m.start(), 15) or note.someone_elses(m.start()):
             continue
-        if not _THEIRS.search(note.text, max(0, m.start() - 25), m.start()):
+        lo, hi = note.sentence_window(m.start(), m.end())
+        if not _THEIRS.search(note.text, max(0, m.start() - 25), m.start()) and not _KEPT.search(
+            note.text, max(lo, m.start() - 60), min(hi, m.end() + 60)
+        ):
             continue  # "fence along the pasture (horses)": not said to be theirs
         animal = m.group("animal").lower()
         number = parse_number(m.group("num")) if m.group("num") else None

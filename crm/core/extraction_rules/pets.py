@@ -85,7 +85,7 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         # "his name is rocco", "Names are Oliver and Pip": said outright, after the animal
         "said": re.compile(
             rf"\b{words}\b[^?\n]{{0,80}}?\b(?:(?:(?:his|her|its|their|the)\s+)?(?:names?\s+(?:is|are|was|:)"
-            rf"|name'?s)\s*|named\s+|called\s+(?:it|him|her)\s+){NAME}",
+            rf"|name'?s)\s*|named\s+|called\s+(?:it|him|her)\s+|(?-i:[Nn]ame)\s+(?=(?-i:[A-Z][a-z]))){NAME}",
             _I,
         ),
     }

@@ -18,7 +18,7 @@ _TIME_OF_DAY = re.compile(
     rf"|if\s+(?:possible|we\s+can)|ideally|please|pls)\b|\bearly\s+(?:am|a\.m\.|mornings?)\b"
     rf"|\bbefore\s+(?:noon|lunch)\b)"
     rf"|(?P<afternoon>\b{_PREFER}\s+(?:the\s+|in\s+the\s+)?{_WHICH_DAYS}(?:pm|p\.m\.|afternoons?)\b"
-    rf"|\b(?:afternoons?|pm)\s+(?:only|pref(?:erred)?|best|is\s+best|are\s+best)\b"
+    rf"|\b(?:afternoons?|pm)\s+(?:after\s+[0-9]{{1,2}}\s+)?(?:only|pref(?:erred)?|best|is\s+best|are\s+best)\b"
     rf"|\b(?:not|(?:don'?t|do\s+not|never)\s+(?:come|arrive|start|show\s+up))\s+(?:before|until)"
     rf"\s+(?:noon|lunch|midday)\b"
     rf"|\bafter\s+(?:noon|lunch)\b)"
@@ -107,7 +107,11 @@ _PART_OF_DAY = re.compile(r",?\s*(?:mornings?|afternoons?|evenings?|am|pm)$", _I
 _NO_GOOD = re.compile(r"\s+(?:are|is)\s+(?:no\s+good|bad|out|not\s+good|a\s+no)\b", _I)
 _ORDINAL = re.compile(r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+$", _I)
 _HABIT_DAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)days\b", _I)
-_BUSY = re.compile(r"\b(?:works?|working|busy|closed|away|off|gone|out)\b", _I)
+_BUSY = re.compile(
+    r"\b(?:works?|working|busy|closed|away|off|gone|out|runs?|come\s+on|comes\s+on|pickup|trash"
+    r"|garbage|sprinklers?)\b",
+    _I,
+)
 _DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|nothing|except|but|besides)\b|n't\b", _I)
 
 

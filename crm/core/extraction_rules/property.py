@@ -1,10 +1,13 @@
-"""The property: window, screen, skylight and story counts, glass and sills, equipment."""
+"""The property: window, screen, skylight and story counts, glass and sills, equipment.
+
+Features and square feet live in ``property_features.py`` and are re-exported here."""
 
 from __future__ import annotations
 
 import re
 
-from crm.core.extraction_rules.base import NUMBER, Hit, Note, flag_rule, parse_number, tidy
+from crm.core.extraction_rules.base import NUMBER, Hit, Note, flag_rule, parse_number
+from crm.core.extraction_rules.property_features import features, square_feet
 
 _I = re.IGNORECASE
 
@@ -165,12 +168,17 @@ _TALL_LADDER = re.compile(r"\b(?:tall|big|long|large|tallest|biggest)\s+ladders?
 _USED = re.compile(r"\b(?:used|took|brought|had)\b", _I)
 
 
+_ONLY_AFTER = re.compile(r"(?:\s+[\w']+){0,4}?\s+only\b", _I)
+
+
 def ladder(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_TALL_LADDER):
         if not note.negated(m.start(), 30) and not _USED.search(note.clause_before(m.start(), 25)):
             hits.append(Hit("equipment.tall_ladder", True, *m.span(), 0.75))
     for m in note.finditer(_LADDER):
+        if _ONLY_AFTER.match(note.text, m.end(), note.clause(m.start())[1]):
+            continue  # "use ladder only", "use the ladder on the ground only": how, not what
         negation = note.negation_start(m.start(), 30)
         negated = negation is not None or re.search(r"\bnot\b", m.group(), _I) is not None
         start = m.start() if negation is None else negation
@@ -210,9 +218,14 @@ _BRING = re.compile(
 )
 _HAS_A_KEY = re.compile(r"\b(?:ladders?|pole|wfp)\b", _I)
 _ONE_OFF = re.compile(r"\b(?:next\s+time|this\s+time|tomorrow|ours\s+are)\b", _I)
+# "bring our own water", "BRING OUR OWN": an instruction about their spigot, not gear.
 _NOT_GEAR = re.compile(
-    r"^(?:the|back|them|it|in|out|up|your|her|his|their|trash|bins?|cans?)\b", _I
+    r"^(?:the|back|them|it|in|out|up|your|her|his|their|trash|bins?|cans?|own|water|drinking)\b",
+    _I,
 )
+# "bring Tuan if possible": a person (a capitalised name in a note not written in capitals).
+_PERSON = re.compile(r"[A-Z][a-z]+\b")
+_IF_POSSIBLE = re.compile(r"\s+if\s+(?:possible|you\s+can|available|needed)\b", _I)
 
 
 def other_equipment(note: Note) -> list[Hit]:
@@ -227,7 +240,11 @@ def other_equipment(note: Note) -> list[Hit]:
             continue
         if _ONE_OFF.search(note.text, *note.sentence_window(m.start(), m.end())):
             continue  # "bring new squeegee rubbers next time": for us, not the property
-        if _MAYBE.search(note.clause_before(m.start(), 30)):
+        if _MAYBE.search(note.clause_before(m.start(), 30)) or _IF_POSSIBLE.match(
+            note.text, m.end()
+        ):
+            continue
+        if _PERSON.fullmatch(m.group("thing").split()[0]) and not note.text.isupper():
             continue
         key = re.sub(r"[^a-z]+", "_", thing).strip("_")[:40]
         hits.append(Hit(f"equipment.{key}", True, *m.span(), 0.6))
@@ -242,158 +259,39 @@ def other_equipment(note: Note) -> list[Hit]:
     return hits
 
 
-water_fed_pole = flag_rule(
-    "equipment.water_fed_pole",
-    re.compile(
-        r"\bwfp\b|\bwater[\s-]*fed(?:\s+pole)?\b|\bpure[\s-]*water\s+pole\b"
-        r"|\b(?:use|bring|need|needs|grab|with)\s+the\s+pole\b",
-        _I,
-    ),
-    0.9,
-)
-
-
-# -- features and size (open family) -------------------------------------------------------
-
-_FEATURE = re.compile(
-    r"\b(?:solar\s+panels?|storm\s+windows?|french\s+(?:panes?|doors?|windows?)"
-    r"|divided\s+lites?(?:\s+windows?)?|mullions?|grids?|leaded\s+glass|stained\s+glass|transoms?"
-    r"|(?:pool|screen|lanai)\s+(?:enclosure|cage)|screened(?:[\s-]in)?\s+(?:porch|lanai)|lanai"
-    r"|(?:swimming|in-?ground|above[\s-]ground)\s+pool|(?<=a\s)pool(?!\s+(?:guy|company|service))"
-    r"|sun\s*room|conservatory|greenhouse|atrium|bay\s+windows?|bow\s+windows?"
-    r"|picture\s+windows?|casement(?:\s+windows?|s)|awning\s+windows?|jalousie\s+windows?"
-    r"|double[\s-]hung|tilt[\s-]ins?|(?<=[0-9]\s)sliders|grilles|bungalow|semi[\s-]detached|cape\s+cod"
-    r"|log\s+(?:home|cabin)|granny\s+flat|basement\s+(?:suite|apartment)|wrap-?around\s+porch"
-    r"|koi\s+pond|dormers?(?:\s+on\s+the\s+\w+\s+floor)?|turrets?"
-    r"|cupolas?|chandeliers?|glass\s+(?:(?:entry|front|double)\s+)?(?:railings?|doors?|block)|sliding\s+glass\s+doors?"
-    r"|balcon(?:y|ies)|widow'?s\s+walk|vaulted\s+ceilings?|clerestory(?:\s+windows?)?"
-    r"|security\s+film|window\s+film|tinted\s+(?:windows?|glass)|low[\s-]e(?:\s+glass)?"
-    r"|solar\s+array|(?:clay|concrete|spanish|terra\s*cotta)\s+tiles?(?:\s+roof)?"
-    r"|hurricane\s+(?:shutters|windows)|shutters|awnings?|pergola|gutter\s+guards?"
-    r"|copper\s+gutters?|metal\s+roof|tile\s+roof|slate\s+roof|composite\s+deck|tint\s+film"
-    r"|window\s+tint|storm\s+wndws|sun\s*porch|pool(?=\s+(?:cover|fence)\b)"
-    r"|crank[\s-]?out(?=\s+(?:windows?|kind|type|ones|style)\b)|(?:arched|half[\s-]moon"
-    r"|palladian|round|octagon(?:al)?|eyebrow)\s+windows?|(?:old\s+)?wood(?:en)?\s+screens"
-    r"|[0-9]{1,3}[\s-]units?\s+(?:apt|apartment)\s+(?:bldg|building|complex)"
-    r"|(?:cedar|vinyl|wood(?:en)?|chain[\s-]link|aluminum|iron|privacy|split[\s-]rail)\s+fence"
-    r"|fence\s*(?:is\s+|-\s*)?(?:cedar|vinyl|wood|white\s+vinyl|chain[\s-]link)"
-    r"|(?:composite|cedar|trex|pressure[\s-]treated(?:\s+pine)?|redwood|ipe)\s+deck"
-    r"|deck\s+is\s+(?:composite|cedar|trex|pressure[\s-]treated(?:\s+pine)?|redwood)"
-    r"|(?:k-style|box|half[\s-]round|seamless|copper|aluminum)\s+gutters?"
-    r"|(?:micro[\s-]?mesh|leaf|gutter)\s+guards?|leaf\s+filters?|helix\s+guards?"
-    r"|(?:asphalt\s+)?shingle\s+roof|asphalt\s+shingles?|cedar\s+shake|stucco"
-    r"|stamped\s+concrete|boat\s*house|(?<!loading\s)dock|sun\s+screens?|arcadia\s+doors?"
-    r"|davits?|roof\s+anchors?|victorian|historic\s+home|sash\s+windows?|bay\s+window|velux(?:\s+windows?)?"
-    r"|greenhouse|conservatory|leaded\s+lights?|walkout\s+(?:basement|bsmt)|wavy\s+glass|wood\s+windows?)\b"
-    r"|\b(?:its|it'?s|is)\s+(?P<roof>slate|clay\s+tile|tile|metal|cedar\s+shake)\b"
-    r"|\bscreens\s+(?:are|r)\s+(?:the\s+|all\s+)?(?P<screens>(?:old\s+)?wood(?:en)?|aluminum|metal)"
-    r"\s+(?:kind|type|ones|style)\b|\b(?P<narrow>side\s+yard|driveway|drive)\s+(?:is\s+)?(?:too\s+|very\s+"
-    r"|really\s+)?narrow\b",
+_POLE = re.compile(
+    r"\bwfp\b|\bwater[\s-]*fed(?:\s+pole)?\b|\bpure[\s-]*water\s+pole\b"
+    r"|\b(?:use|bring|need|needs|grab|with)\s+the\s+pole\b",
     _I,
 )
-_SQUARE_FEET = re.compile(
-    r"\b(?P<num>[0-9]{1,2}(?:,[0-9]{3}|[0-9]{3})|[0-9](?:\.[0-9])?k)\s*(?:sq\.?\s*(?:ft|feet)\.?"
-    r"|square\s+(?:ft|feet|foot)|sf)\b"
-    r"|\b(?:sq\.?\s*(?:ft|feet)|square\s+(?:feet|footage))\.?\s*(?:is\s+|of\s+)?[:~=]?\s*(?:approx\.?\s*|about\s+|~\s*)?"
-    r"(?P<num2>[0-9]{1,2}(?:,[0-9]{3}|[0-9]{3}))\b",
-    _I,
+# "too cold for the water fed pole, rescheduled": about one visit, not every visit.
+_ONE_VISIT = re.compile(
+    r"\b(?:rescheduled|too\s+(?:cold|windy|icy)|next\s+time|this\s+time|ran\s+out)\b", _I
 )
-# One name per feature: "solar array" and "Solar panel" are both "solar panels".
-_FEATURE_NAMES = {
-    "solar panel": "solar panels",
-    "solar array": "solar panels",
-    "casements": "casement windows",
-    "walkout bsmt": "walkout basement",
-    "tilt-ins": "tilt-in windows",
-    "tilt-in": "tilt-in windows",
-    "tilt ins": "tilt-in windows",
-    "screen cage": "pool enclosure",
-    "pool cage": "pool enclosure",
-    "sliders": "sliders (sliding doors)",
-    "wood screens": "wooden screens",
-    "old wood screens": "old wooden screens",
-}
+# "NO water fed pole on the stained glass": a rule for one part, not the property's gear.
+_ON_PART = re.compile(r"\s+(?:on|near|for)\s+(?:the\s+)?\w", _I)
 
 
-# "tint film on all the south windows", "dormers on the front": where the feature is.
-_FEATURE_WHERE = re.compile(
-    r"\s+(?:on|in|over|along|above)\s+(?:all\s+)?(?:the\s+)?(?:[a-z]+\s+){0,2}?(?:front|back|rear|loft"
-    r"|foyer|porch|windows?|door|entry|stairs|staircase)\b(?!\s+(?:roof|yard|lawn|garden|wall))",
-    _I,
-)
-
-
-_FEATURE_COUNT = re.compile(r"(?<![\w.,$#/-])([0-9]{1,2})\s+$")
-
-
-def _feature_name(m: re.Match[str]) -> str:
-    if m.group("roof"):
-        return f"{tidy(m.group('roof'))} roof"
-    if m.group("screens"):
-        name = f"{tidy(m.group('screens'))} screens"
-        return _FEATURE_NAMES.get(name, name)
-    if m.group("narrow"):
-        return f"narrow {tidy(m.group('narrow'))}"
-    name = tidy(m.group())
-    if name.startswith("crank"):
-        return "crank-out windows"
-    name = re.sub(r"\bapt\b", "apartment", name)
-    return _FEATURE_NAMES.get(name, name)
-
-
-# Selling, not describing: "told her about the gutter guard special", "quote for shutters".
-_SALES = re.compile(
-    r"\b(?:special|promo|quoted?(?!\s+sheet)|estimate|upsell|upsold|offered|interested\s+in|told\s+(?:her|him"
-    r"|them)\s+about|brochure|flyer|install(?:ation|ing)?|pitched|recommended|suggested"
-    r"|mentioned\s+(?:our|the|a))\b",
-    _I,
-)
-
-
-# "lubed rollers on 3 sliders", "cleaned the skylights": today's work, not a description.
-_WORKED_ON = re.compile(
-    r"\b(?:lubed|cleaned|washed|scrubbed|vacuumed|replaced|repaired|fixed|did)\b", _I
-)
-
-
-def features(note: Note) -> list[Hit]:
-    """``property.features``: every feature phrase, in order ("solar panels, storm windows")."""
-    found = [
-        m
-        for m in note.finditer(_FEATURE)
-        if not note.negated(m.start(), 15)
-        and not _SALES.search(note.text, *note.sentence_window(m.start(), m.end()))
-        and not _WORKED_ON.search(note.clause_before(m.start(), 30))
-    ]
-    if not found:
-        return []
-    # One fact per feature: the first is ``property.features``, each other one its own key.
-    hits: dict[str, Hit] = {}
-    for m in found:
-        name = _feature_name(m)
-        key = "property.features" if not hits else "property." + re.sub(r"[^a-z]+", "_", name)
-        key = key.strip("_")[:49]
-        if key in hits or any(h.value.startswith(name) for h in hits.values()):
-            continue
-        where = _FEATURE_WHERE.match(note.text, m.end())
-        end = where.end() if where else m.end()
-        value = f"{name} {tidy(where.group())}" if where else name
-        count = _FEATURE_COUNT.search(note.text, max(0, m.start() - 4), m.start())
-        if count and m.group().lower().endswith("s"):
-            start, value = count.start(), f"{count.group(1)} {value}"
-        else:
-            start = m.start()
-        hits[key] = Hit(key, value, start, end, 0.65)
-    return list(hits.values())
-
-
-def square_feet(note: Note) -> list[Hit]:
-    """``property.square_feet`` as a count: "approx 2,800 sq ft"."""
+def water_fed_pole(note: Note) -> list[Hit]:
     hits = []
-    for m in note.finditer(_SQUARE_FEET):
-        text = (m.group("num") or m.group("num2")).lower().replace(",", "")
-        number = int(float(text[:-1]) * 1000) if text.endswith("k") else int(text)
-        if 100 <= number <= 10_000:
-            value = {"count": number, "plus": False}
-            hits.append(Hit("property.square_feet", value, m.start(), m.end(), 0.8))
+    for m in note.finditer(_POLE):
+        if _ONE_VISIT.search(note.text, *note.sentence_window(m.start(), m.end())):
+            continue
+        negation = note.negation_start(m.start(), 40)
+        if negation is not None and _ON_PART.match(note.text, m.end()):
+            continue
+        start = m.start() if negation is None else negation
+        hits.append(Hit("equipment.water_fed_pole", negation is None, start, m.end(), 0.9))
     return hits
+
+
+__all__ = [
+    "counts",
+    "features",
+    "hard_water",
+    "ladder",
+    "other_equipment",
+    "special_sills",
+    "square_feet",
+    "water_fed_pole",
+]

@@ -21,6 +21,8 @@ _FREQUENCY = re.compile(
     r"|thurs|fri|satur|sun)day\s+of\s+(?:each|every|the)\s+month"
     r"|(?<![0-9])[0-9]{1,2}[\s-]*(?:wk|week)s?\s+(?:rotation|list|route|plan|cycle|schedule)"
     r"|every[\s-]+[0-9]{1,2}[\s-]+(?:weeks?|wks?|months?|yrs?|years?)(?=[\s-]+(?:plan|schedule|rotation)|\b)"
+    r"|every\s+(?:mon|tues?|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?(?=\s+(?:morning|afternoon"
+    r"|evening|night|am|pm)s?\b|\s*[.,;]|\s*$)"
     r"|q\s?[0-9]{1,2}\s?(?:mo|mos|m|wks?|w)|annual(?=\s+(?:spring|summer|fall|autumn|clean|service"
     r"|visit|wash))"
     r"|every\s+other\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day"
@@ -48,6 +50,9 @@ _SEASON = re.compile(
     r"|\b(?P<stay2>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\s*(?:-|thru|through|to)"
     r"\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})"
     r"(?=\s+only\b|,?\s+(?:wednesdays|mondays|tuesdays|thursdays|fridays|only))"
+    r"|\bseason\s*(?:is|:)\s*(?P<stay3>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}"
+    r"\s*(?:-|thru|through|to)\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
+    r"|\b(?P<season4>spring|summer|fall|autumn|winter)\s+(?:schedule|list|route|rotation)\b"
     r"|\b(?:here|home|around|in\s+town)\s+(?P<stay>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
     r"|nov|dec)[a-z]{0,6}(?:\s+[0-9]{1,2})?\s*(?:-|thru|through|to|until|till)\s*(?:mid-?)?"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
@@ -203,15 +208,16 @@ def _said(key: str, m: re.Match[str]) -> str:
     spring" -> "spring", "once in Nov" -> "november"."""
     if key == "schedule.frequency":
         said = _spelt_out(_WORK_FIRST.sub("", tidy(m.group())))
-        # "every other Friday": every other week, on Fridays
-        return re.sub(r"^every (?:other|2) (\w+day)$", r"every other week, \1", said)
+        # "every other Friday": every other week, on Fridays; "every Tues": weekly, on Tuesdays
+        said = re.sub(r"^every (?:other|2) (\w+day)$", r"every other week, \1", said)
+        return re.sub(r"^every ((?:mon|tue|wed|thu|fri|sat|sun)\w*)$", r"weekly, \1", said)
     groups = m.groupdict()
     if groups.get("month"):
         return _MONTH_NAMES.get(groups["month"][:3].lower(), groups["month"].lower())
-    for name in ("season", "season2", "season3"):
+    for name in ("season", "season2", "season3", "season4"):
         if groups.get(name):
             return groups[name].lower()
-    stay = groups.get("stay") or groups.get("stay2")
+    stay = groups.get("stay") or groups.get("stay2") or groups.get("stay3")
     if stay:
         return _month_range(tidy(stay))
     if groups.get("months2"):
