@@ -41,6 +41,8 @@ VALIDATION_H_PATH = DATA / "notes_validation_2026h.jsonl"
 TUNING_I_PATH = DATA / "notes_tuning_2026i.jsonl"
 TUNING_J_PATH = DATA / "notes_tuning_2026j.jsonl"
 VALIDATION_K_PATH = DATA / "notes_validation_2026k.jsonl"
+VALIDATION_L_PATH = DATA / "notes_validation_2026l.jsonl"
+VALIDATION_M_PATH = DATA / "notes_validation_2026m.jsonl"
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -55,6 +57,7 @@ LABELLED_FILES = (
     TUNING_I_PATH,
     TUNING_J_PATH,
     VALIDATION_K_PATH,
+    VALIDATION_L_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -81,6 +84,8 @@ SPLITS = (
     "dev2026i",
     "dev2026j",
     "val2026k",
+    "val2026l",
+    "val2026m",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")
