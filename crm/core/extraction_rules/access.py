@@ -3,105 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from crm.core.extraction_rules.access_codes import _CODE, bare_code, gate_code, lockbox_code
 from crm.core.extraction_rules.base import NEGATION, Hit, Note, tidy
 
 _I = re.IGNORECASE
 
 # -- access --------------------------------------------------------------------------------
-
-_CODE = r"(?P<code>[#*]?[0-9]{3,8}[#*]?)(?![0-9]|-[0-9]|\s*(?:am|pm|a\.m|p\.m)\b|:[0-9])"
-_GATE_CODE = re.compile(
-    rf"\b(?:(?:gate|keypad|entry)\s*(?:code|cd|combo|pin|#)|\bgate(?=\s*[:#-]?\s*[0-9]{{3}})"
-    rf"|combo(?:\s+lock)?\s+(?:is|:)|(?:garage|door|side|back|front)\s+keypad"
-    rf"|code\s+(?:for|to|of)\s+(?:the\s+)?(?:\w+\s+)?(?:gate|door|entrance)|keypad)"
-    rf"[^.!?\n\d$]{{0,20}}?{_CODE}",
-    _I,
-)
-_LOCKBOX = r"\b(?:lock\s*-?\s*box|key\s*-?\s*safe|key\s*-?\s*box)\b"
-# "lockbox 8821", "lockbox is on the garage side, code 0912", "Keysafe by the bins, code 2024".
-_LOCKBOX_CODE = re.compile(rf"{_LOCKBOX}[^.!?\n\d$]{{0,60}}?{_CODE}", _I)
-_LOCKBOX_PLACE = re.compile(
-    rf"{_LOCKBOX}\s+(?:[0-9]{{3,8}}\s+)?(?:is\s+|are\s+)?(?:(?:moved|now)\s+(?:to\s+)?)?"
-    r"(?:(?P<prep>on|at|by|in|under|behind|beside|next\s+to)\s+)?"
-    r"(?P<place>(?:the\s+)?(?:[a-z]+\s+){0,3}?(?:side(?:\s+door)?|door|porch|gate|garage|bins?"
-    r"|office|hose\s+bib|spigot|fence|railing|rail|mailbox|meter|shed|steps|wall|post|entrance)"
-    r"(?:\s+(?:side|door|gate|entrance)){0,2}(?:\s+(?:rail|railing|post|steps))?(?:\s+of\s+the\s+(?:house|garage|shed|porch|deck))?"
-    r"(?:\s+(?:by|near|next\s+to|beside)\s+the\s+(?:[a-z]+\s+)?(?:door|gate|garage|porch|steps"
-    r"|entrance))?)\b",
-    _I,
-)
-
-
-# "Lockbox on the front door", "lockbox 3319 on the side gate", "lockbox on the meter" (no "is",
-# no "moved to"): the usual spot, named in passing; "lockbox is on the hose bib" states it.
-_PLAIN_DOOR = re.compile(
-    rf"{_LOCKBOX}\s+(?:[0-9]{{3,8}}\s+)?on\s+(?:the\s+)?(?:(?:front|side|back|rear)\s+)?"
-    r"(?:door|gate|meter)",
-    _I,
-)
-
-
-def _code_value(code: str) -> str:
-    return code[1:] if code.startswith("#") else code
-
-
-def gate_code(note: Note) -> list[Hit]:
-    hits = [
-        Hit("access.gate_code", _code_value(m.group("code")), m.start(), m.end(), 0.9)
-        for m in note.finditer(_GATE_CODE)
-        if not note.negated(m.start(), 15)
-    ]
-    return hits + bare_code(note)
-
-
-def lockbox_code(note: Note) -> list[Hit]:
-    hits = [
-        Hit("access.lockbox_code", _code_value(m.group("code")), m.start(), m.end(), 0.9)
-        for m in note.finditer(_LOCKBOX_CODE)
-    ]
-    for m in note.finditer(_LOCKBOX_PLACE):
-        place = tidy(m.group("place"))
-        if _PLAIN_DOOR.fullmatch(m.group()):
-            continue  # "lockbox on front door 8824": where lockboxes hang, said in passing
-        if place and not note.negated(m.start(), 15):
-            value = f"{m.group('prep').lower()} {place}" if m.group("prep") else place
-            hits.append(Hit("access.lockbox_location", value, m.start(), m.end(), 0.65))
-    return hits
-
-
-# A code with no gate named: "the code is 7714 now", "code's 4471", "#4471 gets you in".
-_BARE_CODE = re.compile(
-    rf"\b(?:the\s+|entry\s+|access\s+)?code(?:'s|\s+is|\s*:|\s*=|\s+changed\s+to|\s+is\s+now)"
-    rf"\s*(?:now\s+)?{_CODE}|(?<![\w#])#(?P<code2>[0-9]{{3,8}})\s+(?:gets|will\s+get|lets)\s+(?:you|us|u)\s+"
-    rf"(?:in|into|thru|through)\b"
-    rf"|\bcode\s+{_CODE.replace('code', 'code3')}\s+(?:on|for|at)\s+(?:the\s+)?(?:\w+\s+){{0,2}}?"
-    rf"(?:door|gate|entry)\s*(?:key)?pad\b",
-    _I,
-)
-# Codes that are not for the gate: the alarm's, the lockbox's, the wifi's, a zip or promo code.
-_NOT_GATE = re.compile(
-    r"\b(?:alarm|disarm|lock\s*-?\s*box|key\s*-?\s*safe|key\s*-?\s*box|wi-?fi|zip|promo|discount"
-    r"|garage|monitor\w*|security\s+system|po|invoice)\b",
-    _I,
-)
-
-
-def bare_code(note: Note) -> list[Hit]:
-    """``access.gate_code`` from a code stated without saying what it opens (a weaker reading
-    than "gate code 4471": an explicit gate, lockbox or alarm code outranks it)."""
-    hits = []
-    for m in note.finditer(_BARE_CODE):
-        # the sentence before too: "monitored alarm system. The access code is 9034"
-        if _NOT_GATE.search(note.text, max(0, m.start() - 80), m.end()):
-            continue
-        if note.negated(m.start(), 15):
-            continue
-        code = _code_value(m.group("code") or m.group("code2") or m.group("code3"))
-        rank = 3 if "chang" in m.group().lower() else -1
-        hits.append(Hit("access.gate_code", code, m.start(), m.end(), 0.7, rank=rank))
-    return hits
-
 
 _SHUT = r"(?:closed|shut|latched|locked)"
 _GATE_CLOSED = re.compile(
@@ -178,6 +87,28 @@ def _level(where: str) -> str:
 _PARKING_STOP = re.compile(r"\s+(?:and|but|or|so|bc|b/c|because|not|if|when|unless)\b.*", _I)
 
 
+# "DO NOT PARK IN DRIVEWAY", "don't park by the horse barn": the spot to avoid.
+_NO_PARK = re.compile(
+    r"\b(?:do\s+not|don'?t|dont|never|no)\s+park(?:ing)?\s+(?P<where>(?:in|on|at|by|near|behind"
+    r"|in\s+front\s+of|across)\s+[^.,;!?()\n-]{1,30})",
+    _I,
+)
+_NOT_AFTER = re.compile(
+    r"\s*,?\s+not\s+(?P<what>(?:(?:in|on|at|by|behind)\s+)?(?:the\s+|their\s+|her\s+|his\s+)?"
+    r"(?!(?:up|down|too|here|there|yet|ok|okay)\b)[^.,;!?()\n-]{1,30})",
+    _I,
+)
+
+
+def _not_there(note: Note, where: str, end: int) -> str:
+    """ "on the street, not the driveway": the spot, and the one to avoid said right after."""
+    avoid = _NOT_AFTER.match(note.text, end)
+    if avoid:
+        what = _PARKING_STOP.sub("", avoid.group("what")).strip()
+        return f"{where}, not {tidy(what)}" if what else where
+    return where
+
+
 def parking(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_PARKING):
@@ -186,15 +117,24 @@ def parking(note: Note) -> list[Hit]:
         if m.group("use"):
             if note.someone_elses(m.start()):
                 continue  # "Neighbor (Gary) lets us use his driveway": a favour, see _LET_IN
-            hits.append(Hit("access.parking", tidy(m.group("use")), *m.span(), 0.65))
+            value = _not_there(note, tidy(m.group("use")), m.end())
+            hits.append(Hit("access.parking", value, *m.span(), 0.65))
             continue
         if m.group("spot"):
-            hits.append(Hit("access.parking", _level(tidy(m.group("spot"))), *m.span(), 0.65))
+            value = _not_there(note, _level(tidy(m.group("spot"))), m.end())
+            hits.append(Hit("access.parking", value, *m.span(), 0.65))
             continue
         where = _PARKING_STOP.sub("", m.group("where")).strip()
         if where:
             end = m.start("where") + len(where)
-            hits.append(Hit("access.parking", _level(where), m.start(), end, 0.7))
+            hits.append(
+                Hit("access.parking", _not_there(note, _level(where), end), m.start(), end, 0.7)
+            )
+    for m in note.finditer(_NO_PARK):
+        avoid = f"not {_level(tidy(_PARKING_STOP.sub('', m.group('where'))))}"
+        free = [i for i, h in enumerate(hits) if ", not " not in str(h.value)]
+        if free:  # alone, "don't park on the grass" says nothing of where to park
+            hits[free[0]] = replace(hits[free[0]], value=f"{hits[free[0]].value}, {avoid}")
     return hits
 
 
@@ -306,6 +246,8 @@ _LET_IN = re.compile(
     r"|by)\s+(?:the\s+)?(?:[a-z]+\s+)?(?:door|entrance|gate|garage)\b"
     r"|\blets?\s+(?:us|u|you|the\s+crew)\s+use\s+(?:his|her|their)\s+(?:driveway|drive|yard"
     r"|side\s+yard|gate)(?:\s+to\s+(?:reach|get\s+to|access)\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?)?"
+    r"|\b(?:[\w']+\s+){1,3}?(?:lets?|will\s+let)\s+(?:us|u|you|the\s+crew)\s+in\s+(?:at|by|around)\s+"
+    r"[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm|a|p)\b"
     r"|\bmeets?\s+(?:us|u|you|the\s+crew)\s+(?:at|in|by|out\s+front\s+of)\s+(?:the\s+)?"
     r"[^.;!?\n,]{2,30}",
     _I,
@@ -321,6 +263,12 @@ _USE_DOOR = re.compile(
     rf"|\b{_DOOR}\s+(?:is\s+)?(?:off|around|via)\s+(?:the\s+)?(?:alley|lane|back|side|parking\s+lot)\b"
     rf"|\b{_DOOR}\s+(?:is\s+)?(?:left|kept|always|usually)\s+(?:left\s+)?unlocked\b"
     r"(?:\s+for\s+(?:us|you|u)\b)?",
+    _I,
+)
+# "Garage is how we get in": the way in, said the other way round.
+_HOW_IN = re.compile(
+    r"\b(?:the\s+)?(?P<way>(?:[a-z]+\s+){0,2}?(?:garage|door|gate|entrance))\s+is\s+(?:how|the\s+way)"
+    r"\s+(?:we|you|u|to)\s+(?:get|go|come)\s+in\b",
     _I,
 )
 _CK = re.compile(r"\bck\b|@|\s+(?:on|at)\s+the\s+(?:\w+\s+)?door\b(?=\s+and\s+wait)", _I)
@@ -339,6 +287,10 @@ def _instructions(note: Note) -> list[Hit]:
     for m in note.finditer(_USE_DOOR):
         if not note.negated(m.start(), 15):
             hits.append(Hit("access.instructions", tidy(m.group()), *m.span(), 0.65))
+    for m in note.finditer(_HOW_IN):
+        if not note.negated(m.start(), 15):
+            value = f"enter through the {tidy(m.group('way'))}"
+            hits.append(Hit("access.instructions", value, *m.span(), 0.6))
     for m in note.finditer(_LET_IN):
         if note.negated(m.start(), 20):
             continue
@@ -372,9 +324,12 @@ def other_access(note: Note) -> list[Hit]:
             )
             hits.append(Hit("access.key_location", value, *m.span(), 0.6))
     for m in note.finditer(_ALARM_CODE):
-        code = m.group("code") or m.group("code2")
+        code = (m.group("code") or m.group("code2")).replace(" ", "")
         hits.append(Hit("access.alarm_code", code, m.start(), m.end(), 0.8))
     for m in note.finditer(_CHANGED_CODE):
         key = "access.lockbox_code" if "box" in m.group("what").lower() else "access.gate_code"
         hits.append(Hit(key, m.group("code"), m.start(), m.end(), 0.9, rank=3))
     return hits
+
+
+__all__ = ["bare_code", "gate_closed", "gate_code", "lockbox_code", "other_access", "parking"]

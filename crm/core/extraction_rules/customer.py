@@ -196,6 +196,8 @@ _CUSTOMER_TYPE = re.compile(
     r"|(?P<dealer>(?-i:\b[A-Z][a-z]+\s+(?:Chevrolet|Chevy|Toyota|Honda|Nissan|Hyundai|Kia"
     r"|Subaru|Chrysler|Dodge|Jeep|Buick|GMC|Cadillac|Lexus|BMW|Audi|Volkswagen|Mazda)\b)"
     r"(?!\s+(?:truck|van|car|suv|pickup)))"
+    r"|(?P<bnb>\bB\s?&\s?B\b|\bbed\s+(?:and|&)\s+breakfast\b)"
+    r"|(?P<school>(?-i:\b[A-Z][a-z]+\s+(?:Elementary|Middle\s+School|High\s+School)\b))"
     r"|(?P<government>\b(?:courthouse|city\s+hall|town\s+hall|county\s+(?:building|offices?)"
     r"|government\s+(?:building|office)|post\s+office)\b)"
     r"|\b(?:commercial|storefront|store\s*front|cafe|church|office\s+building|laundromat"
@@ -231,6 +233,8 @@ _GROUPS = {
     "government": "government",
     "church": "church",
     "dealer": "car dealership",
+    "bnb": "bed and breakfast",
+    "school": "school",
     "rentals": "rental",
     "business": "commercial",
 }

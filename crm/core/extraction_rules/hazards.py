@@ -96,6 +96,8 @@ _HAZARDS: dict[str, str] = {
     r"|low(?:[\s-]hanging)?\s+(?:wires?|cables?|lines?)",
     "glass_roof": r"glass\s+roof|sunroom\s+roof",
     "fragile_gutters": r"(?:loose|sagging|fragile)\s+gutters?",
+    "low_branches": r"low(?:[\s-]hanging)?\s+(?:branch(?:es)?|limbs?|tree\s+limbs?)",
+    "lead_paint": r"lead(?:[\s-]based)?\s+paint",
     "spiders": r"black\s+widows?|brown\s+recluses?",
     "toys": r"toys\s+(?:all\s+)?(?:over|everywhere)"
     r"(?:\s+the\s+(?:\w+\s+)?(?:yard|lawn|patio|deck))?",
@@ -176,7 +178,7 @@ def worn_parts(note: Note) -> list[Hit]:
             continue  # wet from this morning's rain, or a broken seal
         if _fixed_later(note, m.end()) is not None:
             continue  # already fixed
-        if m.group("state2") and not _BEFORE_STATE.search(note.text, lo, m.start()):
+        if m.group("state2") and not _BEFORE_STATE.search(note.text[lo : m.start()]):
             continue
         thing = _THE.sub("", tidy(m.group("thing") or m.group("thing2")))
         state = tidy(m.group("state") or m.group("state2"))
@@ -237,6 +239,7 @@ _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 # The visit itself, not the place: "Moss treatment on the roof", "because of the moss".
 _JOB = re.compile(r"^\s*(?:treatment|treated|removal|removed|killer)\b", _I)
 _SUBSTANCES = frozenset(("algae", "moss", "scorpions", "snakes", "bird_droppings"))
+_STATES_OF_PARTS = frozenset(("moss", "algae"))
 
 
 def _a_name(note: Note, start: int, end: int) -> bool:
@@ -261,8 +264,12 @@ def _fixed_later(note: Note, end: int) -> int | None:
 def other_hazards(note: Note) -> list[Hit]:
     """``hazards.<thing>``: the phrase ("steep gravel drive"); false once "fixed" or "removed"."""
     hits = []
+    # "Side steps are slick when wet (moss)": the worn part is the hazard, this is its state.
+    worn = [(w.start, w.end + 15) for w in worn_parts(note)]
     for m in note.finditer(_HAZARD):
         thing = m.lastgroup or ""
+        if thing in _STATES_OF_PARTS and any(a <= m.start() <= b for a, b in worn):
+            continue
         if _a_name(note, m.start(), m.end()) or _JOB.match(note.text, m.end()):
             continue
         fixed = _FIXED.match(note.text, m.end())
@@ -285,7 +292,7 @@ def other_hazards(note: Note) -> list[Hit]:
             lo += 1  # start on a whole word
         while hi < end and note.text[hi].isalnum():
             hi += 1  # and end on one
-        phrase = _short(note.text[lo:hi])
+        phrase = _short(note.text[lo:hi]).strip("()[] ")
         value: bool | str = phrase if 0 < len(phrase) <= 80 else True
         hits.append(Hit(f"hazards.{thing}", value, m.start(), m.end(), 0.7))
     return hits

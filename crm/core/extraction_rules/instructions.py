@@ -89,11 +89,11 @@ _NO_THING = re.compile(
 )
 _DO = re.compile(
     rf"\b(?:(?:low|soft)[\s-]*(?:pressure|press|wash)\s+only|only\s+(?:low|soft)[\s-]*(?:pressure|wash)"
-    rf"|keep\s+(?:the\s+)?(?:spray|water|overspray|hoses?|ladders?)\s+(?:off|away\s+from)"
+    rf"|keep\s+(?:the\s+)?(?:spray|water|overspray|hoses?|ladders?)\s+(?:off|away\s+from|out\s+of)"
     rf"|(?:shoe\s+covers|booties|shoes\s+off)\s+(?:inside|on|required|always)"
     rf"|hand[\s-](?:clean|wash|dry)(?:ed)?\s+only|[0-9]{{3,4}}\s*psi\s+max|max(?:imum)?\s+[0-9]{{3,4}}\s*psi"
     rf"|(?:blue\s+)?tape\s+(?:off\s+)?the|flag\s+(?:the|them)|cover\s+(?:the|it)\s+\w+"
-    rf"|skip|stay\s+off|keep\s+off|use\s+only|only\s+use|always\s+(?:close|lock|use|wipe|dry"
+    rf"|skip|stay\s+off|keep\s+off|stay\s+out\s+of|(?:exterior|outsides?)(?:\s+windows)?\s+only|use\s+only|only\s+use|always\s+(?:close|lock|use|wipe|dry"
     rf"|check|call|text|knock|ring|wear|put|leave|remove|shut|bring)"
     rf"|take\s+(?:your\s+|our\s+|their\s+)?(?:shoes|boots)\s+off|(?:shoes|boots)\s+off"
     rf"|wear\s+(?:shoe\s+covers|booties)|inspect\s+(?:twice|every\w*|all)"
@@ -141,7 +141,8 @@ _SAID = (
     (re.compile(r"^no\s+(walk|climb|step|stand|lean)ing\b"), r"don't \1"),
     (re.compile(r"\buse\s+(?:the|a)\s+(pressure|power)\s*washer\s+on\b"), r"\1 wash"),
     (re.compile(r"\s+-\s.*$"), ""),
-    (re.compile(r"\s+(?:from\s+now\s+on|going\s+forward|any\s*more)$"), ""),
+    (re.compile(r"\s+(?:from\s+now(?:\s+on)?|going\s+forward|any\s*more)$"), ""),
+    (re.compile(r"^(outside|exterior)s?\b(\s+windows)?\s+only\b.*$"), r"\1\2 only"),
 )
 # "skip the screens this time": a one-off, not an instruction to keep.
 _ONE_OFF = re.compile(
@@ -185,6 +186,12 @@ _DONE_AS = (
 )
 
 
+# "did the exterior only", "windows done outside only": this visit's work, not a standing order.
+_DONE = re.compile(r"\b(?:did|done|finished|cleaned|washed|completed)\s+(?:the\s+)?$", _I)
+# "stay out of Mrs": cut at an abbreviation's full stop, so the sentence is left for a note.
+_TRUNCATED = re.compile(r"\b(?:mrs?|ms|dr|st)$", _I)
+
+
 _INSPECTION = re.compile(r"inspect|streak|particular|picky|fussy|go\s+over|double", _I)
 
 
@@ -220,9 +227,14 @@ def instructions(note: Note) -> list[Hit]:
     for pattern in (_DONT, _NO_THING, _DO):
         for m in note.finditer(pattern):
             key, value = _key(m.group()), _said(m.group())
-            if _one_off(note, m) or (
-                value.startswith("skip")
-                and _ONE_OFF.search(note.text, *note.sentence_window(m.start(), m.end()))
+            if (
+                _one_off(note, m)
+                or _TRUNCATED.search(value)
+                or _DONE.search(note.text[max(0, m.start() - 25) : m.start()])
+                or (
+                    value.startswith("skip")
+                    and _ONE_OFF.search(note.text, *note.sentence_window(m.start(), m.end()))
+                )
             ):
                 continue
             if key == "instructions.general" or _PRONOUN.search(value):
@@ -309,7 +321,7 @@ def _pets_in(note: Note) -> list[Hit]:
     return hits
 
 
-_PRONOUN = re.compile(r"\b(?:them|it|there|em|those|that\s+bit)$")
+_PRONOUN = re.compile(r"\b(?:them|it|there|em|those|that\s+bit)(?=(?:\s+(?:up|down|off|out))?$)")
 # The sentence's subject when no known object names it: "Septic lid by the side door".
 _SUBJECT = re.compile(
     r"\s*(?:the\s+)?(?!(?:she|he|they|it|we|i|you|this|that|there)\b)"
@@ -344,7 +356,7 @@ def _pronoun(note: Note, pos: int, key: str, value: str) -> tuple[str, str]:
     said = "on the" if pronoun.group() == "there" else "the"
     return (
         name if key == "instructions.general" else key
-    ), f"{value[: pronoun.start()]}{said} {thing}"
+    ), f"{value[: pronoun.start()]}{said} {thing}{value[pronoun.end() :]}"
 
 
 # What a pronoun never stands for: a tool or a substance, not the thing worked on.

@@ -58,7 +58,7 @@ _WANTS_AFTER = re.compile(r"\s*(?:want|like|allow|let|use|go|touch|step)\b", _I)
 # Only who lives there ("Mom (Eleanor) lives there", "Grandma lives w/ them, Betty, 90s"): a
 # household fact for the people rules, not a note.
 _HOUSEHOLD = re.compile(
-    r"^[^.]{0,40}?\blives?\s+(?:there|here|alone|with|w/|upstairs|downstairs|next\s+door|in)\b",
+    r"^(?:[^.]|(?<=\b(?:mr|ms|dr))\.|(?<=\bmrs)\.){0,40}?\blives?\s+(?:there|here|alone|with|w/|upstairs|downstairs|next\s+door|in)\b",
     _I,
 )
 # A day or a clock time: "never those days", "always Mondays" are the schedule's.
@@ -98,7 +98,10 @@ def _carried(text: str) -> bool:
     when = _WHEN.search(text) is not None
     for m in _CARRIES.finditer(text):
         word = m.group()
-        if word.lower().startswith(("don", "do ")) and _described(text, m.start(), m.end()):
+        # "gate's never locked", "front door never used": a description, not an instruction.
+        if word.lower().startswith(("don", "do ", "never")) and _described(
+            text, m.start(), m.end()
+        ):
             continue
         if when and _SCHEDULE_WORDS.fullmatch(word):
             continue

@@ -39,9 +39,10 @@ _PAYING = re.compile(
     r"|(?:->|=>)\s*(?P<method3>chk|check|cash|card)\b"
     r"|\b(?P<invoice>invoice)\s*(?:->|goes\s+to|go\s+to)"
     r"|(?:^|[.;]\s*)(?P<method4>cheque|check|cash|invoice)\s*(?:[.!]|$)"
-    r"|\b(?P<method5>invoice)s?\s+(?:e-?mailed|by\s+e-?mail|monthly)\b"
+    r"|\b(?P<method5>invoice)s?\s+(?:e-?mailed|by\s+e-?mail|monthly|quarterly|weekly)\b"
     r"|\bbilled\s+(?:by|via)\s+(?P<method6>invoice)\b"
-    r"|\b(?:cuts|signs|writes|mails)\s+the\s+(?P<method7>check|cheque)s?\b"
+    r"|\b(?:cuts|signs|writes|mails|sends)\s+the\s+(?P<method7>check|cheque)s?\b"
+    r"|[$][0-9]{2,4}(?:\.[0-9]{2})?\s+(?:by\s+)?(?P<method15>check|cheque|cash)\b"
     r"|\b(?P<method9>cash)\s+(?:in\s+an?\s+envelope|on\s+the\s+(?:counter|table|fridge)|under\s+the)"
     r"|\ba\s+(?P<method10>cash|check)\s+customer\b|\b(?:be|to\s+be|get)\s+(?P<method11>invoice)d\b"
     r"|\bswitch(?:ed|ing)?\s+to\s+(?:paying\s+(?:by|with)\s+)?(?P<method12>card|check|cash|invoice)\b"
@@ -92,6 +93,11 @@ _PAYER = re.compile(
     r"|\b(?P<who5>owner|landlord|landlady|tenant)\s*:\s*(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?),\s+pays\b"
     r"|\bthe\s+(?P<who6>owner|landlord|landlady|tenant)\s+and\s+pays\b"
     r"|\bbill\s+(?:her|his|their)\s+(?P<who7>brokerage|company|employer|office|business|firm)\b"
+    r"|\b(?:paid|pays?)\s+(?:thru|through|by|via)\s+the\s+(?P<who8>hoa|association|management\s+company)\b"
+    r"|(?-i:\b(?P<org>(?:[A-Z][a-z]+\s+){1,3}(?:Realty|Mgmt|Management|Homes|Properties|PM|Rentals"
+    r"|Group|LLC|Inc)))\b(?:\s*,)?\s+(?:still\s+|always\s+)?pays\b"
+    r"|\binvoices?\s+(?:to|sent\s+to|go(?:es)?\s+to)\s+(?-i:(?P<org2>(?:[A-Z][a-z]+\s+){0,3}(?:Realty|Mgmt"
+    r"|Management|Homes|Properties|PM|Rentals|Group|LLC|Inc|[A-Z][a-z]+)))\b(?=\s*[,.;]|\s*$)"
     r"|\binvoices?\s+(?:to|sent\s+to|go(?:es)?\s+to)\s+(?:the\s+)?(?P<who4>(?!him\b|her\b|them\b)(?-i:[a-z])"
     r"[a-z][a-z ]{2,30}?)(?=\s*[,.;]|\s+(?:net|by|monthly|and)\b|\s*$)",
     _I,
@@ -102,6 +108,7 @@ _ONE_TIME = re.compile(r"\b(?:this\s+time|today|this\s+visit|one[\s-]time)\b", _
 _GIVEN_OFF = re.compile(
     r"^(?:gave|give|gives|knock(?:ed)?|take|takes|keep)\b.*?([0-9$][0-9.]*%?)\s+off\b"
 )
+_RENTED = re.compile(r"\b(?:tenants?|renters?|rental|rented|tenant-occupied)\b", _I)
 _TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|dr|miss)\.?\s+$", _I)
 _NOT_A_PAYER = re.compile(
     r"^(?:he|she|they|it|who|nobody|everyone|customer|client|cust|owner|landlord|tenant|church"
@@ -214,7 +221,7 @@ def payment_details(note: Note) -> list[Hit]:
             ):
                 continue  # "Mrs. Ahn pays by card": the customer, not someone else
             who = m.group("who3")
-        if who.startswith("owner") and m.group("who2"):
+        if who.startswith("owner") and m.group("who2") and not _RENTED.search(note.text):
             continue  # "owner Rosa pays cash": the customer pays, nothing to keep
         who = re.sub(r"\b(?:mgmt|management)\s+co\b", "management company", who)
         if who and not note.negated(m.start(), 15):

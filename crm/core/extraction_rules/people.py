@@ -14,7 +14,7 @@ _I = re.IGNORECASE
 _SPOUSES = r"(?:husband|hubby|wife|missus|spouse|partner|boyfriend|girlfriend|fiance|fiancee)"
 _SPOUSE = re.compile(
     rf"(?<!ex-)(?<!ex\s)(?<!my\s)\b{_SPOUSES}"
-    rf"(?P<form>{NAMED}|'?s\s+name\s*:?\s*|\s+name\s+|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
+    rf"(?P<form>{NAMED}|'?s\s+name\s*[:(]?\s*|\s+name\s+|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
     rf"|\b(?=(?-i:[A-Z])){NAME.replace('name', 'name3')}\s*\((?:the\s+|her\s+|his\s+)?{_SPOUSES}\)",
     _I,
 )
@@ -25,7 +25,9 @@ _SPOUSE_SAID = re.compile(
 )
 # "tenant is a young guy named Luis", "tenant moved out. new one is Priya".
 _TENANT_MORE = re.compile(
-    rf"\b(?:tenant|renter)\s+is\s+an?\s+[\w ]{{0,25}}?(?P<form>\s+(?:named|called)\s+){NAME}"
+    rf"\b(?:tenant|renter)(?:\s+is\s+an?\s+[\w ]{{0,25}}?"
+    rf"|\s*,\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:guy|gal|lady|woman|man|fella"
+    rf"|girl|student|couple))(?P<form>\s+(?:named|called)\s+){NAME}"
     rf"|\b(?:tenant|renter)\s+moved\s+out\b[^!?\n]{{0,30}}?\bnew\s+one(?P<form2>\s+is\s+|,\s*)"
     rf"{NAME.replace('name', 'name2')}",
     _I,
@@ -35,7 +37,7 @@ _TENANT = re.compile(
     rf"(?P<form4>\s+is\s+|\s*[,:(]\s*|\s+[-\u2013\u2014]\s+|\s*[.,;]?\s+(?:her|his|their)\s+name"
     rf"(?:'s|\s+is|\s*:)\s*)(?P<title>(?:mrs?|ms|dr)\.?\s+)?{NAME.replace('name', 'name4')}"
     rf"|\b(?:tenant|tenent|renter)(?P<form>\s+moved\s+in,?\s+(?:her\s+|his\s+)?name(?:'s|\s+is)\s+"
-    rf"|{NAMED}|'?s\s+name\s*:?\s*|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
+    rf"|{NAMED}|'?s\s+name\s*:?\s*|\s+is\s+|\s*[:(,=-]\s*|\s+){NAME}"
     rf"|\b(?=(?-i:[A-Z]))(?!(?i:new|old|former|current|the|our)\b)"
     rf"{NAME.replace('name', 'name2')}"
     rf"(?:,\s*(?:is\s+)?(?:the\s+|our\s+)?|\s+(?:is\s+)?(?:the|our)\s+)"
@@ -236,7 +238,8 @@ _OWNS = re.compile(
 _PRACTICE = re.compile(
     r"\b(?:dental|dentist'?s?|doctor'?s|medical|vet|veterinary|law|chiropractic|optometr\w{0,4})"
     r"\s+(?:office|practice|clinic)\s*(?:\(\s*|[,-]\s*)(?P<title>(?:dr|doctor)\.?\s+)"
-    r"(?P<name>[A-Z][a-z'-]{1,20})\b",
+    # "Dr. Singh's practice" names the practice, not its owner.
+    r"(?P<name>[A-Z][a-z-]{1,20})(?![\w'\u2019])",
     _I,
 )
 _TRANSLATES = re.compile(

@@ -22,9 +22,9 @@ _BREEDS = BREEDS
 
 _BREED = re.compile(
     r"\b(?P<mix>(?:lab|pit|pitbull|pit\s+bull|shepherd|terrier|collie|husky|beagle|boxer|poodle"
-    r"|heeler|hound|spaniel|retriever|chihuahua)\s+mix)\b"
+    r"|heeler|hound|spaniel|retriever|chihuahua|chow)\s+mix)\b"
     rf"|\b(?P<breed>golden\s+retrievers?|german\s+shepherds?|{_BREEDS}|great\s+danes?|shih\s+tzus?"
-    r"|malamutes?|akitas?|cane\s+corsos?|heelers?|aussies?)\b",
+    r"|malamutes?|akitas?|cane\s+corsos?|heelers?|aussies?|chow\s+chows?)\b",
     _I,
 )
 _BREED_NAMES = {
@@ -62,6 +62,13 @@ _OTHER_ANIMALS = re.compile(
 )
 
 
+# "2 dogs - Pepper + Salt", "two cats named salt and pepper": the names already count them.
+_NAMES_LISTED = re.compile(
+    r"\s*(?:(?:,|:|-|\u2013|\u2014)\s*(?=(?-i:[A-Z]))|\s(?:named|called)\s+)"
+    r"[A-Za-z]{2,15}\s*(?:&|\+|\band\b)\s*[A-Za-z]{2,15}\b",
+    _I,
+)
+
 _THEIRS = re.compile(r"\b(?:have|has|got|keeps?|their|her|his|own|owns|raise|raises)\b", _I)
 # "Chickens and 2 goats in back, keep gates closed", "gate must stay shut, chickens": animals
 # kept on site, named with the gate that keeps them in.
@@ -81,7 +88,7 @@ def how_many(note: Note) -> list[Hit]:
         number = parse_number(m.group("num"))
         if number is None or number < 2 or note.negated(m.start(), 15):
             continue
-        if note.someone_elses(m.start()):
+        if note.someone_elses(m.start()) or _NAMES_LISTED.match(note.text, m.end()):
             continue
         key = "pets.dog_count" if m.group("dog") else "pets.cat_count"
         hits.append(Hit(key, {"count": number, "plus": False}, *m.span(), 0.75))

@@ -99,7 +99,9 @@ _DAY_CUE_BEFORE = re.compile(
 _DAY_CUE_AFTER = re.compile(
     r"\s*(?:only|works?\s+best|are\s+best|is\s+best|best|preferred|pref|(?:are|is)\s+(?:good"
     r"|fine|ok|okay|better)|work\s+(?:best|better|well|for\s+(?:her|him|them))"
-    r"|,?\s*(?:mornings?|afternoons?|evenings?|am|pm)(?!\s+(?:off|busy|closed)))\b",
+    r"|,?\s*(?:mornings?|afternoons?|evenings?|am|pm)(?!\s+(?:off|busy|closed))"
+    r"|\s+(?:ok|okay|fine|good)(?=\s*[.,;!]|\s*$)"
+    r"|\s*(?:[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)\s+)?standing\s+(?:appt|appointment|slot))\b",
     _I,
 )
 # "Tuesdays before 8am", "on Sundays": a plural day name is a habit (unless it is work or away).
@@ -182,6 +184,10 @@ _CONTACT = re.compile(
     r"|\b(?:scheduling|schedules|books)\s+(?:\w+\s+)?by\s+(?P<text6>text|e-?mail|phone)\b"
     r"|\b(?P<call5>call)\s+(?:him|her|them)\s+not\s+the\b|\bthe\s+one\s+to\s+(?P<call6>call|text)\b"
     r"|\banswers\s+(?P<text7>texts)\b"
+    r"|\b(?P<first>call|text)\s*,?\s+(?:don'?t|not|never)\s+(?:text|call)\b"
+    r"|\b(?P<fine>text|call|email)\s+is\s+(?:fine|best|ok|okay|good|better)\b"
+    r"|\b(?P<call7>call)\s+(?:him|her|them)\s+for\s+(?:anything|everything|scheduling)\b"
+    r"|\b(?P<call8>call)\s+the\s+(?:husband|wife|son|daughter|owner|manager)\b"
     r"|(?P<email>\bpref(?:ers|erred|s)?\.?\s+e-?mail\b|\bonly\s+e-?mail\b"
     r"|\be-?mail\s+(?:only|preferred|is\s+best|her|him|them|receipts?|invoices?)\b)",
     _I,
@@ -217,7 +223,8 @@ def contact_method(note: Note) -> list[Hit]:
 
 
 _LONGER = re.compile(
-    r"\b(?:takes?|took|taking)\s+(?:us\s+|me\s+)?(?:forever|ages|a\s+long\s+time|a\s+while)\b"
+    r"\b(?:takes?|taking)\s+(?:us\s+|me\s+)?(?:forever|ages|a\s+long\s+time|a\s+while)\b"
+    r"|\b(?:always\s+)?allow\s+(?:an\s+)?extra\s+(?:[0-9]+\s*(?:min|mins|minutes|hrs?|hours)|hour|time)\b"
     r"|\b(?:takes?|took|ran|runs)\b[^.!?;\n]{0,30}?\blonger\s+than\s+(?:usual|normal|expected"
     r"|average|quoted)\b|\blonger\s+than\s+(?:usual|normal|expected|average|it\s+looks"
     r"|you'?d\s+think)\b"

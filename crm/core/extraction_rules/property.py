@@ -68,6 +68,17 @@ _SOME_OF_THEM = re.compile(
     r"|cracked|fogg?(?:ed|y)|damaged|missing|seals?|chipped|scratched)\b",
     _I,
 )
+# "the 3rd floor windows can't be reached": the top floor named, so that many stories.
+_NTH_FLOOR = re.compile(
+    r"\b(?P<nth>3rd|third|4th|fourth)[\s-]+(?:floor|story|storey)\s+(?:windows?|wndws)\b",
+    _I,
+)
+_NTH = {"3rd": 3, "third": 3, "4th": 4, "fourth": 4}
+# "Screens stored in garage ... 14 total.": the count said last.
+_TOTAL_AFTER = re.compile(
+    r"\b(?P<noun>screens|windows|skylights)\b[^0-9\n]{0,80}?[.;,]\s*(?P<num>[0-9]{1,3})\s+total\b",
+    _I,
+)
 _SINGLE_STORY = re.compile(
     r"\bsingle[\s-]*(?:stor(?:y|ey)|level)\b|\ball\s+(?:on\s+)?(?:the\s+)?ground\s+"
     r"(?:floor|level)\b",
@@ -123,6 +134,13 @@ def counts(note: Note) -> list[Hit]:
     for m in note.finditer(_NO_COUNT):
         key = "property.screen_count" if m.group("n1") else "property.skylight_count"
         hits.append(Hit(key, {"count": 0, "plus": False}, m.start(), m.end(), 0.75))
+    for m in note.finditer(_NTH_FLOOR):
+        value = {"count": _NTH[m.group("nth").lower()], "plus": False}
+        hits.append(Hit("property.stories", value, *m.span(), 0.6, rank=-2))
+    for m in note.finditer(_TOTAL_AFTER):
+        key = f"property.{m.group('noun').lower().rstrip('s')}_count"
+        value = {"count": int(m.group("num")), "plus": False}
+        hits.append(Hit(key, value, *m.span(), 0.7, rank=-1))
     for m in note.finditer(_SINGLE_STORY):
         hits.append(Hit("property.stories", {"count": 1, "plus": False}, *m.span(), 0.75))
     return hits
@@ -158,6 +176,7 @@ _LADDER = re.compile(
     rf"ladders?\b|\bladders?\s*[:-]?\s*[0-9]{{2}}\s*(?:ft|foot|feet|')"
     rf"|\b(?:bring|need|use|take|grab)\s+(?:the\s+)?[0-9]{{2}}\s*(?:ft|foot|')(?=\s*(?:[.,;!]|$))"
     rf"|\b(?:bring|need|needs|needed|use|requires?|take|grab)\s+{_ARTICLE}ladders?\b"
+    r"(?!\s+(?:levell?ers?|stabili[sz]ers?|mitts|hooks?|mats?)\b)"
     rf"|\bladders?\s+(?:not\s+)?(?:needed|required|necessary)\b",
     _I,
 )

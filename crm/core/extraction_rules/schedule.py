@@ -22,7 +22,7 @@ _FREQUENCY = re.compile(
     r"|(?<![0-9])[0-9]{1,2}[\s-]*(?:wk|week)s?\s+(?:rotation|list|route|plan|cycle|schedule)"
     r"|every[\s-]+[0-9]{1,2}[\s-]+(?:weeks?|wks?|months?|yrs?|years?)(?=[\s-]+(?:plan|schedule|rotation)|\b)"
     r"|every\s+(?:mon|tues?|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?(?=\s+(?:morning|afternoon"
-    r"|evening|night|am|pm)s?\b|\s*[.,;]|\s*$)"
+    r"|evening|night|am|pm)s?\b|\s+(?:before|after)\b|\s*[.,;]|\s*$)"
     r"|q\s?[0-9]{1,2}\s?(?:mo|mos|m|wks?|w)|annual(?=\s+(?:spring|summer|fall|autumn|clean|service"
     r"|visit|wash))"
     r"|every\s+other\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day"
@@ -53,6 +53,10 @@ _SEASON = re.compile(
     r"|\bseason\s*(?:is|:)\s*(?P<stay3>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}"
     r"\s*(?:-|thru|through|to)\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
     r"|\b(?P<season4>spring|summer|fall|autumn|winter)\s+(?:schedule|list|route|rotation)\b"
+    r"|\b(?P<seasons>(?:spring|summer|fall|autumn)\s*(?:thru|through|to|-)\s*(?:spring|summer|fall|autumn"
+    r"|winter))\b"
+    r"|\bonce\s+a\s+(?:year|yr),?\s+(?:in\s+)?(?P<month2>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
+    r"|nov|dec)[a-z]{0,6})\b"
     r"|\b(?:here|home|around|in\s+town)\s+(?P<stay>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
     r"|nov|dec)[a-z]{0,6}(?:\s+[0-9]{1,2})?\s*(?:-|thru|through|to|until|till)\s*(?:mid-?)?"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
@@ -77,6 +81,27 @@ _MONTH_NAMES = {
         "december",
     ]
 }
+# "come after ten am": an hour in words.
+_HOURS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+_WORD_HOUR = re.compile(
+    r"\b(?:come|arrive|be\s+there|start|show\s+up|us)\s+(?P<w>after|before)\s+(?P<h>"
+    + "|".join(_HOURS)
+    + r")\b\s*(?P<half>am|pm|a\.m\.|p\.m\.)?",
+    _I,
+)
 # "works nights and sleeps til 2": nobody before then.
 _ASLEEP = re.compile(
     r"\bsleeps?\s+(?:in\s+)?(?:til|till|until)\s+(?P<h>[0-9]{1,2}(?:\s*(?:am|pm))?)\b", _I
@@ -212,8 +237,11 @@ def _said(key: str, m: re.Match[str]) -> str:
         said = re.sub(r"^every (?:other|2) (\w+day)$", r"every other week, \1", said)
         return re.sub(r"^every ((?:mon|tue|wed|thu|fri|sat|sun)\w*)$", r"weekly, \1", said)
     groups = m.groupdict()
-    if groups.get("month"):
-        return _MONTH_NAMES.get(groups["month"][:3].lower(), groups["month"].lower())
+    month = groups.get("month") or groups.get("month2")
+    if month:
+        return _MONTH_NAMES.get(month[:3].lower(), month.lower())
+    if groups.get("seasons"):
+        return re.sub(r"\s*(?:thru|through|-)\s*", " to ", tidy(groups["seasons"]))
     for name in ("season", "season2", "season3", "season4"):
         if groups.get(name):
             return groups[name].lower()
@@ -271,6 +299,11 @@ def schedule_details(note: Note) -> list[Hit]:
             ):
                 value = re.sub(r"^(?:not\s+)?before\b", "after", value)
             hits.append(Hit("schedule.time_window", value, *m.span(), 0.7))
+    for m in note.finditer(_WORD_HOUR):
+        hour = str(_HOURS.index(m.group("h").lower()) + 1)
+        half = (m.group("half") or "").lower().replace(".", "")
+        said = f"{m.group('w').lower()} {_hour(hour + half)}"
+        hits.append(Hit("schedule.time_window", said, *m.span(), 0.65))
     for m in note.finditer(_ASLEEP):
         hits.append(Hit("schedule.time_window", f"after {_hour(m.group('h'))}", *m.span(), 0.65))
     for m in note.finditer(_CLOCK):

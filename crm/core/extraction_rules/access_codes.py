@@ -1,0 +1,106 @@
+"""Codes that open the way in: gate, keypad and lockbox codes, and where the lockbox is."""
+
+from __future__ import annotations
+
+import re
+
+from crm.core.extraction_rules.base import Hit, Note, tidy
+
+_I = re.IGNORECASE
+
+# "5 5 0 1": a code read out digit by digit.
+_CODE = (
+    r"(?P<code>[#*]?[0-9]{3,8}[#*]?|[0-9](?:[ ][0-9]){3,7})"
+    r"(?![0-9]|-[0-9]|\s*(?:am|pm|a\.m|p\.m)\b|:[0-9])"
+)
+_GATE_CODE = re.compile(
+    rf"\b(?:(?:gate|keypad|entry|garage(?:\s+door)?)(?:\s*,\s*code|\s*(?:code|cd|combo|pin|#))|\bgate(?=\s*[:#-]?\s*[0-9]{{3}})"
+    rf"|combo(?:\s+lock)?\s+(?:is|:)|(?:garage|door|side|back|front)\s+keypad"
+    rf"|code\s+(?:for|to|of)\s+(?:the\s+)?(?:\w+\s+)?(?:gate|door|entrance)|keypad)"
+    rf"[^.!?\n\d$]{{0,20}}?{_CODE}",
+    _I,
+)
+_LOCKBOX = r"\b(?:lock\s*-?\s*box|key\s*-?\s*safe|key\s*-?\s*box)\b"
+# "lockbox 8821", "lockbox is on the garage side, code 0912", "Keysafe by the bins, code 2024".
+_LOCKBOX_CODE = re.compile(rf"{_LOCKBOX}[^.!?\n\d$]{{0,60}}?{_CODE}", _I)
+_LOCKBOX_PLACE = re.compile(
+    rf"{_LOCKBOX}\s+(?:[0-9]{{3,8}}\s+)?(?:is\s+|are\s+)?(?:(?:moved|now)\s+(?:to\s+)?)?"
+    r"(?:(?P<prep>on|at|by|in|under|behind|beside|next\s+to)\s+)?"
+    r"(?P<place>(?:the\s+)?(?:[a-z]+\s+){0,3}?(?:side(?:\s+door)?|door|porch|gate|garage|bins?"
+    r"|office|hose\s+bib|spigot|fence|railing|rail|mailbox|meter|shed|steps|wall|post|entrance)"
+    r"(?:\s+(?:side|door|gate|entrance)){0,2}(?:\s+(?:rail|railing|post|steps))?(?:\s+of\s+the\s+(?:house|garage|shed|porch|deck))?"
+    r"(?:\s+(?:by|near|next\s+to|beside)\s+the\s+(?:[a-z]+\s+)?(?:door|gate|garage|porch|steps"
+    r"|entrance))?)\b",
+    _I,
+)
+
+
+# "Lockbox on the front door", "lockbox 3319 on the side gate", "lockbox on the meter" (no "is",
+# no "moved to"): the usual spot, named in passing; "lockbox is on the hose bib" states it.
+_PLAIN_DOOR = re.compile(
+    rf"{_LOCKBOX}\s+(?:[0-9]{{3,8}}\s+)?on\s+(?:the\s+)?(?:(?:front|side|back|rear)\s+)?"
+    r"(?:door|gate|meter)",
+    _I,
+)
+
+
+def _code_value(code: str) -> str:
+    code = code.replace(" ", "")
+    return code[1:] if code.startswith("#") else code
+
+
+def gate_code(note: Note) -> list[Hit]:
+    hits = [
+        Hit("access.gate_code", _code_value(m.group("code")), m.start(), m.end(), 0.9)
+        for m in note.finditer(_GATE_CODE)
+        if not note.negated(m.start(), 15)
+    ]
+    return hits + bare_code(note)
+
+
+def lockbox_code(note: Note) -> list[Hit]:
+    hits = [
+        Hit("access.lockbox_code", _code_value(m.group("code")), m.start(), m.end(), 0.9)
+        for m in note.finditer(_LOCKBOX_CODE)
+    ]
+    for m in note.finditer(_LOCKBOX_PLACE):
+        place = tidy(m.group("place"))
+        if _PLAIN_DOOR.fullmatch(m.group()):
+            continue  # "lockbox on front door 8824": where lockboxes hang, said in passing
+        if place and not note.negated(m.start(), 15):
+            value = f"{m.group('prep').lower()} {place}" if m.group("prep") else place
+            hits.append(Hit("access.lockbox_location", value, m.start(), m.end(), 0.65))
+    return hits
+
+
+# A code with no gate named: "the code is 7714 now", "code's 4471", "#4471 gets you in".
+_BARE_CODE = re.compile(
+    rf"\b(?:the\s+|entry\s+|access\s+)?code(?:'s|\s+is|\s*:|\s*=|\s+changed\s+to|\s+is\s+now)"
+    rf"\s*(?:now\s+)?{_CODE}|(?<![\w#])#(?P<code2>[0-9]{{3,8}})\s+(?:gets|will\s+get|lets)\s+(?:you|us|u)\s+"
+    rf"(?:in|into|thru|through)\b"
+    rf"|\bcode\s+{_CODE.replace('code', 'code3')}\s+(?:on|for|at)\s+(?:the\s+)?(?:\w+\s+){{0,2}}?"
+    rf"(?:door|gate|entry)\s*(?:key)?pad\b",
+    _I,
+)
+# Codes that are not for the gate: the alarm's, the lockbox's, the wifi's, a zip or promo code.
+_NOT_GATE = re.compile(
+    r"\b(?:alarm|disarm|lock\s*-?\s*box|key\s*-?\s*safe|key\s*-?\s*box|wi-?fi|zip|promo|discount"
+    r"|garage|monitor\w*|security\s+system|po|invoice)\b",
+    _I,
+)
+
+
+def bare_code(note: Note) -> list[Hit]:
+    """``access.gate_code`` from a code stated without saying what it opens (a weaker reading
+    than "gate code 4471": an explicit gate, lockbox or alarm code outranks it)."""
+    hits = []
+    for m in note.finditer(_BARE_CODE):
+        # the sentence before too: "monitored alarm system. The access code is 9034"
+        if _NOT_GATE.search(note.text, max(0, m.start() - 80), m.end()):
+            continue
+        if note.negated(m.start(), 15):
+            continue
+        code = _code_value(m.group("code") or m.group("code2") or m.group("code3"))
+        rank = 3 if "chang" in m.group().lower() else -1
+        hits.append(Hit("access.gate_code", code, m.start(), m.end(), 0.7, rank=rank))
+    return hits
