@@ -26,6 +26,7 @@ from uuid import uuid4
 
 from bench.core import Result
 from crm.core import extraction_rules
+from crm.core.extraction_rules.base import MONTHS, NUMBER_WORDS
 from crm.core.vocabulary import VOCABULARY, Proposal, family, normalise_value
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
@@ -166,45 +167,11 @@ _SAME_SAYING = tuple(
         (r"\bweekends?\b", "saturday sunday"),
         (r"\bweekdays?\b", "monday tuesday wednesday thursday friday"),
         (r"\b(?:thru|through|until|till)\b", "to"),
-        *(
-            (rf"\b{month[:3]}\b", month)
-            for month in [
-                "january",
-                "february",
-                "march",
-                "april",
-                "june",
-                "july",
-                "august",
-                "september",
-                "october",
-                "november",
-                "december",
-            ]
-        ),
+        *((rf"\b{month[:3]}\b", month) for month in MONTHS if month != "may"),
         (r"\bsept\b", "september"),
     )
 )
-_NUMBERS = {
-    w: str(i)
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-        ]
-    )
-}
+_NUMBERS = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:13])}
 
 
 def words(text: str, *, loose: bool = False) -> frozenset[str]:

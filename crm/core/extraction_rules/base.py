@@ -234,15 +234,17 @@ def capitalised(word: str) -> bool:
 
 # -- numbers -------------------------------------------------------------------------------
 
-_UNITS = {
-    w: i
-    for i, w in enumerate(
-        words(
-            "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-            "fifteen sixteen seventeen eighteen nineteen"
-        )
+# Numbers and months in words, shared by the rules and the eval's light paraphrase.
+NUMBER_WORDS = tuple(
+    words(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen"
     )
-}
+)
+MONTHS = tuple(
+    words("january february march april may june july august september october november december")
+)
+_UNITS = {w: i for i, w in enumerate(NUMBER_WORDS)}
 _TENS = {
     w: 10 * (i + 2)
     for i, w in enumerate(words("twenty thirty forty fifty sixty seventy eighty ninety"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crm.core.extraction_rules.base import Hit, Note, tidy
+from crm.core.extraction_rules.base import MONTHS, NUMBER_WORDS, Hit, Note, tidy
 from crm.core.extraction_rules.preferences import DAY_TOKEN, NOT_A_TIME, days_in
 
 _I = re.IGNORECASE
@@ -64,38 +64,9 @@ _SEASON = re.compile(
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b",
     _I,
 )
-_MONTH_NAMES = {
-    m[:3]: m
-    for m in [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-}
+_MONTH_NAMES = {m[:3]: m for m in MONTHS}
 # "come after ten am": an hour in words.
-_HOURS = [
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-]
+_HOURS = NUMBER_WORDS[1:13]
 _WORD_HOUR = re.compile(
     r"\b(?:come|arrive|be\s+there|start|show\s+up|us)\s+(?P<w>after|before)\s+(?P<h>"
     + "|".join(_HOURS)
