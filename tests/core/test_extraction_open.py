@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bench.extraction_eval import TUNING_PATH, evaluate, same_fact
+from bench.extraction_eval import TUNING_PATH, evaluate
+from bench.extraction_match import same_fact
 from crm.core.extraction import answer_schema, validate_answer
 from crm.core.extraction_rules import extract
 from crm.core.vocabulary import VocabularyError, is_open_key, is_property_fact, normalise_value
