@@ -36,4 +36,23 @@ def resolve(hits: list[Hit]) -> dict[str, Hit]:
         if key in best and best[key].value is False:
             for dependent in dependents:
                 best.pop(dependent, None)
+    return _one_hazard_per_place(best)
+
+
+_TYPED_HAZARDS = frozenset({"hazards.bees", "hazards.aggressive_dog", "hazards.fragile_plants"})
+
+
+def _one_hazard_per_place(best: dict[str, Hit]) -> dict[str, Hit]:
+    """Two open hazards read from the same words ("Loose railing on the balcony" as both a deck
+    and a loose railing) are one fact: the one that says more stays."""
+    open_hazards = sorted(
+        (h for k, h in best.items() if k.startswith("hazards.") and k not in _TYPED_HAZARDS),
+        key=lambda h: (-(h.end - h.start), -len(str(h.value))),
+    )
+    kept: list[Hit] = []
+    for hit in open_hazards:
+        if any(hit.start < k.end and k.start < hit.end for k in kept):
+            best.pop(hit.key, None)
+        else:
+            kept.append(hit)
     return best

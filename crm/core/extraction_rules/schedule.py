@@ -99,6 +99,9 @@ _JOB_LOG = re.compile(
     r"|[0-9.]+\s*(?:hrs?|hours|min(?:ute)?s?))\b",
     _I,
 )
+_PAID_SO = re.compile(
+    r"\b(?:pays?|paid|paying|bill(?:ed)?|invoiced?)\b[^.;!?\n]{0,25},\s*$", re.IGNORECASE
+)
 _BILLING = re.compile(r"\b(?:bill(?:ed)?|invoiced?|pays?|paid|charge[sd]?)\s+$", _I)
 _HAS_TIME = re.compile(r"[0-9]|hours|clos|open", _I)
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)(?:[a-z]{0,6})\.?"
@@ -240,9 +243,18 @@ def schedule_details(note: Note) -> list[Hit]:
     ``schedule.unavailable_days``."""
     hits: list[Hit] = []
     for key, pattern in (("schedule.frequency", _FREQUENCY), ("schedule.season", _SEASON)):
+        found = []
+        for m in note.finditer(pattern):
+            if key == "schedule.frequency" and _PAID_SO.search(
+                note.text, max(0, m.start() - 40), m.start()
+            ):
+                # "Mike pays by check, quarterly": how often they pay, not how often we come
+                hits.append(Hit("payment.terms", _spelt_out(tidy(m.group())), *m.span(), 0.6))
+            else:
+                found.append(m)
         found = [
             m
-            for m in note.finditer(pattern)
+            for m in found
             if not note.negated(m.start(), 10)
             and not _BILLING.search(note.clause_before(m.start()))
             and not _OFFERED.search(note.text, *note.sentence_window(m.start(), m.end()))
