@@ -69,7 +69,7 @@ def facts(note: str) -> dict[str, Any]:
         # access, property, pets
         ("Keysafe by the bins, code 2024.", "access.lockbox_code", "2024"),
         ("the code's 4471 i think", "access.gate_code", "4471"),
-        ("caretaker Joan has a key", "access.key_location", "caretaker joan has a key"),
+        ("caretaker Joan has a key", "access.key_location", "caretaker Joan"),
         ("approx 40 panes", "property.window_count", {"count": 40, "plus": False}),
         ("dog Rocky has been rehomed", "pets.has_dog", False),
         # instructions and hazards

@@ -48,7 +48,7 @@ def test_a_company_before_a_role_is_not_a_person() -> None:
         (
             "Grandson Eli mows the lawn and has a key.",
             "access.key_location",
-            "grandson eli has a key",
+            "grandson Eli",
         ),
         ("we let ourselves in thru the garage keypad - 7734", "access.gate_code", "7734"),
         ("no street parking - use the driveway", "access.parking", "use the driveway"),

@@ -111,7 +111,7 @@ def extract(note: str) -> list[Proposal]:
     prepared = Note(note)
     hits = [hit for rule in RULES for hit in rule(prepared)]
     hits += leftovers(prepared, hits)
-    hits = payer_with_role(hits)
+    hits = payer_with_role(hits, prepared.text)
     proposals = []
     for key, hit in sorted(resolve(hits).items()):
         evidence = note[hit.start : hit.end].strip()

@@ -185,7 +185,7 @@ _CHECK_IN = re.compile(
     r"(?:\s+and\s+wait\b)?"
     r"|\bbe\s+patient\s+at\s+the\s+door\b[^.;!?\n]{0,30}"
     r"|(?<!\ba\s)(?<!\bthe\s)\b(?:ring|knock)\s+(?:on\s+)?(?:the\s+)?(?:bell|doorbell|door|twice)(?:\s+twice)?"
-    r"(?:\s+and\s+wait)?\b"
+    r"(?:\s+and\s+wait)?\b(?!\s+(?:camera|cam|app)\b)"
     r"|\baccess\s+(?:is\s+)?(?P<via>(?:via|through|thru)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}?(?:door"
     r"|entrance|garage|side|back|lobby|stairs?|alley|lane|elevator|lift))\b"
     r"|\b(?:go|come|walk|get\s+in|enter)\s+(?:in\s+)?(?:a?round|through|thru|via)\s+(?:by\s+)?(?:the\s+)?"
@@ -315,7 +315,8 @@ def other_access(note: Note) -> list[Hit]:
         if not note.negated(m.start(), 15):
             who = " ".join((m.group("who") + (m.group("where") or "")).split())
             name = f" {m.group('name')}" if m.group("name") else ""
-            value = f"{who.lower()}{name.lower()} {m.group('verb').lower()} a key"
+            # "neighbor Frank": who has the key, as the note names them
+            value = f"{who[:1].lower()}{who[1:]}{name}"
             hits.append(Hit("access.key_location", value, *m.span(), 0.65))
     for m in note.finditer(_KEYS_AT):
         if not note.negated(m.start(), 15):

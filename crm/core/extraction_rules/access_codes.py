@@ -49,11 +49,27 @@ def _code_value(code: str) -> str:
     return code[1:] if code.startswith("#") else code
 
 
+# "gate code 1234" said outright, even after a lockbox: "lockbox by the gate, gate code 1234".
+_NAMED_GATE = re.compile(r"\b(?:gate|keypad|entry)\s*(?:code|pin|combo|#)", _I)
+
+
+def _lockbox_codes(note: Note) -> dict[int, str]:
+    """Where each lockbox code starts, with the words from the lockbox to it."""
+    return {
+        m.start("code"): note.text[m.start() : m.start("code")]
+        for m in note.finditer(_LOCKBOX_CODE)
+    }
+
+
 def gate_code(note: Note) -> list[Hit]:
+    # "Lockbox by the garage, code 3904", "lockbox on side gate 2580": the lockbox's code, not
+    # a gate's, unless a gate or keypad code is named between them.
+    boxed = _lockbox_codes(note)
     hits = [
         Hit("access.gate_code", _code_value(m.group("code")), m.start(), m.end(), 0.9)
         for m in note.finditer(_GATE_CODE)
         if not note.negated(m.start(), 15)
+        and (m.start("code") not in boxed or _NAMED_GATE.search(boxed[m.start("code")]))
     ]
     return hits + bare_code(note)
 

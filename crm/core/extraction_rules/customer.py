@@ -261,6 +261,8 @@ _PASSING = re.compile(
 )
 # "Ground floor storefront completed": the work of this visit, not the kind of customer.
 _WORK_DONE = re.compile(r"\s+(?:glass\s+)?(?:completed|done|finished|cleaned)\b", _I)
+# "they're at church all day", "after church": going to church, not a church customer.
+_ATTENDING = re.compile(r"\b(?:at|to|from|after|before|for|in|go(?:es)?)\s+$", _I)
 # "Met Pastor Anne at Hillside Methodist": the pastor is at their own church.
 _CLERGY = re.compile(r"\b(?:pastor|father|rev|reverend|deacon|priest)\b", _I)
 
@@ -272,6 +274,10 @@ def customer_type(note: Note) -> list[Hit]:
         for m in (*note.finditer(_CUSTOMER_TYPE), *note.finditer(_TRADE))
         if not note.negated(m.start(), 15)
         and not _WORK_DONE.match(note.text, m.end())
+        and not (
+            m.group().lower() == "church"
+            and _ATTENDING.search(note.text, max(0, m.start() - 12), m.start())
+        )
         and (
             not _PASSING.search(before := note.clause_before(m.start()))
             or (m.lastgroup == "church" and _CLERGY.search(before))

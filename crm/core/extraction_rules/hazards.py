@@ -104,6 +104,7 @@ _HAZARDS: dict[str, str] = {
     "pool_cover": r"pool\s+cover\s+(?:is\s+)?(?:not|isn'?t|can'?t|won'?t)"
     r"\s+(?:rated|hold|take|safe)",
 }
+_KEPT_CLEAN = re.compile(r"\b(?:chemicals?|bleach|soap|runoff|drip\w*|solution)\b", _I)
 # Today's weather, not the property: "drive was icy in the morning".
 _TODAY = re.compile(
     r"\b(?:was|were|today|this\s+morning|in\s+the\s+morning|from\s+the\s+rain)\b", _I
@@ -282,6 +283,10 @@ def other_hazards(note: Note) -> list[Hit]:
         before = note.text[max(0, m.start() - 15) : m.start()].lower()
         if before.endswith(("because of the ", "from the ", "from ")):
             continue  # the cause of a stain ("spots from the sprinklers"), not a hazard
+        if thing == "pond" and _KEPT_CLEAN.search(
+            note.text, max(0, m.start() - 150), m.end() + 150
+        ):
+            continue  # "no chemicals near the koi pond": the instruction's object, not a hazard
         if thing == "slippery" and _TODAY.search(note.text, *note.sentence_window(m.start())):
             continue
         lo, end = note.clause(m.start())

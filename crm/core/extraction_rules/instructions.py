@@ -12,29 +12,13 @@ from __future__ import annotations
 import re
 
 from crm.core.extraction_rules.base import Hit, Note, tidy
+from crm.core.extraction_rules.instruction_words import OBJECT as _OBJECT
+from crm.core.extraction_rules.instruction_words import TAIL as _TAIL
+from crm.core.extraction_rules.instruction_words import said as _said
 from crm.core.extraction_rules.pets import DOG_WORDS
 
 _I = re.IGNORECASE
 
-_OBJECT = re.compile(
-    r"\b(?:(?P<roof>roofs?)|(?P<flower_beds>flower\s*beds?|beds)|(?P<garden>gardens?)"
-    r"|(?P<garage_windows>garage\s+windows?)|(?P<basement_windows>basement\s+windows?)"
-    r"|(?P<solar_panels>solar\s+(?:panels?|array))|(?P<sills>sills?)"
-    r"|(?P<screens>screens?)|(?P<gutters>gutters?)|(?P<skylights>sky\s?lights?)"
-    r"|(?P<ammonia>ammonia|windex)|(?P<bleach>bleach)|(?P<vinegar>vinegar)"
-    r"|(?P<pressure_washer>pressure\s*wash\w*|power\s*wash\w*)|(?P<ladder>ladders?)"
-    r"|(?P<deck>decks?)|(?P<siding>siding)|(?P<shoes>shoes|boots|booties|shoe\s+covers)"
-    r"|(?P<basement>basement)|(?P<sunroom>sun\s*room)|(?P<doors>(?:storm\s+|screen\s+)?doors?)"
-    r"|(?P<inside>inside|interior)|(?P<stained_glass>stained\s+glass)|(?P<pool>pool|hot\s+tub)"
-    r"|(?P<blinds>blinds|curtains)|(?P<plants>plants|shrubs|bushes)|(?P<lawn>lawn)"
-    r"|(?P<grass>grass)|(?P<razor>razors?|blades?)|(?P<scraper>scrapers?)|(?P<tint>tint\w*|film)"
-    r"|(?P<awning>awnings?)|(?P<lights>lights|lanterns)|(?P<downspouts>downspouts?)"
-    r"|(?P<pond>(?:koi\s+|fish\s+)?ponds?)|(?P<fence>fences?)|(?P<spigot>spigots?|faucets?)"
-    r"|(?P<poles>(?:metal\s+)?poles?|wfp)|(?P<squeegee>squeegees?)|(?P<tracks>tracks)"
-    r"|(?P<mirrors>mirrors)|(?P<hose>hoses?)|(?P<noise>noise|radio|music))\b",
-    _I,
-)
-_TAIL = r"[^.;!?\n,()]{0,50}"
 _DONT = re.compile(
     rf"\b(?:(?:please|pls)\s+)?(?:don'?t|do\s+not|never|dont|(?<=\s)not\s+to|stop)\s+(?P<rest>(?:go|walk"
     rf"|step|use|using|jet[\s-]?wash|scrub|dump|get\s+(?:chemicals|water|spray|soap|overspray)|squeegee|slam|force|pry|soak|water|unplug"
@@ -120,30 +104,13 @@ _PET_IN = re.compile(
     r"|kitty|pup))\s+(?:out|escape|get\s+out)\b"
     rf"|\b(?:must|has\s+to|needs?\s+to|have\s+to)\s+be\s+(?:crated|kenneled|put\s+away"
     rf"|locked\s+up|kept\s+(?:inside|in))\b{_TAIL}"
+    rf"|\b(?:must|has\s+to|needs?\s+to|have\s+to)\s+(?:keep|put)\s+(?:him|her|them|it)"
+    rf"\s+(?:inside|indoors|in\s+the\s+house|in|up|away)\b{_TAIL}"
     r"|\bkeep\s+(?:him|her|them|it|the\s+(?P<animal2>cats?|dogs?|kitty|pup))\s+(?:inside|indoors"
     r"|in\s+the\s+house|in)\b",
     _I,
 )
 _ANIMAL = re.compile(rf"\b(?:(?P<cat>cats?|kitty|kitten)|(?P<dog>{DOG_WORDS}))\b", _I)
-_SAID = (
-    (re.compile(r"^(?:please\s+|pls\s+)"), ""),
-    (re.compile(r"^(?:do\s+not|never|dont|not\s+to|stop)\b"), "don't"),
-    (re.compile(r"^(don't\s+)using\b"), r"\1use"),
-    (re.compile(r"^make\s+sure\s+(.{1,60}?)\s+stays?\s+"), r"keep \1 "),
-    # "don't hose the front porch its old wood": the reason is not the instruction.
-    (
-        re.compile(
-            r"\s+(?:its|it's|since|because|bc|b/c|but|so|cause|cuz|will|the\s+owner|per)\b.*$"
-        ),
-        "",
-    ),
-    (re.compile(r"\s+(?:pls|please|thanks|thx)$"), ""),
-    (re.compile(r"^no\s+(walk|climb|step|stand|lean)ing\b"), r"don't \1"),
-    (re.compile(r"\buse\s+(?:the|a)\s+(pressure|power)\s*washer\s+on\b"), r"\1 wash"),
-    (re.compile(r"\s+-\s.*$"), ""),
-    (re.compile(r"\s+(?:from\s+now(?:\s+on)?|going\s+forward|any\s*more)$"), ""),
-    (re.compile(r"^(outside|exterior)s?\b(\s+windows)?\s+only\b.*$"), r"\1\2 only"),
-)
 # "skip the screens this time": a one-off, not an instruction to keep.
 _ONE_OFF = re.compile(
     r"\b(?:this\s+(?:time|visit|month|week|once)|today|just\s+this|for\s+now|next\s+time)\b", _I
@@ -192,6 +159,26 @@ _DONE = re.compile(r"\b(?:did|done|finished|cleaned|washed|completed)\s+(?:the\s
 _TRUNCATED = re.compile(r"\b(?:mrs?|ms|dr|st)$", _I)
 
 
+# "Cats don't go out", "the gutters don't drain": a thing before the "don't" is described.
+_SUBJECT_WORD = re.compile(r"(?<![^\W\d_])([a-z]+)\s+$", _I)
+_SPEAKERS = frozenset(
+    {"please", "pls", "so", "and", "but", "then", "just", "also", "to", "you", "u", "we", "crew"}
+    | {"guys", "techs", "tech", "i", "that", "us", "them", "or", "again", "say", "says", "said"}
+    | {"asked", "asks", "wants", "told", "prefers", "rather", "pls", "plz", "note", "reminder"}
+)
+
+
+def _described(note: Note, start: int) -> bool:
+    """ "Cats don't go out": the clause's own subject (a few words) before "don't", not the crew
+    and not someone saying it ("owner says don't touch it")."""
+    if not note.text[start : start + 4].lower().startswith(("don", "do ", "do\t")):
+        return False
+    lo, _ = note.clause(start)
+    head = note.text[max(lo, start - 40) : start].split()
+    m = _SUBJECT_WORD.search(note.text, max(0, start - 20), start)
+    return 0 < len(head) <= 3 and m is not None and m.group(1).lower() not in _SPEAKERS
+
+
 _INSPECTION = re.compile(r"inspect|streak|particular|picky|fussy|go\s+over|double", _I)
 
 
@@ -200,13 +187,6 @@ def _key(text: str) -> str:
         return "instructions.inspection"
     m = _OBJECT.search(text)
     return "instructions.general" if m is None else f"instructions.{m.lastgroup}"
-
-
-def _said(text: str) -> str:
-    value = tidy(text)
-    for pattern, replacement in _SAID:
-        value = pattern.sub(replacement, value)
-    return value[:120]
 
 
 def instructions(note: Note) -> list[Hit]:
@@ -231,6 +211,7 @@ def instructions(note: Note) -> list[Hit]:
                 _one_off(note, m)
                 or _TRUNCATED.search(value)
                 or _DONE.search(note.text[max(0, m.start() - 25) : m.start()])
+                or (pattern is _DONT and _described(note, m.start()))
                 or (
                     value.startswith("skip")
                     and _ONE_OFF.search(note.text, *note.sentence_window(m.start(), m.end()))

@@ -44,7 +44,8 @@ _NARRATED = re.compile(
     r"|(?:she|he)'?ll\s+ask|was\s+clear|i'?ve\s+been\s+doing|told\s+(?:the\s+)?(?:owner|cust\w*"
     r"|client|me)|informed|let\s+(?:me|us)\s+know|forgot|tomm?orr?ow|reschedul\w*"
     r"|(?:will|gonna|going\s+to)\s+call|showed\s+(?:her|him|them)|broken\s+seals?|fogged"
-    r"|(?:same\s+)?as\s+(?:always|usual))\b",
+    r"|(?:same\s+)?as\s+(?:always|usual)|last\s+(?:yr|year|week|month|summer|spring|fall|winter)"
+    r"|(?:days?|weeks?|months?|years?|yrs?)\s+ago|yesterday|again)\b",
     _I,
 )
 # "guards don't help", "the screens do not fit": a "don't" after its subject describes a thing,

@@ -89,6 +89,7 @@ _PAYER = re.compile(
     r"\s+(?:still\s+|always\s+)?(?:pays?|handles\s+(?:the\s+)?(?:bill|payment))\b(?!\s+nothing)"
     r"|(?-i:\b(?P<who3>[A-Z][a-z]{1,20}))\s+(?:pays\b(?!\s+(?:nothing|attention))|will\s+be\s+paying|is\s+paying"
     r"|sorts\s+(?:out\s+)?the\s+bills|handles\s+(?:the\s+)?(?:bills?|billing|payments?)"
+    r"|does\s+the\s+(?:paying|payments?|bills)"
     r"|cuts\s+the\s+(?:check|cheque))"
     r"|\b(?P<who5>owner|landlord|landlady|tenant)\s*:\s*(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?),\s+pays\b"
     r"|\bthe\s+(?P<who6>owner|landlord|landlady|tenant)\s+and\s+pays\b"
@@ -140,13 +141,15 @@ _USUAL_PRICE = re.compile(
     rf"|{_MONEY}\s+(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?"
     rf"|{_MONEY}\s+is\s+(?:her|his|their|the)\s+(?:usual\s+)?price"
     rf"|\b(?:same|usual)\s+{_MONEY}"
-    rf"|\bprice\s+(?:is|stays|remains|still)\s+{_MONEY}(?:\s+for\s+[^.;!?\n,]{{2,25}})?",
+    rf"|\bprice\s+(?:is|stays|remains|still)\s+(?:our\s+)?{_MONEY}(?:\s+for\s+[^.;!?\n,]{{2,25}})?"
+    rf"|\breg(?:ular)?\.?\s+price\s*(?:is\s+|[:=]\s*)?{_MONEY}"
+    rf"|{_MONEY}\s+for\s+(?:in/out|everything|inside\s+and\s+out|ins?\s+and\s+outs?|in\s*&\s*out)",
     _I,
 )
 # "usual price $285", "price is $275 for ins and outs": the price is the value.
 _PRICE_WORDS = re.compile(
-    r"^(?:(?:usual|regular|standard|flat|normal)\s+(?:price|rate|charge|fee)|price)\s*"
-    r"(?:is\s+|of\s+|stays\s+|remains\s+|still\s+|[:=]\s*)?"
+    r"^(?:(?:usual|regular|reg\.?|standard|flat|normal)\s+(?:price|rate|charge|fee)|price)\s*"
+    r"(?:is\s+|of\s+|stays\s+|remains\s+|still\s+|[:=]\s*)?(?:our\s+)?"
 )
 # "quarterly, in and out, $240": a price said with the plan it belongs to.
 _PRICE_WITH_PLAN = re.compile(
@@ -177,11 +180,14 @@ _TERMS = re.compile(
 )
 
 
-def payer_with_role(hits: list[Hit]) -> list[Hit]:
+_SPOUSE_WORD = re.compile(r"\b(husband|hubby|wife|partner|missus)\b", _I)
+
+
+def payer_with_role(hits: list[Hit], text: str = "") -> list[Hit]:
     """Who pays, said both ways when the note gives both: "Mike pays" after "Landlord Mike
     Stavros" is ``Mike (landlord)``, "the landlord pays" is ``landlord (Mike Stavros)``."""
     people = [
-        (h.key.split(".", 1)[1].replace("_name", "").replace("_", " "), str(h.value))
+        (_role_said(h, text), str(h.value))
         for h in hits
         if h.key.startswith("people.") and isinstance(h.value, str)
     ]
@@ -202,6 +208,16 @@ def payer_with_role(hits: list[Hit]) -> list[Hit]:
                     break
         out.append(hit)
     return out
+
+
+def _role_said(hit: Hit, text: str) -> str:
+    """The role as the note says it: "husband" rather than "spouse" when the note says so."""
+    role = hit.key.split(".", 1)[1].replace("_name", "").replace("_", " ")
+    if role == "spouse":
+        said = _SPOUSE_WORD.search(text, max(0, hit.start - 20), hit.end + 20)
+        if said:
+            return said.group(1).lower().replace("hubby", "husband")
+    return role
 
 
 def payment_details(note: Note) -> list[Hit]:

@@ -91,7 +91,7 @@ _DAY_LIST = re.compile(rf"\b{DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{DAY_TOK
 _DAY_CUE_BEFORE = re.compile(
     r"\b(?:only|prefers?|pref'?d?\.?|preferred|likes|wants|best|every(?:\s+other)?"
     r"|(?:do|come|clean|service)\s+(?:it|them|the\s+\w+)"
-    r"|best\s+days?(?:\s+(?:are|is))?:?|(?:us|come|here|you)(?=\s+on\b)"
+    r"|best\s+days?(?:\s+(?:are|is))?:?|(?:us|come|here|you)(?=\s+on\b)|book(?:\s+on)?(?:\s+a)?"
     r")\s+"
     r"(?:(?:us\s+to|we|you|to)\s+come\s+)?(?:on\s+)?$",
     _I,
@@ -168,7 +168,8 @@ _CONTACT = re.compile(
     r"|\b(?:texts?|txt)\s+(?:is|are)\s+best\b"
     r"|\b(?:text|txt)\s+(?:her|him|them|first|before|b4|ahead|instead)\b)"
     r"|(?P<call>\bpref(?:ers|erred|s)?\.?\s+(?:a\s+)?(?:phone\s+)?calls?\b"
-    r"|\b(?:phone\s+)?calls?\s+only\b|\bcall\s+(?:first|ahead)\b"
+    r"|\b(?:phone\s+)?calls?\s+only\b|\bcall\s+(?:first|ahead|before\s+(?:coming|you\s+come|we\s+come))\b"
+    r"|\blandline\s+only\b"
     r"|\bcall\s+(?:her|him|them)\s+(?:first|before)\b|\bcall\s+(?:her|his|their)\s+cell\b)"
     r"|\b(?:contacted|reached)\s+(?:by|via)\s+(?P<email2>e-?mail)\b"
     r"|\b(?:contacted|reached)\s+(?:by|via)\s+(?P<text2>text)"
@@ -188,6 +189,7 @@ _CONTACT = re.compile(
     r"|\b(?P<fine>text|call|email)\s+is\s+(?:fine|best|ok|okay|good|better)\b"
     r"|\b(?P<call7>call)\s+(?:him|her|them)\s+for\s+(?:anything|everything|scheduling)\b"
     r"|\b(?P<call8>call)\s+the\s+(?:husband|wife|son|daughter|owner|manager)\b"
+    r"|\b(?:send|e-?mail)\s+(?:the\s+)?invoices?\s+(?:by|via|to\s+her|to\s+him)\s*(?P<email4>e-?mail)\b"
     r"|(?P<email>\bpref(?:ers|erred|s)?\.?\s+e-?mail\b|\bonly\s+e-?mail\b"
     r"|\be-?mail\s+(?:only|preferred|is\s+best|her|him|them|receipts?|invoices?)\b)",
     _I,
@@ -243,9 +245,18 @@ _LONGER = re.compile(
 )
 
 
+# "Took 4.5 hrs today, longer than normal bc of pollen": this visit, not the property.
+_THIS_VISIT = re.compile(r"\b(?:today|this\s+time|this\s+visit|bc\s+of|because\s+of)\b", _I)
+_ALWAYS = re.compile(r"\b(?:always|every\s+time|each\s+time|usually|allways)\b", _I)
+
+
 def duration(note: Note) -> list[Hit]:
-    return [
-        Hit("duration.longer_than_usual", True, m.start(), m.end(), 0.8)
-        for m in note.finditer(_LONGER)
-        if not note.negated(m.start(), 20)
-    ]
+    hits = []
+    for m in note.finditer(_LONGER):
+        if note.negated(m.start(), 20):
+            continue
+        lo, hi = note.sentence_window(m.start(), m.end())
+        if _THIS_VISIT.search(note.text, lo, hi) and not _ALWAYS.search(note.text, lo, hi):
+            continue
+        hits.append(Hit("duration.longer_than_usual", True, m.start(), m.end(), 0.8))
+    return hits

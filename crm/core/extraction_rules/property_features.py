@@ -137,9 +137,20 @@ _BROKEN_AFTER = re.compile(
 )
 
 
+# "she is VERY picky about streaks on the picture window", "particular about the French doors",
+# "Tinted glass - pure water only": the feature is what a cleaning preference is about.
+_CARE = re.compile(
+    r"\b(?:picky|particular\s+about|fussy|pure\s+water|(?:outside|inside)\s+only"
+    r"|never\s+the\s+(?:inside|outside))\b",
+    _I,
+)
+
+
 def _in_passing(note: Note, m: re.Match[str]) -> bool:
     """The feature is named as where today's job or a warning is, not to describe the house."""
     window = note.sentence_window(m.start(), m.end())
+    if _CARE.search(note.text, *window):
+        return True
     if _JOB.search(note.text, *window) or _DONE_AFTER.match(note.text, m.end()):
         return True
     before = note.clause_before(m.start(), 30)

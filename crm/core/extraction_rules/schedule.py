@@ -20,7 +20,7 @@ _FREQUENCY = re.compile(
     r"|fortnightly|qtrly|[0-9]\s*x\s+(?:a|per)\s+(?:year|yr)|bi-?annual(?:ly)?|(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tues|wednes"
     r"|thurs|fri|satur|sun)day\s+of\s+(?:each|every|the)\s+month"
     r"|(?<![0-9])[0-9]{1,2}[\s-]*(?:wk|week)s?\s+(?:rotation|list|route|plan|cycle|schedule)"
-    r"|every[\s-]+[0-9]{1,2}[\s-]+(?:weeks?|wks?|months?|yrs?|years?)(?=[\s-]+(?:plan|schedule|rotation)|\b)"
+    r"|(?:every|each)[\s-]+[0-9]{1,2}[\s-]+(?:weeks?|wks?|months?|yrs?|years?)(?=[\s-]+(?:plan|schedule|rotation)|\b)"
     r"|every\s+(?:mon|tues?|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?(?=\s+(?:morning|afternoon"
     r"|evening|night|am|pm)s?\b|\s+(?:before|after)\b|\s*[.,;]|\s*$)"
     r"|q\s?[0-9]{1,2}\s?(?:mo|mos|m|wks?|w)|annual(?=\s+(?:spring|summer|fall|autumn|clean|service"
@@ -36,7 +36,8 @@ _SEASON = re.compile(
     r"|(?:before|after)\s+(?:christmas|thanksgiving|easter|the\s+holidays|memorial\s+day"
     r"|labor\s+day)|(?:spring|summer|fall|autumn|winter)\s*(?:and|&|\+)\s*(?:spring|summer|fall|autumn"
     r"|winter))\b"
-    r"|\b(?:every|each)\s+(?:spring|summer|fall|autumn|winter)\b"
+    r"|\b(?:every|each)\s+(?:spring|summer|fall|autumn|winter)"
+    r"(?:\s*(?:and|&|\+|/)\s*(?:spring|summer|fall|autumn|winter))?\b"
     r"|\b(?:(?:only|once|yearly|annually|every\s+year)\s+)?in\s+(?:the\s+)?"
     r"(?P<season>spring|summer|fall|autumn)\b(?=[^.;!?\n]{0,20}\b(?:when|before|after|while|\+|and))"
     r"|\bduring\s+the\s+(?P<season2>spring|summer|fall|autumn|winter)\b"
@@ -65,6 +66,11 @@ _SEASON = re.compile(
     _I,
 )
 _MONTH_NAMES = {m[:3]: m for m in MONTHS}
+_NEITHER = re.compile(
+    r"\b(?:no|not|never)\b[^.;!?\n]{0,20}?\bbefore\s+(?P<a>[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)"
+    r"\s+(?:or|and|nor)\s+after\s+(?P<b>[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)",
+    re.IGNORECASE,
+)
 # "come after ten am": an hour in words.
 _HOURS = NUMBER_WORDS[1:13]
 _WORD_HOUR = re.compile(
@@ -99,6 +105,7 @@ _JOB_LOG = re.compile(
     r"|[0-9.]+\s*(?:hrs?|hours|min(?:ute)?s?))\b",
     _I,
 )
+_AWAY_WORDS = re.compile(r"\b(?:out\s+of\s+town|away|snowbirds?|gone|travel\w*)\b", re.IGNORECASE)
 _PAID_SO = re.compile(
     r"\b(?:pays?|paid|paying|bill(?:ed)?|invoiced?)\b[^.;!?\n]{0,25},\s*$", re.IGNORECASE
 )
@@ -152,7 +159,7 @@ def _spelt_out(text: str) -> str:
         r"every \1 weeks",
         text,
     )
-    text = re.sub(r"^every-([0-9]{1,2})-", r"every \1 ", text)
+    text = re.sub(r"^(?:every|each)[\s-]([0-9]{1,2})[\s-]", r"every \1 ", text)
     text = re.sub(r"^q\s?([0-9]{1,2})\s?(?:wks?|w)$", r"every \1 weeks", text)
     text = re.sub(r"^(every [0-9]+) (week|month)$", r"\1 \2s", text)
     for pattern, same in _SAME_FREQUENCY:
@@ -180,7 +187,7 @@ _NOT_BEFORE = re.compile(
 # "every spring" is a schedule when the sentence is about the work, not "wasps every summer".
 _WORK = re.compile(
     r"\b(?:do|does|done|clean\w*|wash\w*|windows?|gutters?|screens?|service|come|add|book"
-    r"|schedule|want|wants|driveway|deck|fence|house|roof|agreed|plan|visit|check)\b",
+    r"|schedule|want|wants|driveway|deck|fence|house|roof|agreed|plan|visit|check|cust|customer|repeat|regular|booked)\b",
     _I,
 )
 _OFFERED = re.compile(r"\b(?:quoted?|estimate[ds]?|would\s+be|let\s+us\s+know)\b", _I)
@@ -259,6 +266,10 @@ def schedule_details(note: Note) -> list[Hit]:
             and not _BILLING.search(note.clause_before(m.start()))
             and not _OFFERED.search(note.text, *note.sentence_window(m.start(), m.end()))
             and not (
+                re.match(r"every\s+year", m.group(), _I)
+                and _AWAY_WORDS.search(note.text, *note.sentence_window(m.start(), m.end()))
+            )
+            and not (
                 re.match(r"(?:every|each)\s", m.group(), _I)
                 and key == "schedule.season"
                 and not _WORK.search(note.text, *note.sentence_window(m.start(), m.end()))
@@ -282,6 +293,10 @@ def schedule_details(note: Note) -> list[Hit]:
             ):
                 value = re.sub(r"^(?:not\s+)?before\b", "after", value)
             hits.append(Hit("schedule.time_window", value, *m.span(), 0.7))
+    for m in note.finditer(_NEITHER):
+        # "no work before 8am or after 6pm": the window between
+        said = f"between {_hour(m.group('a'))} and {_hour(m.group('b'))}"
+        hits.append(Hit("schedule.time_window", said, *m.span(), 0.7, rank=1))
     for m in note.finditer(_WORD_HOUR):
         hour = str(_HOURS.index(m.group("h").lower()) + 1)
         half = (m.group("half") or "").lower().replace(".", "")
