@@ -40,6 +40,7 @@ TUNING_J_PATH = DATA / "notes_tuning_2026j.jsonl"
 VALIDATION_K_PATH = DATA / "notes_validation_2026k.jsonl"
 VALIDATION_L_PATH = DATA / "notes_validation_2026l.jsonl"
 VALIDATION_M_PATH = DATA / "notes_validation_2026m.jsonl"
+VALIDATION_N_PATH = DATA / "notes_validation_2026n.jsonl"  # untouched: scored with --path only
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -84,6 +85,7 @@ SPLITS = (
     "val2026k",
     "val2026l",
     "val2026m",
+    "val2026n",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")
