@@ -22,7 +22,7 @@ from crm.core.extraction_rules.access import (
 )
 from crm.core.extraction_rules.base import Note, Rule
 from crm.core.extraction_rules.customer import customer_type, language
-from crm.core.extraction_rules.hazards import bees, fragile_plants, other_hazards, worn_parts
+from crm.core.extraction_rules.hazards import bees, fragile_plants, other_hazards
 from crm.core.extraction_rules.instructions import instructions
 from crm.core.extraction_rules.leftovers import leftovers
 from crm.core.extraction_rules.negation import resolve
@@ -91,7 +91,6 @@ RULES: tuple[Rule, ...] = (
     language,
     customer_type,
     other_hazards,
-    worn_parts,
     features,
     other_equipment,
     square_feet,

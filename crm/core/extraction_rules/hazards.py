@@ -263,10 +263,16 @@ def _fixed_later(note: Note, end: int) -> int | None:
 
 
 def other_hazards(note: Note) -> list[Hit]:
-    """``hazards.<thing>``: the phrase ("steep gravel drive"); false once "fixed" or "removed"."""
+    """``hazards.<thing>``: the phrase ("steep gravel drive"); false once "fixed" or "removed";
+    and the worn parts of the place, found once and used for both."""
+    parts = worn_parts(note)
+    return _named_hazards(note, parts) + parts
+
+
+def _named_hazards(note: Note, parts: list[Hit]) -> list[Hit]:
     hits = []
     # "Side steps are slick when wet (moss)": the worn part is the hazard, this is its state.
-    worn = [(w.start, w.end + 15) for w in worn_parts(note)]
+    worn = [(w.start, w.end + 15) for w in parts]
     for m in note.finditer(_HAZARD):
         thing = m.lastgroup or ""
         if thing in _STATES_OF_PARTS and any(a <= m.start() <= b for a, b in worn):
