@@ -40,7 +40,8 @@ TUNING_J_PATH = DATA / "notes_tuning_2026j.jsonl"
 VALIDATION_K_PATH = DATA / "notes_validation_2026k.jsonl"
 VALIDATION_L_PATH = DATA / "notes_validation_2026l.jsonl"
 VALIDATION_M_PATH = DATA / "notes_validation_2026m.jsonl"
-VALIDATION_N_PATH = DATA / "notes_validation_2026n.jsonl"  # untouched: scored with --path only
+VALIDATION_N_PATH = DATA / "notes_validation_2026n.jsonl"
+VALIDATION_O_PATH = DATA / "notes_validation_2026o.jsonl"  # untouched: scored with --path only
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -57,6 +58,7 @@ LABELLED_FILES = (
     VALIDATION_K_PATH,
     VALIDATION_L_PATH,
     VALIDATION_M_PATH,
+    VALIDATION_N_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -86,6 +88,7 @@ SPLITS = (
     "val2026l",
     "val2026m",
     "val2026n",
+    "val2026o",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")

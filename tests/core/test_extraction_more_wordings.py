@@ -17,6 +17,15 @@ def facts(note: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("note", "key", "value"),
     [
+        # round twelve
+        ("Alarm code for the side door is 4821.", "access.alarm_code", "4821"),
+        (
+            "Do not park on the grass!! Street parking only.",
+            "access.parking",
+            "on the street, not on the grass",
+        ),
+        ("She always pays online through the portal.", "payment.method", "online portal"),
+        ("Don't book her on Mondays.", "schedule.unavailable_days", "monday"),
         # schedule and preferences
         ("6 wk list. 22 wins, 2 stry", "schedule.frequency", "every 6 weeks"),
         ("Mr. Lowe is moving to a 5-week rotation", "schedule.frequency", "every 5 weeks"),

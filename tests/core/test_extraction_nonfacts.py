@@ -93,3 +93,29 @@ def test_bill_him_goes_to_the_role_named_before() -> None:
 )
 def test_phrasings_that_state_a_fact(note: str, key: str, value: Any) -> None:
     assert facts(note)[key] == value
+
+
+@pytest.mark.parametrize(
+    ("note", "key"),
+    [
+        # round twelve: someone else's dog, a business for dogs, where a person works
+        ("The pit bull next door jumps the fence sometimes.", "pets.dog_breed"),
+        ("The dog down the street is loud, keep the gate shut.", "pets.has_dog"),
+        ("Dog grooming shop, front glass every 2 weeks.", "pets.has_dog"),
+        ("Mrs. Baker, teaches at the high school.", "customer.type"),
+        ("Mrs. Greene takes a while to get to the door.", "duration.longer_than_usual"),
+        ("Alarm code for the side door is 4821.", "access.gate_code"),
+        ("Thanks for the tip Mrs. R! $40.", "instructions.note"),
+    ],
+)
+def test_round_twelve_things_not_to_propose(note: str, key: str) -> None:
+    assert key not in facts(note)
+
+
+def test_days_to_avoid_are_not_days_wished() -> None:
+    found = facts("Her grandson mows on Saturdays so don't book Saturdays, way too loud.")
+    assert found["schedule.unavailable_days"] == "saturday"
+    assert "preferences.days" not in found
+    found = facts("Don't schedule Sundays or Wednesday evenings.")
+    assert found["schedule.unavailable_days"] == "sunday, wednesday"
+    assert "preferences.time_of_day" not in found

@@ -46,6 +46,7 @@ from crm.core.extraction_rules.preferences import (
     days,
     duration,
     time_of_day,
+    wished_not_avoided,
 )
 from crm.core.extraction_rules.property import (
     counts,
@@ -110,7 +111,7 @@ def extract(note: str) -> list[Proposal]:
     prepared = Note(note)
     hits = [hit for rule in RULES for hit in rule(prepared)]
     hits += leftovers(prepared, hits)
-    hits = payer_with_role(hits, prepared.text)
+    hits = wished_not_avoided(payer_with_role(hits, prepared.text))
     proposals = []
     for key, hit in sorted(resolve(hits).items()):
         evidence = note[hit.start : hit.end].strip()

@@ -68,7 +68,8 @@ _PARKING = re.compile(
     r"|\b(?P<use>(?:use|pull\s+into|pull\s+in)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
     r"(?:driveway|drive|lot|back\s+lot|visitor\s+(?:spots?|parking|bays?|spaces?)"
     r"|loading\s+(?:dock|zone|bay))(?:\s+(?:by|near|behind|next\s+to)\s+(?:the\s+)?[a-z]+)?"
-    r"(?:\s+[0-9][\w-]{0,5}|\s+[a-z]\b)?)\b",
+    r"(?:\s+[0-9][\w-]{0,5}|\s+[a-z]\b)?)\b"
+    r"|\b(?P<only>street|driveway|visitor|guest|lot)\s+parking\s+only\b",
     _I,
 )
 _LEVEL = re.compile(r"\blvl\b\.?", _I)
@@ -120,6 +121,11 @@ def parking(note: Note) -> list[Hit]:
             value = _not_there(note, tidy(m.group("use")), m.end())
             hits.append(Hit("access.parking", value, *m.span(), 0.65))
             continue
+        if m.group("only"):  # "Street parking only"
+            said = m.group("only").lower()
+            value = "on the street" if said == "street" else f"{said} parking only"
+            hits.append(Hit("access.parking", value, *m.span(), 0.65))
+            continue
         if m.group("spot"):
             value = _not_there(note, _level(tidy(m.group("spot"))), m.end())
             hits.append(Hit("access.parking", value, *m.span(), 0.65))
@@ -134,7 +140,11 @@ def parking(note: Note) -> list[Hit]:
         avoid = f"not {_level(tidy(_PARKING_STOP.sub('', m.group('where'))))}"
         free = [i for i, h in enumerate(hits) if ", not " not in str(h.value)]
         if free:  # alone, "don't park on the grass" says nothing of where to park
-            hits[free[0]] = replace(hits[free[0]], value=f"{hits[free[0]].value}, {avoid}")
+            hit = hits[free[0]]
+            start, end = hit.start, hit.end
+            if abs(m.start() - hit.start) <= 80:  # both said together: both are the evidence
+                start, end = min(start, m.start()), max(end, m.end())
+            hits[free[0]] = replace(hit, value=f"{hit.value}, {avoid}", start=start, end=end)
     return hits
 
 
@@ -214,7 +224,9 @@ _OTHER_WAYS = {
 }
 _ALARM = re.compile(r"\balarm\s+(?:code|system|is\s+on|goes|panel)\b[^.;!?\n]{0,30}", _I)
 _ALARM_CODE = re.compile(
-    rf"\balarm\b[^!?\n]{{0,60}}?\b(?:access\s+|alarm\s+|disarm\s+)?code\s*(?:is\s+|:\s*)?{_CODE}"
+    rf"\balarm\b[^!?\n]{{0,60}}?\b(?:access\s+|alarm\s+|disarm\s+)?code"
+    rf"(?:\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[a-z]+\s+){{0,2}}?(?:door|panel|entrance|house|garage))?"
+    rf"\s*(?:is\s+|:\s*)?{_CODE}"
     rf"|\b(?:disarm|alarm)\s+(?:code\s+)?(?:is\s+)?{_CODE.replace('code', 'code2')}",
     _I,
 )
@@ -326,6 +338,8 @@ def other_access(note: Note) -> list[Hit]:
             hits.append(Hit("access.key_location", value, *m.span(), 0.6))
     for m in note.finditer(_ALARM_CODE):
         code = (m.group("code") or m.group("code2")).replace(" ", "")
+        # "alarm code 5678" is the code; the alarm said with it is not a second fact
+        hits = [h for h in hits if h.key != "access.alarm" or not m.start() <= h.start < m.end()]
         hits.append(Hit("access.alarm_code", code, m.start(), m.end(), 0.8))
     for m in note.finditer(_CHANGED_CODE):
         key = "access.lockbox_code" if "box" in m.group("what").lower() else "access.gate_code"

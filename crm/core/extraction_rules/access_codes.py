@@ -61,6 +61,10 @@ def _lockbox_codes(note: Note) -> dict[int, str]:
     }
 
 
+# "Alarm code for the side door is 4821": the alarm's code, not the door's.
+_ALARM_BEFORE = re.compile(r"\b(?:alarm|disarm|security)\s+$", _I)
+
+
 def gate_code(note: Note) -> list[Hit]:
     # "Lockbox by the garage, code 3904", "lockbox on side gate 2580": the lockbox's code, not
     # a gate's, unless a gate or keypad code is named between them.
@@ -69,6 +73,7 @@ def gate_code(note: Note) -> list[Hit]:
         Hit("access.gate_code", _code_value(m.group("code")), m.start(), m.end(), 0.9)
         for m in note.finditer(_GATE_CODE)
         if not note.negated(m.start(), 15)
+        and not _ALARM_BEFORE.search(note.text, max(0, m.start() - 12), m.start())
         and (m.start("code") not in boxed or _NAMED_GATE.search(boxed[m.start("code")]))
     ]
     return hits + bare_code(note)

@@ -62,6 +62,12 @@ _OTHER_PERSON = re.compile(
     _I,
 )
 
+_OTHERS_AFTER = re.compile(
+    r"\s*(?:\([^)]{0,20}\)\s*)?(?:(?:from|of|at|belonging\s+to)\s+(?:the\s+)?)?"
+    r"(?:next\s+door|across\s+the\s+(?:street|road)|down\s+the\s+(?:street|road)"
+    r"|neighbou?rs?\b|next\s+house\s+over)",
+    _I,
+)
 
 _REACH = 150
 # The word a voice note says for a full stop (same length once replaced, so offsets hold).
@@ -158,10 +164,13 @@ class Note:
     def negated(self, pos: int, limit: int = 40) -> bool:
         return self.negation_start(pos, limit) is not None
 
-    def someone_elses(self, pos: int) -> bool:
-        """The mention at pos is about a neighbour or relative, not the customer's household."""
+    def someone_elses(self, pos: int, end: int | None = None) -> bool:
+        """The mention at pos is about a neighbour or relative, not the customer's household;
+        with ``end``, also when the words right after say so ("the pit bull next door")."""
         start, _ = self.sentence_window(pos)
-        return self._first_within(self._others, start, pos) is not None
+        if self._first_within(self._others, start, pos) is not None:
+            return True
+        return end is not None and _OTHERS_AFTER.match(self.text, end) is not None
 
     def someone_else_near(self, start: int, end: int) -> bool:
         """A neighbour or relative is mentioned anywhere in the sentence around [start, end)."""

@@ -201,7 +201,9 @@ _CUSTOMER_TYPE = re.compile(
     r"|(?P<government>\b(?:courthouse|city\s+hall|town\s+hall|county\s+(?:building|offices?)"
     r"|government\s+(?:building|office)|post\s+office)\b)"
     r"|\b(?:commercial|storefront|store\s*front|cafe|church|office\s+building|laundromat"
-    r"|dry\s+cleaners?|nail\s+salon|barber\s*shop"
+    r"|dry\s+cleaners?|nail\s+salon|barber\s*shop|(?:dog\s+|pet\s+)?grooming\s+(?:shop|salon)"
+    r"|(?:yoga|dance|pilates|fitness|karate|martial\s+arts|photo(?:graphy)?|art|tattoo|music"
+    r"|recording)\s+studio"
     r"|(?:dental|doctor'?s|law|medical)\s+office|clinic|salon|gym|school|daycare"
     r"|bank(?!\s+(?:transfer|account|acct|draft|card|details|barn|deposit|holiday|of\s+windows))"
     r"|(?:air\s*bnb|vrbo|short[\s-]term|vacation)(?:\s+rental)?|rental\s+property"
@@ -242,7 +244,7 @@ _GROUPS = {
 _BUSINESS = re.compile(
     r"\b(?:storefront|store\s*front|cafe|office|clinic|salon|gym|bank|retail|warehouse|dealership"
     r"|hotel|motel|coffee|firm|car\s+wash|bakery|brewery|pharmacy|store|mall|boutique|restaurant"
-    r"|funeral|medical|daycare|laundromat|cleaners?|salon|shop)\b"
+    r"|funeral|medical|daycare|laundromat|cleaners?|salon|shop|studio)\b"
 )
 
 
@@ -256,7 +258,9 @@ def _kind(text: str) -> str:
 # "Jim from the hardware store", "Bob at the bank": a place someone else came from.
 _PASSING = re.compile(
     r"(?:\bfrom|(?-i:\b[A-Z][a-z]+(?<!ed))\s+(?:at|@)|\b(?:above|below|beside|behind|next\s+to"
-    r"|across\s+from)|\b(?:with|w/)\s+the)\s+(?:the\s+|a\s+|his\s+|her\s+)?$",
+    r"|across\s+from)|\b(?:with|w/)\s+the"
+    r"|\b(?:teach(?:es|ing)?|works?|working|worked|attends?|goes|go|drives?|nurse|retired)"
+    r"\s+(?:at|for|to|from|in))\s+(?:the\s+|a\s+|his\s+|her\s+)?(?:local\s+|high\s+)?$",
     _I,
 )
 # "Ground floor storefront completed": the work of this visit, not the kind of customer.
@@ -274,6 +278,7 @@ def customer_type(note: Note) -> list[Hit]:
         for m in (*note.finditer(_CUSTOMER_TYPE), *note.finditer(_TRADE))
         if not note.negated(m.start(), 15)
         and not _WORK_DONE.match(note.text, m.end())
+        and not note.someone_elses(m.start())  # "her daughter runs a dance studio"
         and not (
             m.group().lower() == "church"
             and _ATTENDING.search(note.text, max(0, m.start() - 12), m.start())

@@ -45,7 +45,7 @@ _NARRATED = re.compile(
     r"|client|me)|informed|let\s+(?:me|us)\s+know|forgot|tomm?orr?ow|reschedul\w*"
     r"|(?:will|gonna|going\s+to)\s+call|showed\s+(?:her|him|them)|broken\s+seals?|fogged"
     r"|(?:same\s+)?as\s+(?:always|usual)|last\s+(?:yr|year|week|month|summer|spring|fall|winter)"
-    r"|(?:days?|weeks?|months?|years?|yrs?)\s+ago|yesterday|again)\b",
+    r"|(?:days?|weeks?|months?|years?|yrs?)\s+ago|yesterday|again|thanks?|thx)\b",
     _I,
 )
 # "guards don't help", "the screens do not fit": a "don't" after its subject describes a thing,

@@ -10,7 +10,9 @@ _I = re.IGNORECASE
 
 _PAYMENT = re.compile(
     r"(?P<check>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+|in\s+)?(?:a\s+)?(?:check|cheque|chk)\b"
-    r"|\b(?:checks?|cheques?)\s+only\b|\bleaves?\s+(?:a\s+)?(?:check|cheque)\b"
+    r"|\b(?:checks?|cheques?)\s+only\b|\b(?:leaves?|left|(?:she|he|they)'?ll\s+leave)\s+"
+    r"(?:a\s+|the\s+|us\s+a\s+)?(?:check|cheque)\b"
+    r"|(?:^|[.;!]\s*)(?:the\s+)?(?:check|cheque)\s+(?:is\s+|was\s+|will\s+be\s+)?left\b"
     r"|\b(?:paid|mails?|mailed|will\s+mail|sends?|sent)\s+(?:by\s+|with\s+|w/\s*|us\s+|in\s+)?"
     r"(?:a\s+)?(?:check|cheque|chk)\b|\b(?:check|cheque|chk)\s*(?:#|no\.?)\s*[0-9]{3,})"
     r"|(?P<cash>^\s*cash\s*[,;:-]|(?:^|[.;]\s*)cash\s*(?:[.!]|$)|\bcash\s+only\b|\bpaid\s+(?:in\s+|with\s+|w/\s*)?cash\b"
@@ -74,7 +76,8 @@ def payment(note: Note) -> list[Hit]:
 
 _METHOD = re.compile(
     r"\b(?P<method>venmo|zelle|paypal|apple\s+pay|cash\s*app|google\s+pay|ach|e-?transfer"
-    r"|bank\s+transfer|money\s+order|direct\s+debit|standing\s+order|interac)\b",
+    r"|bank\s+transfer|money\s+order|direct\s+debit|standing\s+order|interac)\b"
+    r"|\bpays?\s+(?:us\s+)?(?P<portal>online(?:\s+(?:through|via|on|thru)\s+(?:the|our)\s+portal)?)\b",
     _I,
 )
 _PAYER = re.compile(
@@ -226,7 +229,10 @@ def payment_details(note: Note) -> list[Hit]:
     hits: list[Hit] = []
     for m in note.finditer(_METHOD):
         if not note.negated(m.start(), 15):
-            method = " ".join(m.group("method").lower().split())
+            if m.group("portal"):  # "pays online through the portal"
+                method = "online portal" if "portal" in m.group("portal").lower() else "online"
+            else:
+                method = " ".join(m.group("method").lower().split())
             hits.append(Hit("payment.method", method, *m.span(), 0.8))
     for m in note.finditer(_PAYER):
         said = next((g for k, g in m.groupdict().items() if g and k != "who3"), "")

@@ -112,7 +112,7 @@ def dog_breed(note: Note) -> list[Hit]:
     """``pets.dog_breed``: "Rottweiler named Bruno" (capitalised, singular)."""
     hits = []
     for m in note.finditer(_BREED):
-        if note.negated(m.start(), 25) or note.someone_elses(m.start()):
+        if note.negated(m.start(), 25) or note.someone_elses(m.start(), m.end()):
             continue
         if m.group("mix"):  # "lab mix", "pitbull mix": as written
             value = " ".join(w.capitalize() for w in m.group("mix").split())

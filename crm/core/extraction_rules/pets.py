@@ -198,7 +198,7 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
             and _THE_BEFORE.search(note.text, 0, m.start())
         ):
             continue  # "dog Rocky has been rehomed, so no need to ring about the dog"
-        if note.someone_elses(m.start()) or _THEIRS_AFTER.match(note.text, m.end()):
+        if note.someone_elses(m.start(), m.end()) or _A_BUSINESS_AFTER.match(note.text, m.end()):
             continue
         if note.negated(m.start(), 25) and not _KEEP_IN.search(note.clause_before(m.start(), 25)):
             continue
@@ -210,10 +210,10 @@ _CAPITAL_BEFORE = re.compile(r"(?<![.!?:;]\s)(?<!^)\b(?-i:[A-Z][a-z]*)\.?\s+$")
 _THE_BEFORE = re.compile(r"\bthe\s+$", _I)
 
 
-# "the dog next door", "the dog across the street": not this household's.
-_THEIRS_AFTER = re.compile(
-    r"\s+(?:from\s+|of\s+)?(?:next\s+door|across\s+the\s+(?:street|road)|down\s+the\s+(?:street"
-    r"|road)|(?:the\s+)?neighbou?rs?\b)",
+# "Dog grooming shop", "cat cafe": a business for animals, not an animal on site.
+_A_BUSINESS_AFTER = re.compile(
+    r"\s+(?:grooming|groomers?|daycare|day\s+care|boarding|kennels?|training|trainers?|shop"
+    r"|store|salon|spa|bakery|hotel|cafe|café|rescue|shelter|supply|supplies)\b",
     _I,
 )
 # "don't let the cat out": the negation is about the door, not the animal.
@@ -322,9 +322,9 @@ def dog_temperament(note: Note) -> list[Hit]:
                 animal_start, animal_end, is_dog = animals[i - 1]  # "corgi. shes so friendly"
             else:
                 continue
-        if not is_dog or note.someone_elses(animal_start) or note.negated(animal_start, 25):
+        if not is_dog or note.negated(animal_start, 25):
             continue
-        if _THEIRS_AFTER.match(note.text, animal_end):
+        if note.someone_elses(animal_start, animal_end):
             continue  # "the dog next door bit the ladder strap"
         start, end = min(animal_start, m.start()), max(animal_end, m.end())
         hits.append(Hit("pets.dog_temperament", kind, start, end, 0.8, rank))

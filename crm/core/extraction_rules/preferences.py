@@ -40,6 +40,12 @@ _PART_WISHED = re.compile(
     r"(?:are|is)\s+(?:best|better|good|great|ideal|preferred)\b",
     _I,
 )
+# "She wants the storefront done Friday afternoons after the last class".
+_PART_WANTED = re.compile(
+    r"\b(?:wants?|prefers?|likes?)\b[^.;!?\n]{0,40}?\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|weekday)s?\s+(?P<part>mornings?|afternoons?|evenings?)\b",
+    _I,
+)
 NOT_A_TIME = re.compile(
     r"\s*(?:weeks?|days?|months?|years?|hrs?|hours?|mins?|minutes?|visits?|times?|windows?)\b",
     _I,
@@ -54,12 +60,28 @@ _WISH = re.compile(
 )
 
 
+# "Don't schedule Sundays or Wednesday evenings": the times to avoid, not the ones wished.
+_NOT_THEN = re.compile(
+    r"\b(?:don'?t|do\s+not|never|can'?t|cannot|won'?t|no)\s+(?:book|schedule|come|appointments?)\b",
+    _I,
+)
+
+
 def time_of_day(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_PART_WISHED):
         part = next(g for g in m.groups() if g).lower().rstrip("s")
-        if not note.negated(m.start(), 20) and not _BUSY.search(note.clause_before(m.start())):
+        before = note.clause_before(m.start())
+        if (
+            not note.negated(m.start(), 20)
+            and not _BUSY.search(before)
+            and not _NOT_THEN.search(before)
+        ):
             hits.append(Hit("preferences.time_of_day", part, *m.span(), 0.7))
+    for m in note.finditer(_PART_WANTED):
+        if not note.negated(m.start(), 20):
+            part = m.group("part").lower().rstrip("s")
+            hits.append(Hit("preferences.time_of_day", part, m.start("part"), m.end(), 0.7))
     for m in note.finditer(_TIME_OF_DAY):
         if note.negated(m.start(), 20) or NOT_A_TIME.match(note.text, m.end()):
             continue
@@ -136,6 +158,20 @@ def days_in(text: str) -> list[str]:
     return sorted(days)
 
 
+def wished_not_avoided(hits: list[Hit]) -> list[Hit]:
+    """A day the note says to avoid is not also a day wished for ("mows on Saturdays so don't
+    book Saturdays")."""
+    avoided = {
+        day
+        for h in hits
+        if h.key == "schedule.unavailable_days" and isinstance(h.value, str)
+        for day in h.value.split(", ")
+    }
+    return [
+        h for h in hits if not (h.key == "preferences.days" and avoided and set(h.value) <= avoided)
+    ]
+
+
 def days(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_DAY_LIST):
@@ -181,7 +217,7 @@ _CONTACT = re.compile(
     r"|\b(?P<email3>e-?mail)\s+(?:is\s+)?(?:best|only|preferred)\b"
     r"|(?:'d|would)\s+like\s+a\s+(?P<call2>(?:phone\s+)?call)\b"
     r"|\bprefers?\s+(?:the\s+|a\s+)?(?P<text4>text)\s+messages?\b"
-    r"|\bwants\s+a\s+(?P<text5>text|call)\b(?:\s+the\s+(?:day|night)\s+before)?(?:,?\s+not\s+a\s+\w+)?"
+    r"|\bwants\s+a\s+(?:phone\s+)?(?P<text5>text|call)\b(?:\s+the\s+(?:day|night)\s+before)?(?:,?\s+not\s+a\s+\w+)?"
     r"|\b(?:scheduling|schedules|books)\s+(?:\w+\s+)?by\s+(?P<text6>text|e-?mail|phone)\b"
     r"|\b(?P<call5>call)\s+(?:him|her|them)\s+not\s+the\b|\bthe\s+one\s+to\s+(?P<call6>call|text)\b"
     r"|\banswers\s+(?P<text7>texts)\b"
@@ -226,7 +262,8 @@ def contact_method(note: Note) -> list[Hit]:
 
 _LONGER = re.compile(
     r"\b(?:takes?|taking)\s+(?:us\s+|me\s+)?(?:forever|ages|a\s+long\s+time|a\s+while)\b"
-    r"|\b(?:always\s+)?allow\s+(?:an\s+)?extra\s+(?:[0-9]+\s*(?:min|mins|minutes|hrs?|hours)|hour|time)\b"
+    r"|\b(?:always\s+)?(?:allow\s+(?:an\s+)?extra|add\s+(?:an\s+)?(?:extra)?)\s*"
+    r"(?:[0-9]+\s*(?:min|mins|minutes|hrs?|hours)|hour|half\s+(?:an\s+)?hour|time)\b"
     r"|\b(?:takes?|took|ran|runs)\b[^.!?;\n]{0,30}?\blonger\s+than\s+(?:usual|normal|expected"
     r"|average|quoted)\b|\blonger\s+than\s+(?:usual|normal|expected|average|it\s+looks"
     r"|you'?d\s+think)\b"
@@ -250,10 +287,14 @@ _THIS_VISIT = re.compile(r"\b(?:today|this\s+time|this\s+visit|bc\s+of|because\s
 _ALWAYS = re.compile(r"\b(?:always|every\s+time|each\s+time|usually|allways)\b", _I)
 
 
+# "she takes a while to get to the door": the customer is slow, not the job.
+_SLOW_PERSON = re.compile(r"\s+to\s+(?:get\s+to|answer|come\s+to|reach|open|hear)\b", _I)
+
+
 def duration(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_LONGER):
-        if note.negated(m.start(), 20):
+        if note.negated(m.start(), 20) or _SLOW_PERSON.match(note.text, m.end()):
             continue
         lo, hi = note.sentence_window(m.start(), m.end())
         if _THIS_VISIT.search(note.text, lo, hi) and not _ALWAYS.search(note.text, lo, hi):
