@@ -41,7 +41,8 @@ VALIDATION_K_PATH = DATA / "notes_validation_2026k.jsonl"
 VALIDATION_L_PATH = DATA / "notes_validation_2026l.jsonl"
 VALIDATION_M_PATH = DATA / "notes_validation_2026m.jsonl"
 VALIDATION_N_PATH = DATA / "notes_validation_2026n.jsonl"
-VALIDATION_O_PATH = DATA / "notes_validation_2026o.jsonl"  # untouched: scored with --path only
+VALIDATION_O_PATH = DATA / "notes_validation_2026o.jsonl"
+VALIDATION_P_PATH = DATA / "notes_validation_2026p.jsonl"  # untouched: scored with --path only
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -59,6 +60,7 @@ LABELLED_FILES = (
     VALIDATION_L_PATH,
     VALIDATION_M_PATH,
     VALIDATION_N_PATH,
+    VALIDATION_O_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -89,6 +91,7 @@ SPLITS = (
     "val2026m",
     "val2026n",
     "val2026o",
+    "val2026p",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")

@@ -111,3 +111,45 @@ def test_a_job_word_opening_a_name_is_not_a_person() -> None:
     got = facts("Mrs. Cookie - 14 win + 14 scr. cash on the counter")
     assert got.get("payment.preference") == "cash"
     assert not any(k.startswith("people.") for k in got)
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "value"),
+    [
+        # round thirteen (tuned on val2026o)
+        ("approx 22 wdws, 2 story.", "property.window_count", {"count": 22, "plus": False}),
+        ("Dog: none.", "pets.has_dog", False),
+        ("Cat: 2 indoor (Pepper and Salt).", "pets.cat_name", "Pepper"),
+        ("Big dog (Rottweiler) in the yard.", "pets.dog_breed", "Rottweiler"),
+        ("Never book on a Saturday.", "schedule.unavailable_days", "saturday"),
+        ("1x/yr in May.", "schedule.frequency", "once a year"),
+        ("1x/yr in May.", "schedule.season", "may"),
+        ("only in fall", "schedule.season", "fall"),
+        ("mthly storefront.", "schedule.frequency", "monthly"),
+        ("Prefers wknds.", "preferences.days", ["saturday", "sunday"]),
+        ("Prefers M-Th.", "preferences.days", ["monday", "tuesday", "wednesday", "thursday"]),
+        ("Fri b4 10 is best.", "preferences.days", ["friday"]),
+        ("Wants txt, not a call.", "preferences.contact_method", "text"),
+        ("$140 reg price.", "property.usual_price", "$140"),
+        ("Regular price for the house is $220.", "property.usual_price", "$220"),
+        ("Paid cash 180 which is her usual.", "property.usual_price", "$180"),
+        ("Dave handles the billing.", "payment.payer", "Dave"),
+        ("10% senior disc.", "payment.discount", "10% senior discount"),
+        ("comm acct - dental office", "customer.type", "commercial, dental office"),
+        ("Baby naps 1-3, be quiet.", "demographic.age_group", "young_family"),
+        ("Old gate code 1234, they changed it to 5678.", "access.gate_code", "5678"),
+        ("Cancelled gutters for good.", "instructions.gutters", "no longer clean the gutters"),
+        ("Contact changed - now Maria.", "people.contact", "Maria"),
+    ],
+)
+def test_round_thirteen_wordings(note: str, key: str, value: Any) -> None:
+    assert facts(note).get(key) == value
+
+
+def test_a_breed_in_brackets_is_no_name() -> None:
+    got = facts("Big dog (Rottweiler) in the yard.")
+    assert "pets.dog_name" not in got
+
+
+def test_being_pleased_is_narrated_not_an_instruction() -> None:
+    assert not any(k.startswith("instructions.") for k in facts("She was very happy with the job."))

@@ -231,7 +231,7 @@ def test_round_four_splits_keep_their_scores() -> None:
         ("Abernethy, quarterly, conservatory on the back. Cheque.", "payment.preference", "check"),
         ("Carol pays, by Venmo.", "payment.payer", "Carol"),
         ("Invoice to the management company, net 30.", "payment.payer", "management company"),
-        ("10% senior disc. 1 stry.", "payment.discount", "10% senior disc"),
+        ("10% senior disc. 1 stry.", "payment.discount", "10% senior discount"),
         ("Customer's carer, Bev, answers the door.", "people.carer", "Bev"),
         ("Host is Olivia, pays via PayPal.", "people.owner", "Olivia"),
         ("His missus is Siobhan.", "people.spouse_name", "Siobhan"),

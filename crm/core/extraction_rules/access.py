@@ -232,7 +232,10 @@ _ALARM_CODE = re.compile(
 )
 _CHANGED_CODE = re.compile(
     r"\b(?P<what>gate|lock\s*-?\s*box|keypad|door|garage)\s+code\s+(?:changed|is\s+now|now)\b"
-    r"(?:\s+(?:from\s+)?[0-9]{3,8}\s*(?:->|=>|>|to|\u2192)\s*|[^.!?\n\d]{0,15}?)(?P<code>[0-9]{3,8})\b",
+    r"(?:\s+(?:from\s+)?[0-9]{3,8}\s*(?:->|=>|>|to|\u2192)\s*|[^.!?\n\d]{0,15}?)(?P<code>[0-9]{3,8})\b"
+    # "the old gate code 4419 does not work anymore they changed it to 8806"
+    r"|\bold\s+(?P<what2>gate|lock\s*-?\s*box|keypad|door|garage)\s+code\s+[0-9]{3,8}\b[^.!?\n\d]{0,50}?"
+    r"\b(?:changed\s+(?:it\s+)?to|new\s+(?:one|code)\s+is|now\s+(?:it'?s|is))\s+(?P<code2>[0-9]{3,8})\b",
     _I,
 )
 
@@ -342,8 +345,10 @@ def other_access(note: Note) -> list[Hit]:
         hits = [h for h in hits if h.key != "access.alarm" or not m.start() <= h.start < m.end()]
         hits.append(Hit("access.alarm_code", code, m.start(), m.end(), 0.8))
     for m in note.finditer(_CHANGED_CODE):
-        key = "access.lockbox_code" if "box" in m.group("what").lower() else "access.gate_code"
-        hits.append(Hit(key, m.group("code"), m.start(), m.end(), 0.9, rank=3))
+        what = (m.group("what") or m.group("what2")).lower()
+        key = "access.lockbox_code" if "box" in what else "access.gate_code"
+        code = m.group("code") or m.group("code2")
+        hits.append(Hit(key, code, m.start(), m.end(), 0.9, rank=3))
     return hits
 
 

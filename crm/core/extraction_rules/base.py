@@ -46,7 +46,9 @@ _SENTENCE_END = re.compile(
     _I,
 )
 _CLAUSE_END = re.compile(
-    r"[.!?;:,()\[\]\n+&]|\s-+\s|\b(?:but|so|because|bc|b/c|although|though|however|then)\b", _I
+    r"[.!?;:,()\[\]\n+&]|\s-+\s|\s/+\s|\s\|\s"
+    r"|\b(?:but|so|because|bc|b/c|although|though|however|then)\b",
+    _I,
 )
 NEGATION = re.compile(
     r"\b(?:no|not|never|without|none|nor|neither|dont|doesnt|didnt|wont|cant|isnt|arent"

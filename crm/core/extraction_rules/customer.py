@@ -17,7 +17,7 @@ _AGE = re.compile(
     r"|two\s+|2\s+|little\s+|small\s+|young\s+)?(?:babies|baby|kids|children|toddlers?|newborn)\b"
     r"|\byoung\s+(?:family|families|kids|children|ones)\b|\b(?:small|little)"
     r"\s+(?:kids|children|ones)\b|\btoddlers?\b|\bnewborn\b|\b(?:new|the|a|their|twin)\s+bab(?:y|ies)"
-    r"\b(?!\s+(?:oil|wipes|powder|shampoo|steps?)\b))"
+    r"\b(?!\s+(?:oil|wipes|powder|shampoo|steps?)\b)|\b(?:baby|kids)\s+naps?\b)"
     r"|(?P<elderly>\belderly\b|\b(?:older|old|very\s+old)\s+(?:lady|woman|man|gentleman|gent"
     r"|guy|couple|folks|fella|fellow|widow|widower)\b|\bfrail\b"
     r"|\b(?:she|he)(?:'s|\s+is)\s+(?:very\s+|quite\s+|pretty\s+|really\s+)?old\b(?!\s+school))"
@@ -174,7 +174,11 @@ def language(note: Note) -> list[Hit]:
 _CUSTOMER_TYPE = re.compile(
     r"(?P<hoa>(?-i:\b(?:[A-Z][a-z]+\s+){1,3}HOA\b|^\s*HOA\s*[-:,]|\bHOA\s+(?:pays|account|acct))"
     r"|\bhoa\s+(?:building|bldg|community|complex)\b)"
-    r"|\b(?P<comml>comm'?l)\b"
+    r"|\b(?P<comml>comm'?l|comm(?=\s+(?:acct|account)\b|\s*[-:]\s))\b"
+    r"|(?P<dental>(?-i:\b[A-Z][a-z]+\s+(?:Family\s+)?(?:Dental|Dentistry|Orthodontics)\b)"
+    r"|\bdental\s+(?:practice|clinic)\b)"
+    r"|(?P<realty>(?-i:\b[A-Z][a-z]+\s+(?:Realty|Realtors|Real\s+Estate))\s+office\b)"
+    r"|(?P<gas>\b(?:gas|service|shell|exxon|chevron|mobil|bp|citgo|sunoco)\s+station\b)"
     r"|(?P<apartments>\b(?:apartments|apts)\b(?!\s+(?:next|across)))"
     r"|(?P<pm>(?<!new\s)\bproperty\s+(?:management|mgmt)\b|(?-i:\b[A-Z][a-z]+\s+(?:Mgmt|Management)\b))"
     r"|(?P<rentals>(?-i:\b[A-Z][a-z]+\s+Rentals\b)|(?:\A|(?<=[.;:!\n]))\s*(?:[\w']+\s+){0,3}?rental"
@@ -239,12 +243,15 @@ _GROUPS = {
     "school": "school",
     "rentals": "rental",
     "business": "commercial",
+    "dental": "dental office",
+    "realty": "real estate office",
+    "gas": "gas station",
 }
 # Kinds of business: the customer is commercial too ("dental office" -> "commercial, ...").
 _BUSINESS = re.compile(
     r"\b(?:storefront|store\s*front|cafe|office|clinic|salon|gym|bank|retail|warehouse|dealership"
     r"|hotel|motel|coffee|firm|car\s+wash|bakery|brewery|pharmacy|store|mall|boutique|restaurant"
-    r"|funeral|medical|daycare|laundromat|cleaners?|salon|shop|studio)\b"
+    r"|funeral|medical|daycare|laundromat|cleaners?|salon|shop|studio|station)\b"
 )
 
 

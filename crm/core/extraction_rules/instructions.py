@@ -38,7 +38,10 @@ _NO_LONGER = re.compile(
     r"\bno\s+longer\s+(?:do(?:ing)?|clean(?:ing)?|wants?|need(?:s)?|does|want)?\s*(?:us\s+to\s+"
     r"(?:do|clean)\s+)?(?:the\s+)?(?P<obj>screens?|gutters?|skylights?|inside|interiors?"
     r"|windows?|garage|sunroom|storm\s+windows?|awnings?|solar\s+panels?|downspouts?|tracks"
-    r"|sills|basement\s+windows?)\b",
+    r"|sills|basement\s+windows?)\b"
+    # "Cancelled gutters for good - they're getting gutter guards"
+    r"|\b(?:cancel(?:l?ed|s)?|dropped|stopped)\s+(?:the\s+)?(?P<obj2>screens?|gutters?|skylights?"
+    r"|inside|interiors?|awnings?|solar\s+panels?)\s+(?:for\s+good|permanently|for\s+ever)\b",
     _I,
 )
 # "Frank does not want the screens cleaned anymore".
@@ -133,7 +136,7 @@ _KEEP = re.compile(
 )
 # A standing do: "wants the sills wiped down every time", "asks we wipe down the sills every
 # time", "she likes the tracks vacuumed", "they want us to do those too each visit".
-_AGAIN = r"(?:too|also|as\s+well|every\s+(?:time|visit)|each\s+(?:time|visit))"
+_AGAIN = r"(?:too|also|as\s+well|eve?ry\s+(?:time|visit)|each\s+(?:time|visit))"
 _CHORE = r"(?P<obj{n}>(?:[a-z]+\s+){{0,2}}?[a-z]+)"
 _STANDING = re.compile(
     rf"\b(?:wants?|would\s+like|likes|asked\s+for|asks\s+for)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
@@ -173,6 +176,8 @@ def _described(note: Note, start: int) -> bool:
     and not someone saying it ("owner says don't touch it")."""
     if not note.text[start : start + 4].lower().startswith(("don", "do ", "do\t")):
         return False
+    if re.match(r"do\s+NOT\b|DON'?T\b|DO\s+NOT\b", note.raw[start : start + 8]):
+        return False  # "two story do NOT go on the roof": said loud, it is an order
     lo, _ = note.clause(start)
     head = note.text[max(lo, start - 40) : start].split()
     m = _SUBJECT_WORD.search(note.text, max(0, start - 20), start)
@@ -196,7 +201,7 @@ def instructions(note: Note) -> list[Hit]:
         obj = tidy(m.group("obj"))
         hits.append(Hit(_key(obj), f"don't go on the {obj}", *m.span(), 0.75, rank=1))
     for m in note.finditer(_NO_LONGER):
-        obj = tidy(m.group("obj"))
+        obj = tidy(m.group("obj") or m.group("obj2"))
         hits.append(Hit(_key(obj), f"no longer clean the {obj}", *m.span(), 0.75, rank=1))
     for m in note.finditer(_NO_MORE):
         obj = tidy(m.group("obj") or m.group("obj2") or m.group("obj3") or m.group("obj4"))
@@ -212,6 +217,7 @@ def instructions(note: Note) -> list[Hit]:
                 or _TRUNCATED.search(value)
                 or _DONE.search(note.text[max(0, m.start() - 25) : m.start()])
                 or (pattern is _DONT and _described(note, m.start()))
+                or _VAGUE.match(value)
                 or (
                     value.startswith("skip")
                     and _ONE_OFF.search(note.text, *note.sentence_window(m.start(), m.end()))
@@ -224,6 +230,10 @@ def instructions(note: Note) -> list[Hit]:
     hits += _only_way(note) + _pets_in(note)
     hits += _more(note, hits)
     return _together(hits)
+
+
+# "I told him we don't do that": nothing named to do or not to do.
+_VAGUE = re.compile(r"^don't\s+do\s+(?:that|this|those|these|it)\b", _I)
 
 
 def _one_off(note: Note, m: re.Match[str]) -> bool:
@@ -256,7 +266,8 @@ def _more(note: Note, found: list[Hit]) -> list[Hit]:
         verb = tidy((m.group(f"verb{n}") if n != "3" else None) or "do")
         for pattern, said in _DONE_AS:
             verb = pattern.sub(said, verb)
-        key, value = _key(obj), f"{verb} the {obj}" + (f" {tidy(again)}" if again else "")
+        again = re.sub(r"\bevry\b", "every", tidy(again))
+        key, value = _key(obj), f"{verb} the {obj}" + (f" {again}" if again else "")
         if _PRONOUN.search(obj):
             key, value = _pronoun(note, m.start(), key, f"{verb} {obj}")
             value += f" {tidy(again)}" if again else ""

@@ -45,7 +45,9 @@ _NARRATED = re.compile(
     r"|client|me)|informed|let\s+(?:me|us)\s+know|forgot|tomm?orr?ow|reschedul\w*"
     r"|(?:will|gonna|going\s+to)\s+call|showed\s+(?:her|him|them)|broken\s+seals?|fogged"
     r"|(?:same\s+)?as\s+(?:always|usual)|last\s+(?:yr|year|week|month|summer|spring|fall|winter)"
-    r"|(?:days?|weeks?|months?|years?|yrs?)\s+ago|yesterday|again|thanks?|thx)\b",
+    r"|(?:days?|weeks?|months?|years?|yrs?)\s+ago|yesterday|again|thanks?|thx"
+    r"|(?:was|were)\s+(?:very\s+|super\s+|really\s+|so\s+)?(?:understanding|happy|pleased|nice"
+    r"|thrilled|upset|satisfied|grateful|home|there|out|away|late))\b",
     _I,
 )
 # "guards don't help", "the screens do not fit": a "don't" after its subject describes a thing,

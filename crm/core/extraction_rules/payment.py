@@ -91,7 +91,8 @@ _PAYER = re.compile(
     r"(?:\s*\([^)]{1,30}\))?(?:\s+(?:is\s+still|still)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,?\s+(?:he|she))?"
     r"\s+(?:still\s+|always\s+)?(?:pays?|handles\s+(?:the\s+)?(?:bill|payment))\b(?!\s+nothing)"
     r"|(?-i:\b(?P<who3>[A-Z][a-z]{1,20}))\s+(?:pays\b(?!\s+(?:nothing|attention))|will\s+be\s+paying|is\s+paying"
-    r"|sorts\s+(?:out\s+)?the\s+bills|handles\s+(?:the\s+)?(?:bills?|billing|payments?)"
+    r"|sorts\s+(?:out\s+)?the\s+bills|(?:handles|handels)\s+(?:all\s+)?(?:the\s+)?(?:billing|bills?|payments?)"
+    r"|is\s+the\s+one\s+(?:paying|who\s+pays)"
     r"|does\s+the\s+(?:paying|payments?|bills)"
     r"|cuts\s+the\s+(?:check|cheque))"
     r"|\b(?P<who5>owner|landlord|landlady|tenant)\s*:\s*(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?),\s+pays\b"
@@ -153,6 +154,16 @@ _USUAL_PRICE = re.compile(
 _PRICE_WORDS = re.compile(
     r"^(?:(?:usual|regular|reg\.?|standard|flat|normal)\s+(?:price|rate|charge|fee)|price)\s*"
     r"(?:is\s+|of\s+|stays\s+|remains\s+|still\s+|[:=]\s*)?(?:our\s+)?"
+)
+# "$140 reg price", "Regular price for the whole house is $265", "paid cash 180 which is her
+# usual": the usual price, said around the amount.
+_USUAL_SAID = re.compile(
+    rf"(?P<price>{_MONEY})\s+(?:reg(?:ular)?|usual|normal|standard)(?:\s+(?:price|rate))?\b(?!\s+tip)"
+    rf"|\b(?:usual|regular|standard|normal)\s+(?:price|rate)\s+for\s+[^.;!?\n,$]{{2,30}}?\s+"
+    rf"(?:is\s+)?(?P<price2>{_MONEY})"
+    rf"|\b(?:paid|pays)\s+(?:\w+\s+)?\$?(?P<price3>[0-9]{{2,4}})\s*,?\s*(?:which|that)(?:\s+is|'s)\s+"
+    rf"(?:her|his|their|the)\s+usual\b",
+    _I,
 )
 # "quarterly, in and out, $240": a price said with the plan it belongs to.
 _PRICE_WITH_PLAN = re.compile(
@@ -253,6 +264,7 @@ def payment_details(note: Note) -> list[Hit]:
         if _ONE_TIME.search(note.text, *note.sentence_window(m.start(), m.end())):
             continue  # "skip the garage windows this time, knocked $15 off"
         value = re.sub(r"\s*(?:pct|percent)\b", "%", tidy(m.group()).replace("(", ""))
+        value = re.sub(r"\bdisc\b\.?", "discount", value)
         given = _GIVEN_OFF.search(value)
         if given:
             value = f"{given.group(1)} off"
@@ -260,6 +272,9 @@ def payment_details(note: Note) -> list[Hit]:
     for m in note.finditer(_PRICE_WITH_PLAN):
         if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
             hits.append(Hit("property.usual_price", m.group("price"), *m.span("price"), 0.6))
+    for m in note.finditer(_USUAL_SAID):
+        said = m.group("price") or m.group("price2") or f"${m.group('price3')}"
+        hits.append(Hit("property.usual_price", said, *m.span(), 0.7))
     for m in note.finditer(_USUAL_PRICE):
         if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
             value = _PRICE_WORDS.sub("", tidy(m.group()))

@@ -181,7 +181,8 @@ _ROLE_FIRST = re.compile(
     rf"\b(?i:(?P<role>{_ROLE})(?:'s\s+name)?(?:\s+there|\s+here"
     rf"|\s+(?:on\s+(?:the\s+)?(?:right|left)|next\s+door|across\s+the\s+(?:street|road)"
     rf"|lives\s+(?:with|w/)\s*(?:them|her|him))"
-    rf"|\s+(?:for|of|at)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?(?=\s+is\b)|\s+changed:?\s+now|\s+now"
+    rf"|\s+(?:for|of|at)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?(?=\s+is\b)|\s+changed:?(?:\s+-+)?\s+now|\s+now"
+    rf"|\s+is\s+named|\s+is\s+called"
     rf"|\s+still|\s*\((?:{_ROLE})\)|(?:,|\s+is)\s+(?:an?\s+)?[\w\s]{{0,25}}?\s+(?:named|called))?"
     rf"(?:\s+is(?:\s+(?:still|now))?|\s*[:(,=-]|\s+named|\s+called)?)\s*{_PERSON}"
 )

@@ -49,7 +49,9 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
             rf"|do\s+not|does\s+not|didn'?t)\s+(?:have|has|own|owns)\s+(?:a\s+|the\s+|any\s+"
             rf"|their\s+|her\s+|his\s+)?|used\s+to\s+have\s+(?:a\s+|the\s+)?"
             rf"|(?:got\s+rid\s+of|gave\s+away|rehomed|re-homed)\s+(?:the\s+|their\s+|her\s+|his\s+)?)"
-            rf"{words}\b",
+            rf"{words}\b"
+            # a form: "Dog: none / Cat: 2"
+            rf"|\b{words}\s*[:=]\s*(?:none|no|nope|n/?a|0|nil)(?=\s*(?:[/.,;|]|$))",
             _I,
         ),
         # "dog passed away", "the cat died", "dog is gone", "dog was rehomed"
@@ -68,7 +70,8 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         ),
         # "the dog, Rocky, friendly" / "dog: Zeus" / "cat (Oreo)" / "dog (pitbull mix, Tank)"
         "apposition": re.compile(
-            rf"\b{words}(?:\s+(?-i:[a-z]{{2,10}}))?\s*(?:,|:|-|\()\s*(?:(?-i:[a-z]+(?:\s+[a-z]+)?),\s*)?"
+            rf"\b{words}(?:\s*:\s*[0-9]{{1,2}})?(?:\s+(?-i:[a-z]{{2,10}}))?\s*(?:,|:|-|\()\s*"
+            rf"(?:(?-i:[a-z]+(?:\s+[a-z]+)?),\s*)?"
             rf"{NAME}\s*(?=[,.;:!)(&+\-]|\s+and\s|$)",
             _I | re.MULTILINE,
         ),
@@ -128,6 +131,7 @@ _TITLE_BEFORE = re.compile(
     _I,
 )
 _CAT_RE = _animal_patterns(_CAT_WORDS)
+_A_BREED = re.compile(rf"(?:{_BREEDS})s?", _I)
 
 
 def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str]]) -> list[Hit]:
@@ -177,8 +181,8 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
                 ):
                     continue  # "the dog ... his wife's name is Carol"
             value = name_value(word)
-            if value is None:
-                continue
+            if value is None or _A_BREED.fullmatch(word):
+                continue  # "a dog (Rottweiler)": the breed, not a name
             names.append(Hit(animal.key_name, value, m.start(), m.end(), 0.9))
             hits.append(Hit(animal.key_has, True, m.start(), m.end(), 0.9))
     hits.extend(names)

@@ -42,7 +42,8 @@ _PART_WISHED = re.compile(
 )
 # "She wants the storefront done Friday afternoons after the last class".
 _PART_WANTED = re.compile(
-    r"\b(?:wants?|prefers?|likes?)\b[^.;!?\n]{0,40}?\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"\b(?:wants?|prefers?|likes?|asked\s+for|asks\s+for|requested)\b[^.;!?\n]{0,40}?"
+    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day"
     r"|weekday)s?\s+(?P<part>mornings?|afternoons?|evenings?)\b",
     _I,
 )
@@ -105,7 +106,7 @@ _DAY_NAMES = (
 _WEEKDAYS = [d for d, _ in _DAY_NAMES[:5]]
 _DAY_STEM = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?"
 DAY_TOKEN = (
-    rf"(?:weekdays?|weekends?|m-f|{_DAY_STEM}\s*-\s*{_DAY_STEM}|"
+    rf"(?:weekdays?|weekends?|wke?nds?|m-f|m-th|{_DAY_STEM}\s*-\s*{_DAY_STEM}|"
     + "|".join(p for _, p in _DAY_NAMES)
     + r")(?![\w-])"
 )
@@ -123,7 +124,8 @@ _DAY_CUE_AFTER = re.compile(
     r"|fine|ok|okay|better)|work\s+(?:best|better|well|for\s+(?:her|him|them))"
     r"|,?\s*(?:mornings?|afternoons?|evenings?|am|pm)(?!\s+(?:off|busy|closed))"
     r"|\s+(?:ok|okay|fine|good)(?=\s*[.,;!]|\s*$)"
-    r"|\s*(?:[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)\s+)?standing\s+(?:appt|appointment|slot))\b",
+    r"|\s*(?:[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)\s+)?standing\s+(?:appt|appointment|slot)"
+    r"|\s+(?:before|b4)\s+[0-9]{1,2}(?::[0-9]{2})?(?:\s*(?:am|pm))?)\b",
     _I,
 )
 # "Tuesdays before 8am", "on Sundays": a plural day name is a habit (unless it is work or away).
@@ -145,13 +147,15 @@ def days_in(text: str) -> list[str]:
         token = token.lower()
         if token.startswith("weekday") or token in ("m-f",):
             days.update(_WEEKDAYS)
+        elif token in ("m-th",):
+            days.update(_WEEKDAYS[:4])
         elif "-" in token:  # "mon-wed": every day from one to the other
             ends = [days_in(part) for part in token.split("-", 1)]
             order = [d for d, _ in _DAY_NAMES]
             if all(len(end) == 1 for end in ends):
                 first, last = order.index(ends[0][0]), order.index(ends[1][0])
                 days.update(order[first : last + 1] if first <= last else [])
-        elif token.startswith("weekend"):
+        elif token.startswith(("weekend", "wknd", "wkend")):
             days.update(("saturday", "sunday"))
         else:
             days.update(day for day, pattern in _DAY_NAMES if re.fullmatch(pattern, token))
@@ -217,7 +221,9 @@ _CONTACT = re.compile(
     r"|\b(?P<email3>e-?mail)\s+(?:is\s+)?(?:best|only|preferred)\b"
     r"|(?:'d|would)\s+like\s+a\s+(?P<call2>(?:phone\s+)?call)\b"
     r"|\bprefers?\s+(?:the\s+|a\s+)?(?P<text4>text)\s+messages?\b"
-    r"|\bwants\s+a\s+(?:phone\s+)?(?P<text5>text|call)\b(?:\s+the\s+(?:day|night)\s+before)?(?:,?\s+not\s+a\s+\w+)?"
+    r"|\b(?:wants|prefers)\s+(?:us\s+to\s+|you\s+to\s+)?(?P<text8>text|txt)\s+(?:instead\s+of|insted\s+of"
+    r"|not|rather\s+than)\s+(?:a\s+)?call"
+    r"|\bwants\s+(?:a\s+)?(?:phone\s+)?(?P<text5>text|txt|call)\b(?:\s+the\s+(?:day|night)\s+before)?(?:,?\s+not\s+a\s+\w+)?"
     r"|\b(?:scheduling|schedules|books)\s+(?:\w+\s+)?by\s+(?P<text6>text|e-?mail|phone)\b"
     r"|\b(?P<call5>call)\s+(?:him|her|them)\s+not\s+the\b|\bthe\s+one\s+to\s+(?P<call6>call|text)\b"
     r"|\banswers\s+(?P<text7>texts)\b"

@@ -14,7 +14,7 @@ _I = re.IGNORECASE
 # -- property ------------------------------------------------------------------------------
 
 _COUNT_NOUNS = {
-    "property.window_count": r"windows?|windws|windw|windos|wndws|wndw|windoes|wins?",
+    "property.window_count": r"windows?|windws|windw|windos|wndws|wndw|wdws?|wnds|windoes|wins?",
     "property.screen_count": r"screens?|scrns?|scrn|scrs?",
     "property.skylight_count": r"sky\s?lights?|skylites?|skylts?|velux(?:\s+windows?)?",
     "property.stories": r"stor(?:y|ies|ey|eys)|sty|stry|levels?|floors?",
@@ -103,6 +103,11 @@ def _count_key(m: re.Match[str]) -> str | None:
     return None
 
 
+# "the upper two floors", "two stories tall": some floors, or a window's height.
+_SOME_FLOORS = re.compile(r"\b(?:upper|lower|top|bottom|first|last|other)\s+$", _I)
+_TALL = re.compile(r"\s+(?:tall|high)\b", _I)
+
+
 def counts(note: Note) -> list[Hit]:
     hits = []
     for pattern in (_COUNT_BEFORE, _COUNT_AFTER, _OF_THEM):
@@ -110,6 +115,11 @@ def counts(note: Note) -> list[Hit]:
             key = _count_key(m)
             number = parse_number(m.groupdict().get("num2") or m.group("num") or "")
             if key is None or number is None or note.negated(m.start(), 15):
+                continue
+            if key == "property.stories" and (
+                _SOME_FLOORS.search(note.text, max(0, m.start() - 10), m.start())
+                or _TALL.match(note.text, m.end())
+            ):
                 continue
             if _JOB_BEFORE.search(note.clause_before(m.start(), 25)) or _PART_AFTER.match(
                 note.text, m.end()

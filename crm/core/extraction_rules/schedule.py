@@ -12,7 +12,7 @@ _I = re.IGNORECASE
 # -- frequency, seasons, time windows, days to avoid (open family) --------------------------
 
 _FREQUENCY = re.compile(
-    r"\b(?:weekly|bi-?weekly|every\s+other\s+week|monthly|bi-?monthly|every\s+other\s+month"
+    r"\b(?:weekly|wkly|bi-?weekly|every\s+other\s+week|monthly|mthly|bi-?monthly|every\s+other\s+month"
     r"|quarterly|annually|yearly|once\s+a\s+(?:year|month|week)|twice\s+a\s+(?:year|month)"
     r"|(?:two|three|four|2|3|4)\s+times\s+a\s+(?:year|yr)|semi-?annual(?:ly)?"
     r"|once\s+a\s+yr|twice\s+a\s+yr|[0-9]\s*x\s*(?:/|a|per)\s*(?:yr|year)"
@@ -45,7 +45,8 @@ _SEASON = re.compile(
     r"|\b(?P<months>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}"
     r"\s*(?:and|&|\+|/)\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
     r"(?=[^.;!?\n]{0,40}\b(?:every\s+year|each\s+year|only|clean|visits?|service|windows))"
-    r"|\b(?:(?:twice|once)\s+a\s+(?:yr|year),?\s+|every\s+)(?P<months2>(?:jan|feb|mar|apr|may|jun|jul|aug"
+    r"|\b(?:(?:(?:twice|once)\s+a\s+|[12]\s*x\s*(?:/\s*|a\s+|per\s+))(?:yr|year),?\s+(?:in\s+)?"
+    r"|every\s+)(?P<months2>(?:jan|feb|mar|apr|may|jun|jul|aug"
     r"|sep|sept|oct|nov|dec|easter|christmas)[a-z]{0,6}\s*(?:and|&|\+|/|,)\s*(?:jan|feb|mar|apr|may|jun|jul"
     r"|aug|sep|sept|oct|nov|dec|easter|christmas)[a-z]{0,6})\b"
     r"|\b(?P<stay2>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\s*(?:-|thru|through|to)"
@@ -56,7 +57,7 @@ _SEASON = re.compile(
     r"|\b(?P<season4>spring|summer|fall|autumn|winter)\s+(?:schedule|list|route|rotation)\b"
     r"|\b(?P<seasons>(?:spring|summer|fall|autumn)\s*(?:thru|through|to|-)\s*(?:spring|summer|fall|autumn"
     r"|winter))\b"
-    r"|\bonce\s+a\s+(?:year|yr),?\s+(?:in\s+)?(?P<month2>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
+    r"|\b(?:once\s+a\s+|1\s*x\s*(?:/\s*|a\s+|per\s+))(?:year|yr),?\s+(?:in\s+)?(?P<month2>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
     r"|nov|dec)[a-z]{0,6})\b"
     r"|\b(?:here|home|around|in\s+town)\s+(?P<stay>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
     r"|nov|dec)[a-z]{0,6}(?:\s+[0-9]{1,2})?\s*(?:-|thru|through|to|until|till)\s*(?:mid-?)?"
@@ -118,10 +119,11 @@ _AWAY_MONTHS = re.compile(
     _I,
 )
 _AWAY = re.compile(
-    rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never(?:\s+schedule)?|no(?:\s+work)?"
+    rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never(?:\s+schedule)?"
+    rf"|no(?:\s+(?:work|svc|service|cleaning|appts?|appointments))?"
     rf"|nothing|not|avoid|can'?t\s+do|except"
     rf"|(?:don'?t|do\s+not|never|can'?t|cannot|won'?t)\s+(?:book|schedule|come)"
-    rf"(?:\s+(?:her|him|them|us|anything|it))?)\s+(?:on\s+)?(?P<days>{DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{DAY_TOKEN})"
+    rf"(?:\s+(?:her|him|them|us|anything|it))?)\s+(?:on\s+)?(?:a\s+)?(?P<days>{DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{DAY_TOKEN})"
     rf"{{0,6}})"
     rf"|\b(?P<days2>{DAY_TOKEN})\s+(?:are|is)\s+(?:no\s+good|bad|out|not\s+good|a\s+no)\b",
     _I,
@@ -154,6 +156,8 @@ def _spelt_out(text: str) -> str:
     text = re.sub(r"\b(?:yr|yrly)\b", "year", re.sub(r"\bwks?\b", "weeks", text))
     text = re.sub(r"\b(two|three|four|six|eight)\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
     text = re.sub(r"\bqtrly\b", "quarterly", text)
+    text = re.sub(r"\bwkly\b", "weekly", re.sub(r"\bmthly\b", "monthly", text))
+    text = re.sub(r"^1\s*x\s*(?:/|a|per)\s*year$", "once a year", text)
     text = re.sub(r"^([3-9])\s*x\s+(?:a|per)\s+year$", r"\1 times a year", text)
     text = re.sub(r"^q\s?([0-9]{1,2})\s?(?:mos?|m)$", r"every \1 months", text)
     text = re.sub(
@@ -238,7 +242,8 @@ def _said(key: str, m: re.Match[str]) -> str:
             _MONTH_NAMES.get(w[:3].lower(), w.lower())
             for w in re.split(r"\s*(?:and|&|\+|/)\s*", groups["months"], flags=re.I)
         )
-    return re.sub(r"^(?:every|each)\s+", "", tidy(m.group()))
+    said = re.sub(r"^(?:every|each)\s+", "", tidy(m.group()))
+    return re.sub(r"^only\s+in\s+(?:the\s+)?", "", said)  # "only in fall" is "fall"
 
 
 def _month_range(text: str) -> str:
