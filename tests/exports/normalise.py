@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from typing import Any
 
 from crm.exports import spec
+from crm.exports.build import _CONTACT_CHILDREN, _GRANDCHILDREN
 from crm.exports.load_work import PENDING_NOTE
 from crm.exports.read_zip import read_export
 
@@ -32,13 +34,40 @@ def _swap(value: Any, keys: dict[str, str]) -> Any:
     return value
 
 
-def normalised(zip_bytes: bytes, *, imported: bool = False) -> dict[str, list[str]]:
-    """Each CSV as a sorted list of rows without ids or timestamps.
+def data_json_rows(zip_bytes: bytes) -> dict[str, list[dict[str, Any]]]:
+    """data.json taken apart again: every entity's rows, as the CSVs list them."""
+    data = json.loads(zipfile.ZipFile(io.BytesIO(zip_bytes)).read("data.json"))
+    rows: dict[str, list[dict[str, Any]]] = {e.name: [] for e in spec.ENTITIES}
+    under = {
+        "business": ("invoice_settings", "messaging_settings", "message_templates"),
+        "contacts": tuple(e.name for e in _CONTACT_CHILDREN),
+        **{parent: tuple(e.name for e in kids) for parent, kids in _GRANDCHILDREN.items()},
+    }
+
+    def take(name: str, row: dict[str, Any]) -> None:
+        nested = {k: v for k, v in row.items() if k in under.get(name, ())}
+        rows[name].append({k: v for k, v in row.items() if k not in nested})
+        for child, value in nested.items():
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    take(child, item)
+
+    take("business", data["business"])
+    for name in ("staff", "services", "contacts", "audit"):
+        for row in data[name]:
+            take(name, row)
+    return rows
+
+
+def normalised(
+    zip_bytes: bytes, *, imported: bool = False, from_json: bool = False
+) -> dict[str, list[str]]:
+    """Each CSV (or data.json's rows) as a sorted list of rows without ids or timestamps.
 
     ``imported=False`` applies the import's documented changes to the original (messages that
     were pending come back cancelled); the import's own audit row is dropped from the other.
     """
-    rows = read_export(io.BytesIO(zip_bytes))
+    rows = data_json_rows(zip_bytes) if from_json else read_export(io.BytesIO(zip_bytes))
     keys: dict[str, str] = {}
     out: dict[str, list[str]] = {}
     for entity in spec.ENTITIES:

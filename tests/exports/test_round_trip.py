@@ -12,7 +12,7 @@ from crm.clients.postgres_client import Database
 from crm.exports import TargetNotEmpty, build_export, import_export
 from crm.exports.read_zip import read_export
 from tests.conftest import TestDatabase as Databases
-from tests.exports.normalise import normalised
+from tests.exports.normalise import data_json_rows, normalised
 from tests.factories import make_user
 
 
@@ -31,6 +31,17 @@ def test_an_export_imported_into_a_new_business_exports_the_same(
     assert before.keys() == after.keys()
     for name in before:
         assert after[name] == before[name], name
+    # data.json, taken apart, holds the same rows as the CSVs, and comes back the same too.
+    as_csv = read_export(io.BytesIO(first))
+    for name, rows in data_json_rows(first).items():
+        assert sorted(r["id"] for r in rows if "id" in r) == sorted(
+            str(r["id"]) for r in as_csv[name] if "id" in r
+        ), name
+        assert len(rows) == len(as_csv[name]), name
+    json_before = normalised(first, from_json=True)
+    json_after = normalised(second, imported=True, from_json=True)
+    for name in json_before:
+        assert json_after[name] == json_before[name], name
     # Not vacuous: every kind of row the business has came across.
     for name in (
         "contacts",

@@ -13,6 +13,7 @@ from crm.core.models.common import Ref
 from crm.core.services import import_service
 from crm.imports import any_csv, runner
 from crm.utils.user_context import UserContext, user_context
+from tests.factories import make_user
 
 JOBBER = (Path(__file__).resolve().parents[1] / "data" / "csv" / "jobber_clients.csv").read_text(
     encoding="utf-8"
@@ -133,12 +134,18 @@ def test_existing_contact_only_has_empty_fields_filled(db: Database, business: U
     )
 
 
-def test_mapping_is_remembered_when_the_import_starts(db: Database, business: UserContext) -> None:
+def test_mapping_is_remembered_when_the_import_starts(
+    db: Database, business: UserContext, owner: Any
+) -> None:
     mine = {**SUGGESTED, "Tags": "ignore", "Notes": "attribute:custom.notes"}
     row = preview(db, business, mine)
     start_and_run(db, business, row["id"])
     later = preview(db, business, None)
     assert {c["header"]: c["suggested"] for c in later["columns"]} == mine
+    # Another business uploading the same file is offered the plain suggestion, not mine.
+    other = UserContext(make_user(owner)["id"], "America/Chicago", actor="test:import")
+    theirs = preview(db, other, None)
+    assert {c["header"]: c["suggested"] for c in theirs["columns"]} == SUGGESTED
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,10 @@ def test_import_counts_and_maps_every_field(db: Database, business: UserContext)
     assert second["facts"]["square.reference_id"] == ("REF-1", "import")
     assert second["facts"]["custom.preferred_day"] == ("Tuesday", "import")
 
+    fourth = contact_by_external_id(db, business, "SQ000003F")
+    assert (fourth["first_name"], fourth["last_name"]) == ("Renée", "Núñez")
+    assert fourth["facts"]["people.nickname"] == ("Ed", "import")
+
     third = contact_by_external_id(db, business, "SQ000002A")
     assert third["phone"] == "+12565550002"  # 256.555.0002
     assert third["email"] == "franois.nez2@example.com"  # written in capitals
@@ -238,6 +242,34 @@ def test_an_existing_contact_only_gets_its_empty_fields_filled(
     assert merged["facts"]["custom.gate_color"] == ("Red", "manual")
     assert merged["facts"]["people.birthday"] == ("1969-02-22", "import")
     assert len(merged["addresses"]) == 1
+
+
+def test_a_contact_with_only_the_phone_is_matched_by_it(
+    db: Database, business: UserContext
+) -> None:
+    """No Square id and no email on the owner's contact: the phone, written differently,
+    finds it; the import fills the empty fields and keeps the name the owner typed."""
+    with user_context(business), db.unit_of_work(business.user_id) as conn:
+        from crm.core.models.contact import ContactCreate
+
+        typed = contact_service.create(
+            conn, ContactCreate(first_name="Chloe", phone="256.555.0001")
+        )
+    preview = runner.create_preview(
+        db,
+        business,
+        kind="square_customers",
+        filename="c.csv",
+        content=square_file("customers.csv"),
+    )
+    assert preview["counts"] == {"new": 464, "updated": 1, "unchanged": 5, "invalid": 30}
+    [row] = [r for r in preview["preview"] if r["outcome"] == "update"]
+    assert row["summary"].startswith("update: fills last name, email, source, Square id")
+    preview_and_run(db, business, square_file("customers.csv"))
+    merged = contact_by_external_id(db, business, "SQ000001C")
+    assert merged["id"] == typed["id"]
+    assert (merged["first_name"], merged["last_name"]) == ("Chloe", "Patel")
+    assert merged["email"] == "chlo.patel1@example.com"
 
 
 def test_imported_customers_are_found_by_search(db: Database, business: UserContext) -> None:
