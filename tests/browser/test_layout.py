@@ -256,6 +256,23 @@ def seed(api: Api) -> dict[str, str]:
         lines=[{"description": "Skylight", "quantity": "2", "unit_price_cents": 4500}],
     )
     api("invoice", "send", id=invoice["id"])
+    draft = api(
+        "invoice",
+        "create_standalone",
+        contact_id=contact["id"],
+        lines=[{"description": "Screens", "quantity": "12", "unit_price_cents": 350}],
+    )
+    # A reach-out now: its email carries the ask-to-book and the unsubscribe links.
+    api(
+        "message",
+        "schedule",
+        contact_id=contact["id"],
+        kind="reach_out",
+        subject="Time for a clean?",
+        body="Spring is here.",
+        templated=True,  # the business's own reach-out wording, with its booking link
+        scheduled_for=now.isoformat(),
+    )
     plan = api(
         "plan",
         "create",
@@ -292,6 +309,7 @@ def seed(api: Api) -> dict[str, str]:
         "done": done["id"],
         "cancelled": cancelled["id"],
         "invoice": invoice["id"],
+        "draft_invoice": draft["id"],
         "waitlist": wish["id"],
     }
 
@@ -429,9 +447,13 @@ def test_every_page_fits_a_phone_and_passes_axe(
         ("/invoices", "invoices"),
         ("/invoices/new", "invoice-new"),
         (f"/invoices/{ids['invoice']}", "invoice"),
+        (f"/invoices/{ids['invoice']}/print", "invoice-print"),
+        (f"/invoices/{ids['draft_invoice']}/edit", "invoice-edit"),
         ("/messages", "messages"),
         *((f"/reports/{name}?range=this_year", f"report-{name}") for name in REPORT_NAMES),
+        ("/reports", "reports"),
         ("/settings", "settings"),
+        ("/settings/business", "settings-business"),
         ("/settings/messaging", "settings-messaging"),
         ("/settings/messaging/templates", "settings-templates"),
         ("/settings/messaging/templates/appointment_confirmation", "settings-template"),
@@ -456,6 +478,15 @@ def test_every_page_fits_a_phone_and_passes_axe(
     # The customer's side, from the emails the worker sent.
     walk.visit(link_in_outbox(page, base, to="edna@example.com", path="/v/"), "public-visit")
     walk.visit(link_in_outbox(page, base, to="edna@example.com", path="/i/"), "public-invoice")
+    walk.visit(link_in_outbox(page, base, to="edna@example.com", path="/b/"), "public-book")
+    walk.visit(link_in_outbox(page, base, to="edna@example.com", path="/u/"), "public-unsubscribe")
+
+    # Changing the timezone with appointments ahead asks first.
+    page.goto(base + "/settings")
+    page.get_by_label("Other timezone").fill("America/Denver")
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.get_by_role("heading", name="Change the timezone?")).to_be_visible()
+    walk.check("settings-timezone-confirm")
 
     # Browsers ask for /favicon.ico whatever the page links: it is the same icon, never a 404.
     icon = page.request.get(base + "/favicon.ico")
