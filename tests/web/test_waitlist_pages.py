@@ -193,3 +193,16 @@ def test_the_day_view_offers_the_free_gaps_with_a_more_link(
     assert more.text.count("Book at 10:00 AM") == 4
     # A past day has no free time to offer.
     assert "The waitlist fits" not in client.get(f"/?view=day&date={_soon(-3)}").text
+
+
+def test_a_no_show_offers_its_slot_too(
+    client: TestClient, signed_in: dict[str, Any], rosa: dict[str, Any]
+) -> None:
+    day = _soon(9)
+    other = make(client, "contact", first_name="Bo")
+    ticket = make(client, "ticket", contact_id=other["id"], scheduled_start=_at(day, 13))
+    _entry(client, rosa)
+    done(act(client, "ticket", "mark_no_show", id=ticket["id"], reason="Nobody home"))
+    page = client.get(f"/tickets/{ticket['id']}").text
+    assert "Fill this slot from the waitlist" in page and "Rosa Díaz" in page
+    assert "Book at 1:00 PM" in page
