@@ -50,16 +50,21 @@ def table_counts(db: Database, user: UserContext) -> dict[str, int]:
         }
 
 
-def test_preview_counts_rows_and_errors_without_importing(
-    db: Database, business: UserContext
-) -> None:
-    row = runner.create_preview(
+def preview_of(db: Database, user: UserContext) -> dict[str, Any]:
+    """The preview of the 500-row Square file, nothing imported."""
+    return runner.create_preview(
         db,
-        business,
+        user,
         kind="square_customers",
         filename="customers.csv",
         content=square_file("customers.csv"),
     )
+
+
+def test_preview_counts_rows_and_errors_without_importing(
+    db: Database, business: UserContext
+) -> None:
+    row = preview_of(db, business)
     assert row["status"] == "previewed"
     assert row["total_rows"] == 500
     assert row["counts"] == FILE_COUNTS
@@ -74,13 +79,7 @@ def test_preview_counts_rows_and_errors_without_importing(
 
 
 def test_errors_name_the_line_and_the_reason(db: Database, business: UserContext) -> None:
-    row = runner.create_preview(
-        db,
-        business,
-        kind="square_customers",
-        filename="c.csv",
-        content=square_file("customers.csv"),
-    )
+    row = preview_of(db, business)
     errors = row["errors"]
     # Row 13 sits on line 16: the header, then a two-line memo in the first row.
     assert errors[:6] == [
@@ -190,13 +189,7 @@ def test_a_file_that_is_not_a_square_export_names_what_is_missing(
 def test_importing_the_same_file_twice_creates_nothing(db: Database, business: UserContext) -> None:
     preview_and_run(db, business, square_file("customers.csv"))
     before = table_counts(db, business)
-    again = runner.create_preview(
-        db,
-        business,
-        kind="square_customers",
-        filename="again.csv",
-        content=square_file("customers.csv"),
-    )
+    again = preview_of(db, business)
     assert again["counts"] == {"new": 0, "updated": 0, "unchanged": 470, "invalid": 30}
     assert {r["outcome"] for r in again["preview"]} == {"unchanged", "invalid"}
     second = preview_and_run(db, business, square_file("customers.csv"))
@@ -219,13 +212,7 @@ def test_an_existing_contact_only_gets_its_empty_fields_filled(
             "(current_setting('app.current_user_id')::uuid, %s, 'custom.gate_color', '\"Red\"')",
             (typed["id"],),
         )
-    preview = runner.create_preview(
-        db,
-        business,
-        kind="square_customers",
-        filename="c.csv",
-        content=square_file("customers.csv"),
-    )
+    preview = preview_of(db, business)
     assert preview["counts"] == {"new": 464, "updated": 1, "unchanged": 5, "invalid": 30}
     assert preview["preview"][0]["outcome"] == "update"
     assert preview["preview"][0]["summary"] == (
@@ -255,13 +242,7 @@ def test_a_contact_with_only_the_phone_is_matched_by_it(
         typed = contact_service.create(
             conn, ContactCreate(first_name="Chloe", phone="256.555.0001")
         )
-    preview = runner.create_preview(
-        db,
-        business,
-        kind="square_customers",
-        filename="c.csv",
-        content=square_file("customers.csv"),
-    )
+    preview = preview_of(db, business)
     assert preview["counts"] == {"new": 464, "updated": 1, "unchanged": 5, "invalid": 30}
     [row] = [r for r in preview["preview"] if r["outcome"] == "update"]
     assert row["summary"].startswith("update: fills last name, email, source, Square id")
