@@ -60,6 +60,8 @@ def _refuse_if_not_empty(conn: Connection) -> None:
 
 class _Writer(WorkWriter):
     def run(self) -> ImportResult:
+        # Report facts are rebuilt once at the end, not row by row (migration 0021).
+        self.conn.execute("SELECT set_config('app.report_facts_deferred', 'on', true)")
         self._settings()
         self._staff_services_contacts()
         self._addresses_plans()
@@ -70,6 +72,8 @@ class _Writer(WorkWriter):
         self._waitlist()
         self._audit()
         self._delete_placeholders()
+        self.conn.execute("SELECT set_config('app.report_facts_deferred', 'off', true)")
+        self.conn.execute("SELECT report_facts_rebuild_current()")
         return ImportResult(rows=dict(self.counts), cancelled_messages=self.cancelled)
 
     # -- settings and catalog ----------------------------------------------------------------

@@ -87,6 +87,18 @@ def test_the_import_keeps_numbers_states_and_sends_nothing(
             "SELECT count(*) AS n FROM procrastinate_jobs WHERE args->>'user_id' = %s",
             (str(new["id"]),),
         ).fetchone()
+        # The reports' facts, rebuilt once at the end of the load, say what the original's do.
+        facts = [
+            su.execute(
+                "SELECT (SELECT count(*) FROM ticket_facts WHERE user_id = %(u)s) AS tickets, "
+                "(SELECT coalesce(sum(cents), 0) FROM ticket_facts "
+                "WHERE user_id = %(u)s AND status = 'completed') AS cents, "
+                "(SELECT count(*) FROM ticket_line_facts WHERE user_id = %(u)s) AS lines",
+                {"u": user},
+            ).fetchone()
+            for user in (rich["user"]["id"], new["id"])
+        ]
+    assert facts[0] == facts[1] and facts[0] is not None and facts[0]["cents"] > 0
     assert numbers == [1, 2]
     assert counter is not None and counter["next_number"] == 2  # the last one issued
     assert "completed" in states and "cancelled" in states
