@@ -257,6 +257,9 @@ def run_import(
             total = len(rows)
             if progress is not None:
                 progress(done, total)
+            # Statistics go stale only when a file writes thousands of rows: one batch's worth
+            # never needs the refresh (ANALYZE reads a sample of every business's rows).
+            refresh = total > batch_rows
             batches = 0
             while done < total:
                 batch = rows[done : done + batch_rows]
@@ -264,12 +267,13 @@ def run_import(
                     return _current(db, user, import_id)
                 done += len(batch)
                 batches += 1
-                if batches & (batches - 1) == 0:  # after batch 1, 2, 4, 8...
+                if refresh and batches & (batches - 1) == 0:  # after batch 1, 2, 4, 8...
                     _refresh_statistics(db, user)
                 if progress is not None:
                     progress(done, total)
             finished = _finish(db, user, import_id)
-            _refresh_statistics(db, user)  # for the next preview of a file this size
+            if refresh:
+                _refresh_statistics(db, user)  # for the next preview of a file this size
             return finished
         except Exception as exc:
             if not isinstance(exc, AppError):
