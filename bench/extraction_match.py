@@ -43,6 +43,9 @@ _SAME_SAYING = tuple(
         (r"\bweekends?\b", "saturday sunday"),
         (r"\bweekdays?\b", "monday tuesday wednesday thursday friday"),
         (r"\b(?:thru|through|until|till)\b", "to"),
+        # "between 10am and 2pm" is "10am to 2pm" is "10am-2pm"
+        (r"\bbetween\s+([0-9][0-9:]*\s*(?:am|pm)?)\s+and\s+(?=[0-9])", r"\1 to "),
+        (r"\b([0-9][0-9:]*\s*(?:am|pm)?)\s*-\s*(?=[0-9])", r"\1 to "),
         *((rf"\b{month[:3]}\b", month) for month in MONTHS if month != "may"),
         (r"\bsept\b", "september"),
     )

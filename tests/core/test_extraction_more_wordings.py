@@ -17,6 +17,24 @@ def facts(note: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("note", "key", "value"),
     [
+        # round fourteen
+        ("dog's name is actually Zeus not Zues lol", "pets.dog_name", "Zeus"),
+        ("Brightside Cafe. in/out storefront.", "customer.type", "cafe, restaurant, storefront, commercial"),
+        ("Tran Nails - storefront 2x/mo.", "customer.type", "nail salon, storefront, commercial"),
+        ("Northside Fitness has changed managers", "customer.type", "gym, commercial"),
+        ("Patel rentals — duplex + back cottage.", "customer.type", "rental"),
+        ("mrs p wants fridays only, and not before 9", "schedule.time_window", "after 9am"),
+        (
+            "Must be done between 11am checkout and 3pm checkin.",
+            "schedule.time_window",
+            "between 11am and 3pm",
+        ),
+        (
+            "checkout is 11 a.m. and the next check-in is at 4 p.m.",
+            "schedule.time_window",
+            "between 11am and 4pm",
+        ),
+        ("Sato - bill to daughter Emi (she pays online).", "payment.payer", "daughter Emi"),
         # round twelve
         ("Alarm code for the side door is 4821.", "access.alarm_code", "4821"),
         (

@@ -112,3 +112,39 @@ def test_a_dont_is_stated_as_a_dont(note: str, key: str) -> None:
 
 def test_a_neighbours_sprinklers_are_not_a_hazard_here() -> None:
     assert "hazards.sprinklers" not in facts("The neighbor's sprinklers hit our van.")
+
+
+# round fourteen (val2026p): the gone animal mentioned again, and "X, not Y"
+@pytest.mark.parametrize(
+    "note",
+    [
+        "No dog anymore. Customer say dog die in summer. Very sad lady.",
+        "no pets here anymore, the cat and the dog both went to her sister's",
+        "The dog is gone. New cat, name Mochi. Cat stay inside.",
+    ],
+)
+def test_a_gone_dog_mentioned_again_stays_gone(note: str) -> None:
+    found = facts(note)
+    assert found["pets.has_dog"] is False
+    assert "pets.dog_name" not in found
+
+
+def test_a_new_puppy_after_the_old_dog_is_a_dog() -> None:
+    found = facts("No dog anymore, they got a new puppy named Bo.")
+    assert found["pets.has_dog"] is True
+    assert found["pets.dog_name"] == "Bo"
+
+
+def test_the_new_cats_name_is_not_the_gone_dogs() -> None:
+    found = facts("The dog is gone. New cat, name Mochi.")
+    assert found["pets.cat_name"] == "Mochi"
+    assert "pets.dog_name" not in found
+
+
+def test_bees_not_wasps_is_still_bees() -> None:
+    assert facts("Bees (honeybees, not wasps) in the old oak; leave them alone.")["hazards.bees"]
+
+
+def test_no_more_bees_after_the_removal_guy_is_no_bees() -> None:
+    found = facts("They got the bee removal guy out, so no more bees by the porch light!")
+    assert found["hazards.bees"] is False

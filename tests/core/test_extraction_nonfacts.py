@@ -43,6 +43,10 @@ def test_a_log_of_the_visit_is_no_fact(note: str) -> None:
         ("The dog next door bit the ladder strap lol.", "pets.has_dog"),
         ("Next door neighbor Carl asked for a quote, gave him a card.", "people.neighbor"),
         ("Always park on the street.", "instructions.general"),
+        ("only spot is the church lot across the street on weekdays", "customer.type"),
+        ("Steep bank behind the garage with loose rock.", "customer.type"),
+        ("8:05-10:50. 2 men. Inv $285 pd.", "schedule.time_window"),
+        ("Sato - bill to daughter Emi.", "payment.preference"),
     ],
 )
 def test_things_said_in_passing_are_not_facts(note: str, key: str) -> None:

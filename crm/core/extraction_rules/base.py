@@ -286,6 +286,9 @@ def parse_number(text: str) -> int | None:
     return None
 
 
+_CONTRAST = re.compile(r"not\s", re.IGNORECASE)
+
+
 def flag_rule(
     key: str,
     pattern: re.Pattern[str],
@@ -296,10 +299,16 @@ def flag_rule(
     ``undone`` follows it in the same sentence ("bees gone", "hive removed")."""
 
     def rule(note: Note) -> list[Hit]:
-        hits = []
+        hits: list[Hit] = []
         for m in note.finditer(pattern):
             negation = note.negation_start(m.start())
             value = negation is None
+            if (
+                negation is not None
+                and _CONTRAST.match(note.text, negation)
+                and any(h.value is True and h.start >= note.sentence(m.start())[0] for h in hits)
+            ):
+                continue  # "Bees (honeybees, not wasps)": which kind, not that there are none
             if (
                 value
                 and undone is not None

@@ -181,7 +181,8 @@ _CUSTOMER_TYPE = re.compile(
     r"|(?P<gas>\b(?:gas|service|shell|exxon|chevron|mobil|bp|citgo|sunoco)\s+station\b)"
     r"|(?P<apartments>\b(?:apartments|apts)\b(?!\s+(?:next|across)))"
     r"|(?P<pm>(?<!new\s)\bproperty\s+(?:management|mgmt)\b|(?-i:\b[A-Z][a-z]+\s+(?:Mgmt|Management)\b))"
-    r"|(?P<rentals>(?-i:\b[A-Z][a-z]+\s+Rentals\b)|(?:\A|(?<=[.;:!\n]))\s*(?:[\w']+\s+){0,3}?rental"
+    r"|(?P<nails>(?-i:\b[A-Z][a-z]+\s+Nails\b))"
+    r"|(?P<rentals>(?-i:\b[A-Z][a-z]+\s+)[Rr]entals\b|\bis\s+now\s+a\s+rental\b|(?:\A|(?<=[.;:!\n]))\s*(?:[\w']+\s+){0,3}?rental"
     r"\s+(?:at|on|in)\s+(?:[0-9]|(?-i:[A-Z]))|\(\s*rental\s*\)|\brental\s+unit\b)"
     r"|(?P<business>\b(?:dentist(?:'?s)?(?:\s+office)?|(?:store|shop)\s+"
     r"(?:mgr|manager)|(?-i:Dr\.?\s+[A-Z][a-z]+'s)\s+(?:office|practice)"
@@ -215,6 +216,7 @@ _CUSTOMER_TYPE = re.compile(
     r"|car\s+dealership|dealership|hotel|motel|office\s+(?:bldg|building|park|complex|suite)"
     r"|(?:apartment|apt)\s+(?:complex|building|bldg)|coffee\s+shop|law\s+firm|car\s+wash|bakery"
     r"|brewery|pharmacy|(?:grocery|convenience|retail|hardware)\s+store|strip\s+mall|boutique"
+    r"|(?:bagel|donut|doughnut|sandwich|ice\s+cream|flower|gift|bike|thrift)\s+shop"
     r"|nursing\s+home|assisted\s+living\s+(?:facility|center)|(?:vet|veterinary)\s+clinic"
     r"|(?:real\s+estate|insurance|accounting)\s+office|funeral\s+home|library|museum|strata"
     r"|municipal|farm|ranch\s+(?=house)|this\s+is\s+a\s+rental|it'?s\s+a\s+rental)\b",
@@ -246,12 +248,31 @@ _GROUPS = {
     "dental": "dental office",
     "realty": "real estate office",
     "gas": "gas station",
+    "nails": "nail salon",
 }
+# A named business says which kind it is: "Brightside Cafe", "Northside Fitness".
+_NAMED_KIND = (
+    (re.compile(r"\bcaf[eé]\b", _I), "cafe"),
+    (re.compile(r"\bpizz", _I), "pizzeria"),
+    (re.compile(r"\bdiner\b", _I), "diner"),
+    (re.compile(r"\borthodont", _I), "orthodontist office"),
+    (re.compile(r"\b(?:fitness|gym)\b", _I), "gym"),
+    (re.compile(r"\byoga\b", _I), "yoga studio"),
+    (re.compile(r"\bsalon\b", _I), "salon"),
+    (re.compile(r"\bbakery\b", _I), "bakery"),
+)
+# "the church lot across the street", "steep bank behind the garage": a place nearby or the
+# lie of the land, not the kind of customer.
+_NEARBY_AFTER = re.compile(r"\s+(?:parking\s+)?(?:lot|parking|next\s+door|across)\b", _I)
+_TERRAIN_BEFORE = re.compile(
+    r"\b(?:steep|creek|river|stream|grassy|muddy|dirt|sloped?|eroded|pond|lake|rocky|high)\s+$", _I
+)
 # Kinds of business: the customer is commercial too ("dental office" -> "commercial, ...").
 _BUSINESS = re.compile(
     r"\b(?:storefront|store\s*front|cafe|office|clinic|salon|gym|bank|retail|warehouse|dealership"
     r"|hotel|motel|coffee|firm|car\s+wash|bakery|brewery|pharmacy|store|mall|boutique|restaurant"
-    r"|funeral|medical|daycare|laundromat|cleaners?|salon|shop|studio|station)\b"
+    r"|funeral|medical|daycare|laundromat|cleaners?|salon|shop|studio|station|pizzeria|diner"
+    r"|gym)\b"
 )
 
 
@@ -278,6 +299,15 @@ _ATTENDING = re.compile(r"\b(?:at|to|from|after|before|for|in|go(?:es)?)\s+$", _
 _CLERGY = re.compile(r"\b(?:pastor|father|rev|reverend|deacon|priest)\b", _I)
 
 
+def _named_kind(m: re.Match[str]) -> str | None:
+    if m.lastgroup not in ("restaurant", "business", "dental"):
+        return None
+    kind = next((kind for word, kind in _NAMED_KIND if word.search(m.group())), None)
+    if kind is not None and m.lastgroup == "restaurant":
+        return f"{kind}, restaurant"  # "Magnolia Cafe": a cafe, and a restaurant to most
+    return kind
+
+
 def customer_type(note: Note) -> list[Hit]:
     """``customer.type``: every kind-of-customer word in the note, in order ("gym, commercial")."""
     found = [
@@ -285,6 +315,11 @@ def customer_type(note: Note) -> list[Hit]:
         for m in (*note.finditer(_CUSTOMER_TYPE), *note.finditer(_TRADE))
         if not note.negated(m.start(), 15)
         and not _WORK_DONE.match(note.text, m.end())
+        and not _NEARBY_AFTER.match(note.text, m.end())
+        and not (
+            m.group().lower() == "bank"
+            and _TERRAIN_BEFORE.search(note.text, max(0, m.start() - 12), m.start())
+        )
         and not note.someone_elses(m.start())  # "her daughter runs a dance studio"
         and not (
             m.group().lower() == "church"
@@ -302,7 +337,7 @@ def customer_type(note: Note) -> list[Hit]:
         dict.fromkeys(
             tidy(m.group("trade") or m.group("trade2"))
             if "trade" in m.re.groupindex
-            else _GROUPS.get(m.lastgroup or "") or _kind(m.group())
+            else _named_kind(m) or _GROUPS.get(m.lastgroup or "") or _kind(m.group())
             for m in found
         )
     )

@@ -262,6 +262,14 @@ def _fixed_later(note: Note, end: int) -> int | None:
     return fixed.end()
 
 
+# A phrase cut at its length ends on a whole word, not on "and", "so" or "about".
+_DANGLING = re.compile(
+    r"(?:[\s,;:-]+(?:and|so|at|about|the|or|but|to|of|in|on|with|a|an|its|it'?s|near|is|are"
+    r"|was|that|which|when|for|by|from|like|just|only|very))+[\s,;:-]*$|[\s,;:-]+$",
+    _I,
+)
+
+
 def other_hazards(note: Note) -> list[Hit]:
     """``hazards.<thing>``: the phrase ("steep gravel drive"); false once "fixed" or "removed";
     and the worn parts of the place, found once and used for both."""
@@ -303,7 +311,7 @@ def _named_hazards(note: Note, parts: list[Hit]) -> list[Hit]:
             lo += 1  # start on a whole word
         while hi < end and note.text[hi].isalnum():
             hi += 1  # and end on one
-        phrase = _short(note.text[lo:hi]).strip("()[] ")
+        phrase = _DANGLING.sub("", _short(note.text[lo:hi]).strip("()[] "))
         value: bool | str = phrase if 0 < len(phrase) <= 80 else True
         hits.append(Hit(f"hazards.{thing}", value, m.start(), m.end(), 0.7))
     return hits

@@ -24,7 +24,8 @@ _PAYMENT = re.compile(
     r"|(?P<invoice>\bpays?\s+(?:by\s+|via\s+|on\s+)invoice\b"
     r"|\binvoice\s+(?:to|the|them|him|her|monthly|only|via)\b|\binvoice\s*,?\s*net\b"
     r"|\bwants\s+invoices\b|\binvoices?\s+(?:e-?mailed|mailed|sent)\s+to\b"
-    r"|\bbill\s+(?:to|them|monthly)\b|\bbill\s+the\s+(?!owner|landlord|hoa|tenant|son|daughter"
+    r"|\bbill\s+(?:to(?!\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:owner|landlord|landlady|hoa|tenant|son"
+    r"|daughter|parents?|company|office|management|mom|dad|wife|husband|(?-i:[A-Z])))|them|monthly)\b|\bbill\s+the\s+(?!owner|landlord|hoa|tenant|son|daughter"
     r"|parents?|company|office|management)|\bsend\s+(?:an?\s+|the\s+)?invoices?\b"
     r"|\bbilled\s+monthly\b)",
     _I | re.MULTILINE,
@@ -81,11 +82,11 @@ _METHOD = re.compile(
     _I,
 )
 _PAYER = re.compile(
-    r"\b(?:bill|invoice|charge|send\s+(?:the\s+)?(?:bill|invoice)\s+to"
+    r"\b(?:(?:bill|invoice)(?:\s+to)?|charge|send\s+(?:the\s+)?(?:bill|invoice)\s+to"
     r"|(?:bill|invoice)s?\s+(?:goes|go|gets\s+sent|is\s+sent|are\s+sent)\s+to)\s+(?P<who>(?:the\s+)?"
     r"(?:owner|landlord|landlady|hoa|property\s+manager|management(?:\s+company)?|office"
     r"|son|daughter|parents?|company|corporate|head\s+office|tenant|brokerage|mgmt\s+co"
-    r"|management\s+co)\b[^.;!?\n,]{0,30})"
+    r"|management\s+co)\b[^.;!?\n,(]{0,30})"
     r"|\b(?P<who2>(?:the\s+)?(?:owner|landlord|hoa|son|daughter|tenant|company|management))"
     r"(?:\s+(?-i:(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)?\s*[A-Z][a-z]+)){0,2}"
     r"(?:\s*\([^)]{1,30}\))?(?:\s+(?:is\s+still|still)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,?\s+(?:he|she))?"
@@ -107,6 +108,20 @@ _PAYER = re.compile(
     r"[a-z][a-z ]{2,30}?)(?=\s*[,.;]|\s+(?:net|by|monthly|and)\b|\s*$)",
     _I,
 )
+_ROLE_WORDS = frozenset(
+    "owner landlord landlady tenant son daughter office company management hoa the property"
+    " manager parents parent corporate head brokerage mgmt".split()
+)
+
+
+def _names_kept(said: str, value: str) -> str:
+    """The tidied value with the note's capitalised names back ("daughter Emi")."""
+    names = {
+        w.lower(): w for w in re.findall(r"\b[A-Z][a-z]+\b", said) if w.lower() not in _ROLE_WORDS
+    }
+    return re.sub(r"\b[a-z]+\b", lambda w: names.get(w.group(), w.group()), value)
+
+
 # "He pays", "Church pays", "Nobody pays": not a person's name.
 _ONE_TIME = re.compile(r"\b(?:this\s+time|today|this\s+visit|one[\s-]time)\b", _I)
 # "gave the Morrisons 10% off for referring": the amount is the fact.
@@ -247,7 +262,7 @@ def payment_details(note: Note) -> list[Hit]:
             hits.append(Hit("payment.method", method, *m.span(), 0.8))
     for m in note.finditer(_PAYER):
         said = next((g for k, g in m.groupdict().items() if g and k != "who3"), "")
-        who = tidy(said).removeprefix("the ")
+        who = _names_kept(said, tidy(said).removeprefix("the "))
         if m.group("who3"):
             if _NOT_A_PAYER.match(m.group("who3")) or _TITLE_BEFORE.search(
                 note.text, max(0, m.start() - 6), m.start()

@@ -31,13 +31,14 @@ _CAT_WORDS = r"(?:cats?|kitty|kitties|kittens?)"
 
 @dataclass(frozen=True)
 class _Animal:
+    kind: str  # "dog" or "cat", as the groups of _ANY_ANIMAL
     key_has: str
     key_name: str
     words: str
 
 
-_DOG = _Animal("pets.has_dog", "pets.dog_name", _DOG_WORDS)
-_CAT = _Animal("pets.has_cat", "pets.cat_name", _CAT_WORDS)
+_DOG = _Animal("dog", "pets.has_dog", "pets.dog_name", _DOG_WORDS)
+_CAT = _Animal("cat", "pets.has_cat", "pets.cat_name", _CAT_WORDS)
 
 
 def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
@@ -58,7 +59,9 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         "gone": re.compile(
             rf"\b{words}(?:'s\s+|\s+has\s+been\s+|\s+has\s+|\s+have\s+|\s+had\s+|\s+is\s+|\s+was\s+"
             rf"|\s+got\s+|\s+)(?:passed(?:\s+away)?"
-            rf"|died|gone|put\s+down|put\s+to\s+sleep|rehomed|given\s+away|no\s+longer)\b",
+            rf"|died|die|dies|gone|put\s+down|put\s+to\s+sleep|rehomed|given\s+away|no\s+longer"
+            # "the dog went to her sister's", "the cat went to live with the daughter"
+            rf"|(?:both\s+|also\s+)?went\s+to\s+(?:live\s+with\s+)?(?:her|his|their|the|a)\s)",
             _I,
         ),
         "named": re.compile(rf"\b{words}(?:{NAMED}){NAME}", _I),
@@ -88,7 +91,8 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         # "his name is rocco", "Names are Oliver and Pip": said outright, after the animal
         "said": re.compile(
             rf"\b{words}\b[^?\n]{{0,80}}?\b(?:(?:(?:his|her|its|their|the)\s+)?(?:names?\s+(?:is|are|was|:)"
-            rf"|name'?s)\s*|named\s+|called\s+(?:it|him|her)\s+|(?-i:[Nn]ame)\s+(?=(?-i:[A-Z][a-z]))){NAME}",
+            rf"|name'?s)\s*|named\s+|called\s+(?:it|him|her)\s+|(?-i:[Nn]ame)\s+(?=(?-i:[A-Z][a-z])))"
+            rf"(?:(?:actually|really|just)\s+)?{NAME}",
             _I,
         ),
     }
@@ -180,6 +184,13 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
                     note.text, last[-1] if last else m.start(), m.start("name")
                 ):
                     continue  # "the dog ... his wife's name is Carol"
+                if any(
+                    a.lastgroup != animal.kind
+                    for a in _ANY_ANIMAL.finditer(
+                        note.text, last[-1] if last else m.start(), m.start("name")
+                    )
+                ):
+                    continue  # "The dog is gone. New cat, name Mochi": the cat's name
             value = name_value(word)
             if value is None or _A_BREED.fullmatch(word):
                 continue  # "a dog (Rottweiler)": the breed, not a name
@@ -192,16 +203,21 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
         for m in note.finditer(_NAME_GONE):
             if m.group("name").lower() in known:
                 hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.8))
+    no_pets = [m.start() for m in note.finditer(_NO_PETS)]
     gone_at = min((h.start for h in hits if h.value is False), default=None)
+    if no_pets and (gone_at is None or no_pets[0] < gone_at):
+        gone_at = no_pets[0]
     for m in note.finditer(patterns["mention"]):
         if any(s <= m.start() < e for s, e in consumed):
             continue
         if (
             gone_at is not None
             and m.start() > gone_at
-            and _THE_BEFORE.search(note.text, 0, m.start())
+            and not _NEW_BEFORE.search(note.text, max(0, m.start() - 20), m.start())
         ):
-            continue  # "dog Rocky has been rehomed, so no need to ring about the dog"
+            # "dog Rocky has been rehomed, so no need to ring about the dog", "No dog anymore.
+            # Customer say dog die in summer": the animal said to be gone, mentioned again.
+            continue
         if note.someone_elses(m.start(), m.end()) or _A_BUSINESS_AFTER.match(note.text, m.end()):
             continue
         if note.negated(m.start(), 25) and not _KEEP_IN.search(note.clause_before(m.start(), 25)):
@@ -211,7 +227,10 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
 
 
 _CAPITAL_BEFORE = re.compile(r"(?<![.!?:;]\s)(?<!^)\b(?-i:[A-Z][a-z]*)\.?\s+$")
-_THE_BEFORE = re.compile(r"\bthe\s+$", _I)
+# "no dog anymore ... they got a new puppy": an animal that came after the one that went.
+_NEW_BEFORE = re.compile(
+    r"\b(?:new|another|got\s+(?:a|an)|adopted\s+(?:a|an)|have\s+(?:a|an)\s+new)\s+(?:\w+\s+)?$", _I
+)
 
 
 # "Dog grooming shop", "cat cafe": a business for animals, not an animal on site.

@@ -72,6 +72,15 @@ _NEITHER = re.compile(
     r"\s+(?:or|and|nor)\s+after\s+(?P<b>[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)",
     re.IGNORECASE,
 )
+# A rental's turnover: "between 11am checkout and 3pm checkin", "checkout is 11 a.m. and the
+# next check-in is at 4 p.m." -- the window between the guests.
+_T = r"[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm|a\.m\.?|p\.m\.?)?"
+_TURNOVER = re.compile(
+    rf"\b(?P<a>{_T})\s+check[\s-]?out\b[^.;!?\n]{{0,20}}?\b(?P<b>{_T})\s+check[\s-]?in\b"
+    rf"|\bcheck[\s-]?out\s+(?:is\s+)?(?:at\s+)?(?P<a2>{_T})[^.;!?\n]{{0,40}}?\bcheck[\s-]?in\s+"
+    rf"(?:is\s+)?(?:at\s+)?(?P<b2>{_T})",
+    re.IGNORECASE,
+)
 # "come after ten am": an hour in words.
 _HOURS = NUMBER_WORDS[1:13]
 _WORD_HOUR = re.compile(
@@ -199,6 +208,11 @@ _WORK = re.compile(
 _OFFERED = re.compile(r"\b(?:quoted?|estimate[ds]?|would\s+be|let\s+us\s+know)\b", _I)
 
 
+# A clock range to the odd minute is when a visit ran, not a window anyone asked for.
+_LOGGED = re.compile(
+    r"[0-9]{1,2}:(?!00|15|30|45)[0-5][0-9]\s*-\s*[0-9]{1,2}:[0-5][0-9]"
+    r"|[0-9]{1,2}:[0-5][0-9]\s*-\s*[0-9]{1,2}:(?!00|15|30|45)[0-5][0-9]"
+)
 _DONE_BY = re.compile(r"(?:done|finished|out)\s+by\b", _I)
 # "has to be done by 3", "wants us out by noon": a wish, not a log.
 _NEEDED = re.compile(
@@ -295,6 +309,9 @@ def schedule_details(note: Note) -> list[Hit]:
             value = re.sub(r"\b([0-9]{1,2}):00\b", r"\1", value)
             value = re.sub(r"([0-9])\s+(am|pm)\b", r"\1\2", value)
             value = _hour(re.sub(r"^b4\b", "before", value))
+            if _LOGGED.fullmatch(m.group().strip()):
+                continue  # "8:05-10:50. 2 men.": when this visit ran, to the minute
+            value = re.sub(r"^not\s+before\b", "after", value)  # "not before 9" opens at 9
             if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()) or (
                 value.startswith("before") and _NO_WORK.search(note.clause_before(m.start(), 40))
             ):
@@ -304,6 +321,11 @@ def schedule_details(note: Note) -> list[Hit]:
         # "no work before 8am or after 6pm": the window between
         said = f"between {_hour(m.group('a'))} and {_hour(m.group('b'))}"
         hits.append(Hit("schedule.time_window", said, *m.span(), 0.7, rank=1))
+    for m in note.finditer(_TURNOVER):
+        a, b = (m.group("a") or m.group("a2")), (m.group("b") or m.group("b2"))
+        said = re.sub(r"\s+", "", re.sub(r"([ap])\.m\.?", r"\1m", f"{a}|{b}", flags=re.I)).lower()
+        a, b = (_hour(t) for t in said.split("|"))
+        hits.append(Hit("schedule.time_window", f"between {a} and {b}", *m.span(), 0.7, rank=1))
     for m in note.finditer(_WORD_HOUR):
         hour = str(_HOURS.index(m.group("h").lower()) + 1)
         half = (m.group("half") or "").lower().replace(".", "")
@@ -312,7 +334,9 @@ def schedule_details(note: Note) -> list[Hit]:
     for m in note.finditer(_ASLEEP):
         hits.append(Hit("schedule.time_window", f"after {_hour(m.group('h'))}", *m.span(), 0.65))
     for m in note.finditer(_CLOCK):
-        if not _JOB_LOG.search(note.text, *note.sentence_window(m.start(), m.end())):
+        if not _JOB_LOG.search(
+            note.text, *note.sentence_window(m.start(), m.end())
+        ) and not _LOGGED.fullmatch(m.group().strip()):
             hits.append(Hit("schedule.time_window", tidy(m.group()), *m.span(), 0.65))
     for m in note.finditer(_AWAY_MONTHS):
         if re.search(
