@@ -19,7 +19,11 @@ def facts(note: str) -> dict[str, Any]:
     [
         # round fourteen
         ("dog's name is actually Zeus not Zues lol", "pets.dog_name", "Zeus"),
-        ("Brightside Cafe. in/out storefront.", "customer.type", "cafe, restaurant, storefront, commercial"),
+        (
+            "Brightside Cafe. in/out storefront.",
+            "customer.type",
+            "cafe, restaurant, storefront, commercial",
+        ),
         ("Tran Nails - storefront 2x/mo.", "customer.type", "nail salon, storefront, commercial"),
         ("Northside Fitness has changed managers", "customer.type", "gym, commercial"),
         ("Patel rentals — duplex + back cottage.", "customer.type", "rental"),

@@ -109,8 +109,11 @@ _PAYER = re.compile(
     _I,
 )
 _ROLE_WORDS = frozenset(
-    "owner landlord landlady tenant son daughter office company management hoa the property"
-    " manager parents parent corporate head brokerage mgmt".split()
+    (
+        *("owner", "landlord", "landlady", "tenant", "son", "daughter", "office", "company"),
+        *("management", "hoa", "the", "property", "manager", "parents", "parent", "corporate"),
+        *("head", "brokerage", "mgmt"),
+    )
 )
 
 
