@@ -77,9 +77,9 @@ def facts(note: str) -> dict[str, Any]:
         (
             "$650 agreed as the price going forward",
             "property.usual_price",
-            "$650 agreed as the price",
+            "$650",
         ),
-        ("I charge them £95, every 6 weeks.", "property.usual_price", "i charge them £95"),
+        ("I charge them £95, every 6 weeks.", "property.usual_price", "£95"),
         ("they want to be invoiced, net 30", "payment.preference", "invoice"),
         ("Father Tom signs the check", "payment.preference", "check"),
         ("she's switching to card from now on", "payment.preference", "card"),

@@ -154,13 +154,14 @@ _DISCOUNT = re.compile(
 # The agreed recurring price ("$350/visit agreed", "usual price $180"), not this visit's bill.
 _MONEY = r"[$\u00a3\u20ac][0-9]{1,4}(?:\.[0-9]{2})?"
 _USUAL_PRICE = re.compile(
-    rf"{_MONEY}\s*(?:/\s*|per\s+|a\s+|each\s+|every\s+)(?:visit|clean(?:ing)?|service"
+    rf"{_MONEY}\s*(?:/\s*|per\s+|a\s+|each\s+|ea\.?\s+|every\s+)(?:visit|clean(?:ing)?|service"
     rf"|month|mo|time|panel|window|home|house)\b"
     rf"|\b(?:usual|regular|standard|flat|normal|per[\s-]\w+)\s+(?:price|rate|charge|fee)\s*"
     rf"(?:is\s+|of\s+|[:=]\s*)?{_MONEY}"
     rf"|\b(?:agreed(?:\s+on)?|(?:i|we)\s+charge\s+(?:them|her|him)|still)\s+{_MONEY}"
     rf"(?:\s+(?:for|per)\s+[^.;!?\n,]{{2,25}})?"
-    rf"|{_MONEY}\s+(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?"
+    rf"|\bprice\s+locked\s+(?:in\s+)?(?:at\s+)?{_MONEY}(?:\s*/\s*(?:yr|year))?"
+    rf"|{_MONEY}\s+(?:(?:in\s*[+&/]\s*out|in\s+and\s+out)\s+)?(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?"
     rf"|{_MONEY}\s+is\s+(?:her|his|their|the)\s+(?:usual\s+)?price"
     rf"|\b(?:same|usual)\s+{_MONEY}"
     rf"|\bprice\s+(?:is|stays|remains|still)\s+(?:our\s+)?{_MONEY}(?:\s+for\s+[^.;!?\n,]{{2,25}})?"
@@ -170,13 +171,20 @@ _USUAL_PRICE = re.compile(
 )
 # "usual price $285", "price is $275 for ins and outs": the price is the value.
 _PRICE_WORDS = re.compile(
-    r"^(?:(?:usual|regular|reg\.?|standard|flat|normal)\s+(?:price|rate|charge|fee)|price)\s*"
-    r"(?:is\s+|of\s+|stays\s+|remains\s+|still\s+|[:=]\s*)?(?:our\s+)?"
+    r"^(?:(?:usual|regular|reg\.?|standard|flat|normal)\s+(?:price|rate|charge|fee)|price(?:\s+locked)?"
+    r"|(?:i|we)\s+charge\s+(?:them|her|him)|agreed(?:\s+on)?|still|same|usual)\s*"
+    r"(?:is\s+|of\s+|stays\s+|remains\s+|still\s+|in\s+at\s+|in\s+|at\s+|[:=]\s*)?(?:our\s+)?"
 )
+# "$310 in+out agreed": the price and what it covers; that it was agreed goes without saying.
+_AGREED_AFTER = re.compile(r"\s+(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?$")
 # "$140 reg price", "Regular price for the whole house is $265", "paid cash 180 which is her
 # usual": the usual price, said around the amount.
 _USUAL_SAID = re.compile(
-    rf"(?P<price>{_MONEY})\s+(?:reg(?:ular)?|usual|normal|standard)(?:\s+(?:price|rate))?\b(?!\s+tip)"
+    rf"(?P<price>{_MONEY})\s+(?:reg(?:ular)?|usual|normal|standard|std)(?:\s+(?:price|rate))?\b(?!\s+tip)"
+    # "$260 / 3x yr": a price said with how often it is paid
+    rf"|(?P<price4>{_MONEY})\s*/\s*[1-9]\s*x\s*(?:/\s*|a\s+|per\s+)?(?:yr|year)\b"
+    # "Price 240 dollar every time"
+    rf"|\bprice\s+(?:is\s+)?(?P<price5>[0-9]{{2,4}})\s+dollars?\b"
     rf"|\b(?:usual|regular|standard|normal)\s+(?:price|rate)\s+for\s+[^.;!?\n,$]{{2,30}}?\s+"
     rf"(?:is\s+)?(?P<price2>{_MONEY})"
     rf"|\b(?:paid|pays)\s+(?:\w+\s+)?\$?(?P<price3>[0-9]{{2,4}})\s*,?\s*(?:which|that)(?:\s+is|'s)\s+"
@@ -291,11 +299,17 @@ def payment_details(note: Note) -> list[Hit]:
         if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
             hits.append(Hit("property.usual_price", m.group("price"), *m.span("price"), 0.6))
     for m in note.finditer(_USUAL_SAID):
-        said = m.group("price") or m.group("price2") or f"${m.group('price3')}"
+        said = (
+            m.group("price")
+            or m.group("price2")
+            or m.group("price4")
+            or f"${m.group('price3') or m.group('price5')}"
+        )
         hits.append(Hit("property.usual_price", said, *m.span(), 0.7))
     for m in note.finditer(_USUAL_PRICE):
         if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
             value = _PRICE_WORDS.sub("", tidy(m.group()))
+            value = _AGREED_AFTER.sub("", re.sub(r"\b(?:ea|each)\.?\s+", "per ", value))
             hits.append(Hit("property.usual_price", value, *m.span(), 0.7))
     for m in note.finditer(_BILL_THEM):
         roles = list(_PAYER_ROLE.finditer(note.text, max(0, m.start() - 80), m.start()))
