@@ -175,9 +175,7 @@ def normalise_value(key: str, value: Any) -> Any:
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise VocabularyError(f"{key} must be a short text")
         text = " ".join(value.split())
-        return (
-            " ".join(w[:1].upper() + w[1:] for w in text.split()) if term.kind == "name" else text
-        )
+        return _capitalised(text) if term.kind == "name" else text
     if term.kind == "count":
         if isinstance(value, int) and not isinstance(value, bool):
             value = {"count": value, "plus": False}
@@ -216,8 +214,13 @@ def _open_value(key: str, value: Any) -> Any:
     if not text or len(text) > OPEN_TEXT_MAX or _CONTROL.search(text):
         raise VocabularyError(f"{key} must be a short text (at most {OPEN_TEXT_MAX} characters)")
     if family(key) == "people":
-        return " ".join(w[:1].upper() + w[1:] for w in text.split())
+        return _capitalised(text)
     return text
+
+
+def _capitalised(text: str) -> str:
+    """Each word of a name capitalised, "and" kept ("Jamal and Keisha Wright")."""
+    return " ".join(w if w == "and" else w[:1].upper() + w[1:] for w in text.split())
 
 
 @dataclass(frozen=True)

@@ -175,3 +175,35 @@ def test_a_breed_in_brackets_is_no_name() -> None:
 
 def test_being_pleased_is_narrated_not_an_instruction() -> None:
     assert not any(k.startswith("instructions.") for k in facts("She was very happy with the job."))
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "value"),
+    [
+        # round fourteen: people and who pays
+        ("Wife of customer name Anita. She like morning.", "people.spouse_name", "Anita"),
+        ("The new owners are Jamal and Keisha Wright.", "people.owner", "Jamal and Keisha Wright"),
+        ("Mister Ali is new owner. Before was Mister Brown.", "people.owner", "Ali"),
+        ("her boyfriend marcus handles the bills now", "payment.payer", "boyfriend Marcus"),
+        (
+            "the church treasurer, Gloria Banks, handles payment.",
+            "payment.payer",
+            "treasurer Gloria Banks",
+        ),
+        ("code chg 3306 (was 1122)", "access.gate_code", "3306"),
+        ("the gate code is 1-9-9-0 lol like the year.", "access.gate_code", "1990"),
+        ("daughter Mai translates, call Mai first.", "preferences.contact_method", "call"),
+        ("rest as usual. call day before.", "preferences.contact_method", "call"),
+        ("call wife Pam not him.", "preferences.contact_method", "call"),
+        ("Kowalski — 2 stry. $310 in+out agreed.", "property.usual_price", "$310 in+out"),
+        ("price locked $395/yr, spring + fall.", "property.usual_price", "$395/yr"),
+        ("Price 240 dollar every time.", "property.usual_price", "$240"),
+        ("Albright — $210 std.", "property.usual_price", "$210"),
+    ],
+)
+def test_round_fourteen_wordings(note: str, key: str, value: Any) -> None:
+    assert facts(note).get(key) == value
+
+
+def test_the_technician_calling_is_no_contact_preference() -> None:
+    assert "preferences.contact_method" not in facts("I'll call Mike first thing tomorrow.")

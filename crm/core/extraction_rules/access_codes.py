@@ -10,7 +10,7 @@ _I = re.IGNORECASE
 
 # "5 5 0 1": a code read out digit by digit.
 _CODE = (
-    r"(?P<code>[#*]?[0-9]{3,8}[#*]?|[0-9](?:[ ][0-9]){3,7})"
+    r"(?P<code>[#*]?[0-9]{3,8}[#*]?|[0-9](?:[ ][0-9]){3,7}|[0-9](?:-[0-9]){3,7})"
     r"(?![0-9]|-[0-9]|\s*(?:am|pm|a\.m|p\.m)\b|:[0-9])"
 )
 _GATE_CODE = re.compile(
@@ -45,7 +45,7 @@ _PLAIN_DOOR = re.compile(
 
 
 def _code_value(code: str) -> str:
-    code = code.replace(" ", "")
+    code = code.replace(" ", "").replace("-", "")  # "1-9-9-0" is 1990
     return code[1:] if code.startswith("#") else code
 
 
@@ -96,7 +96,8 @@ def lockbox_code(note: Note) -> list[Hit]:
 
 # A code with no gate named: "the code is 7714 now", "code's 4471", "#4471 gets you in".
 _BARE_CODE = re.compile(
-    rf"\b(?:the\s+|entry\s+|access\s+)?code(?:'s|\s+is|\s*:|\s*=|\s+changed\s+to|\s+is\s+now)"
+    rf"\b(?:the\s+|entry\s+|access\s+)?code(?:'s|\s+is|\s*:|\s*=|\s+changed\s+to|\s+is\s+now"
+    rf"|\s+chg(?:d)?(?:\s+to)?)"
     rf"\s*(?:now\s+)?{_CODE}|(?<![\w#])#(?P<code2>[0-9]{{3,8}})\s+(?:gets|will\s+get|lets)\s+(?:you|us|u)\s+"
     rf"(?:in|into|thru|through)\b"
     rf"|\bcode\s+{_CODE.replace('code', 'code3')}\s+(?:on|for|at)\s+(?:the\s+)?(?:\w+\s+){{0,2}}?"
@@ -122,6 +123,6 @@ def bare_code(note: Note) -> list[Hit]:
         if note.negated(m.start(), 15):
             continue
         code = _code_value(m.group("code") or m.group("code2") or m.group("code3"))
-        rank = 3 if "chang" in m.group().lower() else -1
+        rank = 3 if re.search(r"chang|chg", m.group(), _I) else -1
         hits.append(Hit("access.gate_code", code, m.start(), m.end(), 0.7, rank=rank))
     return hits

@@ -98,6 +98,10 @@ _PAYER = re.compile(
     r"|cuts\s+the\s+(?:check|cheque))"
     r"|\b(?P<who5>owner|landlord|landlady|tenant)\s*:\s*(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?),\s+pays\b"
     r"|\bthe\s+(?P<who6>owner|landlord|landlady|tenant)\s+and\s+pays\b"
+    # "her boyfriend marcus handles the bills", "the church treasurer, Gloria Banks, handles payment"
+    r"|\b(?P<who9>(?:boyfriend|girlfriend|husband|hubby|wife|partner|son|daughter|treasurer|bookkeeper"
+    r"|accountant|secretary)\s*,?\s+[A-Za-z][a-z'-]{1,20}(?:\s+(?-i:[A-Z][a-z'-]{1,20}))?)\s*,?\s+"
+    r"(?:handles|does|takes\s+care\s+of)\s+(?:all\s+)?(?:the\s+)?(?:bills?|billing|payments?|invoices?)\b"
     r"|\bbill\s+(?:her|his|their)\s+(?P<who7>brokerage|company|employer|office|business|firm)\b"
     r"|\b(?:paid|pays?)\s+(?:thru|through|by|via)\s+the\s+(?P<who8>hoa|association|management\s+company)\b"
     r"|(?-i:\b(?P<org>(?:[A-Z][a-z]+\s+){1,3}(?:Realty|Mgmt|Management|Homes|Properties|PM|Rentals"
@@ -176,7 +180,9 @@ _PRICE_WORDS = re.compile(
     r"(?:is\s+|of\s+|stays\s+|remains\s+|still\s+|in\s+at\s+|in\s+|at\s+|[:=]\s*)?(?:our\s+)?"
 )
 # "$310 in+out agreed": the price and what it covers; that it was agreed goes without saying.
-_AGREED_AFTER = re.compile(r"\s+(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?$")
+_AGREED_AFTER = re.compile(
+    r"\s+(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?$"
+)
 # "$140 reg price", "Regular price for the whole house is $265", "paid cash 180 which is her
 # usual": the usual price, said around the amount.
 _USUAL_SAID = re.compile(
@@ -274,6 +280,9 @@ def payment_details(note: Note) -> list[Hit]:
     for m in note.finditer(_PAYER):
         said = next((g for k, g in m.groupdict().items() if g and k != "who3"), "")
         who = _names_kept(said, tidy(said).removeprefix("the "))
+        if m.group("who9"):  # "boyfriend marcus": the role, then the name capitalised
+            role, *name = who.replace(",", " ").split()
+            who = " ".join([role, *(w[:1].upper() + w[1:] for w in name)])
         if m.group("who3"):
             if _NOT_A_PAYER.match(m.group("who3")) or _TITLE_BEFORE.search(
                 note.text, max(0, m.start() - 6), m.start()

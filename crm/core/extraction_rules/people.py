@@ -14,7 +14,10 @@ _I = re.IGNORECASE
 _SPOUSES = r"(?:husband|hubby|wife|missus|spouse|partner|boyfriend|girlfriend|fiance|fiancee)"
 _SPOUSE = re.compile(
     rf"(?<!ex-)(?<!ex\s)(?<!my\s)\b{_SPOUSES}"
-    rf"(?P<form>{NAMED}|'?s\s+name\s*[:(]?\s*|\s+name\s+|\s+is\s+|\s*[:(,-]\s*|\s+){NAME}"
+    rf"(?P<form>{NAMED}|'?s\s+name\s*[:(]?\s*|\s+name\s+|\s+is\s+|\s*[:(,-]\s*"
+    # "Wife of customer name Anita"
+    rf"|\s+of\s+(?:the\s+)?(?:customer|client|owner|homeowner)(?:\s+name(?:d|\s+is)?|\s+is|\s*[:,-])?\s+"
+    rf"|\s+){NAME}"
     rf"|\b(?=(?-i:[A-Z])){NAME.replace('name', 'name3')}\s*\((?:the\s+|her\s+|his\s+)?{_SPOUSES}\)",
     _I,
 )
@@ -202,8 +205,8 @@ _ROLE_NAME_SAID = re.compile(
 _NAME_FIRST = re.compile(
     rf"(?<!\bby\s)(?<!\bat\s)(?<!\bfrom\s)(?<!\bwith\s)(?<!\bfor\s)"
     rf"(?!(?i:bill|invoice|charge|call|text|ask|tell|email|see|meet)\s+the\s)"
-    rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+|\s+(?=the\s))(?i:(?:now\s+)?(?:the|our|their|her|his"
-    rf"|(?:mrs?|ms|mr|dr|mister)\.?\s+[a-z]{{2,20}}'s)\s+"
+    rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+|\s+(?=the\s))(?i:(?:now\s+)?(?:(?:the|our|their|her|his"
+    rf"|(?:mrs?|ms|mr|dr|mister)\.?\s+[a-z]{{2,20}}'s)\s+(?:new\s+)?|new\s+)"
     rf"(?:(?:owner|customer|client|tenant|landlord|manager)'s\s+)?(?P<role>{_ROLE}))\b"
     rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))"
     rf"(?:\s*,[^()\n]{{0,30}})?\)"
@@ -288,9 +291,30 @@ _LEAD = re.compile(
 )
 
 
+# "The new owners are Jamal and Keisha Wright": a couple in one role, said together.
+_COUPLE = re.compile(
+    r"\b(?i:(?:new\s+)?(?P<role>owners|landlords|tenants|renters)\s+(?:are|:)\s+(?:now\s+)?)"
+    r"(?P<names>[A-Z][a-z'-]{1,20}\s+(?:and|&)\s+[A-Z][a-z'-]{1,20}(?:\s+[A-Z][a-z'-]{1,20})?)\b"
+)
+
+
+def couples(note: Note) -> list[Hit]:
+    hits = []
+    for m in note.finditer(_COUPLE):
+        if note.negated(m.start(), 15) or _FORMER.search(
+            note.text, max(0, m.start() - 12), m.start()
+        ):
+            continue
+        role = m.group("role").lower()
+        key = "people.tenant_name" if role in ("tenants", "renters") else f"people.{role[:-1]}"
+        names = " ".join(m.group("names").replace("&", "and").split())
+        hits.append(Hit(key, names, m.start(), m.end(), 0.75))
+    return hits
+
+
 def roles(note: Note) -> list[Hit]:
     """``people.<role>`` = name: "manager Kelly", "Kelly is the manager now", "asked for Jose"."""
-    hits: list[Hit] = []
+    hits: list[Hit] = couples(note)
     found = [
         *note.finditer(_ROLE_FIRST),
         *note.finditer(_NAME_FIRST),
