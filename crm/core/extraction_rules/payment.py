@@ -98,7 +98,7 @@ _PAYER = re.compile(
     r"|cuts\s+the\s+(?:check|cheque))"
     r"|\b(?P<who5>owner|landlord|landlady|tenant)\s*:\s*(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?),\s+pays\b"
     r"|\bthe\s+(?P<who6>owner|landlord|landlady|tenant)\s+and\s+pays\b"
-    # "her boyfriend marcus handles the bills", "the church treasurer, Gloria Banks, handles payment"
+    # "her boyfriend marcus handles the bills", "the treasurer, Gloria Banks, handles payment"
     r"|\b(?P<who9>(?:boyfriend|girlfriend|husband|hubby|wife|partner|son|daughter|treasurer|bookkeeper"
     r"|accountant|secretary)\s*,?\s+[A-Za-z][a-z'-]{1,20}(?:\s+(?-i:[A-Z][a-z'-]{1,20}))?)\s*,?\s+"
     r"(?:handles|does|takes\s+care\s+of)\s+(?:all\s+)?(?:the\s+)?(?:bills?|billing|payments?|invoices?)\b"
