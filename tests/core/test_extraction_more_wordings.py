@@ -199,6 +199,31 @@ def test_being_pleased_is_narrated_not_an_instruction() -> None:
         ("price locked $395/yr, spring + fall.", "property.usual_price", "$395/yr"),
         ("Price 240 dollar every time.", "property.usual_price", "$240"),
         ("Albright — $210 std.", "property.usual_price", "$210"),
+        (
+            "asked that the crew please not use the outdoor outlets",
+            "instructions.outlets",
+            "don't use the outdoor outlets",
+        ),
+        ("Roof is 8/12 slate. Do NOT walk it.", "instructions.roof", "don't walk on the roof"),
+        ("a beehive in the bush, like an actual honeybee one", "hazards.bees", True),
+        ("asked that we not come on Saturdays", "schedule.unavailable_days", "saturday"),
+        ("Key for garage under blue pot.", "access.key_location", "key for garage under blue pot"),
+        ("lockbox 0912 on the hose reel", "access.lockbox_location", "on the hose reel"),
+        (
+            "Side yard is fenced and the latch sticks; close it all the way every time",
+            "access.gate_closed",
+            True,
+        ),
+        (
+            "no more gutters — got guards put on by someone else",
+            "property.features",
+            "gutter guards",
+        ),
+        (
+            "called to cancel his screen cleaning going forward",
+            "instructions.screens",
+            "no longer clean the screens",
+        ),
     ],
 )
 def test_round_fourteen_wordings(note: str, key: str, value: Any) -> None:

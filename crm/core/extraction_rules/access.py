@@ -21,6 +21,9 @@ _GATE_CLOSED = re.compile(
     rf"|every\s+time|behind\s+(?:you|us))\b"
     rf"|\bgate\b[^.!?;\n]{{0,40}}?\b(?:keep|close|shut|latch)\s+it\s+(?:{_SHUT}\b)?"
     rf"|\bgate\b[^!?;\n]{{0,40}}?[.]\s+(?:keep|close|shut|latch)\s+it\s+{_SHUT}\b"
+    # "Side yard is fenced and the latch sticks; close it all the way every time"
+    rf"|\b(?:fenced|latch(?:es)?)\b[^!?\n]{{0,40}}?\b(?:close|shut)\s+it\s+(?:all\s+the\s+way|every\s+time"
+    rf"|tight|behind\s+(?:you|us))"
     rf"|\b(?:bungee|tie|clip|wire|chain|keep|leave|make\s+sure)\s+(?:the\s+)?(?:\w+\s+)?gates?\s+"
     rf"(?:is\s+)?{_SHUT}\b",
     _I,
@@ -151,7 +154,8 @@ def parking(note: Note) -> list[Hit]:
 # -- other ways in (open family) ----------------------------------------------------------
 
 _KEY_PLACE = re.compile(
-    r"\b(?:(?:spare\s+|house\s+|door\s+|hide-?a-?)?key\s*(?:is\s+|are\s+)?(?:kept\s+|hidden\s+"
+    r"\b(?:(?:spare\s+|house\s+|door\s+|hide-?a-?|garage\s+)?key\s*(?:for\s+(?:the\s+)?(?:garage|shed"
+    r"|back\s+door|side\s+door|front\s+door|gate)\s+)?(?:is\s+|are\s+)?(?:kept\s+|hidden\s+"
     r"|left\s+|[:-]\s*)?(?:under|in(?!\s+case\b)|behind|inside(?=\s+(?:the|a|an)\b)|on\s+top\s+of"
     r"|above|with|w/)\s*(?<=[\s/])[^.;!?\n,]{1,39}\w\b)",
     _I,

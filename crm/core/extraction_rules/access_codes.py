@@ -27,7 +27,7 @@ _LOCKBOX_PLACE = re.compile(
     rf"{_LOCKBOX}\s+(?:[0-9]{{3,8}}\s+)?(?:is\s+|are\s+)?(?:(?:moved|now)\s+(?:to\s+)?)?"
     r"(?:(?P<prep>on|at|by|in|under|behind|beside|next\s+to)\s+)?"
     r"(?P<place>(?:the\s+)?(?:[a-z]+\s+){0,3}?(?:side(?:\s+door)?|door|porch|gate|garage|bins?"
-    r"|office|hose\s+bib|spigot|fence|railing|rail|mailbox|meter|shed|steps|wall|post|entrance)"
+    r"|office|hose\s+(?:bib|reel)|spigot|fence|railing|rail|mailbox|meter|shed|steps|wall|post|entrance)"
     r"(?:\s+(?:side|door|gate|entrance)){0,2}(?:\s+(?:rail|railing|post|steps))?(?:\s+of\s+the\s+(?:house|garage|shed|porch|deck))?"
     r"(?:\s+(?:by|near|next\s+to|beside)\s+the\s+(?:[a-z]+\s+)?(?:door|gate|garage|porch|steps"
     r"|entrance))?)\b",

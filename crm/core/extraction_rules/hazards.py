@@ -13,7 +13,8 @@ _I = re.IGNORECASE
 bees = flag_rule(
     "hazards.bees",
     re.compile(
-        r"\b(?:bees?|wasps?|hornets?|yellow\s?jackets?|mud\s?daubers?)(?:'?\s*nests?)?\b|\bhives?\b",
+        r"\b(?:bees?|wasps?|hornets?|yellow\s?jackets?|mud\s?daubers?|honey\s?bees?)(?:'?\s*nests?)?\b"
+        r"|\b(?:bee\s?)?hives?\b",
         _I,
     ),
     0.85,

@@ -24,13 +24,14 @@ OBJECT = re.compile(
     r"|(?P<awning>awnings?)|(?P<lights>lights|lanterns)|(?P<downspouts>downspouts?)"
     r"|(?P<pond>(?:koi\s+|fish\s+)?ponds?)|(?P<fence>fences?)|(?P<spigot>spigots?|faucets?)"
     r"|(?P<poles>(?:metal\s+)?poles?|wfp)|(?P<squeegee>squeegees?)|(?P<tracks>tracks)"
-    r"|(?P<mirrors>mirrors)|(?P<hose>hoses?)|(?P<noise>noise|radio|music))\b",
+    r"|(?P<mirrors>mirrors)|(?P<hose>hoses?)|(?P<noise>noise|radio|music)"
+    r"|(?P<outlets>(?:power\s+)?outlets?))\b",
     _I,
 )
 TAIL = r"[^.;!?\n,()]{0,50}"
 _SAID = (
     (re.compile(r"^(?:please\s+|pls\s+)"), ""),
-    (re.compile(r"^(?:do\s+not|never|dont|not\s+to|stop)\b"), "don't"),
+    (re.compile(r"^(?:do\s+not|never|dont|not\s+to|not|stop)\b"), "don't"),
     (re.compile(r"^(don't\s+)using\b"), r"\1use"),
     (re.compile(r"^make\s+sure\s+(.{1,60}?)\s+stays?\s+"), r"keep \1 "),
     # "don't hose the front porch its old wood": the reason is not the instruction.

@@ -20,7 +20,8 @@ from crm.core.extraction_rules.pets import DOG_WORDS
 _I = re.IGNORECASE
 
 _DONT = re.compile(
-    rf"\b(?:(?:please|pls)\s+)?(?:don'?t|do\s+not|never|dont|(?<=\s)not\s+to|stop)\s+(?P<rest>(?:go|walk"
+    rf"\b(?:(?:please|pls)\s+)?(?:don'?t|do\s+not|never|dont|(?<=\s)not\s+to|(?<=please\s)not|stop)\s+"
+    rf"(?P<rest>(?:go|walk"
     rf"|step|use|using|jet[\s-]?wash|scrub|dump|get\s+(?:chemicals|water|spray|soap|overspray)|squeegee|slam|force|pry|soak|water|unplug"
     rf"|climb|lean|put|set|stand|sit|touch|spray|pressure|power|clean|do|open|move|prop|drag"
     rf"|block|wash|scrape|leave|bother|ring|knock|enter|drip|run|rest|hose|hook|press|pull|blow"
@@ -41,7 +42,11 @@ _NO_LONGER = re.compile(
     r"|sills|basement\s+windows?)\b"
     # "Cancelled gutters for good - they're getting gutter guards"
     r"|\b(?:cancel(?:l?ed|s)?|dropped|stopped)\s+(?:the\s+)?(?P<obj2>screens?|gutters?|skylights?"
-    r"|inside|interiors?|awnings?|solar\s+panels?)\s+(?:for\s+good|permanently|for\s+ever)\b",
+    r"|inside|interiors?|awnings?|solar\s+panels?)\s+(?:for\s+good|permanently|for\s+ever)\b"
+    # "called to cancel his screen cleaning going forward"
+    r"|\bcancel(?:l?ed|s)?\s+(?:his|her|their|the)\s+(?P<obj3>screens?|gutters?|skylights?|inside"
+    r"|interiors?|awnings?|solar\s+panels?)(?:\s+(?:cleaning|service))?\s+(?:for\s+good|permanently"
+    r"|going\s+forward|from\s+now\s+on)\b",
     _I,
 )
 # "Frank does not want the screens cleaned anymore".
@@ -201,7 +206,9 @@ def instructions(note: Note) -> list[Hit]:
         obj = tidy(m.group("obj"))
         hits.append(Hit(_key(obj), f"don't go on the {obj}", *m.span(), 0.75, rank=1))
     for m in note.finditer(_NO_LONGER):
-        obj = tidy(m.group("obj") or m.group("obj2"))
+        obj = tidy(m.group("obj") or m.group("obj2") or m.group("obj3"))
+        if m.group("obj3") and not obj.endswith("s") and obj not in ("inside", "interior"):
+            obj += "s"  # "his screen cleaning": the screens
         hits.append(Hit(_key(obj), f"no longer clean the {obj}", *m.span(), 0.75, rank=1))
     for m in note.finditer(_NO_MORE):
         obj = tidy(m.group("obj") or m.group("obj2") or m.group("obj3") or m.group("obj4"))
@@ -226,6 +233,8 @@ def instructions(note: Note) -> list[Hit]:
                 continue
             if key == "instructions.general" or _PRONOUN.search(value):
                 key, value = _pronoun(note, m.start(), key, value)
+            # "Do NOT walk it" (the roof): said the way most write it
+            value = re.sub(r"^don't walk (?:the )?(roof|deck)\b", r"don't walk on the \1", value)
             hits.append(Hit(key, value, *m.span(), 0.65))
     hits += _only_way(note) + _pets_in(note)
     hits += _more(note, hits)

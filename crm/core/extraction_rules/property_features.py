@@ -36,6 +36,7 @@ _FEATURE = re.compile(
     r"|deck\s+is\s+(?:composite|cedar|trex|pressure[\s-]treated(?:\s+pine)?|redwood)"
     r"|(?:k-style|box|half[\s-]round|seamless|copper|aluminum)\s+gutters?"
     r"|(?:micro[\s-]?mesh|leaf|gutter)\s+guards?|leaf\s+filters?|helix\s+guards?"
+    r"|(?<=\bgot\s)guards(?=\s+put\s+on\b)"
     r"|(?:asphalt\s+)?shingle\s+roof|asphalt\s+shingles?|cedar\s+shake|stucco"
     r"|stamped\s+concrete|boat\s*house|(?<!loading\s)(?<!\bst\s)dock(?!\s+(?:plate|doors?|bays?))"
     r"|sun\s+screens?|arcadia\s+doors?"
@@ -66,6 +67,10 @@ _FEATURE_NAMES = {
     "screen cage": "pool enclosure",
     "pool cage": "pool enclosure",
     "sliders": "sliders (sliding doors)",
+    "leaf guard": "gutter guards",
+    "leaf guards": "gutter guards",
+    "gutter guard": "gutter guards",
+    "guards": "gutter guards",
     "wood screens": "wooden screens",
     "old wood screens": "old wooden screens",
 }

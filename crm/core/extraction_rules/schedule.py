@@ -131,7 +131,7 @@ _AWAY = re.compile(
     rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never(?:\s+schedule)?"
     rf"|no(?:\s+(?:work|svc|service|cleaning|appts?|appointments))?"
     rf"|nothing|not|avoid|can'?t\s+do|except"
-    rf"|(?:don'?t|do\s+not|never|can'?t|cannot|won'?t)\s+(?:book|schedule|come)"
+    rf"|(?:don'?t|do\s+not|never|can'?t|cannot|won'?t|not)\s+(?:book|schedule|come)"
     rf"(?:\s+(?:her|him|them|us|anything|it))?)\s+(?:on\s+)?(?:a\s+)?(?P<days>{DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{DAY_TOKEN})"
     rf"{{0,6}})"
     rf"|\b(?P<days2>{DAY_TOKEN})\s+(?:are|is)\s+(?:no\s+good|bad|out|not\s+good|a\s+no)\b",
