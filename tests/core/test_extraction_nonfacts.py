@@ -47,6 +47,14 @@ def test_a_log_of_the_visit_is_no_fact(note: str) -> None:
         ("Steep bank behind the garage with loose rock.", "customer.type"),
         ("8:05-10:50. 2 men. Inv $285 pd.", "schedule.time_window"),
         ("Sato - bill to daughter Emi.", "payment.preference"),
+        ("new tenant on elm, her name is Brianna. old guy moved out", "demographic.age_group"),
+        (
+            "keep the driveway clear on Tuesdays and Thursdays, she has appointments",
+            "preferences.days",
+        ),
+        ("Spoke with Mr. Abernathy this morning.", "instructions.note"),
+        ("Customer name is Mrs. Ortiz.", "instructions.note"),
+        ("Owner is calling pest control about the nest.", "instructions.note"),
     ],
 )
 def test_things_said_in_passing_are_not_facts(note: str, key: str) -> None:

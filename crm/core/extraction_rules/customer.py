@@ -55,6 +55,11 @@ _ANIMAL_BEFORE = re.compile(
 _NEXT_DOOR = re.compile(r"\s+(?:\w+\s+){0,2}?(?:next\s+door|across\s+the\s+street)\b", _I)
 
 
+_MOVED_OUT = re.compile(
+    r"\s+(?:has\s+|had\s+)?(?:moved\s+(?:out|away)|left|passed(?:\s+away)?|died|is\s+gone)\b", _I
+)
+
+
 def _age_bracket(age: int) -> str | None:
     if age >= 70:
         return "elderly"
@@ -86,8 +91,8 @@ def age_group(note: Note) -> list[Hit]:
     for m in note.finditer(_AGE):
         if note.negated(m.start(), 20):
             continue  # "not elderly" says nothing we can use
-        if _someone_else(note, m):
-            continue  # "the old man next door"
+        if _someone_else(note, m) or _MOVED_OUT.match(note.text, m.end()):
+            continue  # "the old man next door", "old guy moved out"
         kind = m.lastgroup or ""
         if kind == "retired":
             before = note.text[max(0, m.start() - 30) : m.start()]

@@ -46,6 +46,8 @@ _NARRATED = re.compile(
     r"|(?:will|gonna|going\s+to)\s+call|showed\s+(?:her|him|them)|broken\s+seals?|fogged"
     r"|(?:same\s+)?as\s+(?:always|usual)|last\s+(?:yr|year|week|month|summer|spring|fall|winter)"
     r"|(?:days?|weeks?|months?|years?|yrs?)\s+ago|yesterday|again|thanks?|thx"
+    r"|spoke\s+(?:with|to)|talked\s+(?:with|to)|(?:is|are)\s+calling|this\s+(?:morning|afternoon)"
+    r"|customer(?:'s)?\s+name\s+is"
     r"|(?:was|were)\s+(?:very\s+|super\s+|really\s+|so\s+)?(?:understanding|happy|pleased|nice"
     r"|thrilled|upset|satisfied|grateful|home|there|out|away|late))\b",
     _I,
@@ -86,7 +88,7 @@ _MOST_NOTES = 3
 # Too short to be worth a technician's look on its own ("careful", "per owner", "use the pole"),
 # or a joke ("always has cookies lol").
 _FEWEST_WORDS = 4
-_JOKING = re.compile(r"\b(?:lol|lmao|haha+|jk)\b", _I)
+_JOKING = re.compile(r"\b(?:lol|lmao|haha+|jk|lowkey|ngl)\b", _I)
 
 
 def _described(text: str, start: int, end: int) -> bool:

@@ -135,7 +135,7 @@ _ORDINAL = re.compile(r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+$
 _HABIT_DAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)days\b", _I)
 _BUSY = re.compile(
     r"\b(?:works?|working|busy|closed|away|off|gone|out|runs?|come\s+on|comes\s+on|pickup|trash"
-    r"|garbage|sprinklers?)\b",
+    r"|garbage|sprinklers?|clear|driveway|parking|recycling|bins?)\b",
     _I,
 )
 _DAY_EXCLUDE = re.compile(r"\b(?:not|no|never|nothing|except|but|besides)\b|n't\b", _I)
