@@ -54,7 +54,7 @@ def test_a_company_before_a_role_is_not_a_person() -> None:
         ("no street parking - use the driveway", "access.parking", "use the driveway"),
         ("Paid cash today, $180.", "payment.preference", "cash"),
         ("she'll mail a check", "payment.preference", "check"),
-        ("Military discount 10pct.", "payment.discount", "military discount 10%"),
+        ("Military discount 10pct.", "payment.discount", "10% military discount"),
         ("Quarterly, $350/visit agreed.", "property.usual_price", "$350/visit"),
         ("every 3 mos", "schedule.frequency", "every 3 months"),
         ("we have to be out by 2pm", "schedule.time_window", "out by 2pm"),

@@ -20,7 +20,7 @@ _PAYMENT = re.compile(
     r"|\bcash\s+preferred\b|\bcash\s*[,:-]?\s*\$[0-9]|\$[0-9]{1,4}(?:\.[0-9]{2})?\s+(?:in\s+)?cash\b)"
     r"|(?P<card>\bpays?\s+(?:online\s+)?(?:by\s+|with\s+|w/\s*|via\s+)?(?:a\s+|her\s+|his\s+|their\s+)?"
     r"(?:credit\s+|debit\s+)?card\b"
-    r"|\b(?:credit\s+)?card\s+(?:only|on\s+file)\b|\bcc\s+on\s+file\b)"
+    r"|\b(?:credit\s+)?card\s+(?:only|on\s+file)\b|\b(?:cc|visa|mastercard|amex|discover)\s+on\s+file\b)"
     r"|(?P<invoice>\bpays?\s+(?:by\s+|via\s+|on\s+)invoice\b"
     r"|\binvoice\s+(?:to|the|them|him|her|monthly|only|via)\b|\binvoice\s*,?\s*net\b"
     r"|\bwants\s+invoices\b|\binvoices?\s+(?:e-?mailed|mailed|sent)\s+to\b"
@@ -98,6 +98,9 @@ _PAYER = re.compile(
     r"|cuts\s+the\s+(?:check|cheque))"
     r"|\b(?P<who5>owner|landlord|landlady|tenant)\s*:\s*(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?),\s+pays\b"
     r"|\bthe\s+(?P<who6>owner|landlord|landlady|tenant)\s+and\s+pays\b"
+    # "Raj Patel (landlord) pays"
+    r"|(?-i:\b(?P<who11>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))\s*\(\s*(?:the\s+)?(?P<role11>landlord|landlady"
+    r"|owner|tenant|property\s+manager|manager|son|daughter)\s*\)\s+(?:still\s+|always\s+)?pays\b"
     # "her boyfriend marcus handles the bills", "the treasurer, Gloria Banks, handles payment"
     r"|\b(?P<who9>(?:boyfriend|girlfriend|husband|hubby|wife|partner|son|daughter|treasurer|bookkeeper"
     r"|accountant|secretary)\s*,?\s+[A-Za-z][a-z'-]{1,20}(?:\s+(?-i:[A-Z][a-z'-]{1,20}))?)\s*,?\s+"
@@ -150,6 +153,7 @@ _DISCOUNT = re.compile(
     rf"|\b(?:gave|give|gives|knock(?:ed)?|take|takes|keep)\s+(?:them\s+|her\s+|him\s+"
     rf"|the\s+\w+\s+)?"
     rf"{_PERCENT}\s+off\b(?:\s+(?:for|because)\s+[^.;!?\n]{{2,30}})?"
+    rf"|\bmil(?:itary)?\.?\s+disc(?:ount)?\.?\s+{_PERCENT}"
     r"|\b(?:senior|military|veterans?|vet|first\s+responder|teachers?|neighbou?r|loyalty|repeat"
     r"|friends?\s+(?:and|&)\s+family|church|nonprofit|non-profit)\s+(?:rate|pricing|price|discount)\b"
     r"(?:\s*\(?\$[0-9]{1,3}\s+off\b)?",
@@ -219,6 +223,8 @@ _PAYER_ROLE = re.compile(
 _DAYS_SAID = {"ten": "10", "fifteen": "15", "thirty": "30", "forty-five": "45", "sixty": "60"}
 _TERMS = re.compile(
     r"\bnet[\s-]?(?:15|30|45|60)\b|\bdue\s+on\s+receipt\b|\bpays?\s+monthly\b"
+    # "asked to be billed quarterly": how often the bill goes out
+    r"|\bbilled\s+(?:monthly|quarterly|annually|yearly|weekly)\b"
     r"|\bauto-?pay\b|\bwithin\s+(?:[0-9]{1,2}|two|three|four)\s+weeks\b"
     r"|\bwithin\s+(?:[0-9]{1,2}|ten|fifteen|thirty|forty-five|sixty)\s+days\b(?:\s+(?:of|from|after)"
     r"\s+(?:each\s+|the\s+)?invoice\b)?|\bp\.?o\.?\s+(?:number|#)\s+(?:is\s+)?required\b[^.;!?\n]{0,25}",
@@ -278,8 +284,10 @@ def payment_details(note: Note) -> list[Hit]:
                 method = " ".join(m.group("method").lower().split())
             hits.append(Hit("payment.method", method, *m.span(), 0.8))
     for m in note.finditer(_PAYER):
-        said = next((g for k, g in m.groupdict().items() if g and k != "who3"), "")
+        said = next((g for k, g in m.groupdict().items() if g and k not in ("who3", "role11")), "")
         who = _names_kept(said, tidy(said).removeprefix("the "))
+        if m.group("who11"):  # "Raj Patel (landlord) pays"
+            who = f"{' '.join(m.group('role11').lower().split())} {m.group('who11')}"
         if m.group("who9"):  # "boyfriend marcus": the role, then the name capitalised
             role, *name = who.replace(",", " ").split()
             who = " ".join([role, *(w[:1].upper() + w[1:] for w in name)])
@@ -289,7 +297,11 @@ def payment_details(note: Note) -> list[Hit]:
             ):
                 continue  # "Mrs. Ahn pays by card": the customer, not someone else
             who = m.group("who3")
-        if who.startswith("owner") and m.group("who2") and not _RENTED.search(note.text):
+        if (
+            who.startswith("owner")
+            and (m.group("who2") or m.group("who11"))
+            and not _RENTED.search(note.text)
+        ):
             continue  # "owner Rosa pays cash": the customer pays, nothing to keep
         who = re.sub(r"\b(?:mgmt|management)\s+co\b", "management company", who)
         if who and not note.negated(m.start(), 15):
@@ -303,6 +315,7 @@ def payment_details(note: Note) -> list[Hit]:
         given = _GIVEN_OFF.search(value)
         if given:
             value = f"{given.group(1)} off"
+        value = re.sub(r"^mil(?:itary)?\.? discount (\S+)$", r"\1 military discount", value)
         hits.append(Hit("payment.discount", value, *m.span(), 0.75))
     for m in note.finditer(_PRICE_WITH_PLAN):
         if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):

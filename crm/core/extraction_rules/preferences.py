@@ -34,7 +34,9 @@ _PART_WISHED = re.compile(
     r"(?=[^.;!?\n]{0,30}\b(?:only|best|pref\w*|works?|is\s+good)\b|\s*[.;!,]|\s*$"
     r"|\s+when\b)"
     r"|\b(?:switch|move|change)\s+(?:her|him|them|it|us)\s+to\s+(?P<b>mornings?|afternoons?|evenings?)"
-    r"|\b(?:come|be\s+there|do\s+it|arrive)\s+in\s+the\s+(?P<c>morning|afternoon|evening)\b"
+    r"|\b(?:come|be\s+there|do\s+it|arrive|(?:it|them)\s+done)\s+in\s+the\s+(?P<c>morning|afternoon|evening)\b"
+    # "Tues am", "Mon pm": a day and its half in shorthand
+    r"|\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?\s+(?P<f>am|pm)\b(?=\s*[.;,!]|\s*$)"
     r"|(?:days?|sat|sun|weekends?|weekdays?)\s*,\s*(?P<d>mornings?|afternoons?|evenings?)\b"
     r"|\b(?P<e>mornings?|afternoons?|evenings?)\s+(?:before\s+[0-9]{1,2}\s+|after\s+[0-9]{1,2}\s+)?"
     r"(?:are|is)\s+(?:best|better|good|great|ideal|preferred)\b",
@@ -72,6 +74,7 @@ def time_of_day(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_PART_WISHED):
         part = next(g for g in m.groups() if g).lower().rstrip("s")
+        part = {"am": "morning", "pm": "afternoon"}.get(part, part)
         before = note.clause_before(m.start())
         if (
             not note.negated(m.start(), 20)
@@ -113,7 +116,7 @@ DAY_TOKEN = (
 _DAY_LIST = re.compile(rf"\b{DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{DAY_TOKEN}){{0,6}}", _I)
 _DAY_CUE_BEFORE = re.compile(
     r"\b(?:only|prefers?|pref'?d?\.?|preferred|likes|wants|best|every(?:\s+other)?"
-    r"|(?:do|come|clean|service)\s+(?:it|them|the\s+\w+)"
+    r"|(?:do|come|clean|service)\s+(?:it|them|the\s+\w+)|(?:schedule|book)\s+(?:us|them|her|him)"
     r"|best\s+days?(?:\s+(?:are|is))?:?|(?:us|come|here|you)(?=\s+on\b)|book(?:\s+on)?(?:\s+a)?"
     r")\s+"
     r"(?:(?:us\s+to|we|you|to)\s+come\s+)?(?:on\s+)?$",
@@ -176,8 +179,18 @@ def wished_not_avoided(hits: list[Hit]) -> list[Hit]:
     ]
 
 
+# "wkly, Fri", "wkly Mon b4 11": the day said right after how often.
+_FREQUENCY_DAY = re.compile(
+    rf"\b(?:wkly|weekly|every\s+week|every\s+[0-9]\s+(?:weeks|wks))\s*,?\s+(?P<days>{DAY_TOKEN})",
+    _I,
+)
+
+
 def days(note: Note) -> list[Hit]:
     hits = []
+    for m in note.finditer(_FREQUENCY_DAY):
+        if days_in(m.group("days")):
+            hits.append(Hit("preferences.days", days_in(m.group("days")), *m.span(), 0.75))
     for m in note.finditer(_DAY_LIST):
         before = note.clause_before(m.start(), 25)
         cue_before = _DAY_CUE_BEFORE.search(before)

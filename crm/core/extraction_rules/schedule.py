@@ -15,7 +15,8 @@ _FREQUENCY = re.compile(
     r"\b(?:weekly|wkly|bi-?weekly|every\s+other\s+week|monthly|mthly|bi-?monthly|every\s+other\s+month"
     r"|quarterly|annually|yearly|once\s+a\s+(?:year|month|week)|twice\s+a\s+(?:year|month)"
     r"|(?:two|three|four|2|3|4)\s+times\s+a\s+(?:year|yr)|semi-?annual(?:ly)?"
-    r"|once\s+a\s+yr|twice\s+a\s+yr|[0-9]\s*x\s*(?:/|a|per)\s*(?:yr|year)"
+    r"|once\s+a\s+yr|twice\s+(?:a\s+)?(?:yr|year)|[0-9]\s*x\s*(?:/|a\s|per\s)?\s*(?:yr|year)"
+    r"|[1-9]\s*x\s*(?:/|a\s|per\s)?\s*(?:mo|month)"
     r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks?|wks?|months?|mos?)"
     r"|fortnightly|qtrly|[0-9]\s*x\s+(?:a|per)\s+(?:year|yr)|bi-?annual(?:ly)?|(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tues|wednes"
     r"|thurs|fri|satur|sun)day\s+of\s+(?:each|every|the)\s+month"
@@ -25,7 +26,8 @@ _FREQUENCY = re.compile(
     r"|evening|night|am|pm)s?\b|\s+(?:before|after)\b|\s*[.,;]|\s*$)"
     r"|q\s?[0-9]{1,2}\s?(?:mo|mos|m|wks?|w)|annual(?=\s+(?:spring|summer|fall|autumn|clean|service"
     r"|visit|wash))"
-    r"|every\s+other\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|every\s+other\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tue|tues|wed|thu|thur|thurs|fri"
+    r"|sat|sun)\b)"
     r"|every\s+(?:week|month|year)|(?:windows?|gutters?|screens?|cleaned|cleaning|washed|done|service)\s+every"
     r"\s+(?:spring|summer|fall|autumn|winter))\b",
     _I,
@@ -45,7 +47,7 @@ _SEASON = re.compile(
     r"|\b(?P<months>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}"
     r"\s*(?:and|&|\+|/)\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
     r"(?=[^.;!?\n]{0,40}\b(?:every\s+year|each\s+year|only|clean|visits?|service|windows))"
-    r"|\b(?:(?:(?:twice|once)\s+a\s+|[12]\s*x\s*(?:/\s*|a\s+|per\s+))(?:yr|year),?\s+(?:in\s+)?"
+    r"|\b(?:(?:(?:twice|once)\s+(?:a\s+)?|[12]\s*x\s*(?:/\s*|a\s+|per\s+))(?:yr|year),?\s+(?:in\s+)?"
     r"|every\s+)(?P<months2>(?:jan|feb|mar|apr|may|jun|jul|aug"
     r"|sep|sept|oct|nov|dec|easter|christmas)[a-z]{0,6}\s*(?:and|&|\+|/|,)\s*(?:jan|feb|mar|apr|may|jun|jul"
     r"|aug|sep|sept|oct|nov|dec|easter|christmas)[a-z]{0,6})\b"
@@ -101,6 +103,9 @@ _TIME_WINDOW = re.compile(
     r"(?:the\s+)?(?:[0-9]{1,2}(?::[0-9]{2})?\s*"
     r"(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:and|-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
     r"|hours|close|closing|opening)(?![0-9])|\bafter\s+hours\b"
+    # "after they close at 6 p.m.", "ideally by 9"
+    r"|\bafter\s+(?:they|we|the\s+\w+)\s+close\s+(?:at\s+)?[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?"
+    r"|\b(?:ideally|preferably|latest)\s+by\s+[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?"
     r"|\bbefore\s+(?:the\s+\w+\s+|they\s+|it\s+|we\s+|she\s+|he\s+)?opens?\b(?!\s+(?:the|a|up|it)\b)(?:\s+(?:at\s+)?"
     r"[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
     r"|\b(?:out|done|finished|gone|off\s+site)\s+by\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)"
@@ -167,6 +172,12 @@ def _spelt_out(text: str) -> str:
     text = re.sub(r"\bqtrly\b", "quarterly", text)
     text = re.sub(r"\bwkly\b", "weekly", re.sub(r"\bmthly\b", "monthly", text))
     text = re.sub(r"^1\s*x\s*(?:/|a|per)\s*year$", "once a year", text)
+    # "3x yr", "2x/mo", "twice yr": how many times a year or a month
+    times = re.match(r"^([1-9])\s*x\s*(?:/|a\s|per\s)?\s*(year|month)s?$", text)
+    if times is not None:
+        n, unit = int(times.group(1)), times.group(2)
+        text = f"{('once', 'twice')[n - 1] if n < 3 else f'{n} times'} a {unit}"
+    text = re.sub(r"^twice\s+(?:a\s+)?year$", "twice a year", text)
     text = re.sub(r"^([3-9])\s*x\s+(?:a|per)\s+year$", r"\1 times a year", text)
     text = re.sub(r"^q\s?([0-9]{1,2})\s?(?:mos?|m)$", r"every \1 months", text)
     text = re.sub(
@@ -235,7 +246,12 @@ def _said(key: str, m: re.Match[str]) -> str:
     if key == "schedule.frequency":
         said = _spelt_out(_WORK_FIRST.sub("", tidy(m.group())))
         # "every other Friday": every other week, on Fridays; "every Tues": weekly, on Tuesdays
-        said = re.sub(r"^every (?:other|2) (\w+day)$", r"every other week, \1", said)
+        said = re.sub(
+            r"^every (?:other|2) "
+            r"((?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?)$",
+            lambda d: f"every other week, {''.join(days_in(d.group(1))) or d.group(1)}",
+            said,
+        )
         return re.sub(r"^every ((?:mon|tue|wed|thu|fri|sat|sun)\w*)$", r"weekly, \1", said)
     groups = m.groupdict()
     month = groups.get("month") or groups.get("month2")
@@ -312,6 +328,8 @@ def schedule_details(note: Note) -> list[Hit]:
             if _LOGGED.fullmatch(m.group().strip()):
                 continue  # "8:05-10:50. 2 men.": when this visit ran, to the minute
             value = re.sub(r"^not\s+before\b", "after", value)  # "not before 9" opens at 9
+            value = re.sub(r"^after\s+(?:they|we|the\s+\w+)\s+close\s+(?:at\s+)?", "after ", value)
+            value = re.sub(r"^(?:ideally|preferably|latest)\s+by\b", "by", value)
             if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()) or (
                 value.startswith("before") and _NO_WORK.search(note.clause_before(m.start(), 40))
             ):
