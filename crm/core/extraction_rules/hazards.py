@@ -271,6 +271,22 @@ _DANGLING = re.compile(
 )
 
 
+_DASH = re.compile(r"\s[-\u2013\u2014]+\s|\s*\u2014\s*")
+# Talk around a hazard that a short value does without: "theres a", "right", "like", "lol".
+_LEAD_IN = re.compile(
+    r"^(?:(?:theres|there'?s|there\s+is|there\s+are|also|and|so|but|fyi|note|watch\s+(?:out\s+)?for"
+    r"|careful|caution)\s+)+(?:(?:a|an|some)\s+)?",
+    _I,
+)
+_FILLER = re.compile(
+    r"\s+(?:right|really|super|like|kinda|pretty|just|totally|lol|haha|ngl|af|tbh)(?=\s|$)", _I
+)
+
+
+def _plain(phrase: str) -> str:
+    return _DANGLING.sub("", _FILLER.sub("", _LEAD_IN.sub("", phrase)))
+
+
 def other_hazards(note: Note) -> list[Hit]:
     """``hazards.<thing>``: the phrase ("steep gravel drive"); false once "fixed" or "removed";
     and the worn parts of the place, found once and used for both."""
@@ -312,7 +328,10 @@ def _named_hazards(note: Note, parts: list[Hit]) -> list[Hit]:
             lo += 1  # start on a whole word
         while hi < end and note.text[hi].isalnum():
             hi += 1  # and end on one
-        phrase = _DANGLING.sub("", _short(note.text[lo:hi]).strip("()[] "))
+        dash = _DASH.search(note.text, m.end(), hi)
+        if dash is not None:
+            hi = dash.start()  # "deck is rotted near the stairs — third and fourth boards give"
+        phrase = _plain(_short(note.text[lo:hi]).strip("()[] "))
         value: bool | str = phrase if 0 < len(phrase) <= 80 else True
         hits.append(Hit(f"hazards.{thing}", value, m.start(), m.end(), 0.7))
     return hits
