@@ -247,6 +247,7 @@ def test_being_pleased_is_narrated_not_an_instruction() -> None:
             "payment.terms",
             "billed quarterly",
         ),
+        ("windows: about 30", "property.window_count", {"count": 30, "plus": False}),
     ],
 )
 def test_round_fourteen_wordings(note: str, key: str, value: Any) -> None:

@@ -34,7 +34,8 @@ _COUNT_BEFORE = re.compile(
     _I,
 )
 _COUNT_AFTER = re.compile(
-    rf"\b(?:{_NOUN})\s*(?:x|:|=|count\s*:?)\s*(?P<num>[0-9]{{1,4}})(?P<plus>\+)?(?![0-9])"
+    rf"\b(?:{_NOUN})\s*(?:x|:|=|count\s*:?)\s*(?:(?:about|approx\.?|around|maybe|roughly)\s+|~\s*)?"
+    rf"(?P<num>[0-9]{{1,4}})(?P<plus>\+)?(?![0-9])"
     rf"|(?:^|(?<=[-*.;,]\s)|(?<=[-*]))\s*(?:{_NOUN.replace('(?P<n', '(?P<m')})\s+"
     rf"(?P<num2>[0-9]{{1,4}})(?P<plus2>\+)?(?![0-9]|\s*(?:ft|feet|'|%|min|hrs?|am|pm|x\b)"
     rf"|\s*(?:-|to|thru|through)\s*[0-9])",
