@@ -256,3 +256,45 @@ def test_round_fourteen_wordings(note: str, key: str, value: Any) -> None:
 
 def test_the_technician_calling_is_no_contact_preference() -> None:
     assert "preferences.contact_method" not in facts("I'll call Mike first thing tomorrow.")
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "value"),
+    [
+        # round fifteen (val2026q): codes, names, payment
+        ("Dunmore HOA. gate code 3071 -> 3072.", "access.gate_code", "3072"),
+        ("The lockbox combinación change: before 3141, now 2718.", "access.lockbox_code", "2718"),
+        ("The alarm code is 1-9-7-3, entered within 45 seconds", "access.alarm_code", "1973"),
+        ("the gate's just a latch no code but keep it shut", "access.gate_closed", True),
+        (
+            "the tenant at 7B, whose name is Simone Achterberg, works nights",
+            "people.tenant_name",
+            "Simone Achterberg",
+        ),
+        ("the pastor is Reverend Karen Lund", "people.pastor", "Karen Lund"),
+        (
+            "Email from Greg Pham (owner, Pham's Pho): can you do the awning",
+            "people.owner",
+            "Greg Pham",
+        ),
+        (
+            "the side gate latch is broken, they need to lift it and push.",
+            "access.gate",
+            "gate latch is broken, they need to lift it",
+        ),
+    ],
+)
+def test_round_fifteen_wordings(note: str, key: str, value: Any) -> None:
+    assert facts(note).get(key) == value
+
+
+@pytest.mark.parametrize(
+    ("note", "key"),
+    [
+        ("she will pay con Venmo from now, not cheque.", "payment.preference"),
+        ("a real slippery mossy bank on the north side", "customer.type"),
+        ("For the solar panels of Mr. Abiodun, 30 paneles", "demographic.age_group"),
+    ],
+)
+def test_round_fifteen_non_facts(note: str, key: str) -> None:
+    assert key not in facts(note)

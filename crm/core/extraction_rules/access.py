@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from crm.core.extraction_rules.access_codes import _CODE, bare_code, gate_code, lockbox_code
-from crm.core.extraction_rules.base import NEGATION, Hit, Note, tidy
+from crm.core.extraction_rules.base import NEGATION, Hit, Note, tidy, without_dangling
 
 _I = re.IGNORECASE
 
@@ -40,6 +40,11 @@ _GATE_OPEN = re.compile(
 _STAYS_LOCKED = re.compile(r"gates?\s+(?:stays|remains)\s+locked", _I)
 
 
+def _after_but(said: str) -> str:
+    """ "gate's just a latch no code but keep it shut": a "no" before "but" is about the code."""
+    return re.split(r"\bbut\b", said, flags=_I)[-1]
+
+
 def gate_closed(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_GATE_CLOSED):
@@ -47,13 +52,13 @@ def gate_closed(note: Note) -> list[Hit]:
             continue
         # "gate doesn't need to be closed": the negation sits inside the match.
         negation = note.negation_start(m.start(), 30)
-        negated = negation is not None or NEGATION.search(m.group()) is not None
+        negated = negation is not None or NEGATION.search(_after_but(m.group())) is not None
         start = m.start() if negation is None else negation
         hits.append(Hit("access.gate_closed", not negated, start, m.end(), 0.85))
     for m in note.finditer(_GATE_OPEN):
         # "don't leave the gate open" / "gate must not be left open" ask for it closed.
         negation = note.negation_start(m.start(), 20)
-        closed = negation is not None or NEGATION.search(m.group()) is not None
+        closed = negation is not None or NEGATION.search(_after_but(m.group())) is not None
         start = m.start() if negation is None else negation
         hits.append(Hit("access.gate_closed", closed, start, m.end(), 0.8))
     return hits
@@ -223,10 +228,12 @@ _OTHER_WAYS = {
         "unlock": r"\bunlocks?\s+(?:the\s+)?(?:\w+\s+)?(?:hatch|door|gate|roof|room|access)\b",
         "badge": r"\b(?:access\s+badge|key\s*card|key\s+fob|fob|swipe\s+card|badge)\b",
         "gate": r"\bgate\s+(?:sticks|is\s+sticky|is\s+stuck|jams|is\s+tricky|latch\s+is\s+\w+)"
-        r"[^.;!?\n]{0,30}",
+        r"(?:[^.;!?\n]{0,30}(?<=\w)(?!\w))?",  # ends on a whole word
     }.items()
 }
-_ALARM = re.compile(r"\balarm\s+(?:code|system|is\s+on|goes|panel)\b[^.;!?\n]{0,30}", _I)
+_ALARM = re.compile(
+    r"\balarm\s+(?:code|system|is\s+on|goes|panel)\b(?:[^.;!?\n]{0,30}(?<=\w)(?!\w))?", _I
+)
 _ALARM_CODE = re.compile(
     rf"\balarm\b[^!?\n]{{0,60}}?\b(?:access\s+|alarm\s+|disarm\s+)?code"
     rf"(?:\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[a-z]+\s+){{0,2}}?(?:door|panel|entrance|house|garage))?"
@@ -239,7 +246,12 @@ _CHANGED_CODE = re.compile(
     r"(?:\s+(?:from\s+)?[0-9]{3,8}\s*(?:->|=>|>|to|\u2192)\s*|[^.!?\n\d]{0,15}?)(?P<code>[0-9]{3,8})\b"
     # "the old gate code 4419 does not work anymore they changed it to 8806"
     r"|\bold\s+(?P<what2>gate|lock\s*-?\s*box|keypad|door|garage)\s+code\s+[0-9]{3,8}\b[^.!?\n\d]{0,50}?"
-    r"\b(?:changed\s+(?:it\s+)?to|new\s+(?:one|code)\s+is|now\s+(?:it'?s|is))\s+(?P<code2>[0-9]{3,8})\b",
+    r"\b(?:changed\s+(?:it\s+)?to|new\s+(?:one|code)\s+is|now\s+(?:it'?s|is))\s+(?P<code2>[0-9]{3,8})\b"
+    # "gate code 3071 -> 3072", "lockbox combo change: before 3141, now 2718"
+    r"|\b(?P<what3>gate|lock\s*-?\s*box|keypad|door|garage)\s+(?:code|combo|combinaci\w+)?\s*[0-9]{3,8}"
+    r"\s*(?:->|=>|\u2192)\s*(?P<code3>[0-9]{3,8})\b"
+    r"|\b(?P<what4>gate|lock\s*-?\s*box|keypad|door|garage)\b[^.!?\n]{0,40}?\b(?:was|before|old)\s*:?\s*"
+    r"[0-9]{3,8}\s*[,;]?\s+(?:now|new(?:\s+(?:one|code))?(?:\s+is)?)\s*:?\s*(?P<code4>[0-9]{3,8})\b",
     _I,
 )
 
@@ -250,9 +262,9 @@ _FETCHED = re.compile(r"\b(?:get|grab|need|pick\s+up|collect|obtain)\s+(?:\w+\s+
 
 def _phrase_hits(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
     return [
-        Hit(key, tidy(m.group()), m.start(), m.end(), 0.65)
+        Hit(key, without_dangling(tidy(m.group())), m.start(), m.end(), 0.65)
         for m in note.finditer(pattern)
-        if not note.negated(m.start(), 15) and tidy(m.group())
+        if not note.negated(m.start(), 15) and without_dangling(tidy(m.group()))
     ]
 
 
@@ -344,14 +356,14 @@ def other_access(note: Note) -> list[Hit]:
             )
             hits.append(Hit("access.key_location", value, *m.span(), 0.6))
     for m in note.finditer(_ALARM_CODE):
-        code = (m.group("code") or m.group("code2")).replace(" ", "")
+        code = (m.group("code") or m.group("code2")).replace(" ", "").replace("-", "")
         # "alarm code 5678" is the code; the alarm said with it is not a second fact
         hits = [h for h in hits if h.key != "access.alarm" or not m.start() <= h.start < m.end()]
         hits.append(Hit("access.alarm_code", code, m.start(), m.end(), 0.8))
     for m in note.finditer(_CHANGED_CODE):
-        what = (m.group("what") or m.group("what2")).lower()
+        what = (m.group("what") or m.group("what2") or m.group("what3") or m.group("what4")).lower()
         key = "access.lockbox_code" if "box" in what else "access.gate_code"
-        code = m.group("code") or m.group("code2")
+        code = m.group("code") or m.group("code2") or m.group("code3") or m.group("code4")
         hits.append(Hit(key, code, m.start(), m.end(), 0.9, rank=3))
     return hits
 

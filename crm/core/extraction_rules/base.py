@@ -57,7 +57,7 @@ NEGATION = re.compile(
 )
 # Someone else's animal or relative: "her neighbor's dog", "the old man next door".
 _OTHER_PERSON = re.compile(
-    r"\b(?:neighbou?rs?|next\s+door|across\s+the\s+street|in-laws?"
+    r"\b(?:neighbou?rs?|vecinos?|next\s+door|across\s+the\s+street|in-laws?"
     r"|(?:her|his|their|my)\s+(?:mother|father|mom|dad|parents?|grand\w{0,8}|daughter|son"
     r"|sister|brother|friend|aunt|uncle)|(?:daughter|son|sister|brother|friend|mother|mom"
     r"|father|dad)'s|dog[\s-]*sitting|sitting\s+for)\b",
@@ -67,7 +67,7 @@ _OTHER_PERSON = re.compile(
 _OTHERS_AFTER = re.compile(
     r"\s*(?:\([^)]{0,20}\)\s*)?(?:(?:from|of|at|belonging\s+to)\s+(?:the\s+)?)?"
     r"(?:next\s+door|across\s+the\s+(?:street|road)|down\s+the\s+(?:street|road)"
-    r"|neighbou?rs?\b|next\s+house\s+over)",
+    r"|neighbou?rs?\b|vecinos?\b|next\s+house\s+over)",
     _I,
 )
 
@@ -372,6 +372,18 @@ _SHORTHAND = (
     (re.compile(r"\bwndws?\b|\bwindws?\b"), "windows"),
     (re.compile(r"\bscrns?\b"), "screens"),
 )
+
+
+# A phrase cut at its length ends on a whole word, not on "and", "so" or "about".
+_DANGLING = re.compile(
+    r"(?:[\s,;:-]+(?:and|so|at|about|the|or|but|to|of|in|on|with|a|an|its|it'?s|near|is|are"
+    r"|was|that|which|when|for|by|from|like|just|only|very))+[\s,;:-]*$|[\s,;:-]+$",
+    re.IGNORECASE,
+)
+
+
+def without_dangling(text: str) -> str:
+    return _DANGLING.sub("", text)
 
 
 def tidy(text: str) -> str:

@@ -31,7 +31,7 @@ _AGE = re.compile(
     r"|\b(?:she|he)(?:'s|\s+is)\s+(?:about\s+|maybe\s+|around\s+|like\s+|probably\s+)?"
     r"(?P<age>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?))"
     rf"|\b{_TITLE}(?:\s+is|\s*[,(]|\s+[-\u2013\u2014])\s*(?:about\s+|around\s+|age\s+)?"
-    r"(?P<age2>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?))"
+    r"(?P<age2>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?|panel\w*|panes?|skylights?))"
     r"(?!\s+(?:years?|yrs?)\s+(?:here|in|at|with|ago))",
     _I,
 )
@@ -271,7 +271,9 @@ _NAMED_KIND = (
 # lie of the land, not the kind of customer.
 _NEARBY_AFTER = re.compile(r"\s+(?:parking\s+)?(?:lot|parking|next\s+door|across)\b", _I)
 _TERRAIN_BEFORE = re.compile(
-    r"\b(?:steep|creek|river|stream|grassy|muddy|dirt|sloped?|eroded|pond|lake|rocky|high)\s+$", _I
+    r"\b(?:steep|creek|river|stream|grassy|muddy|mossy|slippery|wet|dirt|sloped?|eroded|pond|lake|rocky"
+    r"|high)\s+$",
+    _I,
 )
 # Kinds of business: the customer is commercial too ("dental office" -> "commercial, ...").
 _BUSINESS = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crm.core.extraction_rules.base import Hit, Note, flag_rule, tidy
+from crm.core.extraction_rules.base import Hit, Note, flag_rule, tidy, without_dangling
 
 _I = re.IGNORECASE
 
@@ -263,14 +263,6 @@ def _fixed_later(note: Note, end: int) -> int | None:
     return fixed.end()
 
 
-# A phrase cut at its length ends on a whole word, not on "and", "so" or "about".
-_DANGLING = re.compile(
-    r"(?:[\s,;:-]+(?:and|so|at|about|the|or|but|to|of|in|on|with|a|an|its|it'?s|near|is|are"
-    r"|was|that|which|when|for|by|from|like|just|only|very))+[\s,;:-]*$|[\s,;:-]+$",
-    _I,
-)
-
-
 _DASH = re.compile(r"\s[-\u2013\u2014]+\s|\s*\u2014\s*")
 # Talk around a hazard that a short value does without: "theres a", "right", "like", "lol".
 _LEAD_IN = re.compile(
@@ -284,7 +276,7 @@ _FILLER = re.compile(
 
 
 def _plain(phrase: str) -> str:
-    return _DANGLING.sub("", _FILLER.sub("", _LEAD_IN.sub("", phrase)))
+    return without_dangling(_FILLER.sub("", _LEAD_IN.sub("", phrase)))
 
 
 def other_hazards(note: Note) -> list[Hit]:

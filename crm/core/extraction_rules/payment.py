@@ -58,6 +58,8 @@ _METHODS = {"chk": "check", "cheque": "check", "credit card": "card"}
 
 
 _TIP = re.compile(r"\btip(?:ped)?\b", _I)
+# "pay con Venmo from now, not cheque": the method said not to use.
+_NOT_THIS = re.compile(r"\b(?:not|no)\s+$", _I)
 
 
 def payment(note: Note) -> list[Hit]:
@@ -68,7 +70,10 @@ def payment(note: Note) -> list[Hit]:
     ]
     for m in note.finditer(_PAYING):
         said = " ".join((next(g for g in m.groups() if g) or "").lower().split())
-        if not note.negated(m.start(), 20):
+        said_at = next(m.start(g) for g in range(1, len(m.groups()) + 1) if m.group(g))
+        if not note.negated(m.start(), 20) and not _NOT_THIS.search(
+            note.text, max(m.start(), said_at - 6), said_at
+        ):
             hits.append(Hit("payment.preference", _METHODS.get(said, said), *m.span(), 0.75))
     return hits
 

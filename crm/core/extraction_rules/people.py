@@ -175,7 +175,7 @@ def _role_pattern(roles: dict[str, str]) -> str:
 _ROLE = _role_pattern(_ROLES)
 # A name is one or two capitalised words: "Kelly", "Dana Ruiz", "Mr Patel".
 _PERSON = (
-    rf"(?:(?i:mr|mrs|ms|dr|mister|miss)\.?\s+)?(?!(?i:{_ROLE})\b)"
+    rf"(?:(?i:mr|mrs|ms|dr|mister|miss|rev(?:erend)?|fr)\.?\s+)?(?!(?i:{_ROLE})\b)"
     r"(?P<name>[A-Z][a-z'-]{1,20}(?:\s+[A-Z][a-z'-]{1,20})?)\b"
 )
 # Role first ("manager Kelly", "our contact there is Denise"), or name first ("Kelly is the
@@ -298,6 +298,9 @@ _COUPLE = re.compile(
 )
 
 
+_NAMED_BEFORE = re.compile(r"[A-Z][a-z'-]+\s*\(\s*$")
+
+
 def couples(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_COUPLE):
@@ -326,24 +329,33 @@ def roles(note: Note) -> list[Hit]:
             continue  # "his missus is Siobhan, she's the boss really"
         if m.re is _ROLE_FIRST and _DESCRIBED.search(note.text, max(0, m.start() - 12), m.start()):
             continue
+        if m.re is _ROLE_FIRST and _NAMED_BEFORE.search(
+            note.text, max(0, m.start() - 30), m.start()
+        ):
+            continue  # "Greg Pham (owner, Pham's Pho)": the name before the bracket has the role
         groups = m.groupdict()
         said = groups.get("role") or groups.get("role3") or groups.get("role4") or ""
         role = _ROLE_KEYS.get(" ".join(said.lower().replace("-", " ").split()))
         person = _person_value(
             groups.get("name") or groups.get("name3") or groups.get("name4") or ""
         )
+        end = m.end()
+        surname = _SURNAME.match(note.text, end) if m.re is _ROLE_NAME_SAID else None
+        if person is not None and surname is not None and not _NOT_PEOPLE.match(surname.group(1)):
+            # "whose name is Simone Achterberg"
+            person, end = f"{person} {surname.group(1)}", surname.end()
         if said.lower() == "tenant" and person is not None:
-            hits.append(Hit("people.tenant_name", person, m.start(), m.end(), 0.75))
+            hits.append(Hit("people.tenant_name", person, m.start(), end, 0.75))
             continue
         if role is None or person is None or note.negated(m.start(), 15):
             continue
         if _FORMER.search(note.text, max(0, m.start() - 12), m.start()) or _LEFT.match(
-            note.text, m.end()
+            note.text, end
         ):
             continue  # "old manager Patty is gone", "the previous manager, Mr. Hale"
         if role == "neighbor" and _LEAD.search(note.text, *note.sentence_window(m.start())):
             continue
-        hits.append(Hit(f"people.{role}", person, m.start(), m.end(), 0.75))
+        hits.append(Hit(f"people.{role}", person, m.start(), end, 0.75))
     crew = [m for m in note.finditer(_CREW) if not note.negated(m.start(), 15)]
     for m in crew:
         person = _person_value(m.group("name") or m.group("name2") or m.group("name3"))

@@ -46,7 +46,7 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         "mention": re.compile(rf"\b{words}\b", _I),
         # "no dog(s)", "no more dog", "no longer has the dog", "don't have a dog anymore"
         "none": re.compile(
-            rf"\b(?:no\s+(?:more\s+|longer\s+(?:any\s+|a\s+)?)?|(?:no\s+longer|don'?t|doesn'?t"
+            rf"\b(?:no\s+(?:more\s+|longer\s+(?:any\s+|a\s+)?)?|(?:no\s+longer|no|don'?t|doesn'?t"
             rf"|do\s+not|does\s+not|didn'?t)\s+(?:have|has|own|owns)\s+(?:a\s+|the\s+|any\s+"
             rf"|their\s+|her\s+|his\s+)?|used\s+to\s+have\s+(?:a\s+|the\s+)?"
             rf"|(?:got\s+rid\s+of|gave\s+away|rehomed|re-homed)\s+(?:the\s+|their\s+|her\s+|his\s+)?)"
