@@ -282,6 +282,30 @@ def test_the_technician_calling_is_no_contact_preference() -> None:
             "access.gate",
             "gate latch is broken, they need to lift it",
         ),
+        ("the gate coat is 5 for 9 0 and Mrs Brennan says", "access.gate_code", "5490"),
+        ("the lockbox is on the back fence code 2 to 0 8", "access.lockbox_code", "2208"),
+        ("the alarm coat is 4 4 0 9 and you got 30 seconds", "access.alarm_code", "4409"),
+        ("Fenwick: code now 1187 (was 6402).", "access.gate_code", "1187"),
+        ("use the maintenance gate on Linwood Ct, code 8812.", "access.gate_code", "8812"),
+        (
+            "the landlord is Gerald Fitch he pays by Zelle",
+            "payment.payer",
+            "landlord (Gerald Fitch)",
+        ),
+        ("The landlord, Mr. Vickers, pays for the service", "payment.payer", "landlord (Vickers)"),
+        ("Her nephew Marco pay the bills by transferencia.", "payment.payer", "nephew Marco"),
+        (
+            "Please invoice the management company, Cascade Property Group, attn Ryan.",
+            "payment.payer",
+            "Cascade Property Group",
+        ),
+        (
+            'Email: "my partner Felix asks that you use the side gate"',
+            "people.spouse_name",
+            "Felix",
+        ),
+        ("he told me his wife's name it's Ingrid not Astrid", "people.spouse_name", "Ingrid"),
+        ('From Beth Ruiz, Quarry Hill HOA secretary: "Reminder"', "people.secretary", "Beth Ruiz"),
     ],
 )
 def test_round_fifteen_wordings(note: str, key: str, value: Any) -> None:
@@ -294,6 +318,8 @@ def test_round_fifteen_wordings(note: str, key: str, value: Any) -> None:
         ("she will pay con Venmo from now, not cheque.", "payment.preference"),
         ("a real slippery mossy bank on the north side", "customer.type"),
         ("For the solar panels of Mr. Abiodun, 30 paneles", "demographic.age_group"),
+        ("my husband Bob says hi", "people.spouse_name"),
+        ("code for the side door is on the fridge", "access.gate_code"),
     ],
 )
 def test_round_fifteen_non_facts(note: str, key: str) -> None:

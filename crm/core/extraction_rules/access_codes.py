@@ -16,7 +16,9 @@ _CODE = (
 _GATE_CODE = re.compile(
     rf"\b(?:(?:gate|keypad|entry|garage(?:\s+door)?)(?:\s*,\s*code|\s*(?:code|cd|combo|pin|#))|\bgate(?=\s*[:#-]?\s*[0-9]{{3}})"
     rf"|combo(?:\s+lock)?\s+(?:is|:)|(?:garage|door|side|back|front)\s+keypad"
-    rf"|code\s+(?:for|to|of)\s+(?:the\s+)?(?:\w+\s+)?(?:gate|door|entrance)|keypad)"
+    rf"|code\s+(?:for|to|of)\s+(?:the\s+)?(?:\w+\s+)?(?:gate|door|entrance)|keypad"
+    # "use the maintenance gate on Linwood Ct, code 8812"
+    rf"|\bgate\s+(?:on|at|off)\s+[^.!?\n,\d]{{2,25}},\s*code)"
     rf"[^.!?\n\d$]{{0,20}}?{_CODE}",
     _I,
 )
@@ -76,7 +78,7 @@ def gate_code(note: Note) -> list[Hit]:
         and not _ALARM_BEFORE.search(note.text, max(0, m.start() - 12), m.start())
         and (m.start("code") not in boxed or _NAMED_GATE.search(boxed[m.start("code")]))
     ]
-    return hits + bare_code(note)
+    return hits + bare_code(note) + spoken_code(note)
 
 
 def lockbox_code(note: Note) -> list[Hit]:
@@ -97,7 +99,7 @@ def lockbox_code(note: Note) -> list[Hit]:
 # A code with no gate named: "the code is 7714 now", "code's 4471", "#4471 gets you in".
 _BARE_CODE = re.compile(
     rf"\b(?:the\s+|entry\s+|access\s+)?code(?:'s|\s+is|\s*:|\s*=|\s+changed\s+to|\s+is\s+now"
-    rf"|\s+chg(?:d)?(?:\s+to)?)"
+    rf"|\s+now|\s+chg(?:d)?(?:\s+to)?)"
     rf"\s*(?:now\s+)?{_CODE}|(?<![\w#])#(?P<code2>[0-9]{{3,8}})\s+(?:gets|will\s+get|lets)\s+(?:you|us|u)\s+"
     rf"(?:in|into|thru|through)\b"
     rf"|\bcode\s+{_CODE.replace('code', 'code3')}\s+(?:on|for|at)\s+(?:the\s+)?(?:\w+\s+){{0,2}}?"
@@ -110,6 +112,55 @@ _NOT_GATE = re.compile(
     r"|garage|monitor\w*|security\s+system|po|invoice)\b",
     _I,
 )
+
+
+# A code said aloud to a phone: "the gate coat is 5 for 9 0", "lockbox code 2 to 0 8",
+# "alarm coat is 4 4 0 9" -- "coat" for code, "to" for 2, "for" for 4, "oh" for 0.
+_SPOKEN_DIGITS = {
+    **{str(d): str(d) for d in range(10)},
+    **dict.fromkeys(("oh", "o", "zero"), "0"),
+    **dict.fromkeys(("one", "won"), "1"),
+    **dict.fromkeys(("two", "to", "too"), "2"),
+    "three": "3",
+    **dict.fromkeys(("four", "for", "fore"), "4"),
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    **dict.fromkeys(("eight", "ate"), "8"),
+    "nine": "9",
+}
+_SPOKEN = (
+    r"(?:[0-9]|oh|o|zero|one|won|two|to|too|three|four|for|fore|five|six|seven|eight|ate|nine)"
+)
+_SPOKEN_CODE = re.compile(
+    rf"\b(?P<what>gate|lock\s*-?\s*box|alarm|garage|door|keypad)?\s*(?:code|coat|combo)\s+"
+    rf"(?:(?:is|on\s+the\s+\w+\s+is)\s+)?(?:(?:still|now)\s+)?"
+    rf"(?P<seq>{_SPOKEN}(?:\s+{_SPOKEN}){{3,7}})\b",
+    _I,
+)
+
+
+def spoken_code(note: Note) -> list[Hit]:
+    """A code dictated digit by digit, with the words a phone hears for some digits."""
+    hits = []
+    for m in note.finditer(_SPOKEN_CODE):
+        tokens = m.group("seq").lower().split()
+        if sum(t.isdigit() for t in tokens) < 2 or note.negated(m.start(), 15):
+            continue  # "code for the side door": words, not a code
+        what = (m.group("what") or "").lower()
+        if not what:
+            before = note.text[max(note.sentence(m.start())[0], m.start() - 40) : m.start()].lower()
+            what = next((w for w in ("alarm", "lockbox", "lock box") if w in before), "gate")
+        key = (
+            "access.alarm_code"
+            if "alarm" in what
+            else "access.lockbox_code"
+            if "box" in what
+            else "access.gate_code"
+        )
+        code = "".join(_SPOKEN_DIGITS[t] for t in tokens)
+        hits.append(Hit(key, code, m.start(), m.end(), 0.75))
+    return hits
 
 
 def bare_code(note: Note) -> list[Hit]:

@@ -94,7 +94,12 @@ _PAYER = re.compile(
     r"|management\s+co)\b[^.;!?\n,(]{0,30})"
     r"|\b(?P<who2>(?:the\s+)?(?:owner|landlord|hoa|son|daughter|tenant|company|management))"
     r"(?:\s+(?-i:(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)?\s*[A-Z][a-z]+)){0,2}"
-    r"(?:\s*\([^)]{1,30}\))?(?:\s+(?:is\s+still|still)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,?\s+(?:he|she))?"
+    r"(?:\s*\([^)]{1,30}\))?"
+    # "The landlord, Mr. Vickers, pays"
+    r"(?:\s*,\s*(?-i:(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)\s*)?(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?,)?"
+    # "landlord is still Carol, she pays", "the landlord is Gerald Fitch he pays"
+    r"(?:\s+(?:is\s+still|still|is)\s+(?-i:(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)\s*)?(?-i:[A-Z][a-z]+)"
+    r"(?:\s+(?-i:[A-Z][a-z]+))?,?\s+(?:he|she))?"
     r"\s+(?:still\s+|always\s+)?(?:pays?|handles\s+(?:the\s+)?(?:bill|payment))\b(?!\s+nothing)"
     r"|(?-i:\b(?P<who3>[A-Z][a-z]{1,20}))\s+(?:pays\b(?!\s+(?:nothing|attention))|will\s+be\s+paying|is\s+paying"
     r"|sorts\s+(?:out\s+)?the\s+bills|(?:handles|handels)\s+(?:all\s+)?(?:the\s+)?(?:billing|bills?|payments?)"
@@ -108,8 +113,9 @@ _PAYER = re.compile(
     r"|owner|tenant|property\s+manager|manager|son|daughter)\s*\)\s+(?:still\s+|always\s+)?pays\b"
     # "her boyfriend marcus handles the bills", "the treasurer, Gloria Banks, handles payment"
     r"|\b(?P<who9>(?:boyfriend|girlfriend|husband|hubby|wife|partner|son|daughter|treasurer|bookkeeper"
-    r"|accountant|secretary)\s*,?\s+[A-Za-z][a-z'-]{1,20}(?:\s+(?-i:[A-Z][a-z'-]{1,20}))?)\s*,?\s+"
-    r"(?:handles|does|takes\s+care\s+of)\s+(?:all\s+)?(?:the\s+)?(?:bills?|billing|payments?|invoices?)\b"
+    r"|accountant|secretary|nephew|niece|grandson|granddaughter|brother|sister)\s*,?\s+"
+    r"[A-Za-z][a-z'-]{1,20}(?:\s+(?-i:[A-Z][a-z'-]{1,20}))?)\s*,?\s+"
+    r"(?:handles|does|takes\s+care\s+of|pays?)\s+(?:all\s+)?(?:the\s+)?(?:bills?|billing|payments?|invoices?)\b"
     r"|\bbill\s+(?:her|his|their)\s+(?P<who7>brokerage|company|employer|office|business|firm)\b"
     r"|\b(?:paid|pays?)\s+(?:thru|through|by|via)\s+the\s+(?P<who8>hoa|association|management\s+company)\b"
     r"|(?-i:\b(?P<org>(?:[A-Z][a-z]+\s+){1,3}(?:Realty|Mgmt|Management|Homes|Properties|PM|Rentals"
@@ -137,6 +143,8 @@ def _names_kept(said: str, value: str) -> str:
     return re.sub(r"\b[a-z]+\b", lambda w: names.get(w.group(), w.group()), value)
 
 
+# "the management company, Cascade Property Group": the payer named just after.
+_NAMED_AFTER = re.compile(r",\s*((?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3}))\b")
 # "He pays", "Church pays", "Nobody pays": not a person's name.
 _ONE_TIME = re.compile(r"\b(?:this\s+time|today|this\s+visit|one[\s-]time)\b", _I)
 # "gave the Morrisons 10% off for referring": the amount is the fact.
@@ -291,6 +299,9 @@ def payment_details(note: Note) -> list[Hit]:
     for m in note.finditer(_PAYER):
         said = next((g for k, g in m.groupdict().items() if g and k not in ("who3", "role11")), "")
         who = _names_kept(said, tidy(said).removeprefix("the "))
+        named = _NAMED_AFTER.match(note.text, m.end())
+        if m.group("who") and named is not None:  # "invoice the management company, Cascade PG"
+            who = named.group(1)
         if m.group("who11"):  # "Raj Patel (landlord) pays"
             who = f"{' '.join(m.group('role11').lower().split())} {m.group('who11')}"
         if m.group("who9"):  # "boyfriend marcus": the role, then the name capitalised

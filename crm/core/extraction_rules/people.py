@@ -14,7 +14,7 @@ _I = re.IGNORECASE
 _SPOUSES = r"(?:husband|hubby|wife|missus|spouse|partner|boyfriend|girlfriend|fiance|fiancee)"
 _SPOUSE = re.compile(
     rf"(?<!ex-)(?<!ex\s)(?<!my\s)\b{_SPOUSES}"
-    rf"(?P<form>{NAMED}|'?s\s+name\s*[:(]?\s*|\s+name\s+|\s+is\s+|\s*[:(,-]\s*"
+    rf"(?P<form>{NAMED}|'?s\s+name\s+it'?s\s+|'?s\s+name\s*[:(]?\s*|\s+name\s+|\s+is\s+|\s*[:(,-]\s*"
     # "Wife of customer name Anita"
     rf"|\s+of\s+(?:the\s+)?(?:customer|client|owner|homeowner)(?:\s+name(?:d|\s+is)?|\s+is|\s*[:,-])?\s+"
     rf"|\s+){NAME}"
@@ -109,10 +109,23 @@ _BOTH_SPOUSES = re.compile(
 _KIN = ("daughter", "son", "sister", "brother", "niece", "nephew", "granddaughter", "grandson")
 
 
+# In a customer's own words pasted into the note ("my partner Felix asks..."), "my" is theirs.
+_MY_SPOUSE = re.compile(rf"\bmy\s+{_SPOUSES}(?P<form>\s*,?\s+)(?=(?-i:[A-Z])){NAME}", _I)
+
+
+def _quoted(note: Note, pos: int) -> bool:
+    return note.text.count('"', 0, pos) % 2 == 1
+
+
 def spouse(note: Note) -> list[Hit]:
     hits = [
         *_person(note, "people.spouse_name", _SPOUSE),
         *_person(note, "people.spouse_name", _SPOUSE_SAID),
+        *(
+            h
+            for h in _person(note, "people.spouse_name", _MY_SPOUSE)
+            if '"' in note.text and _quoted(note, h.start)
+        ),
     ]
     if len({h.value for h in hits}) > 1 and _BOTH_SPOUSES.search(note.text):
         # "wife Elena speaks russian, husband Dmitri english": the first named is the spouse.
@@ -299,6 +312,10 @@ _COUPLE = re.compile(
 
 
 _NAMED_BEFORE = re.compile(r"[A-Z][a-z'-]+\s*\(\s*$")
+# A pasted email's sender: "From Beth Ruiz, Quarry Hill HOA secretary:".
+_SENDER = re.compile(
+    rf"\b(?i:from)\s+{_PERSON},\s+(?:(?:the\s+)?[A-Z][\w'&]*\s+){{0,4}}(?i:(?P<role>{_ROLE}))\b\s*[:(\-]"
+)
 
 
 def couples(note: Note) -> list[Hit]:
@@ -319,6 +336,7 @@ def roles(note: Note) -> list[Hit]:
     """``people.<role>`` = name: "manager Kelly", "Kelly is the manager now", "asked for Jose"."""
     hits: list[Hit] = couples(note)
     found = [
+        *note.finditer(_SENDER),
         *note.finditer(_ROLE_FIRST),
         *note.finditer(_NAME_FIRST),
         *note.finditer(_ROLE_NAME_SAID),
