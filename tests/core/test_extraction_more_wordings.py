@@ -306,6 +306,42 @@ def test_the_technician_calling_is_no_contact_preference() -> None:
         ),
         ("he told me his wife's name it's Ingrid not Astrid", "people.spouse_name", "Ingrid"),
         ('From Beth Ruiz, Quarry Hill HOA secretary: "Reminder"', "people.secretary", "Beth Ruiz"),
+        ("omg the goose at willow creek hoa pond is back", "customer.type", "hoa"),
+        ("HOA Maplewood common: clubhouse 42 win", "customer.type", "hoa"),
+        ("Gutters @ Brightwater HOA bldgs A-F", "customer.type", "hoa"),
+        ('From the Linwood HOA manager, Dana Whitfield: "Use the gate"', "customer.type", "hoa"),
+        (
+            "Restaurante El Farolito, the dueño Don Ernesto.",
+            "customer.type",
+            "restaurant, commercial",
+        ),
+        ("for the Beaumont condos the board president is Harriet Ng", "customer.type", "condo"),
+        (
+            "Ashby Rentals (PM co.) - 14 units on list.",
+            "customer.type",
+            "rental, property management",
+        ),
+        ("Tan & Co. Accountants - 2nd flr ofc", "customer.type", "office, commercial"),
+        (
+            "Mtn View Medical (comm) - after hrs only",
+            "customer.type",
+            "medical facility, commercial",
+        ),
+        ("the Eastgate Mosque community centre", "customer.type", "mosque"),
+        ("and we do them every quarter same as before", "schedule.frequency", "quarterly"),
+        ("they want us on a six week rotation", "schedule.frequency", "every 6 weeks"),
+        ("she wants us in the afternoon", "preferences.time_of_day", "afternoon"),
+        (
+            "he would prefer to receive an email rather than a phone call",
+            "preferences.contact_method",
+            "email",
+        ),
+        (
+            "Could your team please text me 30 minutes before arriving?",
+            "preferences.contact_method",
+            "text",
+        ),
+        ("text the daughter for scheduling not the mother", "preferences.contact_method", "text"),
     ],
 )
 def test_round_fifteen_wordings(note: str, key: str, value: Any) -> None:
@@ -320,6 +356,7 @@ def test_round_fifteen_wordings(note: str, key: str, value: Any) -> None:
         ("For the solar panels of Mr. Abiodun, 30 paneles", "demographic.age_group"),
         ("my husband Bob says hi", "people.spouse_name"),
         ("code for the side door is on the fridge", "access.gate_code"),
+        ("Jim from the hardware store said hi", "customer.type"),
     ],
 )
 def test_round_fifteen_non_facts(note: str, key: str) -> None:

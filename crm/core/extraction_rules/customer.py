@@ -178,16 +178,22 @@ def language(note: Note) -> list[Hit]:
 # -- customer type -------------------------------------------------------------------------
 
 _CUSTOMER_TYPE = re.compile(
-    r"(?P<hoa>(?-i:\b(?:[A-Z][a-z]+\s+){1,3}HOA\b|^\s*HOA\s*[-:,]|\bHOA\s+(?:pays|account|acct))"
+    r"(?P<hoa>(?-i:\b(?:[A-Z][a-z]+\s+){1,3}HOA\b|^\s*HOA\s*[-:,]|^\s*HOA\s+[A-Z][a-z]+|\bHOA\s+(?:pays|account|acct))"
+    r"|\b[a-z]+\s+(?:creek|ridge|park|hills?|woods|lake|pointe?|glen|meadows?|estates)\s+hoa\b"
     r"|\bhoa\s+(?:building|bldg|community|complex)\b)"
-    r"|\b(?P<comml>comm'?l|comm(?=\s+(?:acct|account)\b|\s*[-:]\s))\b"
+    r"|\b(?P<comml>comm'?l|comm(?=\s+(?:acct|account)\b|\s*[-:]\s|\s*\)))\b"
     r"|(?P<dental>(?-i:\b[A-Z][a-z]+\s+(?:Family\s+)?(?:Dental|Dentistry|Orthodontics)\b)"
     r"|\bdental\s+(?:practice|clinic)\b)"
     r"|(?P<realty>(?-i:\b[A-Z][a-z]+\s+(?:Realty|Realtors|Real\s+Estate))\s+office\b)"
     r"|(?P<gas>\b(?:gas|service|shell|exxon|chevron|mobil|bp|citgo|sunoco)\s+station\b)"
     r"|(?P<apartments>\b(?:apartments|apts)\b(?!\s+(?:next|across)))"
-    r"|(?P<pm>(?<!new\s)\bproperty\s+(?:management|mgmt)\b|(?-i:\b[A-Z][a-z]+\s+(?:Mgmt|Management)\b))"
+    r"|(?P<pm>(?<!new\s)\bproperty\s+(?:management|mgmt)\b|(?-i:\b[A-Z][a-z]+\s+(?:Mgmt|Management)\b)"
+    r"|\bPM\s+co\b)"
     r"|(?P<nails>(?-i:\b[A-Z][a-z]+\s+Nails\b))"
+    # a bilingual tech's words: "Restaurante El Farolito", "Iglesia San José", "Condominios Bayside"
+    r"|(?P<restaurante>\brestaurante\b)|(?P<iglesia>\biglesia\b)|(?P<condos>\bcondominios?\b"
+    r"|(?-i:\b[A-Z][a-z]+\s+)[Cc]ondos\b)|(?P<apartamentos>\bapartamentos\b)"
+    r"|(?P<oficina>\boficina\b|(?-i:\b[A-Z][a-z]+\.?\s+)(?:Law\s+Offices|Accountants|Accounting))"
     r"|(?P<rentals>(?-i:\b[A-Z][a-z]+\s+)[Rr]entals\b|\bis\s+now\s+a\s+rental\b|(?:\A|(?<=[.;:!\n]))\s*(?:[\w']+\s+){0,3}?rental"
     r"\s+(?:at|on|in)\s+(?:[0-9]|(?-i:[A-Z]))|\(\s*rental\s*\)|\brental\s+unit\b)"
     r"|(?P<business>\b(?:dentist(?:'?s)?(?:\s+office)?|(?:store|shop)\s+"
@@ -225,7 +231,7 @@ _CUSTOMER_TYPE = re.compile(
     r"|(?:bagel|donut|doughnut|sandwich|ice\s+cream|flower|gift|bike|thrift)\s+shop"
     r"|nursing\s+home|assisted\s+living\s+(?:facility|center)|(?:vet|veterinary)\s+clinic"
     r"|(?:real\s+estate|insurance|accounting)\s+office|funeral\s+home|library|museum|strata"
-    r"|municipal|farm|ranch\s+(?=house)|this\s+is\s+a\s+rental|it'?s\s+a\s+rental)\b",
+    r"|municipal|farm|ranch\s+(?=house)|this\s+is\s+a\s+rental|it'?s\s+a\s+rental|mosque|synagogue)\b",
     _I,
 )
 # "Cust is a realtor": the customer's trade says what kind of customer they are.
@@ -255,6 +261,11 @@ _GROUPS = {
     "realty": "real estate office",
     "gas": "gas station",
     "nails": "nail salon",
+    "restaurante": "restaurant",
+    "iglesia": "church",
+    "condos": "condo",
+    "apartamentos": "apartment complex",
+    "oficina": "office",
 }
 # A named business says which kind it is: "Brightside Cafe", "Northside Fitness".
 _NAMED_KIND = (
@@ -291,9 +302,11 @@ def _kind(text: str) -> str:
     return re.sub(r"\b(?:bldg)\b", "building", re.sub(r"^apt\b", "apartment", kind))
 
 
-# "Jim from the hardware store", "Bob at the bank": a place someone else came from.
+# "Jim from the hardware store", "Bob at the bank": a place someone else came from (not the
+# sender of a pasted email, "From the Linwood HOA manager", nor "Gutters @ Brightwater HOA").
 _PASSING = re.compile(
-    r"(?:\bfrom|(?-i:\b[A-Z][a-z]+(?<!ed))\s+(?:at|@)|\b(?:above|below|beside|behind|next\s+to"
+    r"(?:(?<!^)(?<!^the\s)(?<!email\s)(?<!message\s)\bfrom"
+    r"|(?-i:\b(?!(?:Gutters|Windows|Screens|Job|Work|Service|Cleaning)\b)[A-Z][a-z]+(?<!ed))\s+(?:at|@)|\b(?:above|below|beside|behind|next\s+to"
     r"|across\s+from)|\b(?:with|w/)\s+the"
     r"|\b(?:teach(?:es|ing)?|works?|working|worked|attends?|goes|go|drives?|nurse|retired)"
     r"\s+(?:at|for|to|from|in))\s+(?:the\s+|a\s+|his\s+|her\s+)?(?:local\s+|high\s+)?$",

@@ -20,7 +20,8 @@ _FREQUENCY = re.compile(
     r"|every\s+(?:[0-9]{1,2}|two|three|four|six|eight)\s+(?:weeks?|wks?|months?|mos?)"
     r"|fortnightly|qtrly|[0-9]\s*x\s+(?:a|per)\s+(?:year|yr)|bi-?annual(?:ly)?|(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tues|wednes"
     r"|thurs|fri|satur|sun)day\s+of\s+(?:each|every|the)\s+month"
-    r"|(?<![0-9])[0-9]{1,2}[\s-]*(?:wk|week)s?\s+(?:rotation|list|route|plan|cycle|schedule)"
+    r"|(?<![0-9])(?:[0-9]{1,2}|two|three|four|five|six|seven|eight|ten|twelve)[\s-]*(?:wk|week)s?\s+"
+    r"(?:rotation|list|route|plan|cycle|schedule)|every\s+quarter"
     r"|(?:every|each)[\s-]+[0-9]{1,2}[\s-]+(?:weeks?|wks?|months?|yrs?|years?)(?=[\s-]+(?:plan|schedule|rotation)|\b)"
     r"|every\s+(?:mon|tues?|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?(?=\s+(?:morning|afternoon"
     r"|evening|night|am|pm)s?\b|\s+(?:before|after)\b|\s*[.,;]|\s*$)"
@@ -159,6 +160,7 @@ _SAME_FREQUENCY = (
         "twice a year",
     ),
     (re.compile(r"^(?:once\s+a\s+year|every\s+year|annually|yearly|annual)$"), "once a year"),
+    (re.compile(r"^every\s+quarter$"), "quarterly"),
 )
 
 
