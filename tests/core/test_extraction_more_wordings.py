@@ -342,6 +342,18 @@ def test_the_technician_calling_is_no_contact_preference() -> None:
             "text",
         ),
         ("text the daughter for scheduling not the mother", "preferences.contact_method", "text"),
+        (
+            "Please coordinate with them, Chidi Obi is the tenant.",
+            "people.tenant_name",
+            "Chidi Obi",
+        ),
+        ("no ladders on stained glass side -> WFP only.", "equipment.water_fed_pole", True),
+        ("Aquí the landlord is Mr. Boyce, he pay.", "people.landlord", "Mr. Boyce"),
+        (
+            "Park on the street at the Yamamoto house not the driveway they've got a new tesla",
+            "access.parking",
+            "street at the Yamamoto house, not the driveway",
+        ),
     ],
 )
 def test_round_fifteen_wordings(note: str, key: str, value: Any) -> None:

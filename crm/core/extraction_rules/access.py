@@ -68,7 +68,7 @@ _PARKING = re.compile(
     r"(?<!\bthe\s)(?<!\ba\s)(?<!office\s)(?<!business\s)(?<!industrial\s)(?<!trailer\s)"
     r"(?<!theme\s)(?<!car\s)\bpark(?:ing|ed)?\s+(?P<where>(?:in|on|at|behind|across|along|by|near"
     r"|out\s+front|in\s+front|street\s*side|in\s+back|on\s+the\s+street|(?:a)?round\s+(?:the\s+)?"
-    r"back|down\s+the|up\s+the)\b[^.,;!?()\n]{0,40})"
+    r"back|down\s+the|up\s+the)\b(?:[^.,;!?()\n]{0,40}(?<=\w)(?!\w))?)"
     r"|\bparking\s*(?:is\s+|:\s*)(?P<spot>(?:the\s+|in\s+|on\s+|at\s+)?(?:[\w'-]+\s+){0,4}?"
     r"(?:spot|spots|bays?|lot|garage|street|road|driveway|drive|lane|alley|dock|zone|space|spaces)"
     r"\b(?:\s+(?:behind|by|next\s+to|near|on|in|at|off|of)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?)?"
@@ -104,7 +104,8 @@ _NO_PARK = re.compile(
 )
 _NOT_AFTER = re.compile(
     r"\s*,?\s+not\s+(?P<what>(?:(?:in|on|at|by|behind)\s+)?(?:the\s+|their\s+|her\s+|his\s+)?"
-    r"(?!(?:up|down|too|here|there|yet|ok|okay)\b)[^.,;!?()\n-]{1,30})",
+    r"(?!(?:up|down|too|here|there|yet|ok|okay)\b)[\w'-]+(?:\s+(?!(?:they|they'?ve|they'?re|we|he|she|it"
+    r"|because|bc|since|as|so|and|but|or)\b)[\w'-]+){0,3})",
     _I,
 )
 

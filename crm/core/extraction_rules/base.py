@@ -46,7 +46,7 @@ _SENTENCE_END = re.compile(
     _I,
 )
 _CLAUSE_END = re.compile(
-    r"[.!?;:,()\[\]\n+&]|\s-+\s|\s/+\s|\s\|\s"
+    r"[.!?;:,()\[\]\n+&]|\s-+\s|\s/+\s|\s\|\s|->|=>|\u2192"
     r"|\b(?:but|so|because|bc|b/c|although|though|however|then)\b",
     _I,
 )

@@ -67,6 +67,21 @@ def _dictated(note: Note) -> bool:
 
 
 _SURNAME = re.compile(r"[ \t]+([A-Z][a-z'-]{1,20})\b")
+_TITLE_BEFORE = re.compile(r"\b(mrs|mr|ms|dr|mister|miss)\.?\s+$", _I)
+_TITLES = {"mr": "Mr.", "mister": "Mr.", "mrs": "Mrs.", "ms": "Ms.", "miss": "Ms.", "dr": "Dr."}
+_FIRST_BEFORE = re.compile(r"\b([A-Z][a-z'-]{1,20})[ \t]+$")
+_NOT_FIRST = frozenset(
+    ("please", "the", "this", "our", "their", "her", "his", "new", "old", "and", "now", "also")
+)
+
+
+def _a_first_name(word: str) -> bool:
+    return (
+        word.lower() not in _NOT_FIRST
+        and name_value(word) is not None
+        and not _NOT_PEOPLE.match(word)
+        and not _LEADING_VERB.match(word)
+    )
 
 
 def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
@@ -88,6 +103,9 @@ def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
         if value is None or note.negated(m.start(), 15):
             continue
         end = m.end()
+        first = _FIRST_BEFORE.search(note.text, max(0, m.start() - 22), m.start())
+        if groups.get("name2") and first is not None and _a_first_name(first.group(1)):
+            value = f"{first.group(1)} {value}"  # "Chidi Obi is the tenant"
         surname = _SURNAME.match(note.text, end)
         if (
             surname is not None
@@ -357,6 +375,13 @@ def roles(note: Note) -> list[Hit]:
         person = _person_value(
             groups.get("name") or groups.get("name3") or groups.get("name4") or ""
         )
+        said_as = next((g for g in ("name", "name3", "name4") if groups.get(g)), None)
+        title = said_as and _TITLE_BEFORE.search(
+            note.text, max(0, m.start(said_as) - 9), m.start(said_as)
+        )
+        if person is not None and " " not in person and title:
+            # "the landlord, Mr. Vickers": a bare surname keeps its title
+            person = f"{_TITLES[title.group(1).lower()]} {person}"
         end = m.end()
         surname = _SURNAME.match(note.text, end) if m.re is _ROLE_NAME_SAID else None
         if person is not None and surname is not None and not _NOT_PEOPLE.match(surname.group(1)):
