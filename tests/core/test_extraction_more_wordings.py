@@ -183,7 +183,7 @@ def test_being_pleased_is_narrated_not_an_instruction() -> None:
         # round fourteen: people and who pays
         ("Wife of customer name Anita. She like morning.", "people.spouse_name", "Anita"),
         ("The new owners are Jamal and Keisha Wright.", "people.owner", "Jamal and Keisha Wright"),
-        ("Mister Ali is new owner. Before was Mister Brown.", "people.owner", "Ali"),
+        ("Mister Ali is new owner. Before was Mister Brown.", "people.owner", "Mr. Ali"),
         ("her boyfriend marcus handles the bills now", "payment.payer", "boyfriend Marcus"),
         (
             "the church treasurer, Gloria Banks, handles payment.",
