@@ -292,7 +292,11 @@ def test_the_technician_calling_is_no_contact_preference() -> None:
             "payment.payer",
             "landlord (Gerald Fitch)",
         ),
-        ("The landlord, Mr. Vickers, pays for the service", "payment.payer", "landlord (Vickers)"),
+        (
+            "The landlord, Mr. Vickers, pays for the service",
+            "payment.payer",
+            "landlord (Mr. Vickers)",
+        ),
         ("Her nephew Marco pay the bills by transferencia.", "payment.payer", "nephew Marco"),
         (
             "Please invoice the management company, Cascade Property Group, attn Ryan.",

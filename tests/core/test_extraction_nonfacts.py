@@ -69,10 +69,10 @@ def test_a_former_tenant_is_not_the_tenant() -> None:
 def test_bill_him_goes_to_the_role_named_before() -> None:
     # The payer is said both ways when the note names the person too.
     assert facts("Landlord is Mr. Greene, bill him not her.")["payment.payer"] == (
-        "landlord (Greene)"
+        "landlord (Mr. Greene)"
     )
     assert facts("Landlady Mrs Birch lives in Atlanta, bill her directly.")["payment.payer"] == (
-        "landlord (Birch)"
+        "landlord (Mrs. Birch)"
     )
     assert facts("Mike pays by check.")["payment.payer"] == "Mike"
     assert facts("Landlord Mike Stavros. Mike pays by check.")["payment.payer"] == (
