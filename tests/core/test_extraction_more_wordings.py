@@ -358,6 +358,16 @@ def test_the_technician_calling_is_no_contact_preference() -> None:
             "access.parking",
             "street at the Yamamoto house, not the driveway",
         ),
+        ("WFP for solar x18 on S roof.", "property.features", "18 solar panels"),
+        (
+            "solar 12 panels on garage rf, no ladders on panels.",
+            "property.features",
+            "12 solar panels",
+        ),
+        ("Wu - NO PETS now. gate left open ok.", "access.gate_closed", False),
+        ("the goose is gone they relocated it", "hazards.animals", False),
+        ("Okonkwo - dog Zeus = aggressive, they crate him", "pets.dog_name", "Zeus"),
+        ("Aldous x2 props (main + ADU).", "property.features", "ADU"),
     ],
 )
 def test_round_fifteen_wordings(note: str, key: str, value: Any) -> None:

@@ -32,7 +32,8 @@ _GATE_OPEN = re.compile(
     r"\bgates?\s+(?:can|may|must|should|is\s+ok\s+to|ok\s+to|is\s+fine\s+to)"
     r"(?:\s+not|\s+never|n't)?\s+(?:stay|be\s+left|be|remain)\s+open\b"
     r"|\bleave\s+(?:the\s+)?(?:\w+\s+)?gates?\s+open\b"
-    r"|\bgates?\s+(?:is\s+)?(?:ok|okay|fine)\s+to\s+(?:leave|stay|be\s+left)\s+open\b",
+    r"|\bgates?\s+(?:is\s+)?(?:ok|okay|fine)\s+to\s+(?:leave|stay|be\s+left)\s+open\b"
+    r"|\bgates?\s+(?:can\s+be\s+)?left\s+open\s+(?:is\s+)?(?:ok|okay|fine)\b",
     _I,
 )
 

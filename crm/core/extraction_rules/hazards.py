@@ -88,7 +88,7 @@ _HAZARDS: dict[str, str] = {
     "drop_off": r"drop[\s-]?offs?|steep\s+drop|retaining\s+walls?|sheer\s+drop",
     "play_equipment": r"trampolines?|swing\s*sets?|play\s*sets?|kids'?\s+toys",
     "animals": r"(?:mean|aggressive|angry|territorial)\s+(?:goose|geese|rooster|llama|goat|horse)"
-    r"|geese|roosters?",
+    r"|geese|goose|roosters?",
     "covers": r"(?:septic|cistern|well)\s+(?:lid|tank|cover)s?|manhole",
     "electric_fence": r"electric\s+fence",
     "poison_ivy": r"poison\s+(?:ivy|oak)",
@@ -266,7 +266,8 @@ def _fixed_later(note: Note, end: int) -> int | None:
 _DASH = re.compile(r"\s[-\u2013\u2014]+\s|\s*\u2014\s*")
 # Talk around a hazard that a short value does without: "theres a", "right", "like", "lol".
 _LEAD_IN = re.compile(
-    r"^(?:(?:theres|there'?s|there\s+is|there\s+are|also|and|so|but|fyi|note|watch\s+(?:out\s+)?for"
+    r"^(?:(?:theres|there'?s|there\s+is|there\s+are|also|and|so|but|fyi|note|omg|ok|okay|uh|um"
+    r"|watch\s+(?:out\s+)?for"
     r"|careful|caution)\s+)+(?:(?:a|an|some)\s+)?",
     _I,
 )

@@ -80,7 +80,7 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         ),
         # "dog Biscuit (golden retriever)": a capitalised word right after the animal
         "bare": re.compile(
-            rf"\b{words}\s+(?=(?-i:[A-Z][a-z]))(?!{words}\b){NAME}(?=\s*[(,.;:!-]|\s+[a-z]|\s*$)",
+            rf"\b{words}\s+(?=(?-i:[A-Z][a-z]))(?!{words}\b){NAME}(?=\s*[(,.;:!=-]|\s+[a-z]|\s*$)",
             _I | re.MULTILINE,
         ),
         # "dog in back - Biscuit, freindly", "2 dogs - Pepper + Salt"

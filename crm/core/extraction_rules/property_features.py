@@ -11,7 +11,8 @@ _I = re.IGNORECASE
 # -- features and size (open family) -------------------------------------------------------
 
 _FEATURE = re.compile(
-    r"\b(?:solar\s+panels?|storm\s+windows?|french\s+(?:panes?|doors?|windows?)"
+    r"\b(?:solar\s*x\s*(?P<solar>[0-9]{1,3})\b|solar\s+(?P<solar2>[0-9]{1,3})\s+panels"
+    r"|solar\s+panels?|storm\s+windows?|french\s+(?:panes?|doors?|windows?)|ADU"
     r"|divided\s+lites?(?:\s+windows?)?|mullions?|grids?|leaded\s+glass|stained\s+glass|transoms?"
     r"|(?:pool|screen|lanai)\s+(?:enclosure|cage)|screened(?:[\s-]in)?\s+(?:porch|lanai)|lanai"
     r"|(?:swimming|in-?ground|above[\s-]ground)\s+pool|(?<=a\s)pool(?!\s+(?:guy|company|service))"
@@ -59,6 +60,7 @@ _SQUARE_FEET = re.compile(
 _FEATURE_NAMES = {
     "solar panel": "solar panels",
     "solar array": "solar panels",
+    "adu": "ADU",
     "casements": "casement windows",
     "walkout bsmt": "walkout basement",
     "tilt-ins": "tilt-in windows",
@@ -88,6 +90,8 @@ _FEATURE_COUNT = re.compile(r"(?<![\w.,$#/-])([0-9]{1,2})\s+$")
 
 
 def _feature_name(m: re.Match[str]) -> str:
+    if m.group("solar") or m.group("solar2"):  # "WFP for solar x18", "solar 12 panels"
+        return f"{m.group('solar') or m.group('solar2')} solar panels"
     if m.group("roof"):
         return f"{tidy(m.group('roof'))} roof"
     if m.group("screens"):
