@@ -387,3 +387,31 @@ def test_round_fifteen_wordings(note: str, key: str, value: Any) -> None:
 )
 def test_round_fifteen_non_facts(note: str, key: str) -> None:
     assert key not in facts(note)
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "value"),
+    [
+        # round sixteen (val2026r): radio talk and military time
+        ("Gate 7719. Dog? Negative. Pays check.", "pets.has_dog", False),
+        ("Negative dog. Negative cat. Gate 1942.", "pets.has_cat", False),
+        ("Cat: affirm, Smokey, indoor. Dog: neg.", "pets.has_dog", False),
+        ("Cash. 0900-1100 window. Park street.", "schedule.time_window", "9am-11am"),
+        ("Tran Nail Spa - before they open at 0930", "schedule.time_window", "before 9:30am"),
+        ("no work before 0800 pls", "schedule.time_window", "after 8am"),
+        ("Key w/ neighbor Mr. Hale, #12.", "access.key_location", "key with neighbor mr. hale"),
+    ],
+)
+def test_round_sixteen_wordings(note: str, key: str, value: Any) -> None:
+    assert facts(note).get(key) == value
+
+
+@pytest.mark.parametrize(
+    ("note", "key"),
+    [
+        ("Cash. 0900-1100 window. Park street.", "property.window_count"),
+        ("built before 1942", "schedule.time_window"),
+    ],
+)
+def test_round_sixteen_non_facts(note: str, key: str) -> None:
+    assert key not in facts(note)

@@ -164,7 +164,7 @@ _KEY_PLACE = re.compile(
     r"\b(?:(?:spare\s+|house\s+|door\s+|hide-?a-?|garage\s+)?key\s*(?:for\s+(?:the\s+)?(?:garage|shed"
     r"|back\s+door|side\s+door|front\s+door|gate)\s+)?(?:is\s+|are\s+)?(?:kept\s+|hidden\s+"
     r"|left\s+|[:-]\s*)?(?:under|in(?!\s+case\b)|behind|inside(?=\s+(?:the|a|an)\b)|on\s+top\s+of"
-    r"|above|with|w/)\s*(?<=[\s/])[^.;!?\n,]{1,39}\w\b)",
+    r"|above|with|w/)\s*(?<=[\s/])(?:[^.;!?\n,]|(?<=\bmr)\.|(?<=\bmrs)\.|(?<=\bms)\.|(?<=\bdr)\.){1,39}\w\b)",
     _I,
 )
 # "Neighbor Bob has a key", "caretaker Joan has a key", "Neighbor Jeanette at #12 has a key",

@@ -43,7 +43,7 @@ _COUNT_AFTER = re.compile(
 )
 # "20-25 windows": at least the lower bound.
 _COUNT_RANGE = re.compile(
-    rf"(?<![\w$#.,/:+-])(?P<num>[0-9]{{1,4}})\s*(?:-|to)\s*[0-9]{{1,4}}(?![0-9])\s*(?:{_NOUN})\b",
+    rf"(?<![\w$#.,/:+-])(?!0[0-9]{{3}})(?P<num>[0-9]{{1,4}})\s*(?:-|to)\s*[0-9]{{1,4}}(?![0-9])\s*(?:{_NOUN})\b",
     _I,
 )
 # "screens are the old wood kind, 12 of them", "his screens too, 26 of them".

@@ -84,6 +84,24 @@ _TURNOVER = re.compile(
     rf"(?:is\s+)?(?:at\s+)?(?P<b2>{_T})",
     re.IGNORECASE,
 )
+# Military time: "0900-1100 window", "before they open at 0930", "not before 0800".
+_HHMM = r"(?:[01][0-9]|2[0-3])(?:00|15|30|45)"
+_MILITARY = re.compile(
+    rf"\b(?P<a>{_HHMM})\s*(?:-|to|\u2013)\s*(?P<b>{_HHMM})\b(?=\s*(?:window|hrs|hours|only|ok|pref\w*|best)\b)"
+    rf"|\b(?P<w>before|after|not\s+before|no\s+earlier\s+than|b4)\s+(?:(?:they|we)\s+(?:open|close)\s+"
+    rf"(?:at\s+)?)?(?P<t>{_HHMM})\b(?!\s*(?:sq|ft|\$|dollars))",
+    re.IGNORECASE,
+)
+
+
+def _clock(hhmm: str) -> str:
+    """ "0930" -> "9:30am", "1400" -> "2pm"."""
+    hour, minute = int(hhmm[:2]), hhmm[2:]
+    half = "am" if hour < 12 else "pm"
+    hour = hour % 12 or 12
+    return f"{hour}{'' if minute == '00' else ':' + minute}{half}"
+
+
 # "come after ten am": an hour in words.
 _HOURS = NUMBER_WORDS[1:13]
 _WORD_HOUR = re.compile(
@@ -340,6 +358,17 @@ def schedule_details(note: Note) -> list[Hit]:
     for m in note.finditer(_NEITHER):
         # "no work before 8am or after 6pm": the window between
         said = f"between {_hour(m.group('a'))} and {_hour(m.group('b'))}"
+        hits.append(Hit("schedule.time_window", said, *m.span(), 0.7, rank=1))
+    for m in note.finditer(_MILITARY):
+        if m.group("a"):
+            said = f"{_clock(m.group('a'))}-{_clock(m.group('b'))}"
+        else:
+            word = m.group("w").lower().replace("b4", "before")
+            if word in ("not before", "no earlier than") or (
+                word == "before" and _NO_WORK.search(note.clause_before(m.start(), 40))
+            ):
+                word = "after"  # "no work before 0800": the window opens then
+            said = f"{word} {_clock(m.group('t'))}"
         hits.append(Hit("schedule.time_window", said, *m.span(), 0.7, rank=1))
     for m in note.finditer(_TURNOVER):
         a, b = (m.group("a") or m.group("a2")), (m.group("b") or m.group("b2"))
