@@ -400,6 +400,17 @@ def test_round_fifteen_non_facts(note: str, key: str) -> None:
         ("Tran Nail Spa - before they open at 0930", "schedule.time_window", "before 9:30am"),
         ("no work before 0800 pls", "schedule.time_window", "after 8am"),
         ("Key w/ neighbor Mr. Hale, #12.", "access.key_location", "key with neighbor mr. hale"),
+        (
+            "Customer text: 'hi its Brenda, my husbnd Dale will be home'",
+            "people.spouse_name",
+            "Dale",
+        ),
+        ("- Pomeranian 'Cookie' - yappy but friendly", "pets.dog_name", "Cookie"),
+        ("Monarch Pediatrics - alarm: 2468", "access.alarm_code", "2468"),
+        ("please only Tue-Thu. Door code 8080.", "access.gate_code", "8080"),
+        ("Same schedule. Gate still 4040.", "access.gate_code", "4040"),
+        ("Rate $165. Agreed 3/2. Monthly.", "property.usual_price", "$165"),
+        ("send the bill to his wife Priya who does their books", "payment.payer", "wife Priya"),
     ],
 )
 def test_round_sixteen_wordings(note: str, key: str, value: Any) -> None:
@@ -411,6 +422,8 @@ def test_round_sixteen_wordings(note: str, key: str, value: Any) -> None:
     [
         ("Cash. 0900-1100 window. Park street.", "property.window_count"),
         ("built before 1942", "schedule.time_window"),
+        ("I told 'em my husband Bob would come", "people.spouse_name"),
+        ("alarm panel inside front door, code 2207 then #", "access.gate_code"),
     ],
 )
 def test_round_sixteen_non_facts(note: str, key: str) -> None:

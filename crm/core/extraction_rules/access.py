@@ -240,7 +240,7 @@ _ALARM_CODE = re.compile(
     rf"\balarm\b[^!?\n]{{0,60}}?\b(?:access\s+|alarm\s+|disarm\s+)?code"
     rf"(?:\s+(?:for|to|on|of)\s+(?:the\s+)?(?:[a-z]+\s+){{0,2}}?(?:door|panel|entrance|house|garage))?"
     rf"\s*(?:is\s+|:\s*)?{_CODE}"
-    rf"|\b(?:disarm|alarm)\s+(?:code\s+)?(?:is\s+)?{_CODE.replace('code', 'code2')}",
+    rf"|\b(?:disarm|alarm)\s*:?\s+(?:code\s*:?\s+)?(?:is\s+)?{_CODE.replace('code', 'code2')}",
     _I,
 )
 _CHANGED_CODE = re.compile(

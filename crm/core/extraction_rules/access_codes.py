@@ -14,7 +14,8 @@ _CODE = (
     r"(?![0-9]|-[0-9]|\s*(?:am|pm|a\.m|p\.m)\b|:[0-9])"
 )
 _GATE_CODE = re.compile(
-    rf"\b(?:(?:gate|keypad|entry|garage(?:\s+door)?)(?:\s*,\s*code|\s*(?:code|cd|combo|pin|#))|\bgate(?=\s*[:#-]?\s*[0-9]{{3}})"
+    rf"\b(?:(?:gate|keypad|entry|garage(?:\s+door)?|(?:front\s+|back\s+|side\s+)?door)(?:\s*,\s*code"
+    rf"|\s*(?:code|cd|combo|pin|#))|\bgate(?=\s*[:#-]?\s*[0-9]{{3}})|\bgate\s+(?:is\s+)?(?:still|now)(?=\s+[0-9]{{3}})"
     rf"|combo(?:\s+lock)?\s+(?:is|:)|(?:garage|door|side|back|front)\s+keypad"
     rf"|code\s+(?:for|to|of)\s+(?:the\s+)?(?:\w+\s+)?(?:gate|door|entrance)|keypad"
     # "use the maintenance gate on Linwood Ct, code 8812"
@@ -65,6 +66,8 @@ def _lockbox_codes(note: Note) -> dict[int, str]:
 
 # "Alarm code for the side door is 4821": the alarm's code, not the door's.
 _ALARM_BEFORE = re.compile(r"\b(?:alarm|disarm|security)\s+$", _I)
+# "alarm panel inside front door, code 2207": the alarm's code, said after where its panel is.
+_ALARM_NEAR = re.compile(r"\b(?:alarm|disarm)\s+panel\b", _I)
 
 
 def gate_code(note: Note) -> list[Hit]:
@@ -76,6 +79,7 @@ def gate_code(note: Note) -> list[Hit]:
         for m in note.finditer(_GATE_CODE)
         if not note.negated(m.start(), 15)
         and not _ALARM_BEFORE.search(note.text, max(0, m.start() - 12), m.start())
+        and not _ALARM_NEAR.search(note.text, max(0, m.start() - 30), m.start())
         and (m.start("code") not in boxed or _NAMED_GATE.search(boxed[m.start("code")]))
     ]
     return hits + bare_code(note) + spoken_code(note)

@@ -116,6 +116,9 @@ _PAYER = re.compile(
     r"|accountant|secretary|nephew|niece|grandson|granddaughter|brother|sister)\s*,?\s+"
     r"[A-Za-z][a-z'-]{1,20}(?:\s+(?-i:[A-Z][a-z'-]{1,20}))?)\s*,?\s+"
     r"(?:handles|does|takes\s+care\s+of|pays?)\s+(?:all\s+)?(?:the\s+)?(?:bills?|billing|payments?|invoices?)\b"
+    # "send the bill to his wife Priya"
+    r"|\b(?:send\s+(?:the\s+)?)?(?:bill|invoice)s?\s+(?:to\s+)?(?:his|her|their)\s+"
+    r"(?P<who13>(?:wife|husband|partner|son|daughter|mother|father)\s+(?-i:[A-Z][a-z]+))"
     r"|\bbill\s+(?:her|his|their)\s+(?P<who7>brokerage|company|employer|office|business|firm)\b"
     r"|\b(?:paid|pays?)\s+(?:thru|through|by|via)\s+the\s+(?P<who8>hoa|association|management\s+company)\b"
     r"|(?-i:\b(?P<org>(?:[A-Z][a-z]+\s+){1,3}(?:Realty|Mgmt|Management|Homes|Properties|PM|Rentals"
@@ -181,7 +184,7 @@ _USUAL_PRICE = re.compile(
     rf"(?:is\s+|of\s+|[:=]\s*)?{_MONEY}"
     rf"|\b(?:agreed(?:\s+on)?|(?:i|we)\s+charge\s+(?:them|her|him)|still)\s+{_MONEY}"
     rf"(?:\s+(?:for|per)\s+[^.;!?\n,]{{2,25}})?"
-    rf"|\bprice\s+locked\s+(?:in\s+)?(?:at\s+)?{_MONEY}(?:\s*/\s*(?:yr|year))?"
+    rf"|\bprice\s+locked\s+(?:in\s+)?(?:at\s+)?{_MONEY}(?:\s*/\s*(?:yr|year))?|\brate\s*[:=]?\s*{_MONEY}"
     rf"|{_MONEY}\s+(?:(?:in\s*[+&/]\s*out|in\s+and\s+out)\s+)?(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?"
     rf"|{_MONEY}\s+is\s+(?:her|his|their|the)\s+(?:usual\s+)?price"
     rf"|\b(?:same|usual)\s+{_MONEY}"
@@ -192,7 +195,7 @@ _USUAL_PRICE = re.compile(
 )
 # "usual price $285", "price is $275 for ins and outs": the price is the value.
 _PRICE_WORDS = re.compile(
-    r"^(?:(?:usual|regular|reg\.?|standard|flat|normal)\s+(?:price|rate|charge|fee)|price(?:\s+locked)?"
+    r"^(?:(?:usual|regular|reg\.?|standard|flat|normal)\s+(?:price|rate|charge|fee)|price(?:\s+locked)?|rate"
     r"|(?:i|we)\s+charge\s+(?:them|her|him)|agreed(?:\s+on)?|still|same|usual)\s*"
     r"(?:is\s+|of\s+|stays\s+|remains\s+|still\s+|in\s+at\s+|in\s+|at\s+|[:=]\s*)?(?:our\s+)?"
 )

@@ -11,7 +11,9 @@ from crm.core.extraction_rules.people_roles import ROLES
 
 _I = re.IGNORECASE
 
-_SPOUSES = r"(?:husband|hubby|wife|missus|spouse|partner|boyfriend|girlfriend|fiance|fiancee)"
+_SPOUSES = (
+    r"(?:husband|husbnd|hubby|wife|missus|spouse|partner|boyfriend|girlfriend|fiance|fiancee)"
+)
 _SPOUSE = re.compile(
     rf"(?<!ex-)(?<!ex\s)(?<!my\s)\b{_SPOUSES}"
     rf"(?P<form>{NAMED}|'?s\s+name\s+it'?s\s+|'?s\s+name\s*[:(]?\s*|\s+name\s+|\s+is\s+|\s*[:(,-]\s*"
@@ -131,19 +133,23 @@ _KIN = ("daughter", "son", "sister", "brother", "niece", "nephew", "granddaughte
 _MY_SPOUSE = re.compile(rf"\bmy\s+{_SPOUSES}(?P<form>\s*,?\s+)(?=(?-i:[A-Z])){NAME}", _I)
 
 
+_OPEN_QUOTE = re.compile(r"(?<![A-Za-z])'(?!(?:em|til|cause|bout|n)\b)(?=[A-Za-z])")
+_CLOSE_QUOTE = re.compile(r"(?<=[A-Za-z.!?])'(?![A-Za-z])")
+
+
 def _quoted(note: Note, pos: int) -> bool:
-    return note.text.count('"', 0, pos) % 2 == 1
+    """Inside a customer's message pasted in quotes ("..." or '...')."""
+    if note.text.count('"', 0, pos) % 2 == 1:
+        return True
+    opened = [m.start() for m in _OPEN_QUOTE.finditer(note.text, 0, pos)]
+    return bool(opened) and _CLOSE_QUOTE.search(note.text, opened[-1], pos) is None
 
 
 def spouse(note: Note) -> list[Hit]:
     hits = [
         *_person(note, "people.spouse_name", _SPOUSE),
         *_person(note, "people.spouse_name", _SPOUSE_SAID),
-        *(
-            h
-            for h in _person(note, "people.spouse_name", _MY_SPOUSE)
-            if '"' in note.text and _quoted(note, h.start)
-        ),
+        *(h for h in _person(note, "people.spouse_name", _MY_SPOUSE) if _quoted(note, h.start)),
     ]
     if len({h.value for h in hits}) > 1 and _BOTH_SPOUSES.search(note.text):
         # "wife Elena speaks russian, husband Dmitri english": the first named is the spouse.

@@ -66,7 +66,7 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
             rf"|(?:both\s+|also\s+)?went\s+to\s+(?:live\s+with\s+)?(?:her|his|their|the|a)\s)",
             _I,
         ),
-        "named": re.compile(rf"\b{words}(?:{NAMED}){NAME}", _I),
+        "named": re.compile(rf"\b{words}(?:{NAMED}|\s+['\u2018\"](?=(?-i:[A-Z]))){NAME}", _I),
         # "Dog is Biscuit": only a word written as a name (not "dog is friendly").
         "is_name": re.compile(rf"\b{words}\s+is\s+(?=(?-i:[A-Z])){NAME}", _I),
         # a dictated note in lower case: "the dog is murphy he barks"
