@@ -59,6 +59,7 @@ from crm.core.extraction_rules.property import (
     water_fed_pole,
 )
 from crm.core.extraction_rules.schedule import schedule_details
+from crm.core.extraction_rules.spanish import spanish
 from crm.core.vocabulary import Proposal, VocabularyError, normalise_value
 
 RULES_VERSION = "1"
@@ -101,6 +102,7 @@ RULES: tuple[Rule, ...] = (
     payment_details,
     schedule_details,
     instructions,
+    spanish,
 )
 
 
