@@ -131,3 +131,7 @@ def test_days_to_avoid_are_not_days_wished() -> None:
     found = facts("Don't schedule Sundays or Wednesday evenings.")
     assert found["schedule.unavailable_days"] == "sunday, wednesday"
     assert "preferences.time_of_day" not in found
+
+
+def test_a_tenant_named_after_another_persons_name_is_only_the_tenant() -> None:
+    assert facts("manager Kelly, tenant Bob")["people.tenant_name"] == "Bob"
