@@ -423,6 +423,9 @@ def test_round_sixteen_wordings(note: str, key: str, value: Any) -> None:
         ("Cash. 0900-1100 window. Park street.", "property.window_count"),
         ("built before 1942", "schedule.time_window"),
         ("I told 'em my husband Bob would come", "people.spouse_name"),
+        ("we gotta do the lanai when they're at school like after 8:30", "customer.type"),
+        ("the orchids under the kitchen window are like their babies", "demographic.age_group"),
+        ("'I need to cancel this month, we're traveling.'", "instructions.note"),
         ("alarm panel inside front door, code 2207 then #", "access.gate_code"),
     ],
 )

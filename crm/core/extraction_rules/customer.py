@@ -16,7 +16,8 @@ _AGE = re.compile(
     r"(?P<young_family>\byoung\s+(?:couple|family|families)\s+(?:with|w/)\s+(?:an?\s+|twin\s+"
     r"|two\s+|2\s+|little\s+|small\s+|young\s+)?(?:babies|baby|kids|children|toddlers?|newborn)\b"
     r"|\byoung\s+(?:family|families|kids|children|ones)\b|\b(?:small|little)"
-    r"\s+(?:kids|children|ones)\b|\btoddlers?\b|\bnewborn\b|\b(?:new|the|a|their|twin)\s+bab(?:y|ies)"
+    r"\s+(?:kids|children|ones)\b|\btoddlers?\b|\bnewborn\b"
+    r"|(?<!\blike\s)(?<!\bare\s)\b(?:new|the|a|their|twin)\s+bab(?:y|ies)"
     r"\b(?!\s+(?:oil|wipes|powder|shampoo|steps?)\b)|\b(?:baby|kids)\s+naps?\b)"
     r"|(?P<elderly>\belderly\b|\b(?:older|old|very\s+old)\s+(?:lady|woman|man|gentleman|gent"
     r"|guy|couple|folks|fella|fellow|widow|widower)\b|\bfrail\b"
@@ -343,7 +344,7 @@ def customer_type(note: Note) -> list[Hit]:
         )
         and not note.someone_elses(m.start())  # "her daughter runs a dance studio"
         and not (
-            m.group().lower() == "church"
+            m.group().lower() in ("church", "school")
             and _ATTENDING.search(note.text, max(0, m.start() - 12), m.start())
         )
         and (

@@ -38,7 +38,7 @@ _NARRATED = re.compile(
     r"|answered\s+the\s+door|let\s+us\s+in|met\s+us|gave\s+(?:us|her|him|them)"
     r"|(?:told\s+(?:her|him|them|the\s+\w+)|said|mentioned)(?!\s+(?:to|that|we|you)\b)"
     r"|we\s+(?:were|did|used|stayed|had)|used\s+(?:about\s+)?[0-9]|mixed|sprayed|rinsed"
-    r"|brushed|washed|cleaned|today|this\s+(?:time|visit)|last\s+time|next\s+time|this\s+once"
+    r"|brushed|washed|cleaned|today|this\s+(?:time|visit|month|week)|last\s+time|next\s+time|this\s+once"
     r"|waited|rained|windy|upsold|quoted|rescreened|repaired|replaced|reattached|charged|reported"
     r"|added\s+to|came\s+loose|called|emailed|texted|left\s+(?:a\s+)?voicemail|i\s+think"
     r"|(?:she|he)'?ll\s+ask|was\s+clear|i'?ve\s+been\s+doing|told\s+(?:the\s+)?(?:owner|cust\w*"
