@@ -44,7 +44,8 @@ VALIDATION_N_PATH = DATA / "notes_validation_2026n.jsonl"
 VALIDATION_O_PATH = DATA / "notes_validation_2026o.jsonl"
 VALIDATION_P_PATH = DATA / "notes_validation_2026p.jsonl"
 VALIDATION_Q_PATH = DATA / "notes_validation_2026q.jsonl"
-VALIDATION_R_PATH = DATA / "notes_validation_2026r.jsonl"  # untouched: scored with --path only
+VALIDATION_R_PATH = DATA / "notes_validation_2026r.jsonl"
+VALIDATION_S_PATH = DATA / "notes_validation_2026s.jsonl"  # untouched: scored with --path only
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -65,6 +66,7 @@ LABELLED_FILES = (
     VALIDATION_O_PATH,
     VALIDATION_P_PATH,
     VALIDATION_Q_PATH,
+    VALIDATION_R_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -98,6 +100,7 @@ SPLITS = (
     "val2026p",
     "val2026q",
     "val2026r",
+    "val2026s",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")
