@@ -135,3 +135,20 @@ def test_days_to_avoid_are_not_days_wished() -> None:
 
 def test_a_tenant_named_after_another_persons_name_is_only_the_tenant() -> None:
     assert facts("manager Kelly, tenant Bob")["people.tenant_name"] == "Bob"
+
+
+@pytest.mark.parametrize(
+    ("note", "key"),
+    [
+        # round seventeen (val2026s)
+        ("Mr. Cabot is 90+ days late again on the spring bill.", "demographic.age_group"),
+        ("harrington place, she tips in cash every time lol", "payment.preference"),
+        (
+            "Two Labradors live in the parsonage; both are elderly and gentle.",
+            "demographic.age_group",
+        ),
+        ("Larkspur Inn pays through Venmo.", "payment.payer"),
+    ],
+)
+def test_round_seventeen_non_facts(note: str, key: str) -> None:
+    assert key not in facts(note)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from crm.core.extraction_rules.base import Hit, Note, tidy
+from crm.core.extraction_rules.pet_counts import BREEDS
 
 _I = re.IGNORECASE
 
@@ -32,7 +33,8 @@ _AGE = re.compile(
     r"|\b(?:she|he)(?:'s|\s+is)\s+(?:about\s+|maybe\s+|around\s+|like\s+|probably\s+)?"
     r"(?P<age>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?))"
     rf"|\b{_TITLE}(?:\s+is|\s*[,(]|\s+[-\u2013\u2014])\s*(?:about\s+|around\s+|age\s+)?"
-    r"(?P<age2>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?|panel\w*|panes?|skylights?))"
+    r"(?P<age2>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?|panel\w*|panes?|skylights?)"
+    r"|\+?\s*(?:days?|weeks?|months?)\b)"
     r"(?!\s+(?:years?|yrs?)\s+(?:here|in|at|with|ago))",
     _I,
 )
@@ -54,6 +56,8 @@ _ANIMAL_BEFORE = re.compile(
     r"\b(?:owner|customer|cust|lady|woman|man|husband|wife|mr|mrs|ms)\b)",
     _I,
 )
+_ANIMALS = re.compile(rf"\b(?:dogs|cats|horses|(?:{BREEDS})s?)\b", _I)
+_BOTH_BEFORE = re.compile(r"\b(?:both|they|both\s+dogs|both\s+cats)\s+(?:are|r)\s+$", _I)
 _NEXT_DOOR = re.compile(r"\s+(?:\w+\s+){0,2}?(?:next\s+door|across\s+the\s+street)\b", _I)
 
 
@@ -79,6 +83,11 @@ def _someone_else(note: Note, m: re.Match[str]) -> bool:
     if note.someone_elses(m.start()) or _NEXT_DOOR.match(note.text, m.end()):
         return True
     if _HELPER_BEFORE.search(note.text, max(0, m.start() - 40), m.start()) is not None:
+        return True
+    # "Two Labradors live there; both are elderly": the animals are.
+    if _BOTH_BEFORE.search(note.text, max(0, m.start() - 12), m.start()) and _ANIMALS.search(
+        note.text, max(0, m.start() - 100), m.start()
+    ):
         return True
     # "the cat is named whiskers and she is very old": the pronoun is the animal's.
     said = note.text[m.start() : m.start() + 4].lower()

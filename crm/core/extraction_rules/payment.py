@@ -57,7 +57,7 @@ _PAYING = re.compile(
 _METHODS = {"chk": "check", "cheque": "check", "credit card": "card"}
 
 
-_TIP = re.compile(r"\btip(?:ped)?\b", _I)
+_TIP = re.compile(r"\btip(?:s|ped|ping)?\b", _I)
 # "pay con Venmo from now, not cheque": the method said not to use.
 _NOT_THIS = re.compile(r"\b(?:not|no)\s+$", _I)
 
@@ -71,8 +71,10 @@ def payment(note: Note) -> list[Hit]:
     for m in note.finditer(_PAYING):
         said = " ".join((next(g for g in m.groups() if g) or "").lower().split())
         said_at = next(m.start(g) for g in range(1, len(m.groups()) + 1) if m.group(g))
-        if not note.negated(m.start(), 20) and not _NOT_THIS.search(
-            note.text, max(m.start(), said_at - 6), said_at
+        if (
+            not note.negated(m.start(), 20)
+            and not _NOT_THIS.search(note.text, max(m.start(), said_at - 6), said_at)
+            and not _TIP.search(note.clause_before(m.start(), 30))  # "she tips in cash every time"
         ):
             hits.append(Hit("payment.preference", _METHODS.get(said, said), *m.span(), 0.75))
     return hits
@@ -159,7 +161,8 @@ _TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|dr|miss)\.?\s+$", _I)
 _NOT_A_PAYER = re.compile(
     r"^(?:he|she|they|it|who|nobody|everyone|customer|client|cust|owner|landlord|tenant|church"
     r"|company|hoa|office|mom|dad|mum|son|daughter|management|always|still|also|never|just|only"
-    r"|and|then|now|usually|mr|mrs|ms|dr|insurance|city|county|school|store|bank|host)$",
+    r"|and|then|now|usually|mr|mrs|ms|dr|insurance|city|county|school|store|bank|host|inn|hotel"
+    r"|motel|shop|cafe|bakery|library|town|clinic|practice|restaurant|salon|gym|farm)$",
     _I,
 )
 _PERCENT = r"(?:[0-9]{1,2}\s*(?:%|pct\b|percent\b)|\$[0-9]{1,3})"
