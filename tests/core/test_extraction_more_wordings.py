@@ -431,3 +431,34 @@ def test_round_sixteen_wordings(note: str, key: str, value: Any) -> None:
 )
 def test_round_sixteen_non_facts(note: str, key: str) -> None:
     assert key not in facts(note)
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "value"),
+    [
+        # round seventeen (val2026s): a formal owner's words and a bookkeeper's
+        ("before the store opens at seven in the morning", "schedule.time_window", "before 7am"),
+        (
+            "the shop windows before ten o'clock, as she opens at ten",
+            "schedule.time_window",
+            "before 10am",
+        ),
+        ("The side gate code is one-nine-one-four.", "access.gate_code", "1914"),
+        ("Miss Edith Tuttle is in her nineties", "demographic.age_group", "elderly"),
+        ("Mrs. Pelletier is a widow of eighty-seven", "demographic.age_group", "elderly"),
+        (
+            "rents out both halves. Mr. Ferris pays for the work; the tenants do not.",
+            "payment.payer",
+            "Mr. Ferris",
+        ),
+        ("Lowell: $290 each time, check at the door.", "payment.preference", "check"),
+        ("St. Anne's paid. Check from diocese.", "payment.preference", "check"),
+        ("Wheelers still owe from October. Cash customers normally.", "payment.preference", "cash"),
+    ],
+)
+def test_round_seventeen_wordings(note: str, key: str, value: Any) -> None:
+    assert facts(note).get(key) == value
+
+
+def test_a_check_from_inside_is_no_cheque() -> None:
+    assert "payment.preference" not in facts("streaks? check from inside before you leave")

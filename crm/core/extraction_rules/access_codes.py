@@ -139,7 +139,7 @@ _SPOKEN = (
 _SPOKEN_CODE = re.compile(
     rf"\b(?P<what>gate|lock\s*-?\s*box|alarm|garage|door|keypad)?\s*(?:code|coat|combo)\s+"
     rf"(?:(?:is|on\s+the\s+\w+\s+is)\s+)?(?:(?:still|now)\s+)?"
-    rf"(?P<seq>{_SPOKEN}(?:\s+{_SPOKEN}){{3,7}})\b",
+    rf"(?P<seq>{_SPOKEN}(?:\s+{_SPOKEN}){{3,7}}|{_SPOKEN}(?:-{_SPOKEN}){{3,7}})\b",
     _I,
 )
 
@@ -148,8 +148,9 @@ def spoken_code(note: Note) -> list[Hit]:
     """A code dictated digit by digit, with the words a phone hears for some digits."""
     hits = []
     for m in note.finditer(_SPOKEN_CODE):
-        tokens = m.group("seq").lower().split()
-        if sum(t.isdigit() for t in tokens) < 2 or note.negated(m.start(), 15):
+        tokens = m.group("seq").lower().replace("-", " ").split()
+        spelt = "-" in m.group("seq")  # "one-nine-one-four": spelt out on purpose
+        if (sum(t.isdigit() for t in tokens) < 2 and not spelt) or note.negated(m.start(), 15):
             continue  # "code for the side door": words, not a code
         what = (m.group("what") or "").lower()
         if not what:

@@ -30,6 +30,11 @@ _AGE = re.compile(
     r"|\bcollege\s+(?:students?|kids)\b)"
     r"|(?P<middle_aged>\bmiddle[\s-]aged\b)"
     r"|\bin\s+(?:her|his|their)\s+(?:late\s+|early\s+|mid[\s-]?)?(?P<decade>[2-9])0'?s\b"
+    # "in her nineties", "a widow of eighty-seven"
+    r"|\bin\s+(?:her|his|their)\s+(?:late\s+|early\s+|mid[\s-]?)?(?P<decade_word>sixties|seventies"
+    r"|eighties|nineties)\b"
+    r"|\b(?:widow|widower|woman|man|lady|gentleman)\s+of\s+(?P<age_word>sixty|seventy|eighty|ninety)"
+    r"(?:[\s-]\w+)?\b"
     r"|\b(?:she|he)(?:'s|\s+is)\s+(?:about\s+|maybe\s+|around\s+|like\s+|probably\s+)?"
     r"(?P<age>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?))"
     rf"|\b{_TITLE}(?:\s+is|\s*[,(]|\s+[-\u2013\u2014])\s*(?:about\s+|around\s+|age\s+)?"
@@ -119,6 +124,9 @@ def age_group(note: Note) -> list[Hit]:
             rank = 1  # "retired couple in their 80s" is elderly, not just senior
         elif kind == "decade":
             group = _age_bracket(int(m.group("decade")) * 10)
+        elif kind in ("decade_word", "age_word"):
+            tens = {"six": 60, "seve": 70, "eigh": 80, "nine": 90}[m.group(kind).lower()[:4]]
+            group = _age_bracket(tens)
         elif kind in ("age", "age2"):
             group = _age_bracket(int(m.group(kind)))
         else:

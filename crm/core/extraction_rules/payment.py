@@ -47,6 +47,9 @@ _PAYING = re.compile(
     r"|\b(?:cuts|signs|writes|mails|sends)\s+the\s+(?P<method7>check|cheque)s?\b"
     r"|[$][0-9]{2,4}(?:\.[0-9]{2})?\s+(?:by\s+)?(?P<method15>check|cheque|cash)\b"
     r"|\b(?P<method9>cash)\s+(?:in\s+an?\s+envelope|on\s+the\s+(?:counter|table|fridge)|under\s+the)"
+    r"|\b(?P<method16>cash|check|cheque)\s+at\s+the\s+door\b|\b(?P<method17>check|cheque)\s+from\s+(?:the\s+)?(?:diocese|parish|church|office|town"
+    r"|city|county|company|landlord|owner|tenant|daughter|son|hoa|school|board|trust|estate)\b"
+    r"|\b(?P<method18>cash|check)\s+customers\b"
     r"|\ba\s+(?P<method10>cash|check)\s+customer\b|\b(?:be|to\s+be|get)\s+(?P<method11>invoice)d\b"
     r"|\bswitch(?:ed|ing)?\s+to\s+(?:paying\s+(?:by|with)\s+)?(?P<method12>card|check|cash|invoice)\b"
     r"|\b(?P<method13>invoice)s\s+go(?:es)?\s+to\b"
@@ -314,11 +317,16 @@ def payment_details(note: Note) -> list[Hit]:
             role, *name = who.replace(",", " ").split()
             who = " ".join([role, *(w[:1].upper() + w[1:] for w in name)])
         if m.group("who3"):
-            if _NOT_A_PAYER.match(m.group("who3")) or _TITLE_BEFORE.search(
-                note.text, max(0, m.start() - 6), m.start()
-            ):
+            titled = _TITLE_BEFORE.search(note.text, max(0, m.start() - 6), m.start())
+            if _NOT_A_PAYER.match(m.group("who3")) or (titled and not _RENTED.search(note.text)):
                 continue  # "Mrs. Ahn pays by card": the customer, not someone else
-            who = m.group("who3")
+            # "Mr. Ferris pays for the work; the tenants do not": the landlord, by title
+            who = (
+                f"{titled.group().strip().capitalize()} {m.group('who3')}"
+                if titled
+                else m.group("who3")
+            )
+            who = re.sub(r"^(Mrs?|Ms|Dr)\.?\s", r"\1. ", who)
         if (
             who.startswith("owner")
             and (m.group("who2") or m.group("who11"))

@@ -51,6 +51,14 @@ _WORD_HOUR = re.compile(
     + r")\b\s*(?P<half>am|pm|a\.m\.|p\.m\.)?",
     _I,
 )
+# "before the store opens at seven in the morning", "before ten o'clock": an hour in words, said
+# with o'clock or the part of the day.
+_SAID_HOUR = re.compile(
+    r"\b(?P<w>before|after|by)\s+(?:(?:the\s+\w+|they|she|he|it|we)\s+(?:opens?|closes?)\s+at\s+)?(?P<h>"
+    + "|".join(_HOURS)
+    + r")(?:(?P<clock>\s+o'?clock)|\s+in\s+the\s+(?P<part>morning|afternoon|evening))+",
+    _I,
+)
 # "works nights and sleeps til 2": nobody before then.
 _ASLEEP = re.compile(
     r"\bsleeps?\s+(?:in\s+)?(?:til|till|until)\s+(?P<h>[0-9]{1,2}(?:\s*(?:am|pm))?)\b", _I
@@ -165,6 +173,12 @@ def time_windows(note: Note) -> list[Hit]:
         half = (m.group("half") or "").lower().replace(".", "")
         said = f"{m.group('w').lower()} {_hour(hour + half)}"
         hits.append(Hit("schedule.time_window", said, *m.span(), 0.65))
+    for m in note.finditer(_SAID_HOUR):
+        hour = str(_HOURS.index(m.group("h").lower()) + 1)
+        part = (m.group("part") or "").lower()
+        half = "am" if part == "morning" else "pm" if part else ""
+        said = f"{m.group('w').lower()} {_hour(hour + half)}"
+        hits.append(Hit("schedule.time_window", said, *m.span(), 0.65, rank=1))
     for m in note.finditer(_ASLEEP):
         hits.append(Hit("schedule.time_window", f"after {_hour(m.group('h'))}", *m.span(), 0.65))
     for m in note.finditer(_CLOCK):
