@@ -454,6 +454,19 @@ def test_round_sixteen_non_facts(note: str, key: str) -> None:
         ("Lowell: $290 each time, check at the door.", "payment.preference", "check"),
         ("St. Anne's paid. Check from diocese.", "payment.preference", "check"),
         ("Wheelers still owe from October. Cash customers normally.", "payment.preference", "cash"),
+        ("Pruitt's. Ice on back steps.", "hazards.ice", "ice on back steps"),
+        ("Vaillancourt gutters. Ice dams north side.", "hazards.ice", "ice dams north side"),
+        (
+            "Whitakers. Loose storm on pantry window.",
+            "hazards.loose_storm",
+            "loose storm on pantry window",
+        ),
+        (
+            "bull in the east pasture, don't cut across",
+            "hazards.animals",
+            "bull in the east pasture",
+        ),
+        ("leave the swallow nests alone", "instructions.general", "leave the swallow nests alone"),
     ],
 )
 def test_round_seventeen_wordings(note: str, key: str, value: Any) -> None:
@@ -462,3 +475,7 @@ def test_round_seventeen_wordings(note: str, key: str, value: Any) -> None:
 
 def test_a_check_from_inside_is_no_cheque() -> None:
     assert "payment.preference" not in facts("streaks? check from inside before you leave")
+
+
+def test_a_pit_bull_is_no_bull_in_a_field() -> None:
+    assert "hazards.animals" not in facts("pit bull named Diesel, friendly")

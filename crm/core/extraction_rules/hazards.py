@@ -74,6 +74,8 @@ _HAZARDS: dict[str, str] = {
     "algae": r"algae|mildew|mou?ld",
     "moss": r"(?:slippery\s+)?moss",
     "slippery": r"slippery|slick|icy",
+    # "Ice on back steps", "Ice dams north side"
+    "ice": r"ice\s+(?:on|dams?)(?=\s+(?:the\s+)?[a-z])",
     "pond": r"(?:koi\s+)?pond|pool\s+(?:below|under|next\s+to)",
     "deck": r"rott(?:en|ing)\s+(?:deck|boards?|steps?|railing)"
     r"|(?:deck|railing|steps?)(?:\s+boards)?\s+(?:is|are)\s+(?:rotten|loose|weak|unsafe|soft|spongy)"
@@ -88,7 +90,7 @@ _HAZARDS: dict[str, str] = {
     "drop_off": r"drop[\s-]?offs?|steep\s+drop|retaining\s+walls?|sheer\s+drop",
     "play_equipment": r"trampolines?|swing\s*sets?|play\s*sets?|kids'?\s+toys",
     "animals": r"(?:mean|aggressive|angry|territorial)\s+(?:goose|geese|rooster|llama|goat|horse)"
-    r"|geese|goose|roosters?",
+    r"|geese|goose|roosters?|(?<!pit\s)(?<!pit)bulls?(?!\s+mix)|ganders?|bats(?=\s+in\b)",
     "covers": r"(?:septic|cistern|well)\s+(?:lid|tank|cover)s?|manhole",
     "electric_fence": r"electric\s+fence",
     "poison_ivy": r"poison\s+(?:ivy|oak)",
@@ -122,11 +124,11 @@ _PART = (
     r"|soffits?|slates?|shingles?|gutters?|gutter\s+guards?|guards?|downspouts?|skylights?"
     r"|(?:satellite|satelite)\s+dish|dish|plate|lid|cover|hatch|pavers?|paving"
     r"|bricks?|branch(?:es)?|limbs?|nails?|anchors?|roof|ramp|fence|concrete|patio|floor"
-    r"|canopy|awning|trellis|chimney|ledge|sill)"
+    r"|canopy|awning|trellis|chimney|ledge|sill|storms?(?:\s+windows?)?)"
 )
 _STATE = (
     r"(?:rotten|rotted|rotting|cracked|wobbly|loose|broken|weak|soft|spongy|unsafe|slippery"
-    r"|slick|crumbling|sagging|uneven|unstable|sketchy|missing|dead|hanging|damaged)"
+    r"|slick|crumbling|sagging|uneven|unstable|sketchy|missing|dead|hanging|damaged|rusted|rusty)"
 )
 # "Back porch roof is soft, dont step on it": the advice that follows belongs to the hazard.
 _ADVICE = re.compile(

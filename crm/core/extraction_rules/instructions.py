@@ -96,7 +96,8 @@ _DO = re.compile(
     rf"|go\s+over\s+(?:every|each|all)|double[\s-]check|check\s+from\s+(?:the\s+)?inside"
     rf"|(?:very\s+)?(?:particular|picky|fussy)\s+about|soft\s*wash\s+only|only\s+soft\s*wash"
     rf"|ladder\s+(?:feet|legs)\s+(?:on|off|only)\b|check\s+for\s+streaks|(?:very\s+)?streak[\s-]sensitive"
-    rf"|hand[\s-]dry|dry\s+the\s+sills|wipe\s+(?:the\s+)?(?:sills|frames|tracks))\b{_TAIL}",
+    rf"|hand[\s-]dry|dry\s+the\s+sills|wipe\s+(?:the\s+)?(?:sills|frames|tracks)"
+    rf"|leave\s+(?:the\s+)?(?:\w+\s+){{0,2}}?(?!them\b)\w+s\s+alone)\b{_TAIL}",
     _I,
 )
 # "skylights from inside only", "stained glass by hand only": the clause names the object.
