@@ -479,3 +479,15 @@ def test_a_check_from_inside_is_no_cheque() -> None:
 
 def test_a_pit_bull_is_no_bull_in_a_field() -> None:
     assert "hazards.animals" not in facts("pit bull named Diesel, friendly")
+
+
+def test_an_instruction_cut_at_its_length_ends_on_a_whole_word() -> None:
+    value = facts(
+        "Mrs. Goodale asks that we leave the screens on the porch rather than carry them through"
+        " the house."
+    )["instructions.screens"]
+    assert value.endswith("carry them through"), value
+
+
+def test_billing_once_a_month_is_no_visit_frequency() -> None:
+    assert "schedule.frequency" not in facts("Pruitt's: bill them once a month, net 30.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from crm.core.extraction_rules.base import Hit, Note, tidy
+from crm.core.extraction_rules.base import Hit, Note, tidy, without_dangling
 from crm.core.extraction_rules.instruction_words import OBJECT as _OBJECT
 from crm.core.extraction_rules.instruction_words import TAIL as _TAIL
 from crm.core.extraction_rules.instruction_words import said as _said
@@ -236,6 +236,13 @@ def instructions(note: Note) -> list[Hit]:
                 key, value = _pronoun(note, m.start(), key, value)
             # "Do NOT walk it" (the roof): said the way most write it
             value = re.sub(r"^don't walk (?:the )?(roof|deck)\b", r"don't walk on the \1", value)
+            cut = re.search(r"\S+$", m.group())
+            if (
+                cut is not None
+                and note.text[m.end() : m.end() + 1].isalpha()
+                and value.endswith(cut.group().lower())
+            ):  # cut mid-word at the length limit: "through the hous"
+                value = without_dangling(value[: -len(cut.group())])
             hits.append(Hit(key, value, *m.span(), 0.65))
     hits += _only_way(note) + _pets_in(note)
     hits += _more(note, hits)

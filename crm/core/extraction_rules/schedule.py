@@ -75,7 +75,9 @@ _AWAY_WORDS = re.compile(r"\b(?:out\s+of\s+town|away|snowbirds?|gone|travel\w*)\
 _PAID_SO = re.compile(
     r"\b(?:pays?|paid|paying|bill(?:ed)?|invoiced?)\b[^.;!?\n]{0,25},\s*$", re.IGNORECASE
 )
-_BILLING = re.compile(r"\b(?:bill(?:ed)?|invoiced?|pays?|paid|charge[sd]?)\s+$", _I)
+_BILLING = re.compile(
+    r"\b(?:bill(?:ed)?|invoiced?|pays?|paid|charge[sd]?)\s+(?:them|him|her|us\s+)?\s*$", _I
+)
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)(?:[a-z]{0,6})\.?"
 _AWAY_MONTHS = re.compile(
     rf"\b(?:snowbirds?|away|gone|out\s+of\s+(?:town|state)|travels?|traveling|in\s+florida)\b"
