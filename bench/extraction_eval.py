@@ -45,7 +45,8 @@ VALIDATION_O_PATH = DATA / "notes_validation_2026o.jsonl"
 VALIDATION_P_PATH = DATA / "notes_validation_2026p.jsonl"
 VALIDATION_Q_PATH = DATA / "notes_validation_2026q.jsonl"
 VALIDATION_R_PATH = DATA / "notes_validation_2026r.jsonl"
-VALIDATION_S_PATH = DATA / "notes_validation_2026s.jsonl"  # untouched: scored with --path only
+VALIDATION_S_PATH = DATA / "notes_validation_2026s.jsonl"
+VALIDATION_T_PATH = DATA / "notes_validation_2026t.jsonl"  # untouched: scored with --path only
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -67,6 +68,7 @@ LABELLED_FILES = (
     VALIDATION_P_PATH,
     VALIDATION_Q_PATH,
     VALIDATION_R_PATH,
+    VALIDATION_S_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -101,6 +103,7 @@ SPLITS = (
     "val2026q",
     "val2026r",
     "val2026s",
+    "val2026t",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")
