@@ -152,3 +152,25 @@ def test_a_tenant_named_after_another_persons_name_is_only_the_tenant() -> None:
 )
 def test_round_seventeen_non_facts(note: str, key: str) -> None:
     assert key not in facts(note)
+
+
+@pytest.mark.parametrize(
+    ("note", "key"),
+    [
+        # round eighteen (val2026t)
+        ("mrs fenske, husband passed last year so its just her now.", "people.spouse_name"),
+        ("Caller is the tenant at unit 2", "people.tenant_name"),
+        ("invoice to his email, net 15", "payment.payer"),
+        ("stopped at the marchetti two-flat to drop off the invoice", "hazards.drop_off"),
+        ("Time: between 11am and 2pm only (school pickup).", "customer.type"),
+    ],
+)
+def test_round_eighteen_non_facts(note: str, key: str) -> None:
+    assert key not in facts(note)
+
+
+def test_a_hazard_key_never_starts_with_also() -> None:
+    keys = [
+        k for k in facts("also the porch roof over the front is too soft") if k.startswith("haz")
+    ]
+    assert keys == ["hazards.porch_roof"]

@@ -87,7 +87,9 @@ _HAZARDS: dict[str, str] = {
     "uneven_ground": r"uneven\s+(?:ground|yard|lawn)|slope[ds]?\s+(?:yard|lawn|ground)|hillside"
     r"|(?:ground|yard|lawn|backyard|lot)\s+(?:slopes|is\s+sloped|is\s+on\s+a\s+slope)"
     r"|(?:the|a|steep)\s+slope",
-    "drop_off": r"drop[\s-]?offs?|steep\s+drop|retaining\s+walls?|sheer\s+drop",
+    "drop_off": r"(?<!\bto\s)drop[\s-]?offs?"
+    r"(?!\s+(?:the|a|an|his|her|their|invoices?|keys?|receipts?))"
+    r"|steep\s+drop|retaining\s+walls?|sheer\s+drop",
     "play_equipment": r"trampolines?|swing\s*sets?|play\s*sets?|kids'?\s+toys",
     "animals": r"(?:mean|aggressive|angry|territorial)\s+(?:goose|geese|rooster|llama|goat|horse)"
     r"|geese|goose|roosters?|(?<!pit\s)(?<!pit)bulls?(?!\s+mix)|ganders?|bats(?=\s+in\b)",
@@ -164,7 +166,9 @@ _BEFORE_STATE = re.compile(
     r"|beware))\s*$",
     _I,
 )
-_THE = re.compile(r"^(?:(?:the|a|an|one|of|some|their|his|her|our|and|is|are)\s+){1,4}", _I)
+_THE = re.compile(
+    r"^(?:(?:the|a|an|one|of|some|their|his|her|our|and|is|are|also|so|but|then|plus)\s+){1,4}", _I
+)
 
 
 def _snake(text: str) -> str:

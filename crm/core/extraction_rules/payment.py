@@ -130,7 +130,8 @@ _PAYER = re.compile(
     r"|Group|LLC|Inc)))\b(?:\s*,)?\s+(?:still\s+|always\s+)?pays\b"
     r"|\binvoices?\s+(?:to|sent\s+to|go(?:es)?\s+to)\s+(?-i:(?P<org2>(?:[A-Z][a-z]+\s+){0,3}(?:Realty|Mgmt"
     r"|Management|Homes|Properties|PM|Rentals|Group|LLC|Inc|[A-Z][a-z]+)))\b(?=\s*[,.;]|\s*$)"
-    r"|\binvoices?\s+(?:to|sent\s+to|go(?:es)?\s+to)\s+(?:the\s+)?(?P<who4>(?!him\b|her\b|them\b)(?-i:[a-z])"
+    r"|\binvoices?\s+(?:to|sent\s+to|go(?:es)?\s+to)\s+(?:the\s+)?"
+    r"(?P<who4>(?!(?:him|her|them|his|their|my|our|e-?mail)\b)(?-i:[a-z])"
     r"[a-z][a-z ]{2,30}?)(?=\s*[,.;]|\s+(?:net|by|monthly|and)\b|\s*$)",
     _I,
 )
