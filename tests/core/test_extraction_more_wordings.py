@@ -491,3 +491,47 @@ def test_an_instruction_cut_at_its_length_ends_on_a_whole_word() -> None:
 
 def test_billing_once_a_month_is_no_visit_frequency() -> None:
     assert "schedule.frequency" not in facts("Pruitt's: bill them once a month, net 30.")
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "value"),
+    [
+        # round eighteen (val2026t): shorthand codes, sales written up, labelled fields
+        ("2fl, 22 win 14 scr, gc 4471. NO ldr on N side", "access.gate_code", "4471"),
+        ("NO dog anymore (Rex died). gc same 3380", "access.gate_code", "3380"),
+        ("Kowal. gc chgd 8812 -> 8821. 2 dogs out back", "access.gate_code", "8821"),
+        ("3 stry. 41 win no scr. bldg code 1906", "access.gate_code", "1906"),
+        ("Access: building entry 2468, then elevator to 4.", "access.gate_code", "2468"),
+        ("Time window: 9am\u20131pm. Billing: card on file", "schedule.time_window", "9am-1pm"),
+        ("Work nights only 10pm\u20135am.", "schedule.time_window", "10pm-5am"),
+        (
+            "Agreed w/ Paula Reyes: gutters + windows $410, fall only.",
+            "property.usual_price",
+            "$410",
+        ),
+        (
+            "Estimate w/ Greg: whole house in/out $385, spring + fall, he's good w/ that.",
+            "schedule.season",
+            "spring + fall",
+        ),
+        (
+            "Stair tower glass, agreed quarterly, $1,850, lift included.",
+            "property.usual_price",
+            "$1,850",
+        ),
+        (
+            "Signed: storefront + offices, $165 monthly, Saturdays.",
+            "property.usual_price",
+            "$165 monthly",
+        ),
+        ("Pets: none. Billing: check left under the mat.", "payment.preference", "check"),
+    ],
+)
+def test_round_eighteen_wordings(note: str, key: str, value: Any) -> None:
+    assert facts(note).get(key) == value
+
+
+def test_an_estimate_not_taken_sets_no_price_or_season() -> None:
+    found = facts("Quote for spring + fall: $320/visit, she said she'd let us know.")
+    assert "property.usual_price" not in found
+    assert "schedule.season" not in found

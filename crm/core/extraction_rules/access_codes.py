@@ -14,8 +14,11 @@ _CODE = (
     r"(?![0-9]|-[0-9]|\s*(?:am|pm|a\.m|p\.m)\b|:[0-9])"
 )
 _GATE_CODE = re.compile(
-    rf"\b(?:(?:gate|keypad|entry|garage(?:\s+door)?|(?:front\s+|back\s+|side\s+)?door)(?:\s*,\s*code"
+    rf"\b(?:(?:gate|keypad|entry|garage(?:\s+door)?|(?:front\s+|back\s+|side\s+)?door|bldg|building"
+    rf"(?:\s+entry)?)(?:\s*,\s*code"
     rf"|\s*(?:code|cd|combo|pin|#))|\bgate(?=\s*[:#-]?\s*[0-9]{{3}})|\bgate\s+(?:is\s+)?(?:still|now)(?=\s+[0-9]{{3}})"
+    # shorthand "gc 4471", "gc same 3380"; "building entry 2468"
+    rf"|\bgc(?:\s+(?:same|is|still|now))?(?=\s*[:#=]?\s*[0-9]{{3}})|\bbuilding\s+entry(?=\s+[0-9]{{3}})"
     rf"|combo(?:\s+lock)?\s+(?:is|:)|(?:garage|door|side|back|front)\s+keypad"
     rf"|code\s+(?:for|to|of)\s+(?:the\s+)?(?:\w+\s+)?(?:gate|door|entrance)|keypad"
     # "use the maintenance gate on Linwood Ct, code 8812"

@@ -375,6 +375,14 @@ _SHORTHAND = (
 )
 
 
+# An estimate the customer took: "Estimate w/ owner: $385, spring + fall, he's good w/ that".
+ACCEPTED = re.compile(
+    r"^\s*(?:agreed|sold|signed|booked)\b|\b(?:agreed|accepted|signed|approved|ok'?d|okay'?d"
+    r"|(?:is|he'?s|she'?s|they'?re)\s+good\s+w(?:ith|/)\s*(?:that|it)|go\s+ahead)\b",
+    re.IGNORECASE,
+)
+
+
 # A phrase cut at its length ends on a whole word, not on "and", "so" or "about".
 _DANGLING = re.compile(
     r"(?:[\s,;:-]+(?:and|so|at|about|the|or|but|to|of|in|on|with|a|an|its|it'?s|near|is|are"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crm.core.extraction_rules.base import Hit, Note, tidy
+from crm.core.extraction_rules.base import ACCEPTED, Hit, Note, tidy
 
 _I = re.IGNORECASE
 
@@ -12,7 +12,7 @@ _PAYMENT = re.compile(
     r"(?P<check>\bpays?\s+(?:by\s+|with\s+|w/\s*|via\s+|in\s+)?(?:a\s+)?(?:check|cheque|chk)\b"
     r"|\b(?:checks?|cheques?)\s+only\b|\b(?:leaves?|left|(?:she|he|they)'?ll\s+leave)\s+"
     r"(?:a\s+|the\s+|us\s+a\s+)?(?:check|cheque)\b"
-    r"|(?:^|[.;!]\s*)(?:the\s+)?(?:check|cheque)\s+(?:is\s+|was\s+|will\s+be\s+)?left\b"
+    r"|(?:^|[.;!:]\s*)(?:the\s+)?(?:check|cheque)\s+(?:is\s+|was\s+|will\s+be\s+)?left\b"
     r"|\b(?:paid|mails?|mailed|will\s+mail|sends?|sent)\s+(?:by\s+|with\s+|w/\s*|us\s+|in\s+)?"
     r"(?:a\s+)?(?:check|cheque|chk)\b|\b(?:check|cheque|chk)\s*(?:#|no\.?)\s*[0-9]{3,})"
     r"|(?P<cash>^\s*cash\s*[,;:-]|(?:^|[.;]\s*)cash\s*(?:[.!]|$)|\bcash\s+only\b|\bpaid\s+(?:in\s+|with\s+|w/\s*)?cash\b"
@@ -183,7 +183,7 @@ _DISCOUNT = re.compile(
     _I,
 )
 # The agreed recurring price ("$350/visit agreed", "usual price $180"), not this visit's bill.
-_MONEY = r"[$\u00a3\u20ac][0-9]{1,4}(?:\.[0-9]{2})?"
+_MONEY = r"[$\u00a3\u20ac](?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,4})(?:\.[0-9]{2})?"
 _USUAL_PRICE = re.compile(
     rf"{_MONEY}\s*(?:/\s*|per\s+|a\s+|each\s+|ea\.?\s+|every\s+)(?:visit|clean(?:ing)?|service"
     rf"|month|mo|time|panel|window|home|house)\b"
@@ -192,6 +192,7 @@ _USUAL_PRICE = re.compile(
     rf"|\b(?:agreed(?:\s+on)?|(?:i|we)\s+charge\s+(?:them|her|him)|still)\s+{_MONEY}"
     rf"(?:\s+(?:for|per)\s+[^.;!?\n,]{{2,25}})?"
     rf"|\bprice\s+locked\s+(?:in\s+)?(?:at\s+)?{_MONEY}(?:\s*/\s*(?:yr|year))?|\brate\s*[:=]?\s*{_MONEY}"
+    rf"|{_MONEY}\s+(?:monthly|quarterly|weekly|per\s+month|a\s+month)\b"
     rf"|{_MONEY}\s+(?:(?:in\s*[+&/]\s*out|in\s+and\s+out)\s+)?(?:agreed|going\s+forward|from\s+now\s+on)(?:\s+as\s+the\s+price)?"
     rf"|{_MONEY}\s+is\s+(?:her|his|their|the)\s+(?:usual\s+)?price"
     rf"|\b(?:same|usual)\s+{_MONEY}"
@@ -205,6 +206,11 @@ _PRICE_WORDS = re.compile(
     r"^(?:(?:usual|regular|reg\.?|standard|flat|normal)\s+(?:price|rate|charge|fee)|price(?:\s+locked)?|rate"
     r"|(?:i|we)\s+charge\s+(?:them|her|him)|agreed(?:\s+on)?|still|same|usual)\s*"
     r"(?:is\s+|of\s+|stays\s+|remains\s+|still\s+|in\s+at\s+|in\s+|at\s+|[:=]\s*)?(?:our\s+)?"
+)
+# The price of a sale written up, not a price per window or an amount off.
+_SOLD_PRICE = re.compile(
+    rf"(?P<price>{_MONEY})(?![0-9]|,[0-9])(?!\s*(?:/\s*|per\s+|a\s+|an\s+)(?:window|pane|hr|hour"
+    rf"|screen|panel)|\s*off\b|\s+(?:tip|deposit|extra)\b)"
 )
 # "$310 in+out agreed": the price and what it covers; that it was agreed goes without saying.
 _AGREED_AFTER = re.compile(
@@ -226,7 +232,8 @@ _USUAL_SAID = re.compile(
 )
 # "quarterly, in and out, $240": a price said with the plan it belongs to.
 _PRICE_WITH_PLAN = re.compile(
-    rf"\b(?:quarterly|monthly|weekly|twice\s+a\s+year|every\s+[0-9]{{1,2}}\s+(?:weeks|wks|months))"
+    rf"\b(?:quarterly|monthly|weekly|twice\s+a\s+year|[1-9]x\s+a\s+year|every\s+other\s+(?:week|month)"
+    rf"|every\s+[0-9]{{1,2}}\s+(?:weeks|wks|months))"
     rf"(?:,\s*(?:in\s+and\s+out|outside\s+only|ext(?:erior)?\s+only))?,\s*(?P<price>{_MONEY})"
     rf"(?![0-9]|\s*(?:tip|cash\s+tip))",
     _I,
@@ -349,7 +356,9 @@ def payment_details(note: Note) -> list[Hit]:
         value = re.sub(r"^mil(?:itary)?\.? discount (\S+)$", r"\1 military discount", value)
         hits.append(Hit("payment.discount", value, *m.span(), 0.75))
     for m in note.finditer(_PRICE_WITH_PLAN):
-        if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
+        if not _NOT_AGREED.search(
+            note.text, *note.sentence_window(m.start(), m.end())
+        ) or ACCEPTED.search(note.text):
             hits.append(Hit("property.usual_price", m.group("price"), *m.span("price"), 0.6))
     for m in note.finditer(_USUAL_SAID):
         said = (
@@ -360,10 +369,17 @@ def payment_details(note: Note) -> list[Hit]:
         )
         hits.append(Hit("property.usual_price", said, *m.span(), 0.7))
     for m in note.finditer(_USUAL_PRICE):
-        if not _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end())):
+        if not _NOT_AGREED.search(
+            note.text, *note.sentence_window(m.start(), m.end())
+        ) or ACCEPTED.search(note.text):
             value = _PRICE_WORDS.sub("", tidy(m.group()))
             value = _AGREED_AFTER.sub("", re.sub(r"\b(?:ea|each)\.?\s+", "per ", value))
             hits.append(Hit("property.usual_price", value, *m.span(), 0.7))
+    if ACCEPTED.search(note.text) and not any(h.key == "property.usual_price" for h in hits):
+        # a sale written up: "Agreed w/ Paula Reyes: gutters + windows $410, fall only"
+        for m in note.finditer(_SOLD_PRICE):
+            hits.append(Hit("property.usual_price", m.group("price"), *m.span("price"), 0.6))
+            break
     for m in note.finditer(_BILL_THEM):
         roles = list(_PAYER_ROLE.finditer(note.text, max(0, m.start() - 80), m.start()))
         if roles and not note.negated(m.start(), 15):

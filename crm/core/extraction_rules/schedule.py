@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crm.core.extraction_rules.base import MONTHS, Hit, Note, tidy
+from crm.core.extraction_rules.base import ACCEPTED, MONTHS, Hit, Note, tidy
 from crm.core.extraction_rules.preferences import DAY_TOKEN, days_in
 from crm.core.extraction_rules.time_windows import time_windows
 
@@ -222,7 +222,10 @@ def schedule_details(note: Note) -> list[Hit]:
             for m in found
             if not note.negated(m.start(), 10)
             and not _BILLING.search(note.clause_before(m.start()))
-            and not _OFFERED.search(note.text, *note.sentence_window(m.start(), m.end()))
+            and not (
+                _OFFERED.search(note.text, *note.sentence_window(m.start(), m.end()))
+                and not ACCEPTED.search(note.text)
+            )
             and not (
                 re.match(r"every\s+year", m.group(), _I)
                 and _AWAY_WORDS.search(note.text, *note.sentence_window(m.start(), m.end()))

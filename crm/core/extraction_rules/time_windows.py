@@ -78,8 +78,8 @@ _TIME_WINDOW = re.compile(
     r"[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?)?"
     r"|\b(?:out|done|finished|gone|off\s+site)\s+by\s+(?:[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)"
     r"|[0-9]{1,2}(?::[0-9]{2})?(?!\s*(?:windows?|screens?|[a-z])))"
-    r"|\b(?:allows?\s+work|work\s+hours|hours\s+are|only)\s+(?:from\s+)?[0-9]{1,2}(?::[0-9]{2})?"
-    r"\s*(?:am)?\s*(?:-|to)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:pm)?(?!\s*(?:windows?|screens?|hrs?"
+    r"|\b(?:allows?\s+work|work\s+hours|hours\s+are|only|time\s+window\s*:)\s+(?:from\s+)?[0-9]{1,2}"
+    r"(?::[0-9]{2})?\s*(?:am|pm)?\s*(?:-|to|\u2013)\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:am|pm)?(?!\s*(?:windows?|screens?|hrs?"
     r"|hours|min))",
     _I,
 )
@@ -143,6 +143,7 @@ def time_windows(note: Note) -> list[Hit]:
             value = re.sub(r"^not\s+before\b", "after", value)  # "not before 9" opens at 9
             value = re.sub(r"^after\s+(?:they|we|the\s+\w+)\s+close\s+(?:at\s+)?", "after ", value)
             value = re.sub(r"^(?:ideally|preferably|latest)\s+by\b", "by", value)
+            value = re.sub(r"^(?:time\s+window\s*:\s*|only\s+)(?=[0-9])", "", value)
             if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()) or (
                 value.startswith("before") and _NO_WORK.search(note.clause_before(m.start(), 40))
             ):
