@@ -46,7 +46,8 @@ VALIDATION_P_PATH = DATA / "notes_validation_2026p.jsonl"
 VALIDATION_Q_PATH = DATA / "notes_validation_2026q.jsonl"
 VALIDATION_R_PATH = DATA / "notes_validation_2026r.jsonl"
 VALIDATION_S_PATH = DATA / "notes_validation_2026s.jsonl"
-VALIDATION_T_PATH = DATA / "notes_validation_2026t.jsonl"  # untouched: scored with --path only
+VALIDATION_T_PATH = DATA / "notes_validation_2026t.jsonl"
+VALIDATION_U_PATH = DATA / "notes_validation_2026u.jsonl"  # untouched: scored with --path only
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -69,6 +70,7 @@ LABELLED_FILES = (
     VALIDATION_Q_PATH,
     VALIDATION_R_PATH,
     VALIDATION_S_PATH,
+    VALIDATION_T_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -104,6 +106,7 @@ SPLITS = (
     "val2026r",
     "val2026s",
     "val2026t",
+    "val2026u",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")
