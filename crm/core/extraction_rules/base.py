@@ -9,6 +9,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+# Numbers live in numbers.py; the rules import them from here with the rest.
+from crm.core.extraction_rules.numbers import MONTHS as MONTHS
+from crm.core.extraction_rules.numbers import NUMBER as NUMBER
+from crm.core.extraction_rules.numbers import NUMBER_WORDS as NUMBER_WORDS
+from crm.core.extraction_rules.numbers import parse_number as parse_number
+
 # Typographic variants folded to ASCII one character for one, so offsets into the folded text
 # are offsets into the original note and evidence can be sliced from the original.
 _FOLD = str.maketrans(
@@ -242,49 +248,6 @@ def name_value(word: str) -> str | None:
 
 def capitalised(word: str) -> bool:
     return word[:1].isupper()
-
-
-# -- numbers -------------------------------------------------------------------------------
-
-# Numbers and months in words, shared by the rules and the eval's light paraphrase.
-NUMBER_WORDS = tuple(
-    words(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen"
-    )
-)
-MONTHS = tuple(
-    words("january february march april may june july august september october november december")
-)
-_UNITS = {w: i for i, w in enumerate(NUMBER_WORDS)}
-_TENS = {
-    w: 10 * (i + 2)
-    for i, w in enumerate(words("twenty thirty forty fifty sixty seventy eighty ninety"))
-}
-_WORD_NUMBER = (
-    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-    r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?"
-    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
-    r"|fifteen|sixteen|seventeen|eighteen|nineteen|(?:a\s+)?dozen)"
-)
-# Digits that are not part of a price, phone number, time, decimal or ordinal.
-_DIGITS = r"(?<![\w$#.,/:+-])[0-9]{1,4}(?![0-9]|[.,:/][0-9]|%|st\b|nd\b|rd\b|th\b)"
-NUMBER = rf"(?:{_DIGITS}|\b{_WORD_NUMBER}\b)"
-
-
-def parse_number(text: str) -> int | None:
-    words = text.lower().replace("-", " ").split()
-    if not words:
-        return None
-    if words[0].isdigit():
-        return int(words[0])
-    if words[-1] == "dozen":
-        return 12
-    if len(words) == 1:
-        return _UNITS.get(words[0], _TENS.get(words[0]))
-    if words[0] in _TENS and words[1] in _UNITS:
-        return _TENS[words[0]] + _UNITS[words[1]]
-    return None
 
 
 _CONTRAST = re.compile(r"not\s", re.IGNORECASE)

@@ -1,5 +1,6 @@
-"""Words of the instructions rules: the objects an instruction is about, and how a do or
-don't is said back in short ("Do NOT go on the roof - its slate" -> "don't go on the roof")."""
+"""Words of the instructions rules: the objects an instruction is about, how a do or don't is
+said back in short ("Do NOT go on the roof - its slate" -> "don't go on the roof"), and the
+short ones said without a verb ("no metal poles", "keep the coop door shut")."""
 
 from __future__ import annotations
 
@@ -55,3 +56,21 @@ def said(text: str) -> str:
     for pattern, replacement in _SAID:
         value = pattern.sub(replacement, value)
     return value[:120]
+
+
+# "no metal poles", "NO radio playing on site", "no squeegee": a tool or a noise not to use.
+NO_X = re.compile(
+    r"\bno\s+(?:metal\s+|wooden\s+|high\s+|extension\s+)?(?P<obj>poles?|ladders?|squeegees?|radio"
+    r"|music|smoking|pressure|hoses?|photo\w*|water[\s-]fed\s+poles?|wfp|surface\s+cleaners?"
+    r"|scrubbing|walking|climbing)\b(?!\s+(?:needed|required|necessary|access|problems?|issues?"
+    rf"|work|today|this))(?:\s+(?:on|near|around|against|by|over|in|at|there|playing)\b{TAIL})?",
+    _I,
+)
+# "keep the coop door shut", "make sure the back door stays shut", "keep the noise down".
+KEEP = re.compile(
+    r"\b(?:keep|make\s+sure)\s+(?:the\s+|that\s+|their\s+|her\s+|his\s+)?(?P<thing>(?:[a-z]+\s+)"
+    r"{0,2}?(?:doors?|windows?|slider|lids?|blinds|curtains|hatch|noise|it))\s+(?:stays?\s+|is\s+)?"
+    r"(?:shut|closed|locked|latched|down|quiet)\b(?:\s+(?:while|when|during|near|by)\b"
+    rf"{TAIL})?|\bbe\s+quiet\s+(?:near|around|by|in)\b{TAIL}",
+    _I,
+)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from crm.core.extraction_rules.base import Hit, Note, tidy, without_dangling
+from crm.core.extraction_rules.instruction_words import KEEP as _KEEP
+from crm.core.extraction_rules.instruction_words import NO_X as _NO_X
 from crm.core.extraction_rules.instruction_words import OBJECT as _OBJECT
 from crm.core.extraction_rules.instruction_words import TAIL as _TAIL
 from crm.core.extraction_rules.instruction_words import said as _said
@@ -123,22 +125,6 @@ _ANIMAL = re.compile(rf"\b(?:(?P<cat>cats?|kitty|kitten)|(?P<dog>{DOG_WORDS}))\b
 # "skip the screens this time": a one-off, not an instruction to keep.
 _ONE_OFF = re.compile(
     r"\b(?:this\s+(?:time|visit|month|week|once)|today|just\s+this|for\s+now|next\s+time)\b", _I
-)
-# "no metal poles", "NO radio playing on site", "no squeegee": a tool or a noise not to use.
-_NO_X = re.compile(
-    r"\bno\s+(?:metal\s+|wooden\s+|high\s+|extension\s+)?(?P<obj>poles?|ladders?|squeegees?|radio"
-    r"|music|smoking|pressure|hoses?|photo\w*|water[\s-]fed\s+poles?|wfp|surface\s+cleaners?"
-    r"|scrubbing|walking|climbing)\b(?!\s+(?:needed|required|necessary|access|problems?|issues?"
-    rf"|work|today|this))(?:\s+(?:on|near|around|against|by|over|in|at|there|playing)\b{_TAIL})?",
-    _I,
-)
-# "keep the coop door shut", "make sure the back door stays shut", "keep the noise down".
-_KEEP = re.compile(
-    r"\b(?:keep|make\s+sure)\s+(?:the\s+|that\s+|their\s+|her\s+|his\s+)?(?P<thing>(?:[a-z]+\s+)"
-    r"{0,2}?(?:doors?|windows?|slider|lids?|blinds|curtains|hatch|noise|it))\s+(?:stays?\s+|is\s+)?"
-    r"(?:shut|closed|locked|latched|down|quiet)\b(?:\s+(?:while|when|during|near|by)\b"
-    rf"{_TAIL})?|\bbe\s+quiet\s+(?:near|around|by|in)\b{_TAIL}",
-    _I,
 )
 # A standing do: "wants the sills wiped down every time", "asks we wipe down the sills every
 # time", "she likes the tracks vacuumed", "they want us to do those too each visit".
