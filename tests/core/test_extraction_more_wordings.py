@@ -535,3 +535,58 @@ def test_an_estimate_not_taken_sets_no_price_or_season() -> None:
     found = facts("Quote for spring + fall: $320/visit, she said she'd let us know.")
     assert "property.usual_price" not in found
     assert "schedule.season" not in found
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "value"),
+    [
+        # round nineteen (val2026u): forwarded emails and their signatures
+        (
+            "Invoice Summit Stays, not the owner. Thanks,\n"
+            "Marisol Pena, Property Manager, Summit Stays",
+            "people.property_manager",
+            "Marisol Pena",
+        ),
+        (
+            "Please do not rest ladders on it. \u2014 Marisol, Summit Stays property manager",
+            "people.property_manager",
+            "Marisol",
+        ),
+        ("Weekly rental. Invoice Summit Stays, not the owner.", "payment.payer", "Summit Stays"),
+        (
+            "New tenant is Marisol Reyes, landlord (Frank Bello) still pays.",
+            "people.landlord",
+            "Frank Bello",
+        ),
+        (
+            "Heads up on the Quinns' vacation house: old well cover.",
+            "customer.type",
+            "vacation home",
+        ),
+    ],
+)
+def test_round_nineteen_wordings(note: str, key: str, value: Any) -> None:
+    assert facts(note).get(key) == value
+
+
+@pytest.mark.parametrize(
+    ("note", "key"),
+    [
+        (
+            "Hi, the owner is selling. \u2014 Jen, Property Manager, Peak Vacation Homes",
+            "customer.type",
+        ),
+        (
+            "FWD: 7 Steller Jay - owner request\n\nHello, the owner (Mrs. Ito) is hard of hearing.",
+            "instructions.note",
+        ),
+        ("request\n\nHello, the owner is hard of hearing.", "people.preferred_crew"),
+        ("Tip $20 cash from owner.", "instructions.note"),
+        (
+            "Hi, this is Mrs. Pruitt, I had a question about my bill, can you call me back please.",
+            "instructions.note",
+        ),
+    ],
+)
+def test_round_nineteen_non_facts(note: str, key: str) -> None:
+    assert key not in facts(note)

@@ -218,7 +218,7 @@ _NOT_NAMES = frozenset(
     brown grey gray golden yellow red tan spotted fluffy fat skinny older elderly new usually
     always never sometimes often still inside outside indoor outdoor indoors outdoors home away
     gone dead sick deaf blind retired lovely particular picky fussy harmless yappy barky scared
-    passed died caller customer client
+    passed died caller customer client hello hi hey thanks regards dear
     skittish timid anxious hyper crazy wild bites barks jumps gets got runs comes came goes went
     says said works working stays sits lives live knows lets let keep keeps handles handle pays
     paid wants likes loves will wont cant usually handles takes took left leaves answers asked

@@ -242,7 +242,8 @@ _CUSTOMER_TYPE = re.compile(
     r"|(?:dental|doctor'?s|law|medical)\s+office|clinic|salon|gym|daycare"
     r"|school(?!\s+(?:pickup|pick-up|drop-?off|run|bus|year|holidays?|days?|nights?|zone))"
     r"|bank(?!\s+(?:transfer|account|acct|draft|card|details|barn|deposit|holiday|of\s+windows))"
-    r"|(?:air\s*bnb|vrbo|short[\s-]term|vacation)(?:\s+rental)?|rental\s+property"
+    r"|(?:air\s*bnb|vrbo)(?:\s+rental)?|(?:short[\s-]term|vacation)\s+(?:rental|home|house|cabin)"
+    r"|rental\s+property"
     r"|apartment\s+complex|condo\s+(?:complex|building|bldg|association)|retail|warehouse"
     r"|car\s+dealership|dealership|hotel|motel|office\s+(?:bldg|building|park|complex|suite)"
     r"|(?:apartment|apt)\s+(?:complex|building|bldg)|coffee\s+shop|law\s+firm|car\s+wash|bakery"
@@ -318,6 +319,7 @@ def _kind(text: str) -> str:
     kind = tidy(text).replace("air bnb", "airbnb")
     kind = re.sub(r"^(?:this is a|it'?s a) rental$", "rental", kind)
     kind = re.sub(r"^dealership$", "car dealership", kind)
+    kind = re.sub(r"^vacation (?:house|cabin)$", "vacation home", kind)
     return re.sub(r"\b(?:bldg)\b", "building", re.sub(r"^apt\b", "apartment", kind))
 
 

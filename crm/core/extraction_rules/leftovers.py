@@ -29,7 +29,8 @@ _CARRIES = re.compile(
 _THE_JOB = re.compile(
     r"^\s*(?:finished|done|completed|did|cleaned|washed|scrubbed|job|all\s+done|paid|tipped"
     r"|quoted|left|rained|rescheduled|arrived|started|came\s+back|back\s+(?:in|on|next)"
-    r"|took|spent|total|invoice\s+(?:left|sent)|next\s+(?:visit|time))\b",
+    r"|took|spent|total|invoice\s+(?:left|sent)|next\s+(?:visit|time)"
+    r"|fwd?|fw|re)\b",  # an email's subject line: "FWD: 7 Steller Jay - owner request"
     _I,
 )
 # Narration of the visit anywhere in the sentence: who was home, what was said, used or given.
@@ -47,7 +48,7 @@ _NARRATED = re.compile(
     r"|(?:same\s+)?as\s+(?:always|usual)|last\s+(?:yr|year|week|month|summer|spring|fall|winter)"
     r"|(?:days?|weeks?|months?|years?|yrs?)\s+ago|yesterday|again|thanks?|thx"
     r"|spoke\s+(?:with|to)|talked\s+(?:with|to)|(?:is|are)\s+calling|this\s+(?:morning|afternoon)"
-    r"|customer(?:'s)?\s+name\s+is"
+    r"|customer(?:'s)?\s+name\s+is|\btip\b|call\s+me\s+back|question\s+about"
     r"|(?:was|were)\s+(?:very\s+|super\s+|really\s+|so\s+)?(?:understanding|happy|pleased|nice"
     r"|thrilled|upset|satisfied|grateful|home|there|out|away|late))\b",
     _I,

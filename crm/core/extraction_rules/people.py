@@ -27,6 +27,7 @@ from crm.core.extraction_rules.people_roles import (
     _STREET,
     _TRANSLATES,
     _TRANSLATES_AFTER,
+    ROLE_OF_NAME_BEFORE,
 )
 
 _I = re.IGNORECASE
@@ -267,6 +268,12 @@ def roles(note: Note) -> list[Hit]:
             note.text, max(0, m.start() - 30), m.start()
         ):
             continue  # "Greg Pham (owner, Pham's Pho)": the name before the bracket has the role
+        if (
+            m.re is _ROLE_FIRST
+            and ROLE_OF_NAME_BEFORE.search(note.text, max(0, m.start() - 25), m.start())
+            and note.text[max(0, m.start("name") - 3) : m.start("name")].rstrip().endswith(",")
+        ):
+            continue  # "Marisol Pena, Property Manager, Summit Stays": not "Summit"
         groups = m.groupdict()
         said = groups.get("role") or groups.get("role3") or groups.get("role4") or ""
         role = _ROLE_KEYS.get(" ".join(said.lower().replace("-", " ").split()))

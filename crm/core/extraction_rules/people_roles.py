@@ -132,7 +132,7 @@ _ROLE = _role_pattern(_ROLES)
 # A name is one or two capitalised words: "Kelly", "Dana Ruiz", "Mr Patel".
 _PERSON = (
     rf"(?:(?i:mr|mrs|ms|dr|mister|miss|rev(?:erend)?|fr)\.?\s+)?(?!(?i:{_ROLE})\b)"
-    r"(?P<name>[A-Z][a-z'-]{1,20}(?:\s+[A-Z][a-z'-]{1,20})?)\b"
+    r"(?P<name>[A-Z][a-z'-]{1,20}(?:[ \t]+[A-Z][a-z'-]{1,20})?)\b"
 )
 # Role first ("manager Kelly", "our contact there is Denise"), or name first ("Kelly is the
 # manager now", "Jerry (maintenance)"); run apart so one cannot swallow the other's role.
@@ -167,7 +167,8 @@ _NAME_FIRST = re.compile(
     rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))"
     rf"(?:\s*,[^()\n]{{0,30}})?\)"
     rf"|{_PERSON.replace('name', 'name4')}\s*(?:=|,)\s*(?i:(?:the\s+)?(?P<role4>{_ROLE}))"
-    rf"(?=\s*[.;!]|\s*$|\s+(?i:of|at)\b)",
+    # "Marisol Pena, Property Manager, Summit Stays": a signature, the company after the role
+    rf"(?=\s*[.;!]|\s*$|\s+(?i:of|at)\b|\s*,\s*[A-Z])",
 )
 # A person's name starts with a capital: skipping every other position keeps long notes fast.
 _NAME_FIRST = re.compile(r"(?=[A-Z])(?:" + _NAME_FIRST.pattern + ")", _NAME_FIRST.flags)
@@ -240,4 +241,9 @@ _NAMED_BEFORE = re.compile(r"[A-Z][a-z'-]+\s*\(\s*$")
 # A pasted email's sender: "From Beth Ruiz, Quarry Hill HOA secretary:".
 _SENDER = re.compile(
     rf"\b(?i:from)\s+{_PERSON},\s+(?:(?:the\s+)?[A-Z][\w'&]*\s+){{0,4}}(?i:(?P<role>{_ROLE}))\b\s*[:(\-]"
+    # a signature: "— Marisol, Summit Stays property manager"
+    rf"|[\u2014\u2013-][ \t]*{_PERSON.replace('name', 'name3')},[ \t]+(?:[A-Z][\w'&]*[ \t]+){{0,4}}"
+    rf"(?i:(?P<role3>{_ROLE}))[ \t]*(?:$|\n)"
 )
+# "Marisol Pena, Property Manager, ...": the role is the name's just before it.
+ROLE_OF_NAME_BEFORE = re.compile(r"[A-Z][a-z'-]+,[ \t]*$")
