@@ -252,7 +252,7 @@ _CHANGED_CODE = re.compile(
     # "gate code 3071 -> 3072", "lockbox combo change: before 3141, now 2718"
     r"|\b(?P<what3>gate|gc|lock\s*-?\s*box|keypad|door|garage)\s+(?:code|combo|combinaci\w+)?\s*"
     r"(?:chgd|changed|chg)?\s*[0-9]{3,8}"
-    r"\s*(?:->|=>|\u2192)\s*(?P<code3>[0-9]{3,8})\b"
+    r"\s*(?:->|=>|\u2192)\s*(?:now\s+)?(?P<code3>[0-9]{3,8})\b"
     r"|\b(?P<what4>gate|lock\s*-?\s*box|keypad|door|garage)\b[^.!?\n]{0,40}?\b(?:was|before|old)\s*:?\s*"
     r"[0-9]{3,8}\s*[,;]?\s+(?:now|new(?:\s+(?:one|code))?(?:\s+is)?)\s*:?\s*(?P<code4>[0-9]{3,8})\b",
     _I,

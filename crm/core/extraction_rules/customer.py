@@ -146,7 +146,8 @@ _LANGUAGES = (
     r"|polish|tagalog|hindi|japanese|german|italian|asl|sign\s+language|creole|haitian\s+creole"
     r"|ukrainian|farsi|persian|somali|hmong|greek|turkish|punjabi|urdu|gujarati|bengali"
     r"|amharic|swahili|thai|khmer|lao|burmese|nepali|tamil|telugu|romanian|albanian|bosnian"
-    r"|serbian|croatian|hebrew|armenian|dutch"
+    r"|serbian|croatian|hebrew|armenian|dutch|norwegian|swedish|danish|finnish|czech|slovak|hungarian"
+    r"|icelandic|lithuanian|latvian|estonian|georgian|malay|indonesian|samoan|tongan|navajo"
 )
 _LANGUAGE = re.compile(rf"\b(?P<lang>{_LANGUAGES})\b", _I)
 _LANGUAGE_CUE = re.compile(
@@ -168,6 +169,9 @@ _LANGUAGE_THING = re.compile(
 )
 
 
+# A language said on its own, as a note's first word or a line of a list: "- Cantonese; son Kevin
+# handles scheduling", "Spanish. hija Maria translates."
+_ON_ITS_OWN = re.compile(rf"\s*[-*\u2022]?\s*(?:{_LANGUAGES})\s*(?:[.;,:]|$)", _I | re.MULTILINE)
 # "Sp only", "habla español": shorthand that needs no other cue.
 _LANGUAGE_ONLY = re.compile(r"\b(?:sp|span)\.?\s+only\b|\bhabla\s+espa\w+", _I)
 
@@ -184,7 +188,11 @@ def language(note: Note) -> list[Hit]:
             note.text, max(0, m.start() - 6), m.end()
         )
         lo, hi = note.sentence_window(m.start(), m.end())
-        if not said and _LANGUAGE_CUE.search(note.text, lo, hi) is None:
+        if (
+            not said
+            and _LANGUAGE_CUE.search(note.text, lo, hi) is None
+            and not _ON_ITS_OWN.match(note.text, note.sentence(m.start())[0])
+        ):
             continue
         if note.negated(m.start(), 12):
             continue

@@ -158,6 +158,10 @@ _OPEN_QUOTE = re.compile(r"(?<![A-Za-z])'(?!(?:em|til|cause|bout|n)\b)(?=[A-Za-z
 _CLOSE_QUOTE = re.compile(r"(?<=[A-Za-z.!?])'(?![A-Za-z])")
 
 
+# A voicemail written down word for word: "Hi this is Bob Chandler, my wife Suzie and I...".
+_VOICEMAIL = re.compile(r"\s*(?:hi|hello|hey)\b[^.\n]{0,10}\b(?:this\s+is|it'?s)\b", _I)
+
+
 def _quoted(note: Note, pos: int) -> bool:
     """Inside a customer's message pasted in quotes ("..." or '...')."""
     if note.text.count('"', 0, pos) % 2 == 1:
@@ -170,7 +174,11 @@ def spouse(note: Note) -> list[Hit]:
     hits = [
         *_person(note, "people.spouse_name", _SPOUSE),
         *_person(note, "people.spouse_name", _SPOUSE_SAID),
-        *(h for h in _person(note, "people.spouse_name", _MY_SPOUSE) if _quoted(note, h.start)),
+        *(
+            h
+            for h in _person(note, "people.spouse_name", _MY_SPOUSE)
+            if _quoted(note, h.start) or _VOICEMAIL.match(note.text)
+        ),
     ]
     if len({h.value for h in hits}) > 1 and _BOTH_SPOUSES.search(note.text):
         # "wife Elena speaks russian, husband Dmitri english": the first named is the spouse.

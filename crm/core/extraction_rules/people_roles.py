@@ -243,7 +243,7 @@ _SENDER = re.compile(
     rf"\b(?i:from)\s+{_PERSON},\s+(?:(?:the\s+)?[A-Z][\w'&]*\s+){{0,4}}(?i:(?P<role>{_ROLE}))\b\s*[:(\-]"
     # a signature: "— Marisol, Summit Stays property manager"
     rf"|[\u2014\u2013-][ \t]*{_PERSON.replace('name', 'name3')},[ \t]+(?:[A-Z][\w'&]*[ \t]+){{0,4}}"
-    rf"(?i:(?P<role3>{_ROLE}))[ \t]*(?:$|\n)"
+    rf"(?i:(?P<role3>{_ROLE}))(?:,[ \t]*(?:[A-Z][\w'&]*[ \t]*){{1,4}})?[ \t]*(?:$|\n)"
 )
 # "Marisol Pena, Property Manager, ...": the role is the name's just before it.
 ROLE_OF_NAME_BEFORE = re.compile(r"[A-Z][a-z'-]+,[ \t]*$")

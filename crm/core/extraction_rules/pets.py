@@ -47,7 +47,8 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
         # "no dog(s)", "no more dog", "no longer has the dog", "don't have a dog anymore"
         "none": re.compile(
             rf"\b(?:no\s+(?:more\s+|longer\s+(?:any\s+|a\s+)?)?|(?:no\s+longer|no|don'?t|doesn'?t"
-            rf"|do\s+not|does\s+not|didn'?t)\s+(?:have|has|own|owns)\s+(?:a\s+|the\s+|any\s+"
+            rf"|do\s+not|does\s+not|didn'?t)\s+(?:even\s+|really\s+|actually\s+)?(?:have|has|own|owns)\s+"
+            rf"(?:a\s+|the\s+|any\s+"
             rf"|their\s+|her\s+|his\s+)?|used\s+to\s+have\s+(?:a\s+|the\s+)?"
             rf"|(?:got\s+rid\s+of|gave\s+away|rehomed|re-homed)\s+(?:the\s+|their\s+|her\s+|his\s+)?)"
             rf"{words}\b"
@@ -106,8 +107,8 @@ _PERSON_WORD = re.compile(
     _I,
 )
 _NAME_GONE = re.compile(
-    rf"\b{NAME},?\s+(?:has\s+been\s+|had\s+to\s+be\s+|has\s+|is\s+|was\s+)?(?:passed(?:\s+away)?|died|gone|put\s+down"
-    rf"|rehomed)\b",
+    rf"\b{NAME},?\s+(?:(?:she|he)\s+)?(?:has\s+been\s+|had\s+to\s+be\s+|has\s+|is\s+|was\s+)?"
+    rf"(?:passed(?:\s+away)?|died|gone|put\s+down|rehomed|went\s+to\s+live\s+with)\b",
     _I,
 )
 _DOG_RE = _animal_patterns(_DOG_WORDS)
