@@ -563,6 +563,30 @@ def test_an_estimate_not_taken_sets_no_price_or_season() -> None:
             "customer.type",
             "vacation home",
         ),
+        ("Sjoberg\n- Norwegian, fine w/ English\n- Mondays", "language.spoken", "Norwegian"),
+        (
+            "Ng residence\n- Cantonese; son Kevin handles scheduling by text",
+            "language.spoken",
+            "Cantonese",
+        ),
+        ("Spanish. hija Maria translates. txt only.", "language.spoken", "Spanish"),
+        ("Gate 2025 \u2192 now 6161.", "access.gate_code", "6161"),
+        ("our customer doesnt even have a dog lol", "pets.has_dog", False),
+        (
+            "the dog, Bella, she went to live with my mom, so there's no dog here now.",
+            "pets.has_dog",
+            False,
+        ),
+        (
+            "Hi this is Bob Chandler, my wife Suzie and I are out of town",
+            "people.spouse_name",
+            "Suzie",
+        ),
+        (
+            "keep it latched. \u2014 Ray, property manager, Alpine Rental Mgmt",
+            "people.property_manager",
+            "Ray",
+        ),
     ],
 )
 def test_round_nineteen_wordings(note: str, key: str, value: Any) -> None:
