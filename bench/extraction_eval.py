@@ -47,7 +47,8 @@ VALIDATION_Q_PATH = DATA / "notes_validation_2026q.jsonl"
 VALIDATION_R_PATH = DATA / "notes_validation_2026r.jsonl"
 VALIDATION_S_PATH = DATA / "notes_validation_2026s.jsonl"
 VALIDATION_T_PATH = DATA / "notes_validation_2026t.jsonl"
-VALIDATION_U_PATH = DATA / "notes_validation_2026u.jsonl"  # untouched: scored with --path only
+VALIDATION_U_PATH = DATA / "notes_validation_2026u.jsonl"
+VALIDATION_V_PATH = DATA / "notes_validation_2026v.jsonl"  # untouched: scored with --path only
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -71,6 +72,7 @@ LABELLED_FILES = (
     VALIDATION_R_PATH,
     VALIDATION_S_PATH,
     VALIDATION_T_PATH,
+    VALIDATION_U_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -107,6 +109,7 @@ SPLITS = (
     "val2026s",
     "val2026t",
     "val2026u",
+    "val2026v",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")
