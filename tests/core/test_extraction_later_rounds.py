@@ -1,4 +1,4 @@
-"""The wordings rounds fourteen to nineteen taught (val2026p-u, each tuned on once its
+"""The wordings rounds fourteen to twenty taught (val2026p-v, each tuned on once its
 untouched score was kept): one case per general behaviour, each the way its writer wrote it."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ def facts(note: str) -> dict[str, Any]:
 
 
 WORDINGS = [
+    # round twenty (val2026v)
+    ("nvm on the wasps at the carters, exterminator got em", "hazards.bees", False),
     # round fourteen
     # round fourteen: people and who pays
     ("Wife of customer name Anita. She like morning.", "people.spouse_name", "Anita"),
@@ -324,6 +326,12 @@ WORDINGS = [
     ),
 ]
 NON_FACTS = [
+    # round twenty (val2026v)
+    ("twice a year; 10% church member discount.", "customer.type"),
+    ("That's Otis Freeman's mama's house on Church St, sugar", "customer.type"),
+    ("no Wednesdays after 4 (church); check.", "customer.type"),
+    ("gator sunning on the bank behind the fontenot dock AGAIN", "customer.type"),
+    ("His niece Charlene over in Shreveport pays for everything with her card", "payment.payer"),
     # round fifteen
     ("she will pay con Venmo from now, not cheque.", "payment.preference"),
     ("a real slippery mossy bank on the north side", "customer.type"),

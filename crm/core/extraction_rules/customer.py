@@ -308,10 +308,15 @@ _NAMED_KIND = (
 )
 # "the church lot across the street", "steep bank behind the garage": a place nearby or the
 # lie of the land, not the kind of customer.
+# "10% church member discount", "on Church St", "(church)" said as the reason for a day off.
+_NOT_THE_PLACE = re.compile(
+    r"\s+(?:members?|st|street|rd|road|ave|avenue|lane|ln|choir|services?|discount|rate|friends?)\b",
+    _I,
+)
 _NEARBY_AFTER = re.compile(r"\s+(?:parking\s+)?(?:lot|parking|next\s+door|across)\b", _I)
 _TERRAIN_BEFORE = re.compile(
     r"\b(?:steep|creek|river|stream|grassy|muddy|mossy|slippery|wet|dirt|sloped?|eroded|pond|lake|rocky"
-    r"|high)\s+$",
+    r"|high)\s+$|\b(?:on|along|down|up)\s+the\s+$",
     _I,
 )
 # Kinds of business: the customer is commercial too ("dental office" -> "commercial, ...").
@@ -373,7 +378,11 @@ def customer_type(note: Note) -> list[Hit]:
         and not note.someone_elses(m.start())  # "her daughter runs a dance studio"
         and not (
             m.group().lower() in ("church", "school")
-            and _ATTENDING.search(note.text, max(0, m.start() - 12), m.start())
+            and (
+                _ATTENDING.search(note.text, max(0, m.start() - 12), m.start())
+                or _NOT_THE_PLACE.match(note.text, m.end())
+                or note.text[max(0, m.start() - 1) : m.start()] == "("
+            )
         )
         and (
             not _PASSING.search(before := note.clause_before(m.start()))

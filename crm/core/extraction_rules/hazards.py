@@ -21,7 +21,8 @@ bees = flag_rule(
     undone=re.compile(
         r"\b(?:gone|removed|none\s+(?:now|this\s+year|any\s*more|left)|no\s+longer"
         r"|not\s+any\s*more|taken\s+care\s+of|exterminated|got\s+rid|all\s+clear"
-        r"|got\s+(?:the\s+|it\s+|them\s+)?(?:\w+\s+)?out\s+of|(?:came|come)\s+(?:and\s+)?remove)\b",
+        r"|got\s+(?:the\s+|it\s+|them\s+)?(?:\w+\s+)?out\s+of|(?:came|come)\s+(?:and\s+)?remove"
+        r"|exterminator\s+(?:got|took\s+care\s+of|killed|sprayed)\s+(?:em|'em|them|it))\b",
         _I,
     ),
 )

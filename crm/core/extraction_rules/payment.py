@@ -328,6 +328,10 @@ def payment_details(note: Note) -> list[Hit]:
             role, *name = who.replace(",", " ").split()
             who = " ".join([role, *(w[:1].upper() + w[1:] for w in name)])
         if m.group("who3"):
+            if re.search(
+                r"\b(?:in|at|from|of|near)\s+$", note.text[max(0, m.start() - 8) : m.start()]
+            ):
+                continue  # "His niece Charlene over in Shreveport pays": a place
             titled = _TITLE_BEFORE.search(note.text, max(0, m.start() - 6), m.start())
             if _NOT_A_PAYER.match(m.group("who3")) or (titled and not _RENTED.search(note.text)):
                 continue  # "Mrs. Ahn pays by card": the customer, not someone else
