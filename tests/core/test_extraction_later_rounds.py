@@ -17,6 +17,21 @@ def facts(note: str) -> dict[str, Any]:
 WORDINGS = [
     # round twenty (val2026v)
     ("nvm on the wasps at the carters, exterminator got em", "hazards.bees", False),
+    ("Account notes: Arceneaux, Denise; 2-story; $260 agreed; card.", "payment.preference", "card"),
+    ("Account notes: Tran, Bao & family; Vietnamese; pays cash.", "language.spoken", "Vietnamese"),
+    ("Marguerite handles the money and writes a check.", "payment.payer", "Marguerite"),
+    ("Marguerite handles the money and writes a check.", "payment.preference", "check"),
+    ("Customer is deaf. Always text, do not call.", "preferences.contact_method", "text"),
+    (
+        "She asked for mornings now since she can't sleep anyhow.",
+        "preferences.time_of_day",
+        "morning",
+    ),
+    (
+        "Cheryl; prefers email; Mon/Tue only; 8\u201311am; stay out of the beds.",
+        "schedule.time_window",
+        "8am-11am",
+    ),
     # round fourteen
     # round fourteen: people and who pays
     ("Wife of customer name Anita. She like morning.", "people.spouse_name", "Anita"),

@@ -172,6 +172,9 @@ _LANGUAGE_THING = re.compile(
 # A language said on its own, as a note's first word or a line of a list: "- Cantonese; son Kevin
 # handles scheduling", "Spanish. hija Maria translates."
 _ON_ITS_OWN = re.compile(rf"\s*[-*\u2022]?\s*(?:{_LANGUAGES})\s*(?:[.;,:]|$)", _I | re.MULTILINE)
+# ... or as a field of a list written with semicolons: "Account notes: Tran, Bao; Vietnamese; ..."
+_FIELD_BEFORE = re.compile(r";\s*$")
+_FIELD_AFTER = re.compile(r"\s*(?:;|$)")
 # "Sp only", "habla español": shorthand that needs no other cue.
 _LANGUAGE_ONLY = re.compile(r"\b(?:sp|span)\.?\s+only\b|\bhabla\s+espa\w+", _I)
 
@@ -188,11 +191,11 @@ def language(note: Note) -> list[Hit]:
             note.text, max(0, m.start() - 6), m.end()
         )
         lo, hi = note.sentence_window(m.start(), m.end())
-        if (
-            not said
-            and _LANGUAGE_CUE.search(note.text, lo, hi) is None
-            and not _ON_ITS_OWN.match(note.text, note.sentence(m.start())[0])
-        ):
+        on_its_own = _ON_ITS_OWN.match(note.text, note.sentence(m.start())[0]) or (
+            _FIELD_BEFORE.search(note.text, max(0, m.start() - 4), m.start())
+            and _FIELD_AFTER.match(note.text, m.end())
+        )
+        if not said and _LANGUAGE_CUE.search(note.text, lo, hi) is None and not on_its_own:
             continue
         if note.negated(m.start(), 12):
             continue
