@@ -48,7 +48,8 @@ VALIDATION_R_PATH = DATA / "notes_validation_2026r.jsonl"
 VALIDATION_S_PATH = DATA / "notes_validation_2026s.jsonl"
 VALIDATION_T_PATH = DATA / "notes_validation_2026t.jsonl"
 VALIDATION_U_PATH = DATA / "notes_validation_2026u.jsonl"
-VALIDATION_V_PATH = DATA / "notes_validation_2026v.jsonl"  # untouched: scored with --path only
+VALIDATION_V_PATH = DATA / "notes_validation_2026v.jsonl"
+VALIDATION_W_PATH = DATA / "notes_validation_2026w.jsonl"  # untouched: scored with --path only
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -73,6 +74,7 @@ LABELLED_FILES = (
     VALIDATION_S_PATH,
     VALIDATION_T_PATH,
     VALIDATION_U_PATH,
+    VALIDATION_V_PATH,
     BLIND_2026_PATH,
 )
 PRECISION_TARGET = 0.9
@@ -110,6 +112,7 @@ SPLITS = (
     "val2026t",
     "val2026u",
     "val2026v",
+    "val2026w",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")
