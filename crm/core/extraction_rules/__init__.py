@@ -48,6 +48,7 @@ from crm.core.extraction_rules.preferences import (
     time_of_day,
     wished_not_avoided,
 )
+from crm.core.extraction_rules.prices import usual_price
 from crm.core.extraction_rules.property import (
     counts,
     features,
@@ -100,6 +101,7 @@ RULES: tuple[Rule, ...] = (
     how_many,
     other_access,
     payment_details,
+    usual_price,
     schedule_details,
     instructions,
     spanish,

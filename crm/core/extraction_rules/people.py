@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from crm.core.extraction_rules.age_group import age_group as age_group
 from crm.core.extraction_rules.base import NAME, NAMED, Hit, Note, capitalised, name_value
-from crm.core.extraction_rules.customer import age_group as age_group
 from crm.core.extraction_rules.people_roles import (
     _AND_NAME,
     _ASK_FOR,
