@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from crm.core.extraction_rules.base import Hit, Note, name_value
+from crm.core.extraction_rules.time_windows import with_half_of_day
 
 _I = re.IGNORECASE
 
@@ -121,16 +122,13 @@ _NO_ROOF = re.compile(r"\bno\s+subir(?:\s+al\s+techo)?\b", _I)
 _AGE = re.compile(r"\b(?P<age>[1-9][0-9])\s+años\b|\bmuy\s+mayor\b", _I)
 
 
-# A cheap look before the scans: a Spanish letter or one of the words the rules read.
+# A cheap look before the scans: a Spanish letter or one of the words the rules read that English
+# does not use ("no", "la" and "su" are English too).
 _SPANISH = re.compile(
-    r"[ñáéíóú¿¡]|\b(?:el|la|los|las|tiene|tienen|paga|pagan|perr\w*|gat[oa]s?|su|no|alarma|cada|hay"
-    r"|prefiere|abren|local|soy)\b",
+    r"[ñáéíóú¿¡]|\b(?:los|las|tiene|tienen|paga|pagan|perr\w*|gat[oa]s?|alarma|cada|hay|prefiere"
+    r"|abren|soy|habla|portón|porton|subir|años|hija|hijo|nieto|nieta|esposa|esposo|local\s+comercial)\b",
     _I,
 )
-
-
-def _hour(hour: str) -> str:
-    return f"{hour}{'am' if 7 <= int(hour) <= 11 else 'pm'}"
 
 
 def spanish(note: Note) -> list[Hit]:
@@ -231,13 +229,18 @@ def _when(note: Note) -> list[Hit]:
     for m in note.finditer(_BEFORE):
         if m.group("after"):
             hits.append(
-                Hit("schedule.time_window", f"after {_hour(m.group('after'))}", *m.span(), 0.7)
+                Hit(
+                    "schedule.time_window",
+                    f"after {with_half_of_day(m.group('after'))}",
+                    *m.span(),
+                    0.7,
+                )
             )
         else:
             hits.append(
                 Hit(
                     "schedule.time_window",
-                    f"before {_hour(m.group('h') or m.group('h2'))}",
+                    f"before {with_half_of_day(m.group('h') or m.group('h2'))}",
                     *m.span(),
                     0.7,
                 )

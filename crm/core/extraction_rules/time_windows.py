@@ -96,7 +96,7 @@ _JOB_LOG = re.compile(
 _HAS_TIME = re.compile(r"[0-9]|hours|clos|open", _I)
 
 
-def _hour(text: str) -> str:
+def with_half_of_day(text: str) -> str:
     """A bare hour in a time window gets the half of the day it must mean ("after 3" is 3pm)."""
 
     def half(m: re.Match[str]) -> str:
@@ -140,7 +140,7 @@ def time_windows(note: Note) -> list[Hit]:
             value = re.sub(r"\b([ap])\.m\b\.?", r"\1m", tidy(m.group()))
             value = re.sub(r"\b([0-9]{1,2}):00\b", r"\1", value)
             value = re.sub(r"([0-9])\s+(am|pm)\b", r"\1\2", value)
-            value = _hour(re.sub(r"^b4\b", "before", value))
+            value = with_half_of_day(re.sub(r"^b4\b", "before", value))
             if _LOGGED.fullmatch(m.group().strip()):
                 continue  # "8:05-10:50. 2 men.": when this visit ran, to the minute
             value = re.sub(r"^not\s+before\b", "after", value)  # "not before 9" opens at 9
@@ -154,7 +154,7 @@ def time_windows(note: Note) -> list[Hit]:
             hits.append(Hit("schedule.time_window", value, *m.span(), 0.7))
     for m in note.finditer(_NEITHER):
         # "no work before 8am or after 6pm": the window between
-        said = f"between {_hour(m.group('a'))} and {_hour(m.group('b'))}"
+        said = f"between {with_half_of_day(m.group('a'))} and {with_half_of_day(m.group('b'))}"
         hits.append(Hit("schedule.time_window", said, *m.span(), 0.7, rank=1))
     for m in note.finditer(_MILITARY):
         if m.group("a"):
@@ -170,21 +170,23 @@ def time_windows(note: Note) -> list[Hit]:
     for m in note.finditer(_TURNOVER):
         a, b = (m.group("a") or m.group("a2")), (m.group("b") or m.group("b2"))
         said = re.sub(r"\s+", "", re.sub(r"([ap])\.m\.?", r"\1m", f"{a}|{b}", flags=re.I)).lower()
-        a, b = (_hour(t) for t in said.split("|"))
+        a, b = (with_half_of_day(t) for t in said.split("|"))
         hits.append(Hit("schedule.time_window", f"between {a} and {b}", *m.span(), 0.7, rank=1))
     for m in note.finditer(_WORD_HOUR):
         hour = str(_HOURS.index(m.group("h").lower()) + 1)
         half = (m.group("half") or "").lower().replace(".", "")
-        said = f"{m.group('w').lower()} {_hour(hour + half)}"
+        said = f"{m.group('w').lower()} {with_half_of_day(hour + half)}"
         hits.append(Hit("schedule.time_window", said, *m.span(), 0.65))
     for m in note.finditer(_SAID_HOUR):
         hour = str(_HOURS.index(m.group("h").lower()) + 1)
         part = (m.group("part") or "").lower()
         half = "am" if part == "morning" else "pm" if part else ""
-        said = f"{m.group('w').lower()} {_hour(hour + half)}"
+        said = f"{m.group('w').lower()} {with_half_of_day(hour + half)}"
         hits.append(Hit("schedule.time_window", said, *m.span(), 0.65, rank=1))
     for m in note.finditer(_ASLEEP):
-        hits.append(Hit("schedule.time_window", f"after {_hour(m.group('h'))}", *m.span(), 0.65))
+        hits.append(
+            Hit("schedule.time_window", f"after {with_half_of_day(m.group('h'))}", *m.span(), 0.65)
+        )
     for m in note.finditer(_CLOCK):
         if not _JOB_LOG.search(
             note.text, *note.sentence_window(m.start(), m.end())
