@@ -246,6 +246,16 @@ def name_value(word: str) -> str | None:
     return word
 
 
+# A title said before a name ("Mr. Vickers", "mister Ali"), and how a value writes it.
+TITLE_BEFORE = re.compile(r"\b(mrs|mr|ms|dr|mister|miss)\.?\s+$", _I)
+_TITLES = {"mr": "Mr.", "mister": "Mr.", "mrs": "Mrs.", "ms": "Ms.", "miss": "Ms.", "dr": "Dr."}
+
+
+def titled(title: re.Match[str], name: str) -> str:
+    """ "Mr. Vickers" from a TITLE_BEFORE match and a bare surname."""
+    return f"{_TITLES[title.group(1).lower()]} {name}"
+
+
 def capitalised(word: str) -> bool:
     return word[:1].isupper()
 

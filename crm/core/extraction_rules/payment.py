@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crm.core.extraction_rules.base import Hit, Note, tidy
+from crm.core.extraction_rules.base import TITLE_BEFORE, Hit, Note, tidy, titled
 
 _I = re.IGNORECASE
 
@@ -165,7 +165,6 @@ _GIVEN_OFF = re.compile(
     r"^(?:gave|give|gives|knock(?:ed)?|take|takes|keep)\b.*?([0-9$][0-9.]*%?)\s+off\b"
 )
 _RENTED = re.compile(r"\b(?:tenants?|renters?|rental|rented|tenant-occupied)\b", _I)
-_TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|dr|miss)\.?\s+$", _I)
 _NOT_A_PAYER = re.compile(
     r"^(?:he|she|they|it|who|nobody|everyone|customer|client|cust|owner|landlord|tenant|church"
     r"|company|hoa|office|mom|dad|mum|son|daughter|management|always|still|also|never|just|only"
@@ -273,16 +272,11 @@ def payment_details(note: Note) -> list[Hit]:
                 r"\b(?:in|at|from|of|near)\s+$", note.text[max(0, m.start() - 8) : m.start()]
             ):
                 continue  # "His niece Charlene over in Shreveport pays": a place
-            titled = _TITLE_BEFORE.search(note.text, max(0, m.start() - 6), m.start())
-            if _NOT_A_PAYER.match(m.group("who3")) or (titled and not _RENTED.search(note.text)):
+            title = TITLE_BEFORE.search(note.text, max(0, m.start() - 6), m.start())
+            if _NOT_A_PAYER.match(m.group("who3")) or (title and not _RENTED.search(note.text)):
                 continue  # "Mrs. Ahn pays by card": the customer, not someone else
             # "Mr. Ferris pays for the work; the tenants do not": the landlord, by title
-            who = (
-                f"{titled.group().strip().capitalize()} {m.group('who3')}"
-                if titled
-                else m.group("who3")
-            )
-            who = re.sub(r"^(Mrs?|Ms|Dr)\.?\s", r"\1. ", who)
+            who = titled(title, m.group("who3")) if title else m.group("who3")
         if (
             who.startswith("owner")
             and (m.group("who2") or m.group("who11"))

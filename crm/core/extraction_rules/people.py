@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 
 from crm.core.extraction_rules.age_group import age_group as age_group
-from crm.core.extraction_rules.base import NAME, NAMED, Hit, Note, capitalised, name_value
+from crm.core.extraction_rules.base import (
+    NAME,
+    NAMED,
+    TITLE_BEFORE,
+    Hit,
+    Note,
+    capitalised,
+    name_value,
+    titled,
+)
 from crm.core.extraction_rules.people_roles import (
     _AND_NAME,
     _ASK_FOR,
@@ -90,8 +99,6 @@ def _dictated(note: Note) -> bool:
 
 
 _SURNAME = re.compile(r"[ \t]+([A-Z][a-z'-]{1,20})\b")
-_TITLE_BEFORE = re.compile(r"\b(mrs|mr|ms|dr|mister|miss)\.?\s+$", _I)
-_TITLES = {"mr": "Mr.", "mister": "Mr.", "mrs": "Mrs.", "ms": "Ms.", "miss": "Ms.", "dr": "Dr."}
 _FIRST_BEFORE = re.compile(r"\b([A-Z][a-z'-]{1,20})[ \t]+$")
 _NOT_FIRST = frozenset(
     ("please", "the", "this", "our", "their", "her", "his", "new", "old", "and", "now", "also")
@@ -289,12 +296,12 @@ def roles(note: Note) -> list[Hit]:
             groups.get("name") or groups.get("name3") or groups.get("name4") or ""
         )
         said_as = next((g for g in ("name", "name3", "name4") if groups.get(g)), None)
-        title = said_as and _TITLE_BEFORE.search(
+        title = said_as and TITLE_BEFORE.search(
             note.text, max(0, m.start(said_as) - 9), m.start(said_as)
         )
         if person is not None and " " not in person and title:
             # "the landlord, Mr. Vickers": a bare surname keeps its title
-            person = f"{_TITLES[title.group(1).lower()]} {person}"
+            person = titled(title, person)
         end = m.end()
         surname = _SURNAME.match(note.text, end) if m.re is _ROLE_NAME_SAID else None
         if person is not None and surname is not None and not _NOT_PEOPLE.match(surname.group(1)):
