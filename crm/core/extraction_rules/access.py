@@ -264,11 +264,12 @@ _FETCHED = re.compile(r"\b(?:get|grab|need|pick\s+up|collect|obtain)\s+(?:\w+\s+
 
 
 def _phrase_hits(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
-    return [
-        Hit(key, without_dangling(tidy(m.group())), m.start(), m.end(), 0.65)
-        for m in note.finditer(pattern)
-        if not note.negated(m.start(), 15) and without_dangling(tidy(m.group()))
-    ]
+    hits = []
+    for m in note.finditer(pattern):
+        value = without_dangling(tidy(m.group()))
+        if value and not note.negated(m.start(), 15):
+            hits.append(Hit(key, value, m.start(), m.end(), 0.65))
+    return hits
 
 
 # Someone who lets the crew in by a named door or meets them somewhere: "nanny can let us in

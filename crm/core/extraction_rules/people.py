@@ -16,27 +16,27 @@ from crm.core.extraction_rules.base import (
     titled,
 )
 from crm.core.extraction_rules.people_roles import (
-    _AND_NAME,
-    _ASK_FOR,
-    _AT_DESK,
-    _COUPLE,
-    _CREW,
-    _DESCRIBED,
-    _LEADING_VERB,
-    _NAME_FIRST,
-    _NAME_SHE_IS,
-    _NAMED_BEFORE,
-    _NOT_PEOPLE,
-    _OWNS,
-    _PRACTICE,
-    _ROLE_FIRST,
-    _ROLE_KEYS,
-    _ROLE_NAME_SAID,
-    _SENDER,
-    _STREET,
-    _TRANSLATES,
-    _TRANSLATES_AFTER,
+    AND_NAME,
+    ASK_FOR,
+    AT_DESK,
+    COUPLE,
+    CREW,
+    DESCRIBED,
+    LEADING_VERB,
+    NAME_FIRST,
+    NAME_SHE_IS,
+    NAMED_BEFORE,
+    NOT_PEOPLE,
+    OWNS,
+    PRACTICE,
+    ROLE_FIRST,
+    ROLE_KEYS,
+    ROLE_NAME_SAID,
     ROLE_OF_NAME_BEFORE,
+    SENDER,
+    STREET,
+    TRANSLATES,
+    TRANSLATES_AFTER,
 )
 
 _I = re.IGNORECASE
@@ -109,8 +109,8 @@ def _a_first_name(word: str) -> bool:
     return (
         word.lower() not in _NOT_FIRST
         and name_value(word) is not None
-        and not _NOT_PEOPLE.match(word)
-        and not _LEADING_VERB.match(word)
+        and not NOT_PEOPLE.match(word)
+        and not LEADING_VERB.match(word)
     )
 
 
@@ -140,7 +140,7 @@ def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
         if (
             surname is not None
             and name_value(surname.group(1))
-            and not _NOT_PEOPLE.match(surname.group(1))
+            and not NOT_PEOPLE.match(surname.group(1))
         ):
             value, end = f"{value} {surname.group(1)}", surname.end()
         elif groups.get("title"):  # "Dr. Lee": a bare surname keeps its title
@@ -234,11 +234,11 @@ def tenant(note: Note) -> list[Hit]:
 
 def _person_value(text: str) -> str | None:
     words = text.split()
-    if len(words) == 2 and _LEADING_VERB.match(words[0]):
+    if len(words) == 2 and LEADING_VERB.match(words[0]):
         words = words[1:]
-    if not words or _NOT_PEOPLE.match(words[0]) or name_value(words[0]) is None:
+    if not words or NOT_PEOPLE.match(words[0]) or name_value(words[0]) is None:
         return None
-    if len(words) == 2 and _STREET.match(words[1]):
+    if len(words) == 2 and STREET.match(words[1]):
         return None  # "(landlord, Maple St)": a street, not a person
     return " ".join(words) if len(words) == 1 or name_value(words[1]) else words[0]
 
@@ -252,7 +252,7 @@ _LEAD = re.compile(
 # "The new owners are Jamal and Keisha Wright": a couple in one role, said together.
 def couples(note: Note) -> list[Hit]:
     hits = []
-    for m in note.finditer(_COUPLE):
+    for m in note.finditer(COUPLE):
         if note.negated(m.start(), 15) or _FORMER.search(
             note.text, max(0, m.start() - 12), m.start()
         ):
@@ -268,30 +268,28 @@ def roles(note: Note) -> list[Hit]:
     """``people.<role>`` = name: "manager Kelly", "Kelly is the manager now", "asked for Jose"."""
     hits: list[Hit] = couples(note)
     found = [
-        *note.finditer(_SENDER),
-        *note.finditer(_ROLE_FIRST),
-        *note.finditer(_NAME_FIRST),
-        *note.finditer(_ROLE_NAME_SAID),
-        *note.finditer(_NAME_SHE_IS),
+        *note.finditer(SENDER),
+        *note.finditer(ROLE_FIRST),
+        *note.finditer(NAME_FIRST),
+        *note.finditer(ROLE_NAME_SAID),
+        *note.finditer(NAME_SHE_IS),
     ]
     for m in found:
-        if m.re is _NAME_SHE_IS and m.group("role").lower() == "boss":
+        if m.re is NAME_SHE_IS and m.group("role").lower() == "boss":
             continue  # "his missus is Siobhan, she's the boss really"
-        if m.re is _ROLE_FIRST and _DESCRIBED.search(note.text, max(0, m.start() - 12), m.start()):
+        if m.re is ROLE_FIRST and DESCRIBED.search(note.text, max(0, m.start() - 12), m.start()):
             continue
-        if m.re is _ROLE_FIRST and _NAMED_BEFORE.search(
-            note.text, max(0, m.start() - 30), m.start()
-        ):
+        if m.re is ROLE_FIRST and NAMED_BEFORE.search(note.text, max(0, m.start() - 30), m.start()):
             continue  # "Greg Pham (owner, Pham's Pho)": the name before the bracket has the role
         if (
-            m.re is _ROLE_FIRST
+            m.re is ROLE_FIRST
             and ROLE_OF_NAME_BEFORE.search(note.text, max(0, m.start() - 25), m.start())
             and note.text[max(0, m.start("name") - 3) : m.start("name")].rstrip().endswith(",")
         ):
             continue  # "Marisol Pena, Property Manager, Summit Stays": not "Summit"
         groups = m.groupdict()
         said = groups.get("role") or groups.get("role3") or groups.get("role4") or ""
-        role = _ROLE_KEYS.get(" ".join(said.lower().replace("-", " ").split()))
+        role = ROLE_KEYS.get(" ".join(said.lower().replace("-", " ").split()))
         person = _person_value(
             groups.get("name") or groups.get("name3") or groups.get("name4") or ""
         )
@@ -303,8 +301,8 @@ def roles(note: Note) -> list[Hit]:
             # "the landlord, Mr. Vickers": a bare surname keeps its title
             person = titled(title, person)
         end = m.end()
-        surname = _SURNAME.match(note.text, end) if m.re is _ROLE_NAME_SAID else None
-        if person is not None and surname is not None and not _NOT_PEOPLE.match(surname.group(1)):
+        surname = _SURNAME.match(note.text, end) if m.re is ROLE_NAME_SAID else None
+        if person is not None and surname is not None and not NOT_PEOPLE.match(surname.group(1)):
             # "whose name is Simone Achterberg"
             person, end = f"{person} {surname.group(1)}", surname.end()
         if said.lower() == "tenant" and person is not None:
@@ -319,21 +317,21 @@ def roles(note: Note) -> list[Hit]:
         if role == "neighbor" and _LEAD.search(note.text, *note.sentence_window(m.start())):
             continue
         hits.append(Hit(f"people.{role}", person, m.start(), end, 0.75))
-    crew = [m for m in note.finditer(_CREW) if not note.negated(m.start(), 15)]
+    crew = [m for m in note.finditer(CREW) if not note.negated(m.start(), 15)]
     for m in crew:
         person = _person_value(m.group("name") or m.group("name2") or m.group("name3"))
         if person is not None:
             hits.append(Hit("people.preferred_crew", person, m.start(), m.end(), 0.7))
-            other = _AND_NAME.match(note.text, m.end())
+            other = AND_NAME.match(note.text, m.end())
             second = _person_value(other.group("name")) if other else None
             if other and second and second != person:
                 hits.append(Hit("people.preferred_crew_2", second, m.start(), other.end(), 0.65))
     taken = [(h.start, h.end) for h in hits]
-    for m in note.finditer(_ASK_FOR):
+    for m in note.finditer(ASK_FOR):
         person = _person_value(m.group("name"))
         if person is not None and not any(s <= m.start("name") < e for s, e in taken):
             hits.append(Hit("people.contact", person, m.start("name"), m.end(), 0.65))
-    for pattern, role, cue in ((_AT_DESK, "receptionist", "desk"), (_OWNS, "owner", "owns")):
+    for pattern, role, cue in ((AT_DESK, "receptionist", "desk"), (OWNS, "owner", "owns")):
         if cue not in note.text.lower() and not (
             cue == "desk" and "reception" in note.text.lower()
         ):
@@ -343,12 +341,12 @@ def roles(note: Note) -> list[Hit]:
             if person is not None and not note.negated(m.start(), 15):
                 hits.append(Hit(f"people.{role}", person, m.start(), m.end(), 0.7))
     if "dr" in note.text.lower() or "doctor" in note.text.lower():
-        for m in note.finditer(_PRACTICE):
+        for m in note.finditer(PRACTICE):
             person = _person_value(m.group("name"))
             if person is not None and not note.negated(m.start(), 15):
                 hits.append(Hit("people.owner", f"Dr. {person}", m.start("title"), m.end(), 0.7))
     said = "translat" in note.text.lower() or "interpret" in note.text.lower()
-    for m in (*note.finditer(_TRANSLATES), *(note.finditer(_TRANSLATES_AFTER) if said else ())):
+    for m in (*note.finditer(TRANSLATES), *(note.finditer(TRANSLATES_AFTER) if said else ())):
         person = _person_value(m.group("name"))
         if person is not None:
             hits.append(Hit("people.translator", person, m.start(), m.end(), 0.75))

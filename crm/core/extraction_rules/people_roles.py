@@ -115,7 +115,7 @@ ROLES = {
 # -- how a role and a name are said together ------------------------------------------
 
 _ROLES = ROLES
-_ROLE_KEYS = {k.replace("-", " "): v for k, v in _ROLES.items()}
+ROLE_KEYS = {k.replace("-", " "): v for k, v in _ROLES.items()}
 
 
 def _role_pattern(roles: dict[str, str]) -> str:
@@ -136,7 +136,7 @@ _PERSON = (
 )
 # Role first ("manager Kelly", "our contact there is Denise"), or name first ("Kelly is the
 # manager now", "Jerry (maintenance)"); run apart so one cannot swallow the other's role.
-_ROLE_FIRST = re.compile(
+ROLE_FIRST = re.compile(
     rf"\b(?i:(?P<role>{_ROLE})(?:'s\s+name)?(?:\s+there|\s+here"
     rf"|\s+(?:on\s+(?:the\s+)?(?:right|left)|next\s+door|across\s+the\s+(?:street|road)"
     rf"|lives\s+(?:with|w/)\s*(?:them|her|him))"
@@ -146,19 +146,19 @@ _ROLE_FIRST = re.compile(
     rf"(?:\s+is(?:\s+(?:still|now))?|\s*[:(,=-]|\s+named|\s+called)?)\s*{_PERSON}"
 )
 # "we talk with Irene, she is the office manager": the name and its role said in one breath.
-_NAME_SHE_IS = re.compile(
+NAME_SHE_IS = re.compile(
     rf"{_PERSON}(?:\s+(?:at|of)\s+[^.!?\n]{{0,40}}?)?[,:;]?\s+(?i:(?:she|he)(?:'s|\s+is)\s+(?:now\s+|also\s+)?(?:the|our|their)\s+"
     rf"(?P<role>{_ROLE}))\b"
 )
 # "Cust is a realtor, Jenna Cho": the customer's trade, not someone in that role.
-_DESCRIBED = re.compile(r"\bis\s+(?:an?|also\s+an?)\s+$", _I)
+DESCRIBED = re.compile(r"\bis\s+(?:an?|also\s+an?)\s+$", _I)
 # "the office manager her name is kristen": a name said outright may be written in lower case.
-_ROLE_NAME_SAID = re.compile(
+ROLE_NAME_SAID = re.compile(
     rf"\b(?P<role>{_ROLE}|tenant)\b[^.;!?\n]{{0,30}}?\b(?:(?:her|his|their)\s+)?name(?:'s|\s+is|\s*:)?"
     rf"\s+(?P<name>[A-Za-z][a-z'-]{{1,20}})\b",
     _I,
 )
-_NAME_FIRST = re.compile(
+NAME_FIRST = re.compile(
     rf"(?<!\bby\s)(?<!\bat\s)(?<!\bfrom\s)(?<!\bwith\s)(?<!\bfor\s)"
     rf"(?!(?i:bill|invoice|charge|call|text|ask|tell|email|see|meet)\s+the\s)"
     rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+|\s+(?=the\s))(?i:(?:now\s+)?(?:(?:the|our|their|her|his"
@@ -171,8 +171,8 @@ _NAME_FIRST = re.compile(
     rf"(?=\s*[.;!]|\s*$|\s+(?i:of|at)\b|\s*,\s*[A-Z])",
 )
 # A person's name starts with a capital: skipping every other position keeps long notes fast.
-_NAME_FIRST = re.compile(r"(?=[A-Z])(?:" + _NAME_FIRST.pattern + ")", _NAME_FIRST.flags)
-_CREW = re.compile(
+NAME_FIRST = re.compile(r"(?=[A-Z])(?:" + NAME_FIRST.pattern + ")", NAME_FIRST.flags)
+CREW = re.compile(
     rf"\b(?i:ask\s+for|asked\s+for|asks\s+for|requests?|requested|wants|only\s+wants|prefers|likes)\s+"
     rf"{_PERSON}(?='s\s+(?i:crew|team)|\s+(?i:again|every|each|back|to\s+do|on\s+(?:the\s+)?crew|for\s+(?:all|every"
     rf"|future|each|the\s+next))|\s*[.,;!]|\s*$)"
@@ -183,38 +183,38 @@ _CREW = re.compile(
     rf"[(:,-]?\s*{_PERSON.replace('name', 'name3')}",
 )
 # "Jose & Mike", "(Dmitri and Paul)": a second person asked for in the same breath.
-_AND_NAME = re.compile(rf"\s*(?:&|\+|,|\band\b)\s*{_PERSON}")
+AND_NAME = re.compile(rf"\s*(?:&|\+|,|\band\b)\s*{_PERSON}")
 # "Ask for Brenda at reception", "talk to Gary": the person to deal with on site.
-_ASK_FOR = re.compile(
+ASK_FOR = re.compile(
     rf"(?:^|[.;!,-]\s*|\n\s*)(?i:ask\s+for|talk\s+to|speak\s+(?:to|with)|deal\s+with|check\s+in\s+with"
     rf"|call|text|see)\s+{_PERSON}(?=\s+(?i:at|in|when|before|on\s+arrival|first)\b|\s*[.,;!(]|\s*$)",
 )
 # "Maya at the front desk does scheduling", "Dr. Amir Haddad owns it".
-_AT_DESK = re.compile(rf"{_PERSON}\s+(?i:at|on|runs)\s+(?i:the\s+)?(?i:front\s+desk|reception)\b")
-_OWNS = re.compile(
+AT_DESK = re.compile(rf"{_PERSON}\s+(?i:at|on|runs)\s+(?i:the\s+)?(?i:front\s+desk|reception)\b")
+OWNS = re.compile(
     rf"{_PERSON}\s+(?i:owns\s+(?:it|the\s+(?:place|business|building|shop|store|property"
     rf"|restaurant|practice|company)))\b"
 )
 # "dentist office (Dr. Shah)": the doctor named for the practice owns it.
-_PRACTICE = re.compile(
+PRACTICE = re.compile(
     r"\b(?:dental|dentist'?s?|doctor'?s|medical|vet|veterinary|law|chiropractic|optometr\w{0,4})"
     r"\s+(?:office|practice|clinic)\s*(?:\(\s*|[,-]\s*)(?P<title>(?:dr|doctor)\.?\s+)"
     # "Dr. Singh's practice" names the practice, not its owner.
     r"(?P<name>[A-Z][a-z-]{1,20})(?![\w'\u2019])",
     _I,
 )
-_TRANSLATES = re.compile(
+TRANSLATES = re.compile(
     rf"{_PERSON}\)?\s+(?i:translates|interprets|translating|speaks\s+(?:english\s+)?for\s+(?:her|him"
     rf"|them)|(?:talks|speaks)\s+for\s+(?:her|him|them)|does\s+(?:the\s+|all\s+the\s+)?(?:english"
     rf"|talking|translating)|handles\s+(?:the\s+)?(?:english|talking|translating))\b"
 )
-_TRANSLATES = re.compile(r"(?=[A-Z])(?:" + _TRANSLATES.pattern + ")", _TRANSLATES.flags)
+TRANSLATES = re.compile(r"(?=[A-Z])(?:" + TRANSLATES.pattern + ")", TRANSLATES.flags)
 # "bring Tuan if possible he translates": the name a few words before.
-_TRANSLATES_AFTER = re.compile(
+TRANSLATES_AFTER = re.compile(
     rf"(?=[A-Z]){_PERSON}[^.;!?\n]{{0,25}}?,?\s+(?i:(?:he|she)\s+(?:translates|interprets"
     r"|can\s+translate))\b"
 )
-_NOT_PEOPLE = re.compile(
+NOT_PEOPLE = re.compile(
     r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
     r"|may|june|july|august|september|october|november|december|spanish|english|venmo|zelle"
     r"|paypal|cash|check|invoice|mornings?|afternoons?|evenings?|weekends?|weekdays?|mom|dad"
@@ -224,22 +224,22 @@ _NOT_PEOPLE = re.compile(
 )
 
 
-_STREET = re.compile(r"^(?:st|ave|rd|dr|ln|blvd|ct|way|road|street|lane|drive|avenue|court)$", _I)
+STREET = re.compile(r"^(?:st|ave|rd|dr|ln|blvd|ct|way|road|street|lane|drive|avenue|court)$", _I)
 
 
 # "Call Jerry (maintenance)": a capitalised verb that opens the sentence is not a first name.
-_LEADING_VERB = re.compile(r"^(?:call|text|ask|see|tell|email|contact|talk|met|meet)$", _I)
+LEADING_VERB = re.compile(r"^(?:call|text|ask|see|tell|email|contact|talk|met|meet)$", _I)
 
 
-_COUPLE = re.compile(
+COUPLE = re.compile(
     r"\b(?i:(?:new\s+)?(?P<role>owners|landlords|tenants|renters)\s+(?:are|:)\s+(?:now\s+)?)"
     r"(?P<names>[A-Z][a-z'-]{1,20}\s+(?:and|&)\s+[A-Z][a-z'-]{1,20}(?:\s+[A-Z][a-z'-]{1,20})?)\b"
 )
 
 
-_NAMED_BEFORE = re.compile(r"[A-Z][a-z'-]+\s*\(\s*$")
+NAMED_BEFORE = re.compile(r"[A-Z][a-z'-]+\s*\(\s*$")
 # A pasted email's sender: "From Beth Ruiz, Quarry Hill HOA secretary:".
-_SENDER = re.compile(
+SENDER = re.compile(
     rf"\b(?i:from)\s+{_PERSON},\s+(?:(?:the\s+)?[A-Z][\w'&]*\s+){{0,4}}(?i:(?P<role>{_ROLE}))\b\s*[:(\-]"
     # a signature: "— Marisol, Summit Stays property manager"
     rf"|[\u2014\u2013-][ \t]*{_PERSON.replace('name', 'name3')},[ \t]+(?:[A-Z][\w'&]*[ \t]+){{0,4}}"
