@@ -194,8 +194,9 @@ _FREQUENCY_DAY = re.compile(
 def days(note: Note) -> list[Hit]:
     hits = []
     for m in note.finditer(_FREQUENCY_DAY):
-        if days_in(m.group("days")):
-            hits.append(Hit("preferences.days", days_in(m.group("days")), *m.span(), 0.75))
+        said = days_in(m.group("days"))
+        if said:
+            hits.append(Hit("preferences.days", said, *m.span(), 0.75))
     for m in note.finditer(_DAY_LIST):
         before = note.clause_before(m.start(), 25)
         cue_before = _DAY_CUE_BEFORE.search(before)
