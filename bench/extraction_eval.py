@@ -21,101 +21,19 @@ from typing import Any
 from uuid import uuid4
 
 from bench.core import Result
+from bench.extraction_files import (
+    BLIND_SPLITS,
+    DEFAULT_PATH,
+    LABELLED_FILES,
+    SPLITS,
+)
+from bench.extraction_judged import Judgements, load_judgements
 from bench.extraction_match import same_fact
 from crm.core import extraction_rules
 from crm.core.vocabulary import VOCABULARY, Proposal
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-DEFAULT_PATH = DATA / "notes_labelled.jsonl"
-TUNING_PATH = DATA / "notes_tuning_2026.jsonl"
-TUNING_B_PATH = DATA / "notes_tuning_2026b.jsonl"
-TUNING_C_PATH = DATA / "notes_tuning_2026c.jsonl"
-TUNING_D_PATH = DATA / "notes_tuning_2026d.jsonl"
-VALIDATION_E_PATH = DATA / "notes_validation_2026e.jsonl"
-TUNING_F_PATH = DATA / "notes_tuning_2026f.jsonl"
-TUNING_G_PATH = DATA / "notes_tuning_2026g.jsonl"
-VALIDATION_H_PATH = DATA / "notes_validation_2026h.jsonl"
-TUNING_I_PATH = DATA / "notes_tuning_2026i.jsonl"
-TUNING_J_PATH = DATA / "notes_tuning_2026j.jsonl"
-VALIDATION_K_PATH = DATA / "notes_validation_2026k.jsonl"
-VALIDATION_L_PATH = DATA / "notes_validation_2026l.jsonl"
-VALIDATION_M_PATH = DATA / "notes_validation_2026m.jsonl"
-VALIDATION_N_PATH = DATA / "notes_validation_2026n.jsonl"
-VALIDATION_O_PATH = DATA / "notes_validation_2026o.jsonl"
-VALIDATION_P_PATH = DATA / "notes_validation_2026p.jsonl"
-VALIDATION_Q_PATH = DATA / "notes_validation_2026q.jsonl"
-VALIDATION_R_PATH = DATA / "notes_validation_2026r.jsonl"
-VALIDATION_S_PATH = DATA / "notes_validation_2026s.jsonl"
-VALIDATION_T_PATH = DATA / "notes_validation_2026t.jsonl"
-VALIDATION_U_PATH = DATA / "notes_validation_2026u.jsonl"
-VALIDATION_V_PATH = DATA / "notes_validation_2026v.jsonl"
-VALIDATION_W_PATH = DATA / "notes_validation_2026w.jsonl"  # untouched: scored with --path only
-BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
-LABELLED_FILES = (
-    DEFAULT_PATH,
-    TUNING_PATH,
-    TUNING_B_PATH,
-    TUNING_C_PATH,
-    TUNING_D_PATH,
-    VALIDATION_E_PATH,
-    TUNING_F_PATH,
-    TUNING_G_PATH,
-    VALIDATION_H_PATH,
-    TUNING_I_PATH,
-    TUNING_J_PATH,
-    VALIDATION_K_PATH,
-    VALIDATION_L_PATH,
-    VALIDATION_M_PATH,
-    VALIDATION_N_PATH,
-    VALIDATION_O_PATH,
-    VALIDATION_P_PATH,
-    VALIDATION_Q_PATH,
-    VALIDATION_R_PATH,
-    VALIDATION_S_PATH,
-    VALIDATION_T_PATH,
-    VALIDATION_U_PATH,
-    VALIDATION_V_PATH,
-    BLIND_2026_PATH,
-)
 PRECISION_TARGET = 0.9
 RECALL_TARGET = 0.75
-# "dev", "dev2026", "dev2026b", "dev2026c", "dev2026d", "val2026e": tuned against (dev2026c is
-# rich in job logs, amounts, one-off requests and other non-facts; val2026e was first kept
-# untouched to validate the dev2026d round, then tuned on). "holdout": written before any
-# rule existed, not tuned against, but read while the rules were designed. "blind",
-# "blind2026": written by someone who never saw the rules, scored once per round, never tuned
-# against -- the honest estimate.
-SPLITS = (
-    "all",
-    "dev",
-    "holdout",
-    "blind",
-    "dev2026",
-    "dev2026b",
-    "dev2026c",
-    "dev2026d",
-    "val2026e",
-    "dev2026f",
-    "dev2026g",
-    "val2026h",
-    "dev2026i",
-    "dev2026j",
-    "val2026k",
-    "val2026l",
-    "val2026m",
-    "val2026n",
-    "val2026o",
-    "val2026p",
-    "val2026q",
-    "val2026r",
-    "val2026s",
-    "val2026t",
-    "val2026u",
-    "val2026v",
-    "val2026w",
-    "blind2026",
-)
-BLIND_SPLITS = ("blind", "blind2026")
 
 Extract = Callable[[str], list[Proposal]]
 
@@ -203,10 +121,13 @@ def evaluate(
     splits: Iterable[str] | None = None,
     strict: bool = False,
     exclude: Iterable[str] = (),
+    judged: Judgements | None = None,
 ) -> dict[str, Any]:
     """Scores for all notes and per split, plus each miss and false positive with its note.
 
     Values match with light paraphrase unless ``strict`` (the matching before round four).
+    With ``judged``, a wrong proposal and a missed label that readers judged the same fact
+    match too (bench/extraction_judged.py).
 
     ``splits`` limits which splits are read at all (tuning never touches the blind ones).
     """
@@ -224,7 +145,7 @@ def evaluate(
         for row in rows:
             split = row.get("split", "dev")
             if (wanted is None or split in wanted) and split not in unwanted:
-                _score_note(tally, row, split, run, closed=closed, loose=not strict)
+                _score_note(tally, row, split, run, closed=closed, loose=not strict, judged=judged)
     order = [s for s in SPLITS if s in tally.scores] + sorted(tally.scores.keys() - set(SPLITS))
     return {
         "splits": order,
@@ -233,7 +154,9 @@ def evaluate(
         "false_positives": tally.false_positives,
         "routes": tally.routes,
         "unscored": tally.unscored,
-        "matching": "strict" if strict else "light paraphrase",
+        "matching": ("strict" if strict else "light paraphrase")
+        + (", and pairs readers judged the same fact" if judged else ""),
+        "judged": judged and {"applied": judged.applied, "unjudged": judged.unjudged},
     }
 
 
@@ -245,6 +168,7 @@ def _score_note(
     *,
     closed: bool,
     loose: bool,
+    judged: Judgements | None = None,
 ) -> None:
     note_id, note = row["id"], row["note"]
     expected = [(e["key"], e["value"]) for e in row["expected"]]
@@ -257,6 +181,11 @@ def _score_note(
     got = [(p.key, p.value) for p in proposals]
     found = [any(same_fact(e, g, loose=loose) for g in got) for e in expected]
     right = [any(same_fact(e, g, loose=loose) for e in expected) for g in got]
+    if judged is not None:
+        wrong = [(i, g) for i, (g, ok) in enumerate(zip(got, right, strict=True)) if not ok]
+        missed = [(j, e) for j, (e, ok) in enumerate(zip(expected, found, strict=True)) if not ok]
+        for i, j in judged.settle(split, note_id, wrong, missed):
+            right[i] = found[j] = True
     for name in ("all", split):
         score = tally.scores.setdefault(name, Score())
         score.notes += 1
@@ -314,6 +243,14 @@ def format_report(report: dict[str, Any], show: Iterable[str] = BLIND_SPLITS) ->
         )
     lines.append("routes: " + ", ".join(f"{k} {v}" for k, v in sorted(report["routes"].items())))
     lines.append(f"values matched: {report.get('matching', 'light paraphrase')}")
+    if report.get("judged"):
+        for what, counts in (
+            ("pairs readers judged the same fact", report["judged"]["applied"]),
+            ("pairs no reader has judged", report["judged"]["unjudged"]),
+        ):
+            lines.append(
+                f"{what}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none")
+            )
     if report["unscored"]:
         lines.append(
             "open-family proposals not scored (their split was labelled with typed keys only): "
@@ -358,6 +295,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="match values without light paraphrase (plural, number words, frequency synonyms)",
     )
+    parser.add_argument(
+        "--judged",
+        action="store_true",
+        help="also match pairs readers judged the same fact (tests/data/same_fact)",
+    )
     parser.add_argument("--show", default="", help="also list misses of these splits (or all)")
     args = parser.parse_args(argv)
     route = configured_route() if args.route == "configured" else rules_route()
@@ -367,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         splits=_names(args.splits) if args.splits else None,
         exclude=() if args.blind or args.splits else BLIND_SPLITS,
         strict=args.strict,
+        judged=load_judgements() if args.judged else None,
     )
     shown = _names(args.show) + (list(BLIND_SPLITS) if args.blind else [])
     print(format_report(report, shown))

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bench.extraction_eval import TUNING_PATH, evaluate
+from bench.extraction_eval import evaluate
+from bench.extraction_files import TUNING_PATH
 from bench.extraction_match import same_fact
 from crm.core.extraction import answer_schema, validate_answer
 from crm.core.extraction_rules import extract

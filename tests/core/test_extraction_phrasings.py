@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bench.extraction_eval import DATA, evaluate
+from bench.extraction_eval import evaluate
+from bench.extraction_files import DATA
 from crm.core.extraction_rules import extract
 
 TUNING_2026B = Path(DATA) / "notes_tuning_2026b.jsonl"
@@ -195,7 +196,7 @@ def test_a_name_said_after_the_dog_is_not_a_persons() -> None:
 def test_round_four_splits_keep_their_scores() -> None:
     """The fourth round's two files (tuned on) do not slip back: a later change that loses
     what they taught shows here, not only in the eval's numbers."""
-    from bench.extraction_eval import TUNING_D_PATH, VALIDATION_E_PATH
+    from bench.extraction_files import TUNING_D_PATH, VALIDATION_E_PATH
 
     report = evaluate([TUNING_D_PATH, VALIDATION_E_PATH])
     assert report["dev2026d"]["notes"] == 130 and report["val2026e"]["notes"] == 120
@@ -267,7 +268,7 @@ def test_a_leftover_keeps_the_words_as_written() -> None:
 
 def test_round_five_splits_keep_their_scores() -> None:
     """dev2026f, dev2026g and val2026h (tuned on after their untouched scores were recorded)."""
-    from bench.extraction_eval import TUNING_F_PATH, TUNING_G_PATH, VALIDATION_H_PATH
+    from bench.extraction_files import TUNING_F_PATH, TUNING_G_PATH, VALIDATION_H_PATH
 
     report = evaluate([TUNING_F_PATH, TUNING_G_PATH, VALIDATION_H_PATH])
     assert report["dev2026f"]["precision"] >= 0.8 and report["dev2026f"]["recall"] >= 0.69

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bench.extraction_eval import DEFAULT_PATH, PRECISION_TARGET, RECALL_TARGET, evaluate, load
+from bench.extraction_eval import PRECISION_TARGET, RECALL_TARGET, evaluate, load
+from bench.extraction_files import DEFAULT_PATH
 from crm.core.extraction_rules import RULES_VERSION, extract
 from crm.core.vocabulary import known_key, normalise_value
 
