@@ -31,7 +31,7 @@ VALIDATION_S_PATH = DATA / "notes_validation_2026s.jsonl"
 VALIDATION_T_PATH = DATA / "notes_validation_2026t.jsonl"
 VALIDATION_U_PATH = DATA / "notes_validation_2026u.jsonl"
 VALIDATION_V_PATH = DATA / "notes_validation_2026v.jsonl"
-VALIDATION_W_PATH = DATA / "notes_validation_2026w.jsonl"  # untouched: scored with --path only
+VALIDATION_W_PATH = DATA / "notes_validation_2026w.jsonl"
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -57,6 +57,7 @@ LABELLED_FILES = (
     VALIDATION_T_PATH,
     VALIDATION_U_PATH,
     VALIDATION_V_PATH,
+    VALIDATION_W_PATH,
     BLIND_2026_PATH,
 )
 # "dev", "dev2026", "dev2026b", "dev2026c", "dev2026d", "val2026e": tuned against (dev2026c is

@@ -94,7 +94,10 @@ def _level(where: str) -> str:
     return _LEAD.sub("", _LEVEL.sub("level", where))
 
 
-_PARKING_STOP = re.compile(r"\s+(?:and|but|or|so|bc|b/c|because|not|if|when|unless)\b.*", _I)
+_PARKING_STOP = re.compile(
+    r"\s+(?:and|but|or|so|bc|b/c|because|not|if|when|unless)\b.*|\s+(?:is\s+)?(?:ok|okay|fine)\s*$",
+    _I,
+)
 
 
 # "DO NOT PARK IN DRIVEWAY", "don't park by the horse barn": the spot to avoid.

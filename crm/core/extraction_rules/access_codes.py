@@ -23,7 +23,13 @@ _GATE_CODE = re.compile(
     rf"|code\s+(?:for|to|of)\s+(?:the\s+)?(?:\w+\s+)?(?:gate|door|entrance)|keypad"
     # "use the maintenance gate on Linwood Ct, code 8812"
     rf"|\bgate\s+(?:on|at|off)\s+[^.!?\n,\d]{{2,25}},\s*code)"
-    rf"[^.!?\n\d$]{{0,20}}?{_CODE}",
+    rf"[^.!?\n\d$]{{0,20}}?{_CODE}"
+    # "gate code for sunrise estates is 0415", "keypad on the back door is 5150"
+    rf"|\b(?:gate\s+code|keypad)\s+(?:for|on|at|to)\s+(?:the\s+)?[a-z][^.!?\n\d$]{{1,30}}?\s+is\s+"
+    rf"(?:now\s+)?{_CODE.replace('code', 'code2')}"
+    # "The gate code was changed last week and is now 8190"
+    rf"|\bgate\s+code\s+(?:was|has\s+been|got)\s+changed[^.!?\n\d$]{{0,30}}?\s+(?:is\s+now|now|to)\s+"
+    rf"{_CODE.replace('code', 'code3')}",
     _I,
 )
 _LOCKBOX = r"\b(?:lock\s*-?\s*box|key\s*-?\s*safe|key\s*-?\s*box)\b"
@@ -73,17 +79,28 @@ _ALARM_BEFORE = re.compile(r"\b(?:alarm|disarm|security)\s+$", _I)
 _ALARM_NEAR = re.compile(r"\b(?:alarm|disarm)\s+panel\b", _I)
 
 
+def _said_group(m: re.Match[str]) -> str:
+    return next(g for g in ("code", "code2", "code3") if m.group(g))
+
+
+def _said(m: re.Match[str]) -> str:
+    return m.group(_said_group(m))
+
+
 def gate_code(note: Note) -> list[Hit]:
     # "Lockbox by the garage, code 3904", "lockbox on side gate 2580": the lockbox's code, not
     # a gate's, unless a gate or keypad code is named between them.
     boxed = _lockbox_codes(note)
     hits = [
-        Hit("access.gate_code", _code_value(m.group("code")), m.start(), m.end(), 0.9)
+        Hit("access.gate_code", _code_value(_said(m)), m.start(), m.end(), 0.9)
         for m in note.finditer(_GATE_CODE)
         if not note.negated(m.start(), 15)
         and not _ALARM_BEFORE.search(note.text, max(0, m.start() - 12), m.start())
         and not _ALARM_NEAR.search(note.text, max(0, m.start() - 30), m.start())
-        and (m.start("code") not in boxed or _NAMED_GATE.search(boxed[m.start("code")]))
+        and (
+            m.start(_said_group(m)) not in boxed
+            or _NAMED_GATE.search(boxed[m.start(_said_group(m))])
+        )
     ]
     return hits + bare_code(note) + spoken_code(note)
 
@@ -110,7 +127,7 @@ _BARE_CODE = re.compile(
     rf"\s*(?:now\s+)?{_CODE}|(?<![\w#])#(?P<code2>[0-9]{{3,8}})\s+(?:gets|will\s+get|lets)\s+(?:you|us|u)\s+"
     rf"(?:in|into|thru|through)\b"
     rf"|\bcode\s+{_CODE.replace('code', 'code3')}\s+(?:on|for|at)\s+(?:the\s+)?(?:\w+\s+){{0,2}}?"
-    rf"(?:door|gate|entry)\s*(?:key)?pad\b",
+    rf"(?:(?:door|gate|entry)\s*(?:key)?pad|keypad)\b",
     _I,
 )
 # Codes that are not for the gate: the alarm's, the lockbox's, the wifi's, a zip or promo code.

@@ -51,6 +51,7 @@ _SENTENCE_END = re.compile(
     r"[.!?]+(?=[\s\"')\]]|$)|\n",
     _I,
 )
+_LIST_ITEM = re.compile(r"(?:(?<=\s)|^)\d{1,2}\)(?=\s)")
 _CLAUSE_END = re.compile(
     r"[.!?;:,()\[\]\n+&]|\s-+\s|\s/+\s|\s\|\s|->|=>|\u2192"
     r"|\b(?:but|so|because|bc|b/c|although|though|however|then)\b",
@@ -87,12 +88,18 @@ def _capitalise_words(text: str) -> str:
     return re.sub(r"[A-Za-z]+", lambda m: m.group()[0] + m.group()[1:].lower(), text)
 
 
+def _full_stop(m: re.Match[str]) -> str:
+    """The same number of characters, as a full stop: positions in the note stay put."""
+    return " " * (len(m.group()) - 1) + "."
+
+
 class Note:
     """The note folded once, with sentence and clause boundaries for context checks."""
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
-        self.text = raw.translate(_FOLD)
+        # "1) gate 4411 2) dog Max 3) 2 story": each item of a one-line list is a sentence.
+        self.text = _LIST_ITEM.sub(_full_stop, raw.translate(_FOLD))
         if not any(c.islower() for c in self.text):
             # ALL CAPS ("SON ROBERT HANDLES EVERYTHING"): read with names capitalised only.
             self.text = _capitalise_words(self.text)

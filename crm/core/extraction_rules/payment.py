@@ -26,8 +26,10 @@ _PAYMENT = re.compile(
     r"|\bwants\s+invoices\b|\binvoices?\s+(?:e-?mailed|mailed|sent)\s+to\b"
     r"|\bbill\s+(?:to(?!\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:owner|landlord|landlady|hoa|tenant|son"
     r"|daughter|parents?|company|office|management|mom|dad|wife|husband|(?-i:[A-Z])))|them|monthly)\b|\bbill\s+the\s+(?!owner|landlord|hoa|tenant|son|daughter"
-    r"|parents?|company|office|management)|\bsend\s+(?:an?\s+|the\s+)?invoices?\b"
-    r"|\bbilled\s+monthly\b)",
+    r"|parents?|company|office|management)|\bsend\s+(?:an?\s+|the\s+|all\s+(?:the\s+)?)?invoices?\b"
+    r"|\bbilled\s+monthly\b|\binvoiced(?=\s*(?:,\s*)?(?:net\b|to\b|monthly\b|[.;]|$))"
+    r"|\b(?:wants|prefers|needs)\s+a\s+paper\s+invoice\b)"
+    r"|(?P<card2>\bauto-?pay\s+(?:by|with|on|via)\s+(?:credit\s+|debit\s+)?card\b)",
     _I | re.MULTILINE,
 )
 
@@ -68,7 +70,7 @@ _NOT_THIS = re.compile(r"\b(?:not|no)\s+$", _I)
 
 def payment(note: Note) -> list[Hit]:
     hits = [
-        Hit("payment.preference", m.lastgroup, m.start(), m.end(), 0.85)
+        Hit("payment.preference", (m.lastgroup or "").rstrip("2"), m.start(), m.end(), 0.85)
         for m in _PAYMENT.finditer(note.text)
         if not note.negated(m.start(), 20) and not _TIP.search(note.clause_before(m.start(), 20))
     ]
@@ -208,9 +210,43 @@ _TERMS = re.compile(
 _SPOUSE_WORD = re.compile(r"\b(husband|hubby|wife|partner|missus)\b", _I)
 
 
+# "her son, Daniel, will be paying", "grandson, Kyle, is now her primary contact and pays the
+# bill", "son Ray (he pays, lives in Seattle)": the person just named pays.
+_PAYS = (
+    r"(?:pays|will\s+be\s+paying|is\s+paying|handles\s+(?:the\s+)?(?:bills?|billing|payments?))\b"
+)
+_PAYS_AFTER = re.compile(
+    rf"[^.;!?\n(]{{0,50}}?(?:\band|\bwho|,)\s+(?:now\s+|also\s+)?{_PAYS}"
+    rf"|\s*\(\s*(?:he|she)\s+{_PAYS}|,?\s+(?:now\s+|also\s+)?{_PAYS}",
+    _I,
+)
+# Not "owner": "Owner Sal pays cash" is the business itself paying.
+_PAYING_ROLES = frozenset(
+    {"son", "daughter", "grandson", "granddaughter", "landlord", "niece", "nephew"}
+    | {"brother", "sister", "mother", "father"}
+)
+
+
+def payer_said_after(hits: list[Hit], text: str) -> list[Hit]:
+    """``payment.payer`` "son Daniel" when a relative or owner is named and then said to pay,
+    unless the note already names who pays."""
+    if any(h.key == "payment.payer" for h in hits):
+        return hits
+    for hit in hits:
+        role = hit.key.removeprefix("people.")
+        if (
+            role in _PAYING_ROLES
+            and isinstance(hit.value, str)
+            and _PAYS_AFTER.match(text, hit.end)
+        ):
+            return [*hits, Hit("payment.payer", f"{role} {hit.value}", hit.start, hit.end, 0.7)]
+    return hits
+
+
 def payer_with_role(hits: list[Hit], text: str = "") -> list[Hit]:
     """Who pays, said both ways when the note gives both: "Mike pays" after "Landlord Mike
     Stavros" is ``Mike (landlord)``, "the landlord pays" is ``landlord (Mike Stavros)``."""
+    hits = payer_said_after(hits, text)
     people = [
         (_role_said(h, text), str(h.value))
         for h in hits

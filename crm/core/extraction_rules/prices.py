@@ -73,10 +73,23 @@ _NOT_AGREED = re.compile(
 )
 
 
+# "agreed to a one-time move-out clean for $375": one job's price, not the usual one.
+_ONE_OFF = re.compile(r"\b(?:one[\s-]?time|one[\s-]?off|just\s+this\s+once)\b", _I)
+
+
 def _agreed(note: Note, m: re.Match[str]) -> bool:
-    """Not only quoted, or quoted and then taken ("Estimate ... he's good w/ that")."""
-    offered = _NOT_AGREED.search(note.text, *note.sentence_window(m.start(), m.end()))
+    """Not only quoted, or quoted and then taken ("Estimate ... he's good w/ that"), and not
+    a one-off job's price."""
+    window = note.sentence_window(m.start(), m.end())
+    if _ONE_OFF.search(note.text, *window):
+        return False
+    offered = _NOT_AGREED.search(note.text, *window)
     return offered is None or ACCEPTED.search(note.text) is not None
+
+
+def _per_month(price: str) -> str:
+    """ "$600/mo" is "$600/month", as a labeller writes it."""
+    return re.sub(r"\s*/\s*mo\b\.?", "/month", price, flags=re.I)
 
 
 def usual_price(note: Note) -> list[Hit]:
@@ -96,10 +109,12 @@ def usual_price(note: Note) -> list[Hit]:
         if _agreed(note, m):
             value = _PRICE_WORDS.sub("", tidy(m.group()))
             value = _AGREED_AFTER.sub("", re.sub(r"\b(?:ea|each)\.?\s+", "per ", value))
-            hits.append(Hit("property.usual_price", value, *m.span(), 0.7))
+            hits.append(Hit("property.usual_price", _per_month(value), *m.span(), 0.7))
     if ACCEPTED.search(note.text) and not any(h.key == "property.usual_price" for h in hits):
         # a sale written up: "Agreed w/ Paula Reyes: gutters + windows $410, fall only"
         for m in note.finditer(_SOLD_PRICE):
+            if _ONE_OFF.search(note.text, *note.sentence_window(m.start(), m.end())):
+                break
             hits.append(Hit("property.usual_price", m.group("price"), *m.span("price"), 0.6))
             break
     return hits

@@ -109,7 +109,7 @@ def with_half_of_day(text: str) -> str:
 # "don't come before 1pm", "not before 9": the window opens then.
 _NOT_BEFORE = re.compile(
     r"\b(?:not|never|nothing|no\s+work|(?:don'?t|do\s+not|dont)\s+(?:come|arrive|start|show\s+up|knock"
-    r"|ring|call)(?:\s+\w+){0,3})\s+$",
+    r"|ring|call|work)(?:\s+\w+){0,3})\s+$",
     _I,
 )
 
@@ -147,7 +147,11 @@ def time_windows(note: Note) -> list[Hit]:
             value = re.sub(r"^after\s+(?:they|we|the\s+\w+)\s+close\s+(?:at\s+)?", "after ", value)
             value = re.sub(r"^(?:ideally|preferably|latest)\s+by\b", "by", value)
             value = re.sub(r"^(?:time\s+window\s*:\s*|only\s+)(?=[0-9])", "", value)
-            if _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start()) or (
+            refused = _NOT_BEFORE.search(note.text, max(0, m.start() - 25), m.start())
+            value = re.sub(r"^not\s+after\b", "before", value)  # "not after 4pm" ends at 4
+            if value.startswith("after") and refused:
+                value = "before" + value[len("after") :]  # "dont work after 5": done by then
+            elif refused or (
                 value.startswith("before") and _NO_WORK.search(note.clause_before(m.start(), 40))
             ):
                 value = re.sub(r"^(?:not\s+)?before\b", "after", value)

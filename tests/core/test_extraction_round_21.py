@@ -1,0 +1,88 @@
+"""The wordings round twenty-one taught (val2026w, tuned on once its untouched score was kept):
+one case per general behaviour, each the way its writer wrote it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crm.core.extraction_rules import extract
+
+
+def facts(note: str) -> dict[str, Any]:
+    return {p.key: p.value for p in extract(note)}
+
+
+LIST_NOTE = (
+    "1) 2 stories 2) do NOT use ammonia on the tinted windows 3) window film on west side "
+    "4) wife Sharon home most days"
+)
+
+WORDINGS = [
+    # a numbered list on one line: each item ends where the next number starts
+    (LIST_NOTE, "instructions.ammonia", "don't use ammonia on the tinted windows"),
+    (
+        "1) guard gate - give company name 2) park in driveway OK 3) 2 story",
+        "access.parking",
+        "driveway",
+    ),
+    # codes said with where they are, or changed
+    ("new gate code for sunrise estates is 0415 and dont work after 5", "access.gate_code", "0415"),
+    ("keypad on the back door is 5150 the front door is never used", "access.gate_code", "5150"),
+    ("1) code 3390 on keypad at back door 2) no shoes inside", "access.gate_code", "3390"),
+    ("The gate code was changed last week and is now 8190.", "access.gate_code", "8190"),
+    # a time refused after an hour ends the window there
+    (
+        "new gate code is 0415 and dont work after 5 theyre strict",
+        "schedule.time_window",
+        "before 5pm",
+    ),
+    ("Come any day, but not after 4pm please.", "schedule.time_window", "before 4pm"),
+    # prices a month, as a labeller writes them; invoices said short
+    (
+        "Agreed: monthly storefront glass, $600/mo, invoiced net 15.",
+        "property.usual_price",
+        "$600/month",
+    ),
+    (
+        "Agreed: monthly storefront glass, $600/mo, invoiced net 15.",
+        "payment.preference",
+        "invoice",
+    ),
+    ("Owner pays for all 3 and wants a paper invoice.", "payment.preference", "invoice"),
+    ("Agreed to quarterly windows at $295. Autopay by card.", "payment.preference", "card"),
+    # a relative named, then said to pay
+    ("Her son, Daniel, will be paying for the service.", "payment.payer", "son Daniel"),
+    (
+        "Her grandson, Kyle, is now her primary contact and pays the bill.",
+        "payment.payer",
+        "grandson Kyle",
+    ),
+    ("Spoke w/ the Delgados' son Ray (he pays, lives in Seattle).", "payment.payer", "son Ray"),
+]
+
+NON_FACTS = [
+    # a one-off job's price is no usual price
+    ("Mr. Oduya agreed to a one-time move-out clean for $375.", "property.usual_price"),
+    # the business's own owner paying is the customer paying
+    ("Joe's Deli on Main. Owner Joe Russo pays by card.", "payment.payer"),
+    # someone else named before "she pays"
+    ("her grandson Kenji helps translate and she pays cash", "payment.payer"),
+]
+
+
+@pytest.mark.parametrize(("note", "key", "value"), WORDINGS)
+def test_a_wording_states_its_fact(note: str, key: str, value: Any) -> None:
+    assert facts(note).get(key) == value
+
+
+@pytest.mark.parametrize(("note", "key"), NON_FACTS)
+def test_said_in_passing_is_no_fact(note: str, key: str) -> None:
+    assert key not in facts(note)
+
+
+def test_a_list_item_is_its_own_sentence() -> None:
+    found = facts(LIST_NOTE)
+    assert found["property.stories"] == {"count": 2, "plus": False}
+    assert found["property.features"] == "window film"
