@@ -25,7 +25,7 @@ WORDINGS = [
     (
         "1) guard gate - give company name 2) park in driveway OK 3) 2 story",
         "access.parking",
-        "driveway",
+        "in driveway",
     ),
     # codes said with where they are, or changed
     ("new gate code for sunrise estates is 0415 and dont work after 5", "access.gate_code", "0415"),
