@@ -60,6 +60,28 @@ WORDINGS = [
         "grandson Kyle",
     ),
     ("Spoke w/ the Delgados' son Ray (he pays, lives in Seattle).", "payment.payer", "son Ray"),
+    # ages as labellers group them; the parents a son looks after
+    ("Mrs. Nakamura is 79, a retired schoolteacher.", "demographic.age_group", "senior"),
+    ("Mr. Fairbanks, who is 85, is not to be asked to move.", "demographic.age_group", "elderly"),
+    ("Spoke w/ the Delgados' son Ray. Parents are 90+.", "demographic.age_group", "elderly"),
+    # gone, with a name between
+    ("her cat smokey died so you dont have to worry about the door", "pets.has_cat", False),
+    ("the bees are gone, they had a guy come out and pull the hive out", "hazards.bees", False),
+    # what not to do, then the pole
+    ("the tile is super slick dont walk it use the pole", "equipment.water_fed_pole", True),
+    ("no need to bring the pole", "equipment.water_fed_pole", False),
+    # kinds of business
+    (
+        "Met with Gary, the park manager at Sun Valley RV Resort.",
+        "customer.type",
+        "rv resort, commercial",
+    ),
+    ("1) casino - Desert Star 2) only 3am-7am", "customer.type", "casino, commercial"),
+    (
+        "Desert Sky Senior Living: agreed to all windows quarterly",
+        "customer.type",
+        "senior living, commercial",
+    ),
 ]
 
 NON_FACTS = [
@@ -69,6 +91,13 @@ NON_FACTS = [
     ("Joe's Deli on Main. Owner Joe Russo pays by card.", "payment.payer"),
     # someone else named before "she pays"
     ("her grandson Kenji helps translate and she pays cash", "payment.payer"),
+    # the dog is elderly, not the customer
+    (
+        "The Rosenbergs' dog, Duchess, a standard poodle, is elderly and deaf.",
+        "demographic.age_group",
+    ),
+    # where the customer works is no kind of customer
+    ("She works night shifts at the hospital and sleeps till 2pm.", "customer.type"),
 ]
 
 
@@ -80,6 +109,11 @@ def test_a_wording_states_its_fact(note: str, key: str, value: Any) -> None:
 @pytest.mark.parametrize(("note", "key"), NON_FACTS)
 def test_said_in_passing_is_no_fact(note: str, key: str) -> None:
     assert key not in facts(note)
+
+
+def test_who_said_a_part_is_broken_is_not_the_part() -> None:
+    found = facts("dont spray near the pool equipment, he said the cover is broken")
+    assert "hazards.cover" in found and not any("said" in key for key in found)
 
 
 def test_a_list_item_is_its_own_sentence() -> None:

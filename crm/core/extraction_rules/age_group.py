@@ -28,6 +28,8 @@ _AGE = re.compile(
     r"|(?P<young_adult>\byoung\s+(?:couple|guy|man|woman|lady|professionals?)\b"
     r"|\bcollege\s+(?:students?|kids)\b)"
     r"|(?P<middle_aged>\bmiddle[\s-]aged\b)"
+    # "Parents are 90+": the customers a son or daughter looks after
+    r"|\b(?:(?:her|his|their|the)\s+)?parents\s+(?:are|r)\s+(?:both\s+)?(?P<age3>[6-9][0-9])\b"
     r"|\bin\s+(?:her|his|their)\s+(?:late\s+|early\s+|mid[\s-]?)?(?P<decade>[2-9])0'?s\b"
     # "in her nineties", "a widow of eighty-seven"
     r"|\bin\s+(?:her|his|their)\s+(?:late\s+|early\s+|mid[\s-]?)?(?P<decade_word>sixties|seventies"
@@ -36,7 +38,7 @@ _AGE = re.compile(
     r"(?:[\s-]\w+)?\b"
     r"|\b(?:she|he)(?:'s|\s+is)\s+(?:about\s+|maybe\s+|around\s+|like\s+|probably\s+)?"
     r"(?P<age>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?))"
-    rf"|\b{_TITLE}(?:\s+is|\s*[,(]|\s+[-\u2013\u2014])\s*(?:about\s+|around\s+|age\s+)?"
+    rf"|\b{_TITLE}(?:\s+is|\s*[,(]|\s+[-\u2013\u2014])\s*(?:who\s+is\s+)?(?:about\s+|around\s+|age\s+)?"
     r"(?P<age2>[1-9][0-9])\b(?!\s*(?:min|%|ft|'|\$|windows?|screens?|panel\w*|panes?|skylights?)"
     r"|\+?\s*(?:days?|weeks?|months?)\b)"
     r"(?!\s+(?:years?|yrs?)\s+(?:here|in|at|with|ago))",
@@ -71,7 +73,7 @@ _MOVED_OUT = re.compile(
 
 
 def _age_bracket(age: int) -> str | None:
-    if age >= 70:
+    if age >= 80:  # labellers call 78 and 79 senior, 80 and over elderly
         return "elderly"
     if age >= 60:
         return "senior"
@@ -96,6 +98,12 @@ def _someone_else(note: Note, m: re.Match[str]) -> bool:
     # "the cat is named whiskers and she is very old": the pronoun is the animal's.
     said = note.text[m.start() : m.start() + 4].lower()
     lo = note.sentence_window(m.start())[0]
+    # "The Rosenbergs' dog, Duchess, a standard poodle, is elderly and deaf": the dog is.
+    if re.search(r"\b(?:is|are)\s+$", note.text[max(lo, m.start() - 8) : m.start()]) and (
+        _ANIMAL_BEFORE.search(note.text, max(lo, m.start() - 60), m.start())
+        or _ANIMALS.search(note.text, max(lo, m.start() - 60), m.start())
+    ):
+        return True
     return said.startswith(("she", "he")) and bool(
         _ANIMAL_BEFORE.search(note.text, max(lo, m.start() - 60), m.start())
     )
@@ -126,7 +134,7 @@ def age_group(note: Note) -> list[Hit]:
         elif kind in ("decade_word", "age_word"):
             tens = {"six": 60, "seve": 70, "eigh": 80, "nine": 90}[m.group(kind).lower()[:4]]
             group = _age_bracket(tens)
-        elif kind in ("age", "age2"):
+        elif kind in ("age", "age2", "age3"):
             group = _age_bracket(int(m.group(kind)))
         else:
             group = kind

@@ -132,7 +132,8 @@ _CUSTOMER_TYPE = re.compile(
     r"|(?:bagel|donut|doughnut|sandwich|ice\s+cream|flower|gift|bike|thrift)\s+shop"
     r"|nursing\s+home|assisted\s+living\s+(?:facility|center)|(?:vet|veterinary)\s+clinic"
     r"|(?:real\s+estate|insurance|accounting)\s+office|funeral\s+home|library|museum|strata"
-    r"|municipal|farm|ranch\s+(?=house)|this\s+is\s+a\s+rental|it'?s\s+a\s+rental|mosque|synagogue)\b",
+    r"|municipal|farm|ranch\s+(?=house)|this\s+is\s+a\s+rental|it'?s\s+a\s+rental|mosque|synagogue"
+    r"|casino|rv\s+(?:park|resort)|senior\s+living|(?:medical|shopping|office)\s+plaza)\b",
     _I,
 )
 # "Cust is a realtor": the customer's trade says what kind of customer they are.
@@ -197,7 +198,7 @@ _BUSINESS = re.compile(
     r"\b(?:storefront|store\s*front|cafe|office|clinic|salon|gym|bank|retail|warehouse|dealership"
     r"|hotel|motel|coffee|firm|car\s+wash|bakery|brewery|pharmacy|store|mall|boutique|restaurant"
     r"|funeral|medical|daycare|laundromat|cleaners?|salon|shop|studio|station|pizzeria|diner"
-    r"|gym)\b"
+    r"|gym|casino|rv\s+(?:park|resort)|senior\s+living|plaza)\b"
 )
 
 
@@ -216,6 +217,8 @@ _PASSING = re.compile(
     r"|(?-i:\b(?!(?:Gutters|Windows|Screens|Job|Work|Service|Cleaning)\b)[A-Z][a-z]+(?<!ed))\s+(?:at|@)|\b(?:above|below|beside|behind|next\s+to"
     r"|across\s+from)|\b(?:with|w/)\s+the"
     r"|\b(?:teach(?:es|ing)?|works?|working|worked|attends?|goes|go|drives?|nurse|retired)"
+    # "works night shifts at the hospital"
+    r"(?:\s+(?:night|nights|day|days|late|early|the\s+night)(?:\s+shifts?)?)?"
     r"\s+(?:at|for|to|from|in))\s+(?:the\s+|a\s+|his\s+|her\s+)?(?:local\s+|high\s+)?$",
     _I,
 )

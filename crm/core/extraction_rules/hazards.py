@@ -22,7 +22,9 @@ bees = flag_rule(
         r"\b(?:gone|removed|none\s+(?:now|this\s+year|any\s*more|left)|no\s+longer"
         r"|not\s+any\s*more|taken\s+care\s+of|exterminated|got\s+rid|all\s+clear"
         r"|got\s+(?:the\s+|it\s+|them\s+)?(?:\w+\s+)?out\s+of|(?:came|come)\s+(?:and\s+)?remove"
-        r"|exterminator\s+(?:got|took\s+care\s+of|killed|sprayed)\s+(?:em|'em|them|it))\b",
+        r"|exterminator\s+(?:got|took\s+care\s+of|killed|sprayed)\s+(?:em|'em|them|it))\b"
+        # "had a guy come out and pull the hive out of the eave"
+        r"|\b(?:pull(?:ed)?|took|knock(?:ed)?)\s+(?:the\s+|that\s+)?$",
         _I,
     ),
 )
@@ -172,6 +174,10 @@ _THE = re.compile(
 )
 
 
+# "he said the cover is broken": who said so is not part of the thing.
+_REPORTED = re.compile(r"^(?:\w+\s+)?(?:said|says|told\s+us|thinks?|noticed|mentioned)\s+", _I)
+
+
 def _snake(text: str) -> str:
     return re.sub(r"[^a-z]+", "_", text.lower()).strip("_")
 
@@ -189,7 +195,7 @@ def worn_parts(note: Note) -> list[Hit]:
             continue  # already fixed
         if m.group("state2") and not _BEFORE_STATE.search(note.text[lo : m.start()]):
             continue
-        thing = _THE.sub("", tidy(m.group("thing") or m.group("thing2")))
+        thing = _THE.sub("", _REPORTED.sub("", tidy(m.group("thing") or m.group("thing2"))))
         state = tidy(m.group("state") or m.group("state2"))
         state = re.sub(r"^rott(?:ed|ing)$", "rotten", state)
         words = thing.split()

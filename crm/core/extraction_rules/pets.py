@@ -64,7 +64,10 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
             rf"|\s+got\s+|\s+)(?:passed(?:\s+away)?"
             rf"|died|die|dies|gone|put\s+down|put\s+to\s+sleep|rehomed|given\s+away|no\s+longer"
             # "the dog went to her sister's", "the cat went to live with the daughter"
-            rf"|(?:both\s+|also\s+)?went\s+to\s+(?:live\s+with\s+)?(?:her|his|their|the|a)\s)",
+            rf"|(?:both\s+|also\s+)?went\s+to\s+(?:live\s+with\s+)?(?:her|his|their|the|a)\s)"
+            # "her cat smokey died": the name between
+            rf"|\b{words}\s+(?:named\s+)?[A-Za-z][a-z'-]{{1,15}}\s+(?:has\s+|had\s+to\s+be\s+)?"
+            rf"(?:passed(?:\s+away)?|died|was\s+put\s+down)\b",
             _I,
         ),
         "named": re.compile(rf"\b{words}(?:{NAMED}|\s+['\u2018\"](?=(?-i:[A-Z]))){NAME}", _I),

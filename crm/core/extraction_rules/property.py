@@ -294,6 +294,16 @@ _POLE = re.compile(
     r"|\b(?:use|bring|need|needs|grab|with)\s+the\s+pole\b",
     _I,
 )
+_TOLD_TO_USE = re.compile(r"(?:use|grab|bring)\b", _I)
+
+
+def _another_deed(between: str) -> bool:
+    """ "dont walk it, use the pole": the negation is of something else, said before the pole
+    ("no need to bring the pole", "never use the pole" are about the pole)."""
+    words = between.split()[1:]
+    return bool(words) and words[-1].lower() != "to"
+
+
 # "too cold for the water fed pole, rescheduled": about one visit, not every visit.
 _ONE_VISIT = re.compile(
     r"\b(?:rescheduled|too\s+(?:cold|windy|icy)|next\s+time|this\s+time|ran\s+out)\b", _I
@@ -310,6 +320,12 @@ def water_fed_pole(note: Note) -> list[Hit]:
         negation = note.negation_start(m.start(), 40)
         if negation is not None and _ON_PART.match(note.text, m.end()):
             continue
+        if (
+            negation is not None
+            and _TOLD_TO_USE.match(m.group())
+            and _another_deed(note.text[negation : m.start()])
+        ):
+            negation = None  # "dont walk it use the pole": what not to do, then the pole
         start = m.start() if negation is None else negation
         hits.append(Hit("equipment.water_fed_pole", negation is None, start, m.end(), 0.9))
     return hits
