@@ -141,7 +141,7 @@ def test_a_job_word_opening_a_name_is_not_a_person() -> None:
         # round thirteen (tuned on val2026o)
         ("approx 22 wdws, 2 story.", "property.window_count", {"count": 22, "plus": False}),
         ("Dog: none.", "pets.has_dog", False),
-        ("Cat: 2 indoor (Pepper and Salt).", "pets.cat_name", "Pepper"),
+        ("Cat: 2 indoor (Pepper and Salt).", "pets.cat_name", "Pepper and Salt"),
         ("Big dog (Rottweiler) in the yard.", "pets.dog_breed", "Rottweiler"),
         ("Never book on a Saturday.", "schedule.unavailable_days", "saturday"),
         ("1x/yr in May.", "schedule.frequency", "once a year"),

@@ -210,7 +210,7 @@ def test_round_four_splits_keep_their_scores() -> None:
     ("note", "key", "value"),
     [
         ("wndws x 24. dog in back - Biscuit, freindly.", "pets.dog_name", "Biscuit"),
-        ("2 dogs - Pepper + Salt, both bark, both fine.", "pets.dog_name", "Pepper"),
+        ("2 dogs - Pepper + Salt, both bark, both fine.", "pets.dog_name", "Pepper and Salt"),
         ("dog is old n sleepy lol named Rufus", "pets.dog_name", "Rufus"),
         ("the gate code is 4521 and the dog is murphy he barks", "pets.dog_name", "Murphy"),
         (

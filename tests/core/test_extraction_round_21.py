@@ -70,6 +70,47 @@ WORDINGS = [
     # what not to do, then the pole
     ("the tile is super slick dont walk it use the pole", "equipment.water_fed_pole", True),
     ("no need to bring the pole", "equipment.water_fed_pole", False),
+    # the months winter visitors are here
+    (
+        "The Okafors are winter visitors, in residence from October through April.",
+        "schedule.season",
+        "october to april",
+    ),
+    ("Winter visitor, Nov-Mar.", "schedule.season", "november to march"),
+    (
+        "winter visitors here from thanksgiving to easter",
+        "schedule.season",
+        "thanksgiving to easter",
+    ),
+    # who holds a key, by name
+    (
+        "Their neighbour, Mrs. Dorothy Finch at number 14, holds a key.",
+        "access.key_location",
+        "neighbour, Mrs. Dorothy Finch at number 14",
+    ),
+    ("His parents are away. Miguel has a key and can let us in.", "access.key_location", "Miguel"),
+    (
+        "3) key from Lupe at the nail salon",
+        "access.key_location",
+        "key from Lupe at the nail salon",
+    ),
+    # days joined with a plus; two animals named together
+    ("2) Tues + Thurs before 8am (stores open at 8)", "preferences.days", ["tuesday", "thursday"]),
+    ("1) 2 german shepherds Duke + Bella, both fine w/ people", "pets.dog_name", "Duke and Bella"),
+    ("Their two Pomeranians, Bonnie and Clyde, are nervous.", "pets.dog_name", "Bonnie and Clyde"),
+    # how to reach them, said in full sentences; a language preferred
+    ("She prefers to be called rather than texted.", "preferences.contact_method", "call"),
+    (
+        "She asked to be reminded by text message the day before.",
+        "preferences.contact_method",
+        "text",
+    ),
+    (
+        "Price changes are to be discussed with him directly by phone.",
+        "preferences.contact_method",
+        "call",
+    ),
+    ("Please be advised that Mr. Gutierrez prefers Spanish.", "language.spoken", "Spanish"),
     # kinds of business
     (
         "Met with Gary, the park manager at Sun Valley RV Resort.",

@@ -34,6 +34,7 @@ from crm.core.extraction_rules.people import (
     tenant,
 )
 from crm.core.extraction_rules.pets import (
+    both_names,
     cat,
     dog,
     dog_breed,
@@ -116,6 +117,7 @@ def extract(note: str) -> list[Proposal]:
     hits = [hit for rule in RULES for hit in rule(prepared)]
     hits += leftovers(prepared, hits)
     hits = wished_not_avoided(payer_with_role(hits, prepared.text))
+    hits = both_names(hits, prepared.text)
     proposals = []
     for key, hit in sorted(resolve(hits).items()):
         evidence = note[hit.start : hit.end].strip()

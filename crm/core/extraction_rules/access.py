@@ -179,8 +179,12 @@ _KEEPER = (
     r"|cleaning\s+(?:co|company|lady|crew|service)|cleaners?|property\s+manager|realtor)"
 )
 _HAS_KEY = re.compile(
-    rf"\b(?P<who>{_KEEPER}(?:,?\s+(?!(?i:has|holds|keeps)\b)[A-Z][a-z]+)?"
-    r"|(?<![Nn]eighbour\s)(?<![Nn]eighbor\s)(?<![.,]\s)(?<!^)[A-Z][a-z]+(?=\s+(?:has|holds|keeps)\b))"
+    rf"\b(?P<who>{_KEEPER}(?:,?\s+(?:(?:Mrs?|Ms|Dr)\.?\s+)?(?!(?i:has|holds|keeps)\b)[A-Z][a-z]+"
+    r"(?:\s+(?!(?i:has|holds|keeps)\b)[A-Z][a-z]+)?)?"
+    r"|(?<![Nn]eighbour\s)(?<![Nn]eighbor\s)(?<![.,]\s)(?<!^)[A-Z][a-z]+(?=\s+(?:has|holds|keeps)\b)"
+    # "Miguel has a key" at a sentence's start: a name, not "She" or "Owner"
+    r"|(?:(?<=[.!?]\s)|^)(?!(?:He|She|They|It|This|That|Owner|Customer|Cust|Tenant|Nobody|Everyone"
+    r"|Someone|Nobody|We|I|You)\b)[A-Z][a-z]+(?=\s+(?:has|holds|keeps)\s+(?:a|the)\s+(?:spare\s+)?key))"
     r"(?P<where>\s+(?:next\s+door|(?:at|@)\s+(?:#\s?|no\.?\s?|number\s+)?[0-9]{1,4}))?"
     r"[^.;!?\n]{0,30}?,?\s+(?:(?:he|she|they)\s+)?"
     r"(?:(?:also|still|always)\s+)?(?P<verb>has|holds|keeps|will\s+have)\s+(?:a|the|an?\s+extra|a\s+spare"
@@ -192,7 +196,10 @@ _KEYS_AT = re.compile(
     r"\b(?:spare\s+)?keys?\s+(?:are\s+|is\s+)?(?:held|kept|left)?\s*(?:at|with|(?P<from>from))\s+(?:the\s+)?"
     r"(?P<place>(?:[a-z]+\s+){0,3}?(?:office|desk|booth|reception|lobby|concierge|security"
     r"|front\s+desk|guard\s*house|neighbou?r)(?:\s+(?:desk|office|booth|house))?)\b"
-    r"(?:\s+(?:by|at|near|on)\s+(?:the\s+)?[a-z]+)?",
+    r"(?:\s+(?:by|at|near|on)\s+(?:the\s+)?[a-z]+)?"
+    # "key from Lupe at the nail salon"
+    r"|\bkeys?\s+(?:is\s+|are\s+)?(?P<from2>from|with)\s+(?-i:[A-Z][a-z]+)\s+(?:at|in)\s+the\s+"
+    r"(?:[a-z]+\s+){0,2}[a-z]+\b",
     _I,
 )
 # Checking in with someone on arrival is how you get in: the typed ``access.instructions``.
@@ -353,13 +360,18 @@ def other_access(note: Note) -> list[Hit]:
         if not note.negated(m.start(), 15):
             who = " ".join((m.group("who") + (m.group("where") or "")).split())
             name = f" {m.group('name')}" if m.group("name") else ""
-            # "neighbor Frank": who has the key, as the note names them
-            value = f"{who[:1].lower()}{who[1:]}{name}"
+            # "neighbor Frank": who has the key, as the note names them ("Miguel" stays a name)
+            keeper = re.match(_KEEPER, who) is not None
+            value = f"{who[:1].lower() if keeper else who[:1]}{who[1:]}{name}"
             hits.append(Hit("access.key_location", value, *m.span(), 0.65))
     for m in note.finditer(_KEYS_AT):
         if not note.negated(m.start(), 15):
-            value = tidy(
-                m.group() if m.group("from") else m.group()[m.start("place") - m.start() :]
+            value = (
+                " ".join(m.group().split())  # "key from Lupe at the nail salon": her name as said
+                if m.group("from2")
+                else tidy(
+                    m.group() if m.group("from") else m.group()[m.start("place") - m.start() :]
+                )
             )
             hits.append(Hit("access.key_location", value, *m.span(), 0.6))
     for m in note.finditer(_ALARM_CODE):

@@ -28,7 +28,8 @@ _LANGUAGE_CUE = re.compile(
 # "Spanish only", "Spanish speaker", "only Korean": the language said outright.
 _LANGUAGE_SAID = re.compile(
     rf"\b(?:{_LANGUAGES})(?:[\s-]+(?:speaker|speaking))?[\s-]+only\b"
-    rf"|\b(?:{_LANGUAGES})[\s-]+speak(?:er|ing)\b|\bonly\s+(?:{_LANGUAGES})\b",
+    rf"|\b(?:{_LANGUAGES})[\s-]+speak(?:er|ing)\b|\bonly\s+(?:{_LANGUAGES})\b"
+    rf"|\bprefers?\s+(?:to\s+speak\s+)?(?:{_LANGUAGES})\b",
     _I,
 )
 # French doors, Spanish tile, Dutch door, German shepherd: a thing, not a language.
@@ -58,7 +59,7 @@ def language(note: Note) -> list[Hit]:
         if m.group("lang").lower() == "english" or _LANGUAGE_THING.match(note.text, m.end()):
             continue
         said = _LANGUAGE_SAID.match(note.text, m.start()) or _LANGUAGE_SAID.search(
-            note.text, max(0, m.start() - 6), m.end()
+            note.text, max(0, m.start() - 16), m.end()
         )
         lo, hi = note.sentence_window(m.start(), m.end())
         on_its_own = _ON_ITS_OWN.match(note.text, note.sentence(m.start())[0]) or (

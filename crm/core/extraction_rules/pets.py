@@ -115,6 +115,13 @@ _NAME_GONE = re.compile(
     _I,
 )
 _DOG_RE = _animal_patterns(_DOG_WORDS)
+# "2 german shepherds Duke + Bella", "two Pomeranians, Bonnie and Clyde": the breed, then names.
+_DOG_RE["breeds_name"] = re.compile(
+    rf"\b(?:{_BREEDS})(?:s|es)\b,?\s+(?:named\s+|called\s+)?(?=(?-i:[A-Z][a-z]))"
+    rf"(?!(?i:{_DOG_WORDS}|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|only|inside|outside)\b)"
+    rf"{NAME}",
+    _I,
+)
 _DOG_RE["name_breed"] = re.compile(
     rf"(?<![A-Za-z.'])(?=(?-i:[A-Z][a-z]))(?!(?i:{_DOG_WORDS})\b){NAME}"
     rf"\s*(?:\(\s*|,\s*|\s+the\s+)(?:(?:an?|big|little|old|young|small|black|white|brown)\s+)?"
@@ -157,7 +164,7 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
                 hits.append(Hit(animal.key_has, False, m.start(), m.end(), 0.85))
                 consumed.append(m.span())
     names: list[Hit] = []
-    kinds = ("named", "apposition", "is_name", "bare", "gap", "said", "name_breed")
+    kinds = ("named", "apposition", "is_name", "bare", "gap", "said", "name_breed", "breeds_name")
     for kind in (*kinds, "is_name_lower") if note.all_lower else kinds:
         if kind not in patterns:
             continue
@@ -168,9 +175,14 @@ def _animal_rule(note: Note, animal: _Animal, patterns: dict[str, re.Pattern[str
                 continue
             word = m.group("name")
             # A bare apposition is only a name when written like one ("dog, Rocky,").
-            if kind in ("apposition", "is_name", "bare", "gap", "name_breed") and not capitalised(
-                word
-            ):
+            if kind in (
+                "apposition",
+                "is_name",
+                "bare",
+                "gap",
+                "name_breed",
+                "breeds_name",
+            ) and not capitalised(word):
                 continue
             if kind == "name_breed" and _CAPITAL_BEFORE.search(
                 note.text, max(0, m.start() - 25), m.start()
@@ -361,3 +373,30 @@ def dog_temperament(note: Note) -> list[Hit]:
             hits.append(Hit("hazards.aggressive_dog", True, start, end, 0.85))
             hits.append(Hit("pets.has_dog", True, start, end, 0.85))
     return hits
+
+
+# "Duke + Bella", "Bonnie and Clyde": a second animal named right after the first.
+_AND_NAME = re.compile(
+    r"\s*(?:\+|&|\band\b)\s*(?-i:(?P<second>[A-Z][a-z]{1,15}))\b"
+    r"(?!\s+(?:the\s+)?(?:owner|husband|wife|son|daughter|tenant|neighbou?r|mgr|manager)\b)"
+)
+
+
+def both_names(hits: list[Hit], text: str) -> list[Hit]:
+    """``pets.dog_name`` "Duke and Bella" when two animals are named together."""
+    out = []
+    for hit in hits:
+        if hit.key in ("pets.dog_name", "pets.cat_name") and isinstance(hit.value, str):
+            second = _AND_NAME.match(text, hit.end)
+            name = name_value(second.group("second")) if second else None
+            if second and name and name != hit.value:
+                hit = Hit(
+                    hit.key,
+                    f"{hit.value} and {name}",
+                    hit.start,
+                    second.end(),
+                    hit.confidence,
+                    hit.rank,
+                )
+        out.append(hit)
+    return out

@@ -118,7 +118,7 @@ DAY_TOKEN = (
     + "|".join(p for _, p in _DAY_NAMES)
     + r")(?![\w-])"
 )
-_DAY_LIST = re.compile(rf"\b{DAY_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{DAY_TOKEN}){{0,6}}", _I)
+_DAY_LIST = re.compile(rf"\b{DAY_TOKEN}(?:\s*(?:,|/|&|\+|\bor\b|\band\b)\s*{DAY_TOKEN}){{0,6}}", _I)
 _DAY_CUE_BEFORE = re.compile(
     r"\b(?:only|prefers?|pref'?d?\.?|preferred|likes|wants|best|every(?:\s+other)?"
     r"|(?:do|come|clean|service)\s+(?:it|them|the\s+\w+)|(?:schedule|book)\s+(?:us|them|her|him)"
@@ -257,6 +257,11 @@ _CONTACT = re.compile(
     r"|\b(?:prefers?|would\s+prefer|rather)\s+(?:to\s+)?(?:receive\s+|get\s+)?(?:an?\s+)?"
     r"(?P<said9>e-?mail|text|phone\s+call|call)\s+(?:rather\s+than|instead\s+of|not)\b"
     r"|\b(?P<text9>text)\s+(?:me|us|her|him)\s+(?:[0-9]{1,2}\s+min\w*|an?\s+hour|the\s+day)\s+before\b"
+    # "prefers to be called rather than texted", "asked to be reminded by text message",
+    # "discussed with him directly by phone"
+    r"|\bprefers?\s+to\s+be\s+(?P<said10>called|phoned|texted|e-?mailed)\b"
+    r"|\b(?:reminded|notified|contacted|told)\s+by\s+(?P<said11>text|phone|e-?mail)(?:\s+messages?)?\b"
+    r"|\bdiscussed\s+with\s+(?:him|her|them)\s+(?:directly\s+)?(?:by|over\s+the)\s+(?P<call9>phone)\b"
     r"|\b(?P<text10>text)\s+the\s+(?:daughter|son|husband|wife|owner|manager)\b"
     r"|\b(?P<call8>call)\s+the\s+(?:husband|wife|son|daughter|owner|manager)\b"
     r"|\b(?:send|e-?mail)\s+(?:the\s+)?invoices?\s+(?:by|via|to\s+her|to\s+him)\s*(?P<email4>e-?mail)\b"

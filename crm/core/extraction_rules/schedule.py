@@ -84,6 +84,25 @@ _AWAY_MONTHS = re.compile(
     rf"[^.;!?\n]{{0,25}}?\b(?P<months>{_MONTHS}\s*(?:-|thru|through|to|until|till)\s*{_MONTHS})",
     _I,
 )
+_HOLIDAYS = r"(?:thanksgiving|christmas|easter|new\s+year'?s?|memorial\s+day|labor\s+day)"
+_WHEN = rf"(?:(?:late|early|mid)[\s-]+)?(?:{_MONTHS}|{_HOLIDAYS})"
+# "winter visitors ... in residence from October through April", "Winter visitor, Nov-Mar",
+# "winter visitors here from thanksgiving to easter": the months they are here.
+_RESIDENT = re.compile(
+    rf"\b(?:in\s+residence|winter\s+visitors?|snowbirds?|here|home)\b(?P<between>[^.;!?\n]{{0,40}}?)"
+    rf"\bfrom\s+(?P<a>{_WHEN})\s*(?:-|thru|through|to|until|till)\s*(?:the\s+end\s+of\s+)?"
+    rf"(?P<b>{_WHEN})\b"
+    rf"|\bwinter\s+visitors?\s*[,:-]\s*(?P<a2>{_WHEN})\s*(?:-|thru|through|to)\s*(?P<b2>{_WHEN})\b",
+    _I,
+)
+
+
+def _when(said: str) -> str:
+    """ "late Oct" -> "late october", "thanksgiving" as said."""
+    words = tidy(said).lower().replace("-", " ").split()
+    return " ".join(_MONTH_NAMES.get(w[:3], w) if w[:3] in _MONTH_NAMES else w for w in words)
+
+
 _AWAY = re.compile(
     rf"\b(?:not\s+(?:available|home|around)|unavailable|away|never(?:\s+schedule)?"
     rf"|no(?:\s+(?:work|svc|service|cleaning|appts?|appointments))?"
@@ -246,6 +265,13 @@ def schedule_details(note: Note) -> list[Hit]:
         ):
             continue  # "here Nov thru April": when they are here (a season), not away
         hits.append(Hit("schedule.away", _month_range(tidy(m.group("months"))), *m.span(), 0.7))
+    if not any(h.key == "schedule.season" for h in hits):
+        for m in note.finditer(_RESIDENT):
+            if _AWAY_WORDS.search(m.group("between") or ""):
+                continue  # "snowbirds, gone from May to October": away then
+            a, b = (m.group("a") or m.group("a2")), (m.group("b") or m.group("b2"))
+            hits.append(Hit("schedule.season", f"{_when(a)} to {_when(b)}", *m.span(), 0.7))
+            break
     for m in note.finditer(_AWAY):
         said = m.group("days") or m.group("days2")
         days = days_in(said)
