@@ -111,6 +111,27 @@ WORDINGS = [
         "call",
     ),
     ("Please be advised that Mr. Gutierrez prefers Spanish.", "language.spoken", "Spanish"),
+    # desert hazards; a state said with "already"
+    (
+        "1) Spanish only 2) pays Zelle 3) watch cactus by bedroom windows",
+        "hazards.cactus",
+        "cactus by bedroom windows",
+    ),
+    ("the windows facing the fairway get hit by balls all the time", "hazards.golf_balls", True),
+    (
+        "dont spray near the pool equipment its got exposed wiring",
+        "hazards.exposed_wiring",
+        "the pool equipment its got exposed wiring",
+    ),
+    ("theres a rattler den under the shed", "hazards.snakes", "rattlesnake den under the shed"),
+    (
+        "Stay off the roof, as several tiles are already loose.",
+        "hazards.tiles",
+        "tiles are already loose",
+    ),
+    # buildings beside the house; shoes
+    ("1) casita out back - tenant Jorge", "property.features", "casita"),
+    ("2) no shoes inside", "instructions.shoes", "no shoes inside"),
     # kinds of business
     (
         "Met with Gary, the park manager at Sun Valley RV Resort.",

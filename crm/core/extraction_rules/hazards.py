@@ -83,7 +83,11 @@ _HAZARDS: dict[str, str] = {
     "deck": r"rott(?:en|ing)\s+(?:deck|boards?|steps?|railing)"
     r"|(?:deck|railing|steps?)(?:\s+boards)?\s+(?:is|are)\s+(?:rotten|loose|weak|unsafe|soft|spongy)"
     r"|loose\s+(?:railing|boards?|steps?)",
-    "snakes": r"(?:rattle)?snakes?",
+    "snakes": r"(?:rattle)?snakes?|rattlers?(?:\s+dens?)?",
+    # the desert's own: "watch cactus by bedroom windows", "the cholla next to the windows"
+    "cactus": r"cactus|cacti|cholla|prickly\s+pears?",
+    "golf_balls": r"golf\s+balls?|hit\s+by\s+(?:golf\s+)?balls",
+    "exposed_wiring": r"exposed\s+(?:wiring|wires?)|live\s+wires?",
     "scorpions": r"scorpions?",
     "bird_droppings": r"(?:bird|pigeon|gull)\s+droppings|droppings",
     "broken_glass": r"cracked\s+(?:pane|glass|window)|broken\s+(?:pane|glass|window)",
@@ -141,7 +145,9 @@ _ADVICE = re.compile(
     r"[^.;!?\n,]{1,40}?\b(?:it|them|em|there)\b(?:\s+(?:with|w/)\s+(?:the\s+|a\s+)?\w+)?)",
     _I,
 )
-_DEGREE = r"(?:really\s+|very\s+|super\s+|pretty\s+|all\s+|a\s+bit\s+|kinda\s+|quite\s+)?"
+_DEGREE = (
+    r"(?:really\s+|very\s+|super\s+|pretty\s+|all\s+|a\s+bit\s+|kinda\s+|quite\s+|already\s+)?"
+)
 _WORN = re.compile(
     rf"\b(?P<thing>(?:[a-z]{{1,15}}\s{{1,3}}){{0,2}}?{_PART})(?P<where>\s+(?:on|in|by|at|over|of"
     rf"|near)\s+(?:the\s+)?(?:[\w'-]{{1,15}}\s{{1,3}}){{0,3}}?[\w'-]{{1,15}})?\s+(?:(?:is|are|r"
@@ -170,7 +176,9 @@ _BEFORE_STATE = re.compile(
     _I,
 )
 _THE = re.compile(
-    r"^(?:(?:the|a|an|one|of|some|their|his|her|our|and|is|are|also|so|but|then|plus)\s+){1,4}", _I
+    r"^(?:(?:the|a|an|one|of|some|their|his|her|our|and|is|are|also|so|but|then|plus|as|several"
+    r"|few|many)\s+){1,4}",
+    _I,
 )
 
 
@@ -226,6 +234,7 @@ _SHORT = (
     (re.compile(r"\be\b(?=\s+(?:side|wall|roof|slope|face))"), "east"),
     (re.compile(r"\bw\b(?=\s+(?:side|wall|roof|slope|face))"), "west"),
     (re.compile(r"\s\+\s"), " and "),
+    (re.compile(r"\brattler(s?)\b"), r"rattlesnake\1"),
 )
 
 
@@ -253,8 +262,10 @@ _NOT_YET = re.compile(
 _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 # The visit itself, not the place: "Moss treatment on the roof", "because of the moss".
 _JOB = re.compile(r"^\s*(?:treatment|treated|removal|removed|killer)\b", _I)
-_SUBSTANCES = frozenset(("algae", "moss", "scorpions", "snakes", "bird_droppings"))
+_SUBSTANCES = frozenset(("algae", "moss", "scorpions", "snakes", "bird_droppings", "cactus"))
 _STATES_OF_PARTS = frozenset(("moss", "algae"))
+# Hazards whose key says it all: "windows facing the fairway get hit by balls" is golf balls.
+_SAID_AS_IS = frozenset(("golf_balls",))
 
 
 def _a_name(note: Note, start: int, end: int) -> bool:
@@ -338,6 +349,6 @@ def _named_hazards(note: Note, parts: list[Hit]) -> list[Hit]:
         if dash is not None:
             hi = dash.start()  # "deck is rotted near the stairs — third and fourth boards give"
         phrase = _plain(_short(note.text[lo:hi]).strip("()[] "))
-        value: bool | str = phrase if 0 < len(phrase) <= 80 else True
+        value: bool | str = phrase if 0 < len(phrase) <= 80 and thing not in _SAID_AS_IS else True
         hits.append(Hit(f"hazards.{thing}", value, m.start(), m.end(), 0.7))
     return hits

@@ -84,7 +84,7 @@ _NO_THING = re.compile(
 _DO = re.compile(
     rf"\b(?:(?:low|soft)[\s-]*(?:pressure|press|wash)\s+only|only\s+(?:low|soft)[\s-]*(?:pressure|wash)"
     rf"|keep\s+(?:the\s+)?(?:spray|water|overspray|hoses?|ladders?)\s+(?:off|away\s+from|out\s+of)"
-    rf"|(?:shoe\s+covers|booties|shoes\s+off)\s+(?:inside|on|required|always)"
+    rf"|(?:shoe\s+covers|booties|shoes\s+off)\s+(?:inside|on|required|always)|no\s+shoes\s+(?:inside|in\s+the\s+house)"
     rf"|hand[\s-](?:clean|wash|dry)(?:ed)?\s+only|[0-9]{{3,4}}\s*psi\s+max|max(?:imum)?\s+[0-9]{{3,4}}\s*psi"
     rf"|(?:blue\s+)?tape\s+(?:off\s+)?the|flag\s+(?:the|them)|cover\s+(?:the|it)\s+\w+"
     rf"|skip|stay\s+off|keep\s+off|stay\s+out\s+of|(?:exterior|outsides?)(?:\s+windows)?\s+only|use\s+only|only\s+use|always\s+(?:close|lock|use|wipe|dry"

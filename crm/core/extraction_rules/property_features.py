@@ -21,6 +21,8 @@ _FEATURE = re.compile(
     r"|double[\s-]hung|tilt[\s-]ins?|(?<=[0-9]\s)sliders|grilles|bungalow|semi[\s-]detached|cape\s+cod"
     r"|log\s+(?:home|cabin)|granny\s+flat|basement\s+(?:suite|apartment)|wrap-?around\s+porch"
     r"|koi\s+pond|dormers?(?:\s+on\s+the\s+\w+\s+floor)?|turrets?"
+    # buildings beside the house
+    r"|casitas?|carriage\s+house|in-?law\s+(?:suite|unit|apartment)"
     r"|cupolas?|chandeliers?|glass\s+(?:(?:entry|front|double)\s+)?(?:railings?|doors?|block)|sliding\s+glass\s+doors?"
     r"|balcon(?:y|ies)|widow'?s\s+walk|vaulted\s+ceilings?|clerestory(?:\s+windows?)?"
     r"|security\s+film|window\s+film|tinted\s+(?:windows?|glass)|low[\s-]e(?:\s+glass)?"
