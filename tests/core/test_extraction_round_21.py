@@ -132,6 +132,19 @@ WORDINGS = [
     # buildings beside the house; shoes
     ("1) casita out back - tenant Jorge", "property.features", "casita"),
     ("2) no shoes inside", "instructions.shoes", "no shoes inside"),
+    # people: a tenant named in passing, a role in brackets, someone from maintenance
+    (
+        "new tenant at 44 mission is a guy named derek old tenant moved out",
+        "people.tenant_name",
+        "Derek",
+    ),
+    ("theyre renting the main house to a nurse named kathy", "people.tenant_name", "Kathy"),
+    (
+        "Desert Palms HOA (Linda Ocampo, community manager): agreed to monthly",
+        "people.manager",
+        "Linda Ocampo",
+    ),
+    ("3) Rick from maintenance lets us in", "people.maintenance", "Rick"),
     # kinds of business
     (
         "Met with Gary, the park manager at Sun Valley RV Resort.",

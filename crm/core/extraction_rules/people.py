@@ -60,7 +60,12 @@ _SPOUSE_SAID = re.compile(
 )
 # "tenant is a young guy named Luis", "tenant moved out. new one is Priya".
 _TENANT_MORE = re.compile(
-    rf"\b(?:tenant|renter)(?:\s+is\s+an?\s+[\w ]{{0,25}}?"
+    # "renting the main house to a nurse named kathy"
+    rf"\brent(?:ing|s|ed)\s+(?:out\s+)?(?:the\s+|their\s+|her\s+|his\s+)?(?:\w+\s+)?(?:house|home|unit"
+    rf"|place|casita|apartment|apt|condo)\s+to\s+(?:an?\s+)?(?:\w+\s+){{0,2}}?(?P<form3>named|called)\s+"
+    rf"{NAME.replace('name', 'name3')}"
+    # "new tenant at 44 mission is a guy named derek"
+    rf"|\b(?:tenant|renter)(?:\s+(?:at|in|on)\s+[\w#' -]{{1,20}}?)?(?:\s+is\s+an?\s+[\w ]{{0,25}}?"
     rf"|\s*,\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:guy|gal|lady|woman|man|fella"
     rf"|girl|student|couple))(?P<form>\s+(?:named|called)\s+){NAME}"
     rf"|\b(?:tenant|renter)\s+moved\s+out\b[^!?\n]{{0,30}}?\bnew\s+one(?P<form2>\s+is\s+|,\s*)"
@@ -120,7 +125,15 @@ def _person(note: Note, key: str, pattern: re.Pattern[str]) -> list[Hit]:
         groups = m.groupdict()
         word = next((groups[g] for g in ("name", "name2", "name3", "name4") if groups.get(g)), "")
         form = (
-            (groups.get("form") or groups.get("form2") or groups.get("form4") or "").strip().lower()
+            (
+                groups.get("form")
+                or groups.get("form2")
+                or groups.get("form3")
+                or groups.get("form4")
+                or ""
+            )
+            .strip()
+            .lower()
         )
         named = "name" in form or "call" in form
         # "husband Bob", "wife is Linda": only a word written as a name ("tenant is moving").
@@ -288,12 +301,10 @@ def roles(note: Note) -> list[Hit]:
         ):
             continue  # "Marisol Pena, Property Manager, Summit Stays": not "Summit"
         groups = m.groupdict()
-        said = groups.get("role") or groups.get("role3") or groups.get("role4") or ""
+        said = next((groups[g] for g in ("role", "role3", "role4", "role5") if groups.get(g)), "")
         role = ROLE_KEYS.get(" ".join(said.lower().replace("-", " ").split()))
-        person = _person_value(
-            groups.get("name") or groups.get("name3") or groups.get("name4") or ""
-        )
-        said_as = next((g for g in ("name", "name3", "name4") if groups.get(g)), None)
+        said_as = next((g for g in ("name", "name3", "name4", "name5") if groups.get(g)), None)
+        person = _person_value(groups[said_as] if said_as else "")
         title = said_as and TITLE_BEFORE.search(
             note.text, max(0, m.start(said_as) - 9), m.start(said_as)
         )

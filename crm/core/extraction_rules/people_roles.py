@@ -163,12 +163,18 @@ NAME_FIRST = re.compile(
     rf"(?!(?i:bill|invoice|charge|call|text|ask|tell|email|see|meet)\s+the\s)"
     rf"{_PERSON}(?:,\s*|\s+is\s+|,?\s+(?:she|he)\s+is\s+|\s+(?=the\s))(?i:(?:now\s+)?(?:(?:the|our|their|her|his"
     rf"|(?:mrs?|ms|mr|dr|mister)\.?\s+[a-z]{{2,20}}'s)\s+(?:new\s+)?|new\s+)"
-    rf"(?:(?:owner|customer|client|tenant|landlord|manager)'s\s+)?(?P<role>{_ROLE}))\b"
+    # "Gary, the park manager": a word for what is managed may come first
+    rf"(?:(?:owner|customer|client|tenant|landlord|manager)'s\s+)?(?:(?:park|site|store|shop|plant"
+    rf"|branch|center|centre|club|complex)\s+)??(?P<role>{_ROLE}))\b"
     rf"|{_PERSON.replace('name', 'name3')}\s*\((?i:(?:the\s+|her\s+|his\s+)?(?P<role3>{_ROLE}))"
     rf"(?:\s*,[^()\n]{{0,30}})?\)"
     rf"|{_PERSON.replace('name', 'name4')}\s*(?:=|,)\s*(?i:(?:the\s+)?(?P<role4>{_ROLE}))"
-    # "Marisol Pena, Property Manager, Summit Stays": a signature, the company after the role
-    rf"(?=\s*[.;!]|\s*$|\s+(?i:of|at)\b|\s*,\s*[A-Z])",
+    # "Marisol Pena, Property Manager, Summit Stays": a signature, the company after the role;
+    # "(Linda Ocampo, community manager)"
+    rf"(?=\s*[.;!)]|\s*$|\s+(?i:of|at)\b|\s*,\s*[A-Z])"
+    # "Rick from maintenance lets us in"
+    rf"|{_PERSON.replace('name', 'name5')}\s+(?i:from)\s+"
+    rf"(?i:(?:the\s+)?(?P<role5>maintenance|security|front\s+desk|reception))\b",
 )
 # A person's name starts with a capital: skipping every other position keeps long notes fast.
 NAME_FIRST = re.compile(r"(?=[A-Z])(?:" + NAME_FIRST.pattern + ")", NAME_FIRST.flags)
