@@ -145,6 +145,13 @@ WORDINGS = [
         "Linda Ocampo",
     ),
     ("3) Rick from maintenance lets us in", "people.maintenance", "Rick"),
+    # a discount with its reason; a payer's sentence cut where it ends
+    (
+        "Pays by card; 5% off for prepaying the year.",
+        "payment.discount",
+        "5% off for prepaying the year",
+    ),
+    ("All invoices go to accounts payable on net 45 terms.", "payment.payer", "accounts payable"),
     # kinds of business
     (
         "Met with Gary, the park manager at Sun Valley RV Resort.",
@@ -166,6 +173,14 @@ NON_FACTS = [
     ("Joe's Deli on Main. Owner Joe Russo pays by card.", "payment.payer"),
     # someone else named before "she pays"
     ("her grandson Kenji helps translate and she pays cash", "payment.payer"),
+    # a supply, or an add-on refused, is not the property's hard water
+    ("Bucket of hard water remover almost empty, need to reorder.", "property.hard_water"),
+    ("Agreed: windows every 4 months, $310. Refused: hard water treatment.", "property.hard_water"),
+    # the manager before retired, not the customer
+    (
+        "Priya Raman is the property manager now, replacing Mr. Cole, who has retired.",
+        "demographic.age_group",
+    ),
     # the dog is elderly, not the customer
     (
         "The Rosenbergs' dog, Duchess, a standard poodle, is elderly and deaf.",

@@ -48,7 +48,7 @@ _AGE = re.compile(
 
 # "(Pete retired)", "Suzanne retired, new mgr is Tyler": someone else left the job.
 _SOMEONE_RETIRED = re.compile(
-    r"(?:\(\s*[A-Z][a-z]+|\b[A-Z][a-z]+\)?\s+has|(?-i:\b[A-Z][a-z]+))\s+$"
+    r"(?:\(\s*[A-Z][a-z]+|\b[A-Z][a-z]+\)?,?\s+(?:who\s+)?has|(?-i:\b[A-Z][a-z]+))\s+$"
 )
 _JOB = re.compile(r"\b(?:manager|mgr|contact|super|pastor|boss|office|supervisor)\b", _I)
 # "Their caretaker, an older fellow named Hank": the age belongs to the helper just named.

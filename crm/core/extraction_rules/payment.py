@@ -177,6 +177,8 @@ _NOT_A_PAYER = re.compile(
 _PERCENT = r"(?:[0-9]{1,2}\s*(?:%|pct\b|percent\b)|\$[0-9]{1,3})"
 _DISCOUNT = re.compile(
     rf"\b{_PERCENT}\s*(?:\w+\s+){{0,2}}discount\b|(?<![$\w])[0-9]{{1,2}}\s*%\s+off\b"
+    # "5% off for prepaying the year": the reason is part of the deal
+    rf"(?:\s+for\s+(?:\w+ing|being|paying)\b[^.;!?\n,]{{0,25}})?"
     rf"|\b(?:\w+\s+)?discount\s+(?:of\s+)?{_PERCENT}|\b{_PERCENT}\s*(?:\w+\s+)?disc\b\.?"
     rf"|\b(?:gave|give|gives|knock(?:ed)?|take|takes|keep)\s+(?:them\s+|her\s+|him\s+"
     rf"|the\s+\w+\s+)?"
@@ -320,6 +322,7 @@ def payment_details(note: Note) -> list[Hit]:
         ):
             continue  # "owner Rosa pays cash": the customer pays, nothing to keep
         who = re.sub(r"\b(?:mgmt|management)\s+co\b", "management company", who)
+        who = re.sub(r"\s+(?:on|at|in|by|for|to|with)$", "", who)  # "accounts payable on net 45"
         if who and not note.negated(m.start(), 15):
             rank = 1 if m.group("who") else 0  # "bill the owner" outranks "tenant pays"
             hits.append(Hit("payment.payer", who, *m.span(), 0.7, rank))

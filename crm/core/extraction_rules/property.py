@@ -160,7 +160,9 @@ def counts(note: Note) -> list[Hit]:
 hard_water = flag_rule(
     "property.hard_water",
     re.compile(
-        r"\bhard[\s-]*water(?:\s+(?:spots?|stains?|marks?|deposits?|damage))?\b"
+        r"(?<!refused:\s)(?<!declined:\s)(?<!declined\s)"
+        r"\bhard[\s-]*water(?!\s+(?:remover|cleaner|spray|product))(?:\s+(?:spots?|stains?|marks?"
+        r"|deposits?|damage))?\b"
         r"|\b(?:mineral|calcium|lime(?:scale)?)\s+(?:deposits?|build[\s-]?up|spots|stains)\b",
         _I,
     ),
