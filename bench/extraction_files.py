@@ -32,6 +32,7 @@ VALIDATION_T_PATH = DATA / "notes_validation_2026t.jsonl"
 VALIDATION_U_PATH = DATA / "notes_validation_2026u.jsonl"
 VALIDATION_V_PATH = DATA / "notes_validation_2026v.jsonl"
 VALIDATION_W_PATH = DATA / "notes_validation_2026w.jsonl"
+VALIDATION_X_PATH = DATA / "notes_validation_2026x.jsonl"
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -58,6 +59,7 @@ LABELLED_FILES = (
     VALIDATION_U_PATH,
     VALIDATION_V_PATH,
     VALIDATION_W_PATH,
+    VALIDATION_X_PATH,
     BLIND_2026_PATH,
 )
 # "dev", "dev2026", "dev2026b", "dev2026c", "dev2026d", "val2026e": tuned against (dev2026c is
@@ -94,6 +96,7 @@ SPLITS = (
     "val2026u",
     "val2026v",
     "val2026w",
+    "val2026x",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")

@@ -1,5 +1,6 @@
-"""The wordings round twenty-one taught (val2026w, tuned on once its untouched score was kept):
-one case per general behaviour, each the way its writer wrote it."""
+"""The wordings rounds twenty-one and twenty-two taught (val2026w and val2026x, each tuned on
+once its untouched score was kept): one case per general behaviour, each the way its writer
+wrote it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 
 from crm.core.extraction_rules import extract
+from crm.core.extraction_rules.base import Note
 
 
 def facts(note: str) -> dict[str, Any]:
@@ -152,6 +154,58 @@ WORDINGS = [
         "5% off for prepaying the year",
     ),
     ("All invoices go to accounts payable on net 45 terms.", "payment.payer", "accounts payable"),
+    # round 22: an old CRM's fields, with bars between them and old values struck out
+    ("Pets: ~~1 dog (Duke)~~ none | Gate: 5521# | Freq: annual (May)", "pets.has_dog", False),
+    ("Pay: Venmo | Gate code: ~~1188~~ now 3092", "access.gate_code", "3092"),
+    (
+        "Pay: ~~check~~ card (auto-charge after service) | Freq: every 8 wks",
+        "payment.preference",
+        "card",
+    ),
+    (
+        "Contact: Ms. Harriet Vance | Age: 92 | Access: key under frog statue",
+        "access.key_location",
+        "key under frog statue",
+    ),
+    (
+        "Contact: Ms. Harriet Vance | Age: 92 | Access: key under frog statue",
+        "demographic.age_group",
+        "elderly",
+    ),
+    ("[Legacy] Gate 7719 | Dog: Bella (passed 2021) | Cat: yes, Ziggy", "pets.has_dog", False),
+    ("Pay: Venmo | Dogs: 2 (Mabel, Juno) both friendly", "pets.dog_name", "Mabel and Juno"),
+    ("Pets: 2 cats (Pho & Banh Mi) + 1 dog (Noodle)", "pets.cat_name", "Pho and Banh Mi"),
+    ("Freq: monthly | Time: before noon | Days: M/W/F only", "preferences.time_of_day", "morning"),
+    ("Name: Kowalski | Freq: annual (May)", "schedule.frequency", "once a year"),
+    # a route sheet's shorthand
+    (
+        "Hoppy Elk Brewing: FR glass + door, in/out, bi-wkly, key @ bar.",
+        "schedule.frequency",
+        "every 2 weeks",
+    ),
+    (
+        "Golden Eagle Credit Union - ext glass + ATM canopy, mo. 1st Sat.",
+        "schedule.frequency",
+        "monthly",
+    ),
+    (
+        "Golden Eagle Credit Union - ext glass + ATM canopy, mo. 1st Sat.",
+        "preferences.days",
+        ["saturday"],
+    ),
+    (
+        "Golden Eagle Credit Union - ext glass + ATM canopy, mo. 1st Sat.",
+        "customer.type",
+        "commercial",
+    ),
+    ("Lakeside Liquors - FR glass ext, wkly Wed. mgr Bo. cash", "customer.type", "commercial"),
+    # ages said with the name
+    (
+        "Mrs. Eleanor Prescott, 88, lives alone in the brick Tudor.",
+        "demographic.age_group",
+        "elderly",
+    ),
+    ("Mr. Novak (Frank, 81) is hard of hearing.", "demographic.age_group", "elderly"),
     # kinds of business
     (
         "Met with Gary, the park manager at Sun Valley RV Resort.",
@@ -181,6 +235,8 @@ NON_FACTS = [
         "Priya Raman is the property manager now, replacing Mr. Cole, who has retired.",
         "demographic.age_group",
     ),
+    # "annual" before a contract is not a field of a form
+    ("Whitakers: annual contract $1,100 paid up front in April.", "schedule.frequency"),
     # the dog is elderly, not the customer
     (
         "The Rosenbergs' dog, Duchess, a standard poodle, is elderly and deaf.",
@@ -204,6 +260,16 @@ def test_said_in_passing_is_no_fact(note: str, key: str) -> None:
 def test_who_said_a_part_is_broken_is_not_the_part() -> None:
     found = facts("dont spray near the pool equipment, he said the cover is broken")
     assert "hazards.cover" in found and not any("said" in key for key in found)
+
+
+def test_a_sentence_left_over_from_a_list_does_not_keep_its_bar() -> None:
+    found = facts("2 story | dog: Pepper (bites!!) | side gate latch broken, use front | pay chk")
+    assert found["instructions.note"] == "side gate latch broken, use front"
+
+
+def test_a_bracket_closing_a_number_is_no_list() -> None:
+    assert "unit 6)" in Note("Tran Nail Spa (strip ctr unit 6) - wash the walk.").text
+    assert "2)" not in Note("1) gate 4411 2) dog Max").text
 
 
 def test_a_list_item_is_its_own_sentence() -> None:

@@ -11,7 +11,7 @@ from crm.core.extraction_rules.pet_counts import BREEDS
 
 _I = re.IGNORECASE
 
-_TITLE = r"(?:mrs?|ms|miss|mister)\.?\s+[A-Za-z]{2,20}"
+_TITLE = r"(?:mrs?|ms|miss|mister)\.?\s+[A-Za-z]{2,20}(?:\s+[A-Z][a-z]{1,20})?"
 _AGE = re.compile(
     r"(?P<young_family>\byoung\s+(?:couple|family|families)\s+(?:with|w/)\s+(?:an?\s+|twin\s+"
     r"|two\s+|2\s+|little\s+|small\s+|young\s+)?(?:babies|baby|kids|children|toddlers?|newborn)\b"
@@ -28,6 +28,10 @@ _AGE = re.compile(
     r"|(?P<young_adult>\byoung\s+(?:couple|guy|man|woman|lady|professionals?)\b"
     r"|\bcollege\s+(?:students?|kids)\b)"
     r"|(?P<middle_aged>\bmiddle[\s-]aged\b)"
+    # "Mr. Novak (Frank, 81)"
+    rf"|\b{_TITLE}\s*\(\s*[A-Z][a-z]+,\s*(?P<age5>[1-9][0-9])\s*\)"
+    # a form's field: "Age: 92"
+    r"|\bage\s*[:=]\s*(?P<age4>[1-9][0-9])\b"
     # "Parents are 90+": the customers a son or daughter looks after
     r"|\b(?:(?:her|his|their|the)\s+)?parents\s+(?:are|r)\s+(?:both\s+)?(?P<age3>[6-9][0-9])\b"
     r"|\bin\s+(?:her|his|their)\s+(?:late\s+|early\s+|mid[\s-]?)?(?P<decade>[2-9])0'?s\b"
@@ -134,7 +138,7 @@ def age_group(note: Note) -> list[Hit]:
         elif kind in ("decade_word", "age_word"):
             tens = {"six": 60, "seve": 70, "eigh": 80, "nine": 90}[m.group(kind).lower()[:4]]
             group = _age_bracket(tens)
-        elif kind in ("age", "age2", "age3"):
+        elif kind in ("age", "age2", "age3", "age4", "age5"):
             group = _age_bracket(int(m.group(kind)))
         else:
             group = kind

@@ -52,6 +52,9 @@ _SENTENCE_END = re.compile(
     _I,
 )
 _LIST_ITEM = re.compile(r"(?:(?<=\s)|^)\d{1,2}\)(?=\s)")
+_NUMBERED = re.compile(r"(?:^|\s)1\)\s.*?\s2\)\s", re.DOTALL)
+_FIELD_BAR = re.compile(r"(?<=\s)\|(?=\s)")
+_STRUCK = re.compile(r"~~[^~\n]{1,60}~~")
 _CLAUSE_END = re.compile(
     r"[.!?;:,()\[\]\n+&]|\s-+\s|\s/+\s|\s\|\s|->|=>|\u2192"
     r"|\b(?:but|so|because|bc|b/c|although|though|however|then)\b",
@@ -93,13 +96,21 @@ def _full_stop(m: re.Match[str]) -> str:
     return " " * (len(m.group()) - 1) + "."
 
 
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group())
+
+
 class Note:
     """The note folded once, with sentence and clause boundaries for context checks."""
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
-        # "1) gate 4411 2) dog Max 3) 2 story": each item of a one-line list is a sentence.
-        self.text = _LIST_ITEM.sub(_full_stop, raw.translate(_FOLD))
+        # "1) gate 4411 2) dog Max 3) 2 story", "Pets: none | Pay: check": each item of a
+        # one-line list is a sentence; "Gate code: ~~1188~~ now 3092": struck out is no more.
+        text = _STRUCK.sub(_blank, _FIELD_BAR.sub(".", raw.translate(_FOLD)))
+        if _NUMBERED.search(text):  # "1) ... 2) ...", not "(strip ctr unit 6)"
+            text = _LIST_ITEM.sub(_full_stop, text)
+        self.text = text
         if not any(c.islower() for c in self.text):
             # ALL CAPS ("SON ROBERT HANDLES EVERYTHING"): read with names capitalised only.
             self.text = _capitalise_words(self.text)

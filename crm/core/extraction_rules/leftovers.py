@@ -136,8 +136,11 @@ def leftovers(note: Note, hits: list[Hit]) -> list[Hit]:
         if len(text.split()) < _FEWEST_WORDS or _JOKING.search(text):
             continue
         lead = len(text) - len(text.lstrip())
-        said = note.raw[start:end]  # as written (an ALL CAPS note is read capitalised)
-        value = " ".join(said.split()).rstrip(".!? ")
+        tail = len(text) - len(text.rstrip(" ."))
+        if note.raw[end - tail : end] != note.text[end - tail : end]:
+            end -= tail  # "... use front |", "... 2)": the mark of a list's next item is not said
+        # as written (an ALL CAPS note is read capitalised)
+        value = " ".join(note.raw[start:end].split()).rstrip(".!? ")
         if len(value) > 120:
             value = value[:120].rsplit(" ", 1)[0]
         if not value:

@@ -110,7 +110,7 @@ _PERSON_WORD = re.compile(
     _I,
 )
 _NAME_GONE = re.compile(
-    rf"\b{NAME},?\s+(?:(?:she|he)\s+)?(?:has\s+been\s+|had\s+to\s+be\s+|has\s+|is\s+|was\s+)?"
+    rf"\b{NAME}(?:,?\s+|\s*\(\s*)(?:(?:she|he)\s+)?(?:has\s+been\s+|had\s+to\s+be\s+|has\s+|is\s+|was\s+)?"
     rf"(?:passed(?:\s+away)?|died|gone|put\s+down|rehomed|went\s+to\s+live\s+with)\b",
     _I,
 )
@@ -377,7 +377,8 @@ def dog_temperament(note: Note) -> list[Hit]:
 
 # "Duke + Bella", "Bonnie and Clyde": a second animal named right after the first.
 _AND_NAME = re.compile(
-    r"\s*(?:\+|&|\band\b)\s*(?-i:(?P<second>[A-Z][a-z]{1,15}))\b"
+    r"\s*(?:\+|&|\band\b|,(?=\s*(?-i:[A-Z][a-z]{1,15}(?:\s+[A-Z][a-z]{1,15})?)\s*\)))\s*"
+    r"(?-i:(?P<second>[A-Z][a-z]{1,15}(?:\s+(?!(?:And|Both)\b)[A-Z][a-z]{1,15}(?=\s*[),.;]))?))\b"
     r"(?!\s+(?:the\s+)?(?:owner|husband|wife|son|daughter|tenant|neighbou?r|mgr|manager)\b)"
 )
 
@@ -388,7 +389,11 @@ def both_names(hits: list[Hit], text: str) -> list[Hit]:
     for hit in hits:
         if hit.key in ("pets.dog_name", "pets.cat_name") and isinstance(hit.value, str):
             second = _AND_NAME.match(text, hit.end)
-            name = name_value(second.group("second")) if second else None
+            name = (
+                " ".join(filter(None, map(name_value, second.group("second").split())))
+                if second
+                else None
+            )
             if second and name and name != hit.value:
                 hit = Hit(
                     hit.key,

@@ -63,7 +63,8 @@ NOT_A_TIME = re.compile(
 _MEAL = re.compile(r"\b(?:before|after)\s+(?:noon|lunch)\b", _I)
 _WISH = re.compile(
     r"\b(?:wants?|prefers?|pref|likes?|better|best|only|please|pls|needs?|has\s+to|must|asks?"
-    r"|asked|always|never|ok|fine|don'?t|do\s+not|not|until|till)\b",
+    r"|asked|always|never|ok|fine|don'?t|do\s+not|not|until|till)\b"
+    r"|\b(?:time|times|hours|window)\s*:",  # a form's field: "Time: before noon"
     _I,
 )
 
@@ -202,10 +203,12 @@ def days(note: Note) -> list[Hit]:
         cue_before = _DAY_CUE_BEFORE.search(before)
         cue_after = _DAY_CUE_AFTER.match(note.text, m.end())
         habit = _HABIT_DAY.match(m.group()) is not None and not _BUSY.search(before)
-        if not (cue_before or cue_after or habit) or _DAY_EXCLUDE.search(before):
+        # "mo. 1st Sat": the day of a monthly visit is the day wished (and "monthly" too)
+        monthly = _ORDINAL.search(before) is not None
+        if not (cue_before or cue_after or habit or monthly) or _DAY_EXCLUDE.search(before):
             continue
-        if _NO_GOOD.match(note.text, m.end()) or _ORDINAL.search(before):
-            continue  # "thursdays are no good"; "the 2nd Tuesday" is a frequency
+        if _NO_GOOD.match(note.text, m.end()):
+            continue  # "thursdays are no good"
         if (
             cue_after
             and not (cue_before or habit)

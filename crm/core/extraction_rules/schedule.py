@@ -13,7 +13,12 @@ _I = re.IGNORECASE
 # -- frequency, seasons, time windows, days to avoid (open family) --------------------------
 
 _FREQUENCY = re.compile(
-    r"\b(?:weekly|wkly|bi-?weekly|every\s+other\s+week|monthly|mthly|bi-?monthly|every\s+other\s+month"
+    r"\b(?:bi-?wkly|weekly|wkly|bi-?weekly|every\s+other\s+week|monthly|mthly|bi-?monthly"
+    r"|every\s+other\s+month"
+    # a form's field: "Freq: annual"; a route sheet's "mo." and "1st Sat"
+    r"|(?<=freq:\s)annual|(?<=frequency:\s)annual|(?<=,\s)mo\.(?=\s)"
+    r"|(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tues?|wed|wednes|thu|thur|thurs|fri"
+    r"|sat|satur|sun)(?:day)?(?!\s+of\s+(?:each|every|the)\s+month)(?=\b)"
     r"|quarterly|annually|yearly|once\s+a\s+(?:year|month|week)|twice\s+a\s+(?:year|month)"
     r"|(?:two|three|four|2|3|4)\s+times\s+a\s+(?:year|yr)|semi-?annual(?:ly)?"
     r"|once\s+a\s+yr|twice\s+(?:a\s+)?(?:yr|year)|[0-9]\s*x\s*(?:/|a\s|per\s)?\s*(?:yr|year)"
@@ -142,6 +147,15 @@ def _spelt_out(text: str) -> str:
     text = re.sub(r"\b(?:yr|yrly)\b", "year", re.sub(r"\bwks?\b", "weeks", text))
     text = re.sub(r"\b(two|three|four|six|eight)\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
     text = re.sub(r"\bqtrly\b", "quarterly", text)
+    text = re.sub(r"^bi-?wkly$", "every 2 weeks", text)
+    text = re.sub(
+        r"^(?:annual|mo\.)$", lambda m: "once a year" if m.group() == "annual" else "monthly", text
+    )
+    text = re.sub(
+        r"^(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tue|wed|thu|fri|sat|sun)\w*$",
+        "monthly",
+        text,
+    )
     text = re.sub(r"\bwkly\b", "weekly", re.sub(r"\bmthly\b", "monthly", text))
     text = re.sub(r"^1\s*x\s*(?:/|a|per)\s*year$", "once a year", text)
     # "3x yr", "2x/mo", "twice yr": how many times a year or a month
