@@ -199,6 +199,7 @@ WORDINGS = [
         "commercial",
     ),
     ("Lakeside Liquors - FR glass ext, wkly Wed. mgr Bo. cash", "customer.type", "commercial"),
+    ("Gate: 9753 | Dogs: none now (Ginger rehomed) | Freq: 6 wks", "pets.has_dog", False),
     # ages said with the name
     (
         "Mrs. Eleanor Prescott, 88, lives alone in the brick Tudor.",
@@ -235,6 +236,15 @@ NON_FACTS = [
         "Priya Raman is the property manager now, replacing Mr. Cole, who has retired.",
         "demographic.age_group",
     ),
+    # round 22: a form's first field names the customer; a department is nobody; a likeness,
+    # a present, a workplace or a verb is no fact
+    ("Contact: Ms. Harriet Vance (POA: nephew Doug Vance, pays) | Age: 92", "people.contact"),
+    ("Belmar library - ext glass. call Facilities (Marcy) 48h ahead.", "people.contact"),
+    ("gutters were PACKED w pine needles like a bird hotel.", "customer.type"),
+    ("customer tipped us in brewery gift cards lol", "customer.type"),
+    ("Joe is a firefighter, Ruth teaches at the elementary school", "customer.type"),
+    ("mr feld's house - tile roof. his wife made cookies", "people.spouse_name"),
+    ("Dr. and Mrs. Hsu, Cherry Hills Village. Single-story but sprawling.", "instructions.note"),
     # "annual" before a contract is not a field of a form
     ("Whitakers: annual contract $1,100 paid up front in April.", "schedule.frequency"),
     # the dog is elderly, not the customer

@@ -247,6 +247,7 @@ _NOT_NAMES = frozenset(
     anything everything everyone someone mostly also too around approx about maybe please pls
     thanks works needs need wants home late early sometimes today tomorrow yesterday there
     beware careful watch gate code door front back side yard house window windows screens
+    made makes making brought brings gave gives sent sends texted
     """
     )
 )

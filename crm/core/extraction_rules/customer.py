@@ -221,11 +221,18 @@ _PASSING = re.compile(
     r"|\b(?:teach(?:es|ing)?|works?|working|worked|attends?|goes|go|drives?|nurse|retired)"
     # "works night shifts at the hospital"
     r"(?:\s+(?:night|nights|day|days|late|early|the\s+night)(?:\s+shifts?)?)?"
-    r"\s+(?:at|for|to|from|in))\s+(?:the\s+|a\s+|his\s+|her\s+)?(?:local\s+|high\s+)?$",
+    r"\s+(?:at|for|to|from|in))\s+(?:the\s+|a\s+|his\s+|her\s+)?(?:local\s+|high\s+|elementary\s+"
+    r"|middle\s+|grade\s+)?$"
+    # "like a bird hotel": a likeness, not a customer
+    r"|\blike\s+an?\s+(?:\w+\s+)?$",
     _I,
 )
-# "Ground floor storefront completed": the work of this visit, not the kind of customer.
-_WORK_DONE = re.compile(r"\s+(?:glass\s+)?(?:completed|done|finished|cleaned)\b", _I)
+# "Ground floor storefront completed": the work of this visit, not the kind of customer;
+# "tipped us in brewery gift cards": a present.
+_WORK_DONE = re.compile(
+    r"\s+(?:glass\s+)?(?:completed|done|finished|cleaned)\b|\s+gift\s+(?:cards?|certificates?)\b",
+    _I,
+)
 # "they're at church all day", "after church": going to church, not a church customer.
 _ATTENDING = re.compile(r"\b(?:at|to|from|after|before|for|in|go(?:es)?)\s+$", _I)
 # "Met Pastor Anne at Hillside Methodist": the pastor is at their own church.

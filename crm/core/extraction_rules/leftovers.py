@@ -115,8 +115,14 @@ def _carried(text: str) -> bool:
     return False
 
 
+# A heading that names the customer and the place: "Dr. and Mrs. Hsu, Cherry Hills Village."
+_HEADING = re.compile(
+    r"\s*(?:(?:mr|mrs|ms|dr|and|&)\.?\s+)*(?:(?-i:[A-Z][\w'-]*)[\s,.()-]*){1,7}(?:\.\s*)?", _I
+)
+
+
 def _not_a_note(text: str) -> bool:
-    if _GONE.search(text) or _HOUSEHOLD.search(text):
+    if _GONE.search(text) or _HOUSEHOLD.search(text) or _HEADING.fullmatch(text):
         return True
     job = _THE_JOB.match(text) or _NARRATED.search(text)
     return bool(job) and not _STILL_AN_INSTRUCTION.search(text)

@@ -87,6 +87,10 @@ _TENANT = re.compile(
 )
 
 
+# A form's fields: "Contact: ...", "Age: 92", "Pay: check".
+_FIELD = re.compile(r"(?:^|[|.;]\s*)[A-Z][a-z]+(?:\s+[a-z]+)?\s*:")
+
+
 # A dictated note capitalises only "I" and the first word of a sentence ("the husband greg").
 _CAPITAL = re.compile(r"\b[A-Z][\w']*")
 
@@ -321,6 +325,12 @@ def roles(note: Note) -> list[Hit]:
             continue
         if role is None or person is None or note.negated(m.start(), 15):
             continue
+        if (
+            role == "contact"
+            and not note.text[: m.start()].strip(" [(*=-#")
+            and len(_FIELD.findall(note.text)) >= 2
+        ):
+            continue  # "Contact: Ms. Harriet Vance | Age: 92 | ...": a form names its customer
         if _FORMER.search(note.text, max(0, m.start() - 12), m.start()) or _LEFT.match(
             note.text, end
         ):

@@ -224,7 +224,8 @@ NOT_PEOPLE = re.compile(
     r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
     r"|may|june|july|august|september|october|november|december|spanish|english|venmo|zelle"
     r"|paypal|cash|check|invoice|mornings?|afternoons?|evenings?|weekends?|weekdays?|mom|dad"
-    r"|office|ahead|back|first|before|team|crew|upstairs|downstairs|unit)s?$"
+    r"|office|ahead|back|first|before|team|crew|upstairs|downstairs|unit|facilities|maintenance"
+    r"|security|reception|billing|accounting|made)s?$"
     rf"|^(?:{_LANGUAGES})$",
     _I,
 )

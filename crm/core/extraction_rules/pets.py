@@ -53,7 +53,8 @@ def _animal_patterns(words: str) -> dict[str, re.Pattern[str]]:
             rf"|(?:got\s+rid\s+of|gave\s+away|rehomed|re-homed)\s+(?:the\s+|their\s+|her\s+|his\s+)?)"
             rf"{words}\b"
             # a form: "Dog: none / Cat: 2"
-            rf"|\b{words}\s*[:=?]\s*(?:none|no|nope|n/?a|0|nil|negative|neg)(?=\s*(?:[/.,;|]|$))"
+            rf"|\b{words}\s*[:=?]\s*(?:none|no|nope|n/?a|0|nil|negative|neg)(?:\s+(?:now|anymore|any\s+more"
+            rf"|currently))?(?=\s*(?:[/.,;|(]|$))"
             # radio talk: "Negative dog.", "Dog? Negative."
             rf"|\bnegative\s+{words}\b",
             _I,
