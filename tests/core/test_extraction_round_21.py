@@ -200,6 +200,19 @@ WORDINGS = [
     ),
     ("Lakeside Liquors - FR glass ext, wkly Wed. mgr Bo. cash", "customer.type", "commercial"),
     ("Gate: 9753 | Dogs: none now (Ginger rehomed) | Freq: 6 wks", "pets.has_dog", False),
+    ("Customer since 2015. Gate: 0921. Pets: no. Pay: card on file.", "pets.has_cat", False),
+    ("Gate: 0921. Freq: monthly Apr-Oct.", "schedule.season", "april to october"),
+    ("Gate: 9753 | Freq: 6 wks | Price: $180", "schedule.frequency", "every 6 weeks"),
+    ("Willow Bend - bldgs 1-12 ext, spring/fall.", "schedule.season", "spring and fall"),
+    ("Pay: ~~check~~ card | Discount: 10% senior", "payment.discount", "10% senior"),
+    (
+        "Her daughter Catherine handles scheduling and the bill.",
+        "payment.payer",
+        "daughter Catherine",
+    ),
+    ("Call Catherine, not Eleanor.", "preferences.contact_method", "call"),
+    ("Dr. Hsu is the one to deal with. Bill by invoice.", "payment.preference", "invoice"),
+    ("Main St Books done. Greta out, left cash w/ the tea shop", "payment.preference", "cash"),
     # ages said with the name
     (
         "Mrs. Eleanor Prescott, 88, lives alone in the brick Tudor.",

@@ -17,7 +17,7 @@ _PAYMENT = re.compile(
     r"(?:a\s+)?(?:check|cheque|chk)\b|\b(?:check|cheque|chk)\s*(?:#|no\.?)\s*[0-9]{3,})"
     r"|(?P<cash>^\s*cash\s*[,;:-]|(?:^|[.;]\s*)cash\s*(?:[.!]|$)|\bcash\s+only\b|\bpaid\s+(?:in\s+|with\s+|w/\s*)?cash\b"
     r"|\bpays?\s+(?:in\s+|with\s+|w/\s*|by\s+)?cash\b|\bonly\s+cash\b"
-    r"|\bcash\s+preferred\b|\bcash\s*[,:-]?\s*\$[0-9]|\$[0-9]{1,4}(?:\.[0-9]{2})?\s+(?:in\s+)?cash\b)"
+    r"|\bcash\s+preferred\b|\bleft\s+(?:the\s+)?cash\b|\bcash\s*[,:-]?\s*\$[0-9]|\$[0-9]{1,4}(?:\.[0-9]{2})?\s+(?:in\s+)?cash\b)"
     r"|(?P<card>\bpays?\s+(?:online\s+)?(?:by\s+|with\s+|w/\s*|via\s+)?(?:a\s+|her\s+|his\s+|their\s+)?"
     r"(?:credit\s+|debit\s+)?card\b"
     r"|\b(?:credit\s+)?card\s+(?:only|on\s+file)\b|\b(?:cc|visa|mastercard|amex|discover)\s+on\s+file\b)"
@@ -27,7 +27,7 @@ _PAYMENT = re.compile(
     r"|\bbill\s+(?:to(?!\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:owner|landlord|landlady|hoa|tenant|son"
     r"|daughter|parents?|company|office|management|mom|dad|wife|husband|(?-i:[A-Z])))|them|monthly)\b|\bbill\s+the\s+(?!owner|landlord|hoa|tenant|son|daughter"
     r"|parents?|company|office|management)|\bsend\s+(?:an?\s+|the\s+|all\s+(?:the\s+)?)?invoices?\b"
-    r"|\bbilled\s+monthly\b|\binvoiced(?=\s*(?:,\s*)?(?:net\b|to\b|monthly\b|[.;]|$))"
+    r"|\bbilled\s+monthly\b|\bbill(?:ed)?\s+(?:by|via)\s+invoice\b|\binvoiced(?=\s*(?:,\s*)?(?:net\b|to\b|monthly\b|[.;]|$))"
     r"|\b(?:wants|prefers|needs)\s+a\s+paper\s+invoice\b)"
     r"|(?P<card2>\bauto-?pay\s+(?:by|with|on|via)\s+(?:credit\s+|debit\s+)?card\b)",
     _I | re.MULTILINE,
@@ -184,6 +184,7 @@ _DISCOUNT = re.compile(
     rf"|the\s+\w+\s+)?"
     rf"{_PERCENT}\s+off\b(?:\s+(?:for|because)\s+[^.;!?\n]{{2,30}})?"
     rf"|\bmil(?:itary)?\.?\s+disc(?:ount)?\.?\s+{_PERCENT}"
+    rf"|\bdiscount\s*[:=]\s*{_PERCENT}(?:\s+(?:senior|military|veteran|teacher|neighbou?r|loyalty|church))?"
     r"|\b(?:senior|military|veterans?|vet|first\s+responder|teachers?|neighbou?r|loyalty|repeat"
     r"|friends?\s+(?:and|&)\s+family|church|nonprofit|non-profit)\s+(?:rate|pricing|price|discount)\b"
     r"(?:\s*\(?\$[0-9]{1,3}\s+off\b)?",
@@ -215,7 +216,8 @@ _SPOUSE_WORD = re.compile(r"\b(husband|hubby|wife|partner|missus)\b", _I)
 # "her son, Daniel, will be paying", "grandson, Kyle, is now her primary contact and pays the
 # bill", "son Ray (he pays, lives in Seattle)": the person just named pays.
 _PAYS = (
-    r"(?:pays|will\s+be\s+paying|is\s+paying|handles\s+(?:the\s+)?(?:bills?|billing|payments?))\b"
+    r"(?:pays|will\s+be\s+paying|is\s+paying"
+    r"|handles\s+(?:\w+\s+and\s+)?(?:the\s+)?(?:bills?|billing|payments?))\b"
 )
 _PAYS_AFTER = re.compile(
     rf"[^.;!?\n(]{{0,50}}?(?:\band|\bwho|,)\s+(?:now\s+|also\s+)?{_PAYS}"
@@ -330,7 +332,7 @@ def payment_details(note: Note) -> list[Hit]:
         if _ONE_TIME.search(note.text, *note.sentence_window(m.start(), m.end())):
             continue  # "skip the garage windows this time, knocked $15 off"
         value = re.sub(r"\s*(?:pct|percent)\b", "%", tidy(m.group()).replace("(", ""))
-        value = re.sub(r"\bdisc\b\.?", "discount", value)
+        value = re.sub(r"\bdisc\b\.?", "discount", re.sub(r"^discount\s*[:=]\s*", "", value))
         given = _GIVEN_OFF.search(value)
         if given:
             value = f"{given.group(1)} off"

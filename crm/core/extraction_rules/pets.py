@@ -260,7 +260,10 @@ _A_BUSINESS_AFTER = re.compile(
 )
 # "don't let the cat out": the negation is about the door, not the animal.
 _KEEP_IN = re.compile(r"\b(?:don'?t|do\s+not|never)\s+(?:let|feed|pet|scare|touch|bother)\b", _I)
-_NO_PETS = re.compile(r"\bno\s+(?:more\s+)?(?:pets|animals)\b|\bpets?\s*:\s*none\b", _I)
+_NO_PETS = re.compile(
+    r"\bno\s+(?:more\s+)?(?:pets|animals)\b|\bpets?\s*:\s*(?:none|no|n/?a)\b(?=\s*(?:now\b|[.;,|(]|$))",
+    _I,
+)
 
 
 def no_pets(note: Note) -> list[Hit]:

@@ -243,7 +243,7 @@ _CONTACT = re.compile(
     r"|\b(?:text|txt)\s+(?:not|rather\s+than)\s+(?:a\s+)?call"
     r"|\b(?:always\s+)?(?P<call3>call|ring|phone)\s+(?:her|him|them)\s+the\s+(?:day|night)\s+before\b"
     r"|\b(?P<call4>ring|call)\s+(?:(?:wife|husband|son|daughter)\s+)?(?:her|him|them|[A-Z][a-z]+),?"
-    r"\s+not\s+(?:him|her|them)\b"
+    r"\s+not\s+(?:him|her|them|(?-i:[A-Z][a-z]+))\b"
     r"|\b(?P<email3>e-?mail)\s+(?:is\s+)?(?:best|only|preferred)\b"
     r"|(?:'d|would)\s+like\s+a\s+(?P<call2>(?:phone\s+)?call)\b"
     r"|\bprefers?\s+(?:the\s+|a\s+)?(?P<text4>text)\s+messages?\b"

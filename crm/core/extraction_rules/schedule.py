@@ -17,6 +17,7 @@ _FREQUENCY = re.compile(
     r"|every\s+other\s+month"
     # a form's field: "Freq: annual"; a route sheet's "mo." and "1st Sat"
     r"|(?<=freq:\s)annual|(?<=frequency:\s)annual|(?<=,\s)mo\.(?=\s)"
+    r"|(?<=freq:\s)[0-9]{1,2}\s*(?:wks?|weeks|mos?|months)\b"
     r"|(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tues?|wed|wednes|thu|thur|thurs|fri"
     r"|sat|satur|sun)(?:day)?(?!\s+of\s+(?:each|every|the)\s+month)(?=\b)"
     r"|quarterly|annually|yearly|once\s+a\s+(?:year|month|week)|twice\s+a\s+(?:year|month)"
@@ -43,7 +44,7 @@ _SEASON = re.compile(
     r"\b(?:(?:spring|summer|fall|autumn|winter)(?:\s*(?:and|&|/|,|\+)\s*(?:spring|summer|fall"
     r"|autumn|winter))*\s+only|only\s+in\s+(?:the\s+)?(?:spring|summer|fall|autumn|winter)"
     r"|(?:before|after)\s+(?:christmas|thanksgiving|easter|the\s+holidays|memorial\s+day"
-    r"|labor\s+day)|(?:spring|summer|fall|autumn|winter)\s*(?:and|&|\+)\s*(?:spring|summer|fall|autumn"
+    r"|labor\s+day)|(?:spring|summer|fall|autumn|winter)\s*(?:and|&|\+|/)\s*(?:spring|summer|fall|autumn"
     r"|winter))\b"
     r"|\b(?:every|each)\s+(?:spring|summer|fall|autumn|winter)"
     r"(?:\s*(?:and|&|\+|/)\s*(?:spring|summer|fall|autumn|winter))?\b"
@@ -61,6 +62,9 @@ _SEASON = re.compile(
     r"|\b(?P<stay2>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\s*(?:-|thru|through|to)"
     r"\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})"
     r"(?=\s+only\b|,?\s+(?:wednesdays|mondays|tuesdays|thursdays|fridays|only))"
+    # "Freq: monthly Apr-Oct": the months of a frequency
+    r"|(?<=monthly\s)(?P<stay4>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}"
+    r"\s*(?:-|thru|through|to)\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
     r"|\bseason\s*(?:is|:)\s*(?P<stay3>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}"
     r"\s*(?:-|thru|through|to)\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6})\b"
     r"|\b(?P<season4>spring|summer|fall|autumn|winter)\s+(?:schedule|list|route|rotation)\b"
@@ -148,6 +152,7 @@ def _spelt_out(text: str) -> str:
     text = re.sub(r"\b(two|three|four|six|eight)\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
     text = re.sub(r"\bqtrly\b", "quarterly", text)
     text = re.sub(r"^bi-?wkly$", "every 2 weeks", text)
+    text = re.sub(r"^([0-9]{1,2})\s*(weeks|months)$", r"every \1 \2", text)  # "Freq: 6 wks"
     text = re.sub(
         r"^(?:annual|mo\.)$", lambda m: "once a year" if m.group() == "annual" else "monthly", text
     )
@@ -216,7 +221,7 @@ def _said(key: str, m: re.Match[str]) -> str:
     for name in ("season", "season2", "season3", "season4"):
         if groups.get(name):
             return groups[name].lower()
-    stay = groups.get("stay") or groups.get("stay2") or groups.get("stay3")
+    stay = groups.get("stay") or groups.get("stay2") or groups.get("stay3") or groups.get("stay4")
     if stay:
         return _month_range(tidy(stay))
     if groups.get("months2"):
@@ -227,6 +232,7 @@ def _said(key: str, m: re.Match[str]) -> str:
             for w in re.split(r"\s*(?:and|&|\+|/)\s*", groups["months"], flags=re.I)
         )
     said = re.sub(r"^(?:every|each)\s+", "", tidy(m.group()))
+    said = re.sub(r"\s*/\s*", " and ", said)  # "spring/fall"
     return re.sub(r"^only\s+in\s+(?:the\s+)?", "", said)  # "only in fall" is "fall"
 
 
