@@ -213,6 +213,31 @@ WORDINGS = [
     ("Call Catherine, not Eleanor.", "preferences.contact_method", "call"),
     ("Dr. Hsu is the one to deal with. Bill by invoice.", "payment.preference", "invoice"),
     ("Main St Books done. Greta out, left cash w/ the tea shop", "payment.preference", "cash"),
+    ("Note 2020: NO ROOF ACCESS - tile roof, cracks.", "instructions.roof", "don't go on the roof"),
+    (
+        "mr feld's house - tile roof, no going up there, i get it.",
+        "instructions.roof",
+        "don't go on the roof",
+    ),
+    ("2017: 3 story, cedar shake roof (NO WALKING)", "instructions.roof", "don't walk on the roof"),
+    (
+        "a metal roof you can't walk on safely (too slick)",
+        "instructions.roof",
+        "don't walk on the roof",
+    ),
+    (
+        "Helen asked us to stop cleaning the screens.",
+        "instructions.screens",
+        "no longer clean the screens",
+    ),
+    (
+        "wants us to skip the screens from now on",
+        "instructions.screens",
+        "no longer clean the screens",
+    ),
+    ("the hoa townhomes r a maze.", "customer.type", "hoa"),
+    ("Acct type: HOA - Pine Hollow Townhomes | Units: 48", "customer.type", "hoa"),
+    ("Belmar library - ext glass + book drop, qtrly.", "customer.type", "library, municipal"),
     # ages said with the name
     (
         "Mrs. Eleanor Prescott, 88, lives alone in the brick Tudor.",

@@ -80,7 +80,8 @@ def language(note: Note) -> list[Hit]:
 _CUSTOMER_TYPE = re.compile(
     r"(?P<hoa>(?-i:\b(?:[A-Z][a-z]+\s+){1,3}HOA\b|^\s*HOA\s*[-:,]|^\s*HOA\s+[A-Z][a-z]+|\bHOA\s+(?:pays|account|acct))"
     r"|\b[a-z]+\s+(?:creek|ridge|park|hills?|woods|lake|pointe?|glen|meadows?|estates)\s+hoa\b"
-    r"|\bhoa\s+(?:building|bldg|community|complex)\b)"
+    r"|\bhoa\s+(?:building|bldg|community|complex|townhomes|townhouses|condos)\b"
+    r"|\b(?:acct|account)\s+type\s*:\s*hoa\b)"
     r"|\b(?P<comml>comm'?l|comm(?=\s+(?:acct|account)\b|\s*[-:]\s|\s*\)))\b"
     r"|(?P<dental>(?-i:\b[A-Z][a-z]+\s+(?:Family\s+)?(?:Dental|Dentistry|Orthodontics)\b)"
     r"|\bdental\s+(?:practice|clinic)\b)"
@@ -287,4 +288,6 @@ def customer_type(note: Note) -> list[Hit]:
     )
     if "commercial" not in kinds and any(_BUSINESS.search(k) for k in kinds):
         kinds.append("commercial")
+    if "library" in kinds and "municipal" not in kinds:
+        kinds.append("municipal")  # a public library is the town's
     return [Hit("customer.type", ", ".join(kinds), found[0].start(), found[0].end(), 0.7)]

@@ -34,7 +34,13 @@ _DONT = re.compile(
 )
 _NOT_ON = re.compile(
     r"\b(?:not|never|no\s+one|nobody)\s+(?:on|up\s+on|onto)?\s*(?:the\s+)?"
-    r"(?P<obj>roofs?|deck|balcony|porch\s+roof|garage\s+roof)\b",
+    r"(?P<obj>roofs?|deck|balcony|porch\s+roof|garage\s+roof)\b"
+    # "NO ROOF ACCESS", "tile roof, no going up there", "cedar shake roof (NO WALKING)",
+    # "a metal roof you can't walk on"
+    r"|\bno\s+(?P<obj2>roof)\s+access\b(?!\s+(?:from|in|during|between|until|till|dec|jan|feb|nov|winter))"
+    r"|\b(?P<obj3>roof)\s*(?:,\s*|\(\s*|\s+-\s+)no\s+(?:going\s+up(?:\s+there)?|(?P<walk>walking)"
+    r"|climbing)\b(?!\s+on\s+(?:them|em|'em))"
+    r"|\b(?P<obj4>roof)\s+(?:you|u|we)\s+(?:can'?t|cannot|shouldn'?t)\s+(?P<walk2>walk)\s+on\b",
     _I,
 )
 _NO_LONGER = re.compile(
@@ -58,7 +64,9 @@ _CHORES = (
 )
 # "no more screens", "no screens anymore", "stop doing the inside", "not doing gutters anymore".
 _NO_MORE = re.compile(
-    rf"\b(?:no\s+more|stop(?:ped)?\s+doing|not\s+doing|quit\s+doing)\s+(?:the\s+)?(?P<obj>{_CHORES})\b"
+    rf"\b(?:no\s+more|stop(?:ped)?\s+(?:doing|cleaning)|not\s+doing|quit\s+(?:doing|cleaning)"
+    rf"|skip(?=\s+(?:the\s+)?\w+\s+(?:from\s+now\s+on|going\s+forward|for\s+good)))"
+    rf"\s+(?:the\s+)?(?P<obj>{_CHORES})\b"
     rf"|\bno\s+(?P<obj2>{_CHORES})\s+(?:any\s*more|from\s+now\s+on)\b"
     rf"|\b(?:doesn'?t|does\s+not|don'?t|do\s+not)\s+want\s+(?:the\s+|us\s+to\s+do\s+(?:the\s+)?)?"
     rf"(?P<obj3>{_CHORES})\s+(?:done|cleaned|washed)\s+(?:any\s*more|from\s+now\s+on)\b"
@@ -190,8 +198,9 @@ def instructions(note: Note) -> list[Hit]:
     """``instructions.<object>``: a do or don't, normalised; a negation is the instruction."""
     hits: list[Hit] = []
     for m in note.finditer(_NOT_ON):
-        obj = tidy(m.group("obj"))
-        hits.append(Hit(_key(obj), f"don't go on the {obj}", *m.span(), 0.75, rank=1))
+        obj = tidy(m.group("obj") or m.group("obj2") or m.group("obj3") or m.group("obj4"))
+        how = "walk on" if m.group("walk") or m.group("walk2") else "go on"
+        hits.append(Hit(_key(obj), f"don't {how} the {obj}", *m.span(), 0.75, rank=1))
     for m in note.finditer(_NO_LONGER):
         obj = tidy(m.group("obj") or m.group("obj2") or m.group("obj3"))
         if m.group("obj3") and not obj.endswith("s") and obj not in ("inside", "interior"):
