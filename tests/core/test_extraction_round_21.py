@@ -238,6 +238,16 @@ WORDINGS = [
     ("the hoa townhomes r a maze.", "customer.type", "hoa"),
     ("Acct type: HOA - Pine Hollow Townhomes | Units: 48", "customer.type", "hoa"),
     ("Belmar library - ext glass + book drop, qtrly.", "customer.type", "library, municipal"),
+    (
+        "Hoppy Elk Brewing: FR glass + door, key @ bar. mgr = Tess",
+        "access.key_location",
+        "at the bar",
+    ),
+    (
+        "Cust: Alpenglow Rentals | Key: front desk | Pay: Zelle",
+        "access.key_location",
+        "at the front desk",
+    ),
     # ages said with the name
     (
         "Mrs. Eleanor Prescott, 88, lives alone in the brick Tudor.",

@@ -197,6 +197,9 @@ _KEYS_AT = re.compile(
     r"(?P<place>(?:[a-z]+\s+){0,3}?(?:office|desk|booth|reception|lobby|concierge|security"
     r"|front\s+desk|guard\s*house|neighbou?r)(?:\s+(?:desk|office|booth|house))?)\b"
     r"(?:\s+(?:by|at|near|on)\s+(?:the\s+)?[a-z]+)?"
+    # a record's shorthand: "key @ bar", "Key: front desk"
+    r"|\bkeys?\s*(?P<at>@|:)\s*(?:the\s+)?(?P<spot>(?:front\s+desk|bar|office|reception|desk|counter"
+    r"|concierge|security|(?:leasing|front|main)\s+office))\b"
     # "key from Lupe at the nail salon"
     r"|\bkeys?\s+(?:is\s+|are\s+)?(?P<from2>from|with)\s+(?-i:[A-Z][a-z]+)\s+(?:at|in)\s+the\s+"
     r"(?:[a-z]+\s+){0,2}[a-z]+\b",
@@ -369,6 +372,8 @@ def other_access(note: Note) -> list[Hit]:
             value = (
                 " ".join(m.group().split())  # "key from Lupe at the nail salon": her name as said
                 if m.group("from2")
+                else f"at the {tidy(m.group('spot'))}"
+                if m.group("at")
                 else tidy(
                     m.group() if m.group("from") else m.group()[m.start("place") - m.start() :]
                 )
