@@ -33,6 +33,7 @@ VALIDATION_U_PATH = DATA / "notes_validation_2026u.jsonl"
 VALIDATION_V_PATH = DATA / "notes_validation_2026v.jsonl"
 VALIDATION_W_PATH = DATA / "notes_validation_2026w.jsonl"
 VALIDATION_X_PATH = DATA / "notes_validation_2026x.jsonl"
+VALIDATION_Y_PATH = DATA / "notes_validation_2026y.jsonl"  # untouched: scored with --path only
 BLIND_2026_PATH = DATA / "notes_blind_2026.jsonl"
 LABELLED_FILES = (
     DEFAULT_PATH,
@@ -97,6 +98,7 @@ SPLITS = (
     "val2026v",
     "val2026w",
     "val2026x",
+    "val2026y",
     "blind2026",
 )
 BLIND_SPLITS = ("blind", "blind2026")

@@ -33,8 +33,8 @@ from crm.core.extraction_rules.people import (
     spouse,
     tenant,
 )
+from crm.core.extraction_rules.pet_names import both_names
 from crm.core.extraction_rules.pets import (
-    both_names,
     cat,
     dog,
     dog_breed,
