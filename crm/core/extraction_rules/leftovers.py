@@ -116,8 +116,9 @@ def _carried(text: str) -> bool:
 
 
 # A heading that names the customer and the place: "Dr. and Mrs. Hsu, Cherry Hills Village."
+# Possessive, so a long run of capitals cannot be split every way before failing.
 _HEADING = re.compile(
-    r"\s*(?:(?:mr|mrs|ms|dr|and|&)\.?\s+)*(?:(?-i:[A-Z][\w'-]*)[\s,.()-]*){1,7}(?:\.\s*)?", _I
+    r"\s*(?:(?:mr|mrs|ms|dr|and|&)\.?\s+)*+(?:(?-i:[A-Z][\w'-]*+)[\s,.()-]*+){1,7}+", _I
 )
 
 
