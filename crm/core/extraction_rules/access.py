@@ -184,7 +184,7 @@ _HAS_KEY = re.compile(
     r"|(?<![Nn]eighbour\s)(?<![Nn]eighbor\s)(?<![.,]\s)(?<!^)[A-Z][a-z]+(?=\s+(?:has|holds|keeps)\b)"
     # "Miguel has a key" at a sentence's start: a name, not "She" or "Owner"
     r"|(?:(?<=[.!?]\s)|^)(?!(?:He|She|They|It|This|That|Owner|Customer|Cust|Tenant|Nobody|Everyone"
-    r"|Someone|Nobody|We|I|You)\b)[A-Z][a-z]+(?=\s+(?:has|holds|keeps)\s+(?:a|the)\s+(?:spare\s+)?key))"
+    r"|Someone|We|I|You)\b)[A-Z][a-z]+(?=\s+(?:has|holds|keeps)\s+(?:a|the)\s+(?:spare\s+)?key))"
     r"(?P<where>\s+(?:next\s+door|(?:at|@)\s+(?:#\s?|no\.?\s?|number\s+)?[0-9]{1,4}))?"
     r"[^.;!?\n]{0,30}?,?\s+(?:(?:he|she|they)\s+)?"
     r"(?:(?:also|still|always)\s+)?(?P<verb>has|holds|keeps|will\s+have)\s+(?:a|the|an?\s+extra|a\s+spare"

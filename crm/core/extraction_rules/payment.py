@@ -70,6 +70,7 @@ _NOT_THIS = re.compile(r"\b(?:not|no)\s+$", _I)
 
 def payment(note: Note) -> list[Hit]:
     hits = [
+        # the group names the method; "card2" is a card said another way ("autopay by card")
         Hit("payment.preference", (m.lastgroup or "").rstrip("2"), m.start(), m.end(), 0.85)
         for m in _PAYMENT.finditer(note.text)
         if not note.negated(m.start(), 20) and not _TIP.search(note.clause_before(m.start(), 20))
@@ -232,8 +233,8 @@ _PAYING_ROLES = frozenset(
 
 
 def payer_said_after(hits: list[Hit], text: str) -> list[Hit]:
-    """``payment.payer`` "son Daniel" when a relative or owner is named and then said to pay,
-    unless the note already names who pays."""
+    """``payment.payer`` "son Daniel" when a relative or the landlord is named and then said to
+    pay, unless the note already names who pays."""
     if any(h.key == "payment.payer" for h in hits):
         return hits
     for hit in hits:

@@ -109,7 +109,7 @@ _RESIDENT = re.compile(
 def _when(said: str) -> str:
     """ "late Oct" -> "late october", "thanksgiving" as said."""
     words = tidy(said).lower().replace("-", " ").split()
-    return " ".join(_MONTH_NAMES.get(w[:3], w) if w[:3] in _MONTH_NAMES else w for w in words)
+    return " ".join(_MONTH_NAMES.get(w[:3], w) for w in words)
 
 
 _AWAY = re.compile(
@@ -153,9 +153,7 @@ def _spelt_out(text: str) -> str:
     text = re.sub(r"\bqtrly\b", "quarterly", text)
     text = re.sub(r"^bi-?wkly$", "every 2 weeks", text)
     text = re.sub(r"^([0-9]{1,2})\s*(weeks|months)$", r"every \1 \2", text)  # "Freq: 6 wks"
-    text = re.sub(
-        r"^(?:annual|mo\.)$", lambda m: "once a year" if m.group() == "annual" else "monthly", text
-    )
+    text = re.sub(r"^annual$", "once a year", re.sub(r"^mo\.$", "monthly", text))
     text = re.sub(
         r"^(?:1st|2nd|3rd|4th|first|second|third|fourth|last)\s+(?:mon|tue|wed|thu|fri|sat|sun)\w*$",
         "monthly",
