@@ -1,5 +1,6 @@
-"""The wordings rounds fourteen to twenty taught (val2026p-v, each tuned on once its
-untouched score was kept): one case per general behaviour, each the way its writer wrote it."""
+"""The wordings rounds fourteen to twenty-two taught (val2026p-x, each tuned on once its
+untouched score was kept): one case per general behaviour, each the way its writer wrote it
+(rounds twenty-one and twenty-two's in extraction_cases_21_22.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,7 @@ from typing import Any
 
 import pytest
 
-from crm.core.extraction_rules import extract
-
-
-def facts(note: str) -> dict[str, Any]:
-    return {p.key: p.value for p in extract(note)}
-
+from tests.core.extraction_cases_21_22 import NON_FACTS_21_22, WORDINGS_21_22, facts
 
 WORDINGS = [
     # round twenty (val2026v)
@@ -380,12 +376,12 @@ NON_FACTS = [
 ]
 
 
-@pytest.mark.parametrize(("note", "key", "value"), WORDINGS)
+@pytest.mark.parametrize(("note", "key", "value"), WORDINGS + WORDINGS_21_22)
 def test_a_wording_states_its_fact(note: str, key: str, value: Any) -> None:
     assert facts(note).get(key) == value
 
 
-@pytest.mark.parametrize(("note", "key"), NON_FACTS)
+@pytest.mark.parametrize(("note", "key"), NON_FACTS + NON_FACTS_21_22)
 def test_said_in_passing_is_no_fact(note: str, key: str) -> None:
     assert key not in facts(note)
 
